@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs every test that needs no GPU and no RDMA NIC: native parts built with gcc, then the .NET suites.
+# This is the README's test command and what CI (.ci/run) calls.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -x scripts/build-native.sh ]; then
+  scripts/build-native.sh
+fi
+
+dotnet test Orion.Transport.sln -c Release --logger "console;verbosity=normal" "$@"

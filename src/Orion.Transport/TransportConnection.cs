@@ -1,0 +1,53 @@
+using System.Buffers;
+
+namespace Orion.Transport;
+
+/// <summary>
+/// One duplex connection: framed messages both ways, plus a bulk path for large payloads that a
+/// transport may move without copying (TCP: straight from the socket into the caller's buffer;
+/// RDMA: written into a registered buffer).
+/// </summary>
+/// <remarks>
+/// <para>Ordering: messages and bulk transfers sent on one connection arrive in the order sent.
+/// A bulk transfer is announced by the protocol in a preceding message; the receiver then calls
+/// <see cref="ReceiveBulkAsync"/> with a destination of exactly the announced length.</para>
+/// <para>Concurrency: one sender and one receiver at a time (they may be different threads). The
+/// protocol above serialises its writes, as a single writer drains its batch.</para>
+/// <para>Errors: every failure is a <see cref="TransportException"/> whose
+/// <see cref="TransportException.Error"/> says why; once a connection has failed, every later call
+/// fails with the same error. Nothing hangs: a dead peer surfaces as reset or idle timeout.</para>
+/// </remarks>
+public abstract class TransportConnection : IAsyncDisposable
+{
+    public abstract TransportEndpoint LocalEndpoint { get; }
+
+    public abstract TransportEndpoint RemoteEndpoint { get; }
+
+    public abstract TransportOptions Options { get; }
+
+    /// <summary>Sends one message of at most <see cref="TransportOptions.MaxMessageSize"/> bytes.
+    /// Completes once the bytes are handed to the transport; waits while too much is unsent (backpressure).</summary>
+    public abstract ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default);
+
+    /// <summary>Receives the next message. The payload stays valid until the next call to
+    /// <see cref="ReceiveAsync"/> or <see cref="ReceiveBulkAsync"/>; copy what must live longer.</summary>
+    public abstract ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Sends a bulk payload of at most <see cref="TransportOptions.MaxBulkSize"/> bytes.
+    /// The caller's buffer must stay unchanged until the returned task completes.</summary>
+    public abstract ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);
+
+    /// <summary>Receives the next bulk payload straight into <paramref name="destination"/>, whose
+    /// length must equal the length sent; a different length or a message in its place is
+    /// <see cref="TransportError.UnexpectedFrame"/>.</summary>
+    public abstract ValueTask ReceiveBulkAsync(Memory<byte> destination, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends the connection at once; pending and later calls on both sides fail.</summary>
+    public abstract void Abort(string reason);
+
+    /// <summary>Completes when the connection has ended, for any reason; the result says why.</summary>
+    public abstract Task<TransportError> Closed { get; }
+
+    /// <summary>Closes gracefully: what was sent is delivered, then the peer sees <see cref="TransportError.ConnectionClosed"/>.</summary>
+    public abstract ValueTask DisposeAsync();
+}
