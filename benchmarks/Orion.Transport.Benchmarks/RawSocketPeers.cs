@@ -34,7 +34,8 @@ internal static class RawSocketPeers
 
     public static Task SinkAsync(Socket socket, long burstBytes) => RunUntilClosed(async () =>
     {
-        var buffer = GC.AllocateUninitializedArray<byte>(SinkReceiveBufferSize, pinned: true);
+        // As Memory: a byte[] argument would bind to the ArraySegment overload, which allocates a Task per call.
+        Memory<byte> buffer = GC.AllocateUninitializedArray<byte>(SinkReceiveBufferSize, pinned: true);
         var ack = new byte[1];
         long pending = 0;
         while (true)
