@@ -35,10 +35,16 @@ internal static class ResultsMarkdown
         Line(text, $"Job: **{(options.Quick ? "Quick" : "Full")}**{(options.InProcess ? ", in-process (InProcessEmitToolchain)" : ", one child process per benchmark")}; " +
             $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs; " +
             $"run {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.");
-        Line(text, "");
-        RenderLatency(text, results);
-        Line(text, "");
-        RenderThroughput(text, results);
+        if (Sizes(results, nameof(PingPongBenchmarks)).Any())
+        {
+            Line(text, "");
+            RenderLatency(text, results);
+        }
+        if (Sizes(results, nameof(StreamingBenchmarks)).Any())
+        {
+            Line(text, "");
+            RenderThroughput(text, results);
+        }
         return text.ToString();
     }
 
