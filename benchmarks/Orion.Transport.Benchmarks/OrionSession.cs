@@ -1,3 +1,5 @@
+using Orion.Transport.Tcp;
+
 namespace Orion.Transport.Benchmarks;
 
 /// <summary>
@@ -5,7 +7,7 @@ namespace Orion.Transport.Benchmarks;
 /// a listener on an ephemeral loopback port, the benchmark's client connection, and the accepted
 /// server connection running one of <see cref="OrionPeers"/>' loops.
 /// </summary>
-internal sealed class OrionSession : IAsyncDisposable
+internal sealed class OrionSession : IAsyncDisposable, IDisposable
 {
     private static readonly TimeSpan s_peerStopTimeout = TimeSpan.FromSeconds(10);
 
@@ -24,7 +26,11 @@ internal sealed class OrionSession : IAsyncDisposable
     /// <summary>The benchmark's end of the connection.</summary>
     public TransportConnection Client { get; }
 
-    public static OrionSession Start(ITransport transport, TransportEndpoint endpoint, Func<TransportConnection, Task> peer)
+    /// <summary>Orion's TCP transport on an ephemeral loopback port, as the raw baselines use.</summary>
+    public static OrionSession StartTcp(Func<TransportConnection, Task> peer)
+        => Start(new TcpTransport(), new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", 0), peer);
+
+    private static OrionSession Start(ITransport transport, TransportEndpoint endpoint, Func<TransportConnection, Task> peer)
         => StartAsync(transport, endpoint, peer).AsTask().GetAwaiter().GetResult();
 
     private static async ValueTask<OrionSession> StartAsync(ITransport transport, TransportEndpoint endpoint, Func<TransportConnection, Task> peer)
@@ -36,6 +42,8 @@ internal sealed class OrionSession : IAsyncDisposable
         var server = await accepting;
         return new OrionSession(listener, client, server, peer(server));
     }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
     {

@@ -22,6 +22,7 @@ public class PingPongBenchmarks
     private byte[] _payload = [];
     private byte[] _reply = [];
     private RawSocketSession? _raw;
+    private OrionSession? _orion;
 
     [ParamsSource(nameof(Sizes))]
     public int Size { get; set; }
@@ -76,6 +77,42 @@ public class PingPongBenchmarks
             SocketIo.SendAll(socket, _payload);
             SocketIo.ReceiveExactly(socket, _reply);
             _recorder.Record(start, Stopwatch.GetTimestamp());
+        }
+    }
+
+    [GlobalSetup(Target = nameof(OrionTcp))]
+    public void SetUpOrionTcp()
+    {
+        AllocateBuffers();
+        _orion = OrionSession.StartTcp(connection => OrionPeers.EchoAsync(connection, Size));
+        ConnectionWarmUp.Run(OrionTcp);
+        _recorder.Reset();
+    }
+
+    [GlobalCleanup(Target = nameof(OrionTcp))]
+    public void CleanUpOrionTcp()
+    {
+        LatencyResultStore.Write(nameof(PingPongBenchmarks), nameof(OrionTcp), Size, _recorder.ComputePercentiles());
+        _orion?.Dispose();
+        _orion = null;
+    }
+
+    /// <summary>Orion's TCP transport, message path (every size here is within the default MaxMessageSize).</summary>
+    [Benchmark(OperationsPerInvoke = RoundTripsPerInvoke)]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask OrionTcp()
+    {
+        var connection = _orion!.Client;
+        for (var i = 0; i < RoundTripsPerInvoke; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await connection.SendAsync(_payload);
+            var reply = await connection.ReceiveAsync();
+            _recorder.Record(start, Stopwatch.GetTimestamp());
+            if (reply.Length != Size)
+            {
+                throw new InvalidOperationException($"The echo returned {reply.Length} bytes for a message of {Size}.");
+            }
         }
     }
 

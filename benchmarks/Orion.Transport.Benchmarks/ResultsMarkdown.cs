@@ -19,12 +19,12 @@ internal static class ResultsMarkdown
 
     public const int ThroughputTargetFromSize = 1024 * 1024;
 
-    // Benchmark method names, as the tables pair them; each is in the class named with it.
-    internal const string RawSocket = "RawSocket";
-    internal const string RawSocketBlocking = "RawSocketBlocking";
-    internal const string OrionTcp = "OrionTcp";
-    internal const string OrionTcpMessages = "OrionTcpMessages";
-    internal const string OrionTcpBulk = "OrionTcpBulk";
+    // Benchmark method names, as the tables pair them (the raw ones exist in both classes).
+    private const string RawSocket = nameof(PingPongBenchmarks.RawSocket);
+    private const string RawSocketBlocking = nameof(PingPongBenchmarks.RawSocketBlocking);
+    private const string OrionTcp = nameof(PingPongBenchmarks.OrionTcp);
+    private const string OrionTcpMessages = nameof(StreamingBenchmarks.OrionTcpMessages);
+    private const string OrionTcpBulk = nameof(StreamingBenchmarks.OrionTcpBulk);
 
     public static string Render(IEnumerable<Summary> summaries, SuiteOptions options)
     {

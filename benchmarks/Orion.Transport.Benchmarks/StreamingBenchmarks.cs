@@ -18,6 +18,7 @@ public class StreamingBenchmarks
     private byte[] _payload = [];
     private readonly byte[] _ack = new byte[1];
     private RawSocketSession? _raw;
+    private OrionSession? _orion;
 
     [ParamsSource(nameof(Sizes))]
     public int Size { get; set; }
@@ -70,6 +71,55 @@ public class StreamingBenchmarks
             SocketIo.SendAll(socket, _payload);
         }
         SocketIo.ReceiveExactly(socket, _ack);
+    }
+
+    [GlobalSetup(Target = nameof(OrionTcpMessages))]
+    public void SetUpOrionTcpMessages()
+    {
+        AllocatePayload();
+        _orion = OrionSession.StartTcp(connection => OrionPeers.MessageSinkAsync(connection, MessagesPerBurst));
+        ConnectionWarmUp.Run(OrionTcpMessages);
+    }
+
+    [GlobalSetup(Target = nameof(OrionTcpBulk))]
+    public void SetUpOrionTcpBulk()
+    {
+        AllocatePayload();
+        _orion = OrionSession.StartTcp(connection => OrionPeers.BulkSinkAsync(connection, Size, MessagesPerBurst));
+        ConnectionWarmUp.Run(OrionTcpBulk);
+    }
+
+    [GlobalCleanup(Targets = [nameof(OrionTcpMessages), nameof(OrionTcpBulk)])]
+    public void CleanUpOrion()
+    {
+        _orion?.Dispose();
+        _orion = null;
+    }
+
+    /// <summary>Orion's TCP transport, message path: <c>SendAsync</c> / <c>ReceiveAsync</c> per message.</summary>
+    [Benchmark]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask OrionTcpMessages()
+    {
+        var connection = _orion!.Client;
+        for (var i = MessagesPerBurst; i > 0; i--)
+        {
+            await connection.SendAsync(_payload);
+        }
+        await connection.ReceiveAsync();
+    }
+
+    /// <summary>Orion's TCP transport, bulk path: <c>SendBulkAsync</c>, received straight into the sink's buffer.</summary>
+    [Benchmark]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask OrionTcpBulk()
+    {
+        var connection = _orion!.Client;
+        for (var i = MessagesPerBurst; i > 0; i--)
+        {
+            await connection.SendBulkAsync(_payload);
+        }
+        await connection.ReceiveAsync();
     }
 
     private void AllocatePayload()
