@@ -57,13 +57,14 @@ if [ ! -s "$results/transport-results.md" ]; then
   exit $(( rc == 0 ? 1 : rc ))
 fi
 
+sdk_version() { local v; v=$("$dotnet_host" --list-sdks 2>/dev/null | tail -1 | cut -d' ' -f1); echo "${v:-none}"; }
 lscpu_field() { lscpu | sed -n "s/^$1:[[:space:]]*//p" | head -1; }
 {
   echo "Machine: $(lscpu_field 'Model name'), $(lscpu_field 'CPU(s)') logical CPUs" \
        "($(lscpu_field 'Core(s) per socket') cores per socket, $(lscpu_field 'Thread(s) per core') threads per core)," \
        "$(free -g | awk '/^Mem:/ {print $2}') GiB RAM; kernel $(uname -r) ($(uname -m));" \
        ".NET runtime $("$dotnet_host" --list-runtimes 2>/dev/null | awk '/Microsoft.NETCore.App/ {v=$2} END {print v}')," \
-       "SDK $("$dotnet_host" --version 2>/dev/null || echo none). Load average (1/5/15 min) before: $load_before, after: $load_after."
+       "SDK $(sdk_version). Load average (1/5/15 min) before: $load_before, after: $load_after."
   echo
   cat "$results/transport-results.md"
 } > "$results/transport-section.md"
