@@ -106,7 +106,7 @@ internal static class ResultsMarkdown
 
     private static string Micro(double? nanoseconds) => nanoseconds is { } ns ? (ns / 1000).ToString("N1", CultureInfo.InvariantCulture) : "n/a";
 
-    private static string Rate(double? gigabytesPerSecond) => gigabytesPerSecond is { } g ? g.ToString("N2", CultureInfo.InvariantCulture) : "n/a";
+    private static string Rate(double? gigabytesPerSecond) => gigabytesPerSecond is { } g ? ThroughputColumn.Format(g) : "n/a";
 
     private static string Bytes(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} B") : "n/a";
 

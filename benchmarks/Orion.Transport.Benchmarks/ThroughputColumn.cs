@@ -31,8 +31,12 @@ internal sealed class ThroughputColumn : IColumn
     public string GetValue(Summary summary, BenchmarkCase benchmarkCase, SummaryStyle style)
     {
         var gigabytesPerSecond = Compute(summary[benchmarkCase], BenchmarkCaseInfo.From(benchmarkCase));
-        return gigabytesPerSecond is { } value ? value.ToString("N2", CultureInfo.InvariantCulture) : "-";
+        return gigabytesPerSecond is { } value ? Format(value) : "-";
     }
+
+    /// <summary>Two decimals, or four below 0.1 GB/s so that small-message rates stay comparable.</summary>
+    public static string Format(double gigabytesPerSecond)
+        => gigabytesPerSecond.ToString(gigabytesPerSecond < 0.1 ? "0.0000" : "N2", CultureInfo.InvariantCulture);
 
     /// <summary>Bytes per nanosecond is GB/s.</summary>
     public static double? Compute(BenchmarkReport? report, BenchmarkCaseInfo info)
