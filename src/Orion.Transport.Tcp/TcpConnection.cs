@@ -34,6 +34,9 @@ internal sealed class TcpConnection : FramedConnection
         StartTimer();
     }
 
+    /// <summary>The socket underneath, for tests that check its settings.</summary>
+    internal Socket Socket => _socket;
+
     public static TcpConnection Create(Socket socket, TransportOptions options)
     {
         var input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),

@@ -57,6 +57,10 @@ internal abstract class FramedConnection : TransportConnection
 
     public sealed override Task<TransportError> Closed => _closed.Task;
 
+    /// <summary>Bulk bytes that bypassed the input reader (read from the stream straight into the
+    /// caller's buffer); tests use it to prove the zero-copy path is taken.</summary>
+    internal long BytesReadDirect { get; private set; }
+
     /// <summary>Writes one whole frame (header, then payload) to the stream and waits while the
     /// stream is full. Called under the send lock; may throw the stream's own exceptions.</summary>
     protected abstract ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
@@ -279,6 +283,7 @@ internal abstract class FramedConnection : TransportConnection
                         throw EndOfStream(midFrame: true);
                     }
                     copied += read;
+                    BytesReadDirect += read;
                 }
                 else
                 {
@@ -346,14 +351,22 @@ internal abstract class FramedConnection : TransportConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellationToken)
     {
+        // ReadAsync, not TryRead: it completes at once when unexamined bytes are buffered, and waits
+        // for new bytes when everything buffered was examined. (Pipe.TryRead returns examined bytes
+        // again, which would spin while a frame is incomplete.)
+        var pending = _input.ReadAsync(cancellationToken);
         ReadResult result;
-        if (!_input.TryRead(out result))
+        if (pending.IsCompleted)
+        {
+            result = pending.Result;
+        }
+        else
         {
             Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
             Volatile.Write(ref _waitingForInput, 1);
             try
             {
-                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                result = await pending.ConfigureAwait(false);
             }
             finally
             {
