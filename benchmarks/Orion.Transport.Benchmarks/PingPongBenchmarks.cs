@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using BenchmarkDotNet.Attributes;
+
+namespace Orion.Transport.Benchmarks;
+
+/// <summary>
+/// Ping-pong latency: send one message of <see cref="Size"/> bytes, wait for the peer to echo it.
+/// One operation is one round trip; every round trip's duration is recorded for p50/p99.
+/// </summary>
+/// <remarks>
+/// <see cref="RawSocket"/> (async <c>Socket</c> calls, the API the TCP transport is built on) is
+/// the baseline every ratio refers to; <see cref="RawSocketBlocking"/> (blocking calls on
+/// dedicated threads, no thread-pool hops) shows what the kernel alone costs.
+/// </remarks>
+public class PingPongBenchmarks
+{
+    /// <summary>Round trips per benchmark invocation, which amortises BenchmarkDotNet's own await.</summary>
+    public const int RoundTripsPerInvoke = 16;
+
+    private readonly RoundTripRecorder _recorder = new();
+    private byte[] _payload = [];
+    private byte[] _reply = [];
+    private RawSocketSession? _raw;
+    private OrionSession? _orion;
+
+    [ParamsSource(nameof(Sizes))]
+    public int Size { get; set; }
+
+    public static IEnumerable<int> Sizes => MessageSizes.Selected;
+
+    [GlobalSetup(Target = nameof(RawSocket))]
+    public void SetUpRawSocket()
+    {
+        AllocateBuffers();
+        _raw = RawSocketSession.StartEcho(Size, blocking: false);
+        ConnectionWarmUp.Run(RawSocket);
+        _recorder.Reset();
+    }
+
+    [GlobalCleanup(Target = nameof(RawSocket))]
+    public void CleanUpRawSocket() => FinishRaw(nameof(RawSocket));
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = RoundTripsPerInvoke)]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask RawSocket()
+    {
+        var socket = _raw!.Client;
+        for (var i = 0; i < RoundTripsPerInvoke; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await SocketIo.SendAllAsync(socket, _payload);
+            await SocketIo.ReceiveExactlyAsync(socket, _reply);
+            _recorder.Record(start, Stopwatch.GetTimestamp());
+        }
+    }
+
+    [GlobalSetup(Target = nameof(RawSocketBlocking))]
+    public void SetUpRawSocketBlocking()
+    {
+        AllocateBuffers();
+        _raw = RawSocketSession.StartEcho(Size, blocking: true);
+        ConnectionWarmUp.Run(RawSocketBlocking);
+        _recorder.Reset();
+    }
+
+    [GlobalCleanup(Target = nameof(RawSocketBlocking))]
+    public void CleanUpRawSocketBlocking() => FinishRaw(nameof(RawSocketBlocking));
+
+    [Benchmark(OperationsPerInvoke = RoundTripsPerInvoke)]
+    public void RawSocketBlocking()
+    {
+        var socket = _raw!.Client;
+        for (var i = 0; i < RoundTripsPerInvoke; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            SocketIo.SendAll(socket, _payload);
+            SocketIo.ReceiveExactly(socket, _reply);
+            _recorder.Record(start, Stopwatch.GetTimestamp());
+        }
+    }
+
+    [GlobalSetup(Target = nameof(OrionTcp))]
+    public void SetUpOrionTcp()
+    {
+        AllocateBuffers();
+        _orion = OrionSession.StartTcp(connection => OrionPeers.EchoAsync(connection, Size));
+        ConnectionWarmUp.Run(OrionTcp);
+        _recorder.Reset();
+    }
+
+    [GlobalCleanup(Target = nameof(OrionTcp))]
+    public void CleanUpOrionTcp()
+    {
+        LatencyResultStore.Write(nameof(PingPongBenchmarks), nameof(OrionTcp), Size, _recorder.ComputePercentiles());
+        _orion?.Dispose();
+        _orion = null;
+    }
+
+    /// <summary>Orion's TCP transport, message path (every size here is within the default MaxMessageSize).</summary>
+    [Benchmark(OperationsPerInvoke = RoundTripsPerInvoke)]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask OrionTcp()
+    {
+        var connection = _orion!.Client;
+        for (var i = 0; i < RoundTripsPerInvoke; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await connection.SendAsync(_payload);
+            var reply = await connection.ReceiveAsync();
+            _recorder.Record(start, Stopwatch.GetTimestamp());
+            if (reply.Length != Size)
+            {
+                throw new InvalidOperationException($"The echo returned {reply.Length} bytes for a message of {Size}.");
+            }
+        }
+    }
+
+    private void AllocateBuffers()
+    {
+        _payload = GC.AllocateUninitializedArray<byte>(Size, pinned: true);
+        Random.Shared.NextBytes(_payload);
+        _reply = GC.AllocateUninitializedArray<byte>(Size, pinned: true);
+    }
+
+    private void FinishRaw(string method)
+    {
+        LatencyResultStore.Write(nameof(PingPongBenchmarks), method, Size, _recorder.ComputePercentiles());
+        _raw?.Dispose();
+        _raw = null;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using BenchmarkDotNet.Reports;
+
+namespace Orion.Transport.Benchmarks;
+
+/// <summary>
+/// Renders the tables of docs/benchmarks/transport.md: every Orion figure beside the raw-socket
+/// baseline of the same run, as a ratio, with the issue's targets judged.
+/// </summary>
+internal static class ResultsMarkdown
+{
+    /// <summary>Issue 2: Orion's p50 round trip within 1.3x of the raw socket's.</summary>
+    public const double LatencyTarget = 1.3;
+
+    /// <summary>Issue 2: Orion's throughput at least 90% of the raw socket's from 1 MiB up.</summary>
+    public const double ThroughputTarget = 0.9;
+
+    public const int ThroughputTargetFromSize = 1024 * 1024;
+
+    // Benchmark method names, as the tables pair them (the raw ones exist in both classes).
+    private const string RawSocket = nameof(PingPongBenchmarks.RawSocket);
+    private const string RawSocketBlocking = nameof(PingPongBenchmarks.RawSocketBlocking);
+    private const string OrionTcp = nameof(PingPongBenchmarks.OrionTcp);
+    private const string OrionTcpMessages = nameof(StreamingBenchmarks.OrionTcpMessages);
+    private const string OrionTcpBulk = nameof(StreamingBenchmarks.OrionTcpBulk);
+
+    public static string Render(IEnumerable<Summary> summaries, SuiteOptions options)
+    {
+        var results = summaries.SelectMany(s => s.Reports).Select(CaseResult.From)
+            .GroupBy(r => (r.Info.TypeName, r.Info.Method, r.Info.Size))
+            .ToDictionary(g => g.Key, g => g.Last());
+        var text = new StringBuilder();
+        Line(text, $"Job: **{(options.Quick ? "Quick" : "Full")}**{(options.InProcess ? ", in-process (InProcessEmitToolchain)" : ", one child process per benchmark")}; " +
+            $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs; " +
+            $"run {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.");
+        if (Sizes(results, nameof(PingPongBenchmarks)).Any())
+        {
+            Line(text, "");
+            RenderLatency(text, results);
+        }
+        if (Sizes(results, nameof(StreamingBenchmarks)).Any())
+        {
+            Line(text, "");
+            RenderThroughput(text, results);
+        }
+        return text.ToString();
+    }
+
+    private static void RenderLatency(StringBuilder text, Dictionary<(string, string, int), CaseResult> results)
+    {
+        const string type = nameof(PingPongBenchmarks);
+        Line(text, "Ping-pong latency, individual round trips (µs), Orion messages over TCP vs raw async socket:");
+        Line(text, "");
+        Line(text, "| Size | Raw p50 | Raw p99 | Orion p50 | Orion p99 | p50 ratio | p50 ≤ 1.3x raw | Raw blocking p50 / p99 | Orion alloc/RT | Raw alloc/RT |");
+        Line(text, "| ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |");
+        foreach (var size in Sizes(results, type))
+        {
+            var raw = Find(results, type, RawSocket, size);
+            var orion = Find(results, type, OrionTcp, size);
+            var blocking = Find(results, type, RawSocketBlocking, size);
+            var ratio = Ratio(orion?.Latency?.P50Nanoseconds, raw?.Latency?.P50Nanoseconds);
+            Line(text, $"| {MessageSizes.Format(size)} | {Micro(raw?.Latency?.P50Nanoseconds)} | {Micro(raw?.Latency?.P99Nanoseconds)} " +
+                $"| {Micro(orion?.Latency?.P50Nanoseconds)} | {Micro(orion?.Latency?.P99Nanoseconds)} | {RatioText(ratio)} " +
+                $"| {Verdict(ratio, r => r <= LatencyTarget)} | {Micro(blocking?.Latency?.P50Nanoseconds)} / {Micro(blocking?.Latency?.P99Nanoseconds)} " +
+                $"| {Bytes(orion?.AllocatedBytesPerOperation)} | {Bytes(raw?.AllocatedBytesPerOperation)} |");
+        }
+    }
+
+    private static void RenderThroughput(StringBuilder text, Dictionary<(string, string, int), CaseResult> results)
+    {
+        const string type = nameof(StreamingBenchmarks);
+        Line(text, $"One-way streaming throughput (GB/s = 10^9 B/s; one operation = a {MessageSizes.Format(StreamingBenchmarks.BurstBytes)} burst of messages of the given size, acknowledged by the receiver):");
+        Line(text, "");
+        Line(text, "| Size | Raw | Orion messages | ratio | Orion bulk | ratio | ≥ 90% raw (≥ 1 MiB) | Raw blocking | Orion alloc/burst (messages / bulk) | Raw alloc/burst |");
+        Line(text, "| ---: | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |");
+        foreach (var size in Sizes(results, type))
+        {
+            var raw = Find(results, type, RawSocket, size);
+            var messages = Find(results, type, OrionTcpMessages, size);
+            var bulk = Find(results, type, OrionTcpBulk, size);
+            var blocking = Find(results, type, RawSocketBlocking, size);
+            var messageRatio = Ratio(messages?.GigabytesPerSecond, raw?.GigabytesPerSecond);
+            var bulkRatio = Ratio(bulk?.GigabytesPerSecond, raw?.GigabytesPerSecond);
+            var verdict = size < ThroughputTargetFromSize
+                ? "(not a target)"
+                : $"messages {Verdict(messageRatio, r => r >= ThroughputTarget)}, bulk {Verdict(bulkRatio, r => r >= ThroughputTarget)}";
+            Line(text, $"| {MessageSizes.Format(size)} | {Rate(raw?.GigabytesPerSecond)} | {Rate(messages?.GigabytesPerSecond)} | {RatioText(messageRatio)} " +
+                $"| {Rate(bulk?.GigabytesPerSecond)} | {RatioText(bulkRatio)} | {verdict} | {Rate(blocking?.GigabytesPerSecond)} " +
+                $"| {Bytes(messages?.AllocatedBytesPerOperation)} / {Bytes(bulk?.AllocatedBytesPerOperation)} | {Bytes(raw?.AllocatedBytesPerOperation)} |");
+        }
+    }
+
+    private static IEnumerable<int> Sizes(Dictionary<(string Type, string Method, int Size), CaseResult> results, string type)
+        => results.Keys.Where(k => k.Type == type).Select(k => k.Size).Distinct().Order();
+
+    private static CaseResult? Find(Dictionary<(string, string, int), CaseResult> results, string type, string method, int size)
+        => results.GetValueOrDefault((type, method, size));
+
+    private static double? Ratio(double? value, double? baseline) => value is { } v && baseline is > 0 and var b ? v / b : null;
+
+    private static string RatioText(double? ratio) => ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "n/a";
+
+    private static string Verdict(double? ratio, Func<double, bool> met) => ratio is { } r ? (met(r) ? "yes" : "**no**") : "n/a";
+
+    private static string Micro(double? nanoseconds) => nanoseconds is { } ns ? (ns / 1000).ToString("N1", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Rate(double? gigabytesPerSecond) => gigabytesPerSecond is { } g ? ThroughputColumn.Format(g) : "n/a";
+
+    private static string Bytes(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} B") : "n/a";
+
+    private static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');
+}
