@@ -57,6 +57,10 @@ internal abstract class FramedConnection : TransportConnection
 
     public sealed override Task<TransportError> Closed => _closed.Task;
 
+    /// <summary>Bulk bytes that bypassed the input reader (read from the stream straight into the
+    /// caller's buffer); tests use it to prove the zero-copy path is taken.</summary>
+    internal long BytesReadDirect { get; private set; }
+
     /// <summary>Writes one whole frame (header, then payload) to the stream and waits while the
     /// stream is full. Called under the send lock; may throw the stream's own exceptions.</summary>
     protected abstract ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
@@ -279,6 +283,7 @@ internal abstract class FramedConnection : TransportConnection
                         throw EndOfStream(midFrame: true);
                     }
                     copied += read;
+                    BytesReadDirect += read;
                 }
                 else
                 {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using Orion.Transport.Framing;
 
 namespace Orion.Transport.InMemory;
@@ -28,6 +29,7 @@ internal sealed class InMemoryConnection : FramedConnection
         second._peer = first;
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     protected override async ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         header.Write(_output.GetSpan(FrameHeader.Size));

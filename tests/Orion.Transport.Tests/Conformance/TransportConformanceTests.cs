@@ -359,10 +359,11 @@ public abstract class TransportConformanceTests
     [Fact]
     public async Task Keepalives_keep_a_quiet_connection_open()
     {
-        var options = CreateOptions() with { IdleTimeout = TimeSpan.FromMilliseconds(1000), KeepAliveInterval = TimeSpan.FromMilliseconds(100) };
+        // Generous margins: on a loaded 2-core machine timers and continuations run late.
+        var options = CreateOptions() with { IdleTimeout = TimeSpan.FromMilliseconds(2000), KeepAliveInterval = TimeSpan.FromMilliseconds(100) };
         await using var pair = await ConnectPairAsync(options);
         var receive = pair.Server.ReceiveAsync().AsTask();
-        await Task.Delay(2500);
+        await Task.Delay(3500);
         Assert.False(receive.IsCompleted, "the receive ended although the peer was alive: " + receive.Exception?.InnerException?.Message);
         await pair.Client.SendAsync(new byte[] { 5 });
         Assert.Equal(new byte[] { 5 }, (await receive.WaitAsync(OperationTimeout)).ToArray());
