@@ -1,0 +1,62 @@
+using Orion.Server.Core.Backend.Cuda;
+using Orion.Server.Core.Backend.Cuda.Interop;
+
+namespace Orion.Gpu.Smoke;
+
+/// <summary>Assertions for the smoke checks: a failure throws with what was expected.</summary>
+internal static class Expect
+{
+    public static void Ok(CuResult result, string function) => CudaDriverException.ThrowIfFailed(result, function);
+
+    public static void Status(CuResult expected, CuResult actual, string what)
+    {
+        if (expected != actual)
+        {
+            throw new InvalidOperationException(
+                $"{what}: expected {CudaDriverErrors.Name(expected)} ({(int)expected}), got {CudaDriverErrors.Name(actual)} ({(int)actual})");
+        }
+    }
+
+    public static void True(bool condition, string what)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException(what);
+        }
+    }
+
+    public static void Equal<T>(T expected, T actual, string what)
+    {
+        if (!EqualityComparer<T>.Default.Equals(expected, actual))
+        {
+            throw new InvalidOperationException($"{what}: expected {expected}, got {actual}");
+        }
+    }
+
+    /// <summary>Bitwise comparison of two float arrays; reports the first mismatch.</summary>
+    public static void SameBits(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
+    {
+        Equal(expected.Length, actual.Length, $"{what} length");
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (BitConverter.SingleToInt32Bits(expected[i]) != BitConverter.SingleToInt32Bits(actual[i]))
+            {
+                throw new InvalidOperationException($"{what}: element {i} expected {expected[i]:R}, got {actual[i]:R}");
+            }
+        }
+    }
+
+    public static void SameBytes(ReadOnlySpan<byte> expected, ReadOnlySpan<byte> actual, string what)
+    {
+        if (!expected.SequenceEqual(actual))
+        {
+            int i = 0;
+            while (i < expected.Length && i < actual.Length && expected[i] == actual[i])
+            {
+                i++;
+            }
+
+            throw new InvalidOperationException($"{what}: first difference at byte {i} of {expected.Length}");
+        }
+    }
+}

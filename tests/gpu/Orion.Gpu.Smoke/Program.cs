@@ -1,0 +1,13 @@
+using Orion.Gpu.Smoke;
+
+// Usage: Orion.Gpu.Smoke [path/to/orion_mixed.fatbin]
+// Exercises the CUDA driver bindings directly on the GPU (scripts/gpu-test.sh runs it).
+string? fatbinPath = args.Length > 0 ? args[0] : null;
+var runner = new SmokeRunner();
+using (var checks = new DriverChecks(runner, fatbinPath))
+{
+    checks.RunAll();
+}
+
+Console.WriteLine($"SMOKE {(runner.AllPassed ? "OK" : "FAILED")}: {runner.Summary}");
+return runner.AllPassed ? 0 : 1;
