@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Text;
-using Orion.Server.Core.Backend.Cuda;
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
+using Orion.Server.Core.Backend.Cuda;
 
 namespace Orion.Gpu.Smoke;
 
@@ -123,23 +124,23 @@ internal sealed unsafe partial class DriverChecks
     private string CheckFaultIsolation()
     {
         Expect.Ok(CudaContextHandle.TryCreate(_device, 0, out CudaContextHandle? faulty), "cuCtxCreate_v4");
-        CuResult fault;
+        CudaStatus fault;
         using (faulty)
         {
             fault = LaunchMixedOnce(wildOutput: true);
-            Expect.Status(CuResult.IllegalAddress, fault, "wild store");
-            CuResult after = CudaDriverApi.MemsetD32(0, 0, 0);
+            Expect.Status(CudaStatus.IllegalAddress, fault, "wild store");
+            CudaStatus after = CudaDriverApi.MemsetD32(0, 0, 0);
             _ = after;
         }
 
         Expect.Ok(CudaDriverApi.CtxSetCurrent(_context!.Context), "cuCtxSetCurrent(A)");
-        CuResult survivor = LaunchMixedOnce(wildOutput: false);
-        Expect.Status(CuResult.Success, survivor, "context A after B faulted");
+        CudaStatus survivor = LaunchMixedOnce(wildOutput: false);
+        Expect.Status(CudaStatus.Success, survivor, "context A after B faulted");
 
         Expect.Ok(CudaContextHandle.TryCreate(_device, 0, out CudaContextHandle? fresh), "cuCtxCreate_v4 after fault");
         using (fresh)
         {
-            Expect.Status(CuResult.Success, LaunchMixedOnce(wildOutput: false), "fresh context C");
+            Expect.Status(CudaStatus.Success, LaunchMixedOnce(wildOutput: false), "fresh context C");
         }
 
         Expect.Ok(CudaDriverApi.CtxSetCurrent(_context.Context), "cuCtxSetCurrent(A)");
@@ -147,7 +148,7 @@ internal sealed unsafe partial class DriverChecks
     }
 
     /// <summary>Loads the PTX in the current context and runs orion_mixed on 1 element; returns the sync status.</summary>
-    private static CuResult LaunchMixedOnce(bool wildOutput)
+    private static CudaStatus LaunchMixedOnce(bool wildOutput)
     {
         nint module;
         byte[] ptx = Encoding.ASCII.GetBytes(MixedKernel.LoadPtx() + "\0");
@@ -174,9 +175,9 @@ internal sealed unsafe partial class DriverChecks
         args[3] = &a;
         args[4] = &p;
         args[5] = &flag;
-        CuResult launch = CudaDriverApi.LaunchKernel(function, 1, 1, 1, 1, 1, 1, 0, 0, args, null);
-        CuResult sync = launch == CuResult.Success ? CudaDriverApi.CtxSynchronize() : launch;
-        if (sync == CuResult.Success)
+        CudaStatus launch = CudaDriverApi.LaunchKernel(function, 1, 1, 1, 1, 1, 1, 0, 0, args, null);
+        CudaStatus sync = launch == CudaStatus.Success ? CudaDriverApi.CtxSynchronize() : launch;
+        if (sync == CudaStatus.Success)
         {
             float result;
             Expect.Ok(CudaDriverApi.MemcpyDtoH(&result, y, 4), "cuMemcpyDtoH_v2");

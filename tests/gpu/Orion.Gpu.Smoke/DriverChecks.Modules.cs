@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Orion.Server.Core.Backend.Cuda;
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
+using Orion.Server.Core.Backend.Cuda;
 
 namespace Orion.Gpu.Smoke;
 
@@ -80,8 +81,8 @@ internal sealed unsafe partial class DriverChecks
         for (nuint index = 0; index < 64; index++)
         {
             nuint offset, size;
-            CuResult result = CudaDriverApi.FuncGetParamInfo(function, index, &offset, &size);
-            if (result == CuResult.InvalidValue)
+            CudaStatus result = CudaDriverApi.FuncGetParamInfo(function, index, &offset, &size);
+            if (result == CudaStatus.InvalidValue)
             {
                 // One past the last parameter: this is how the driver says "no more".
                 return layout;
@@ -184,15 +185,15 @@ internal sealed unsafe partial class DriverChecks
             byte[] missing = "no_such_kernel\0"u8.ToArray();
             fixed (byte* n = missing)
             {
-                CuResult result = CudaDriverApi.ModuleGetFunction(&function, module, n);
-                Expect.Status(CuResult.NotFound, result, "unknown function");
+                CudaStatus result = CudaDriverApi.ModuleGetFunction(&function, module, n);
+                Expect.Status(CudaStatus.NotFound, result, "unknown function");
                 Expect.Equal("CUDA_ERROR_NOT_FOUND", CudaDriverErrors.Name(result), "error name");
                 seen.Add(CudaDriverErrors.Describe(result));
             }
 
             function = GetFunction(module, MixedKernel.Name);
-            CuResult tooBig = CudaDriverApi.LaunchKernel(function, 1, 1, 1, 4096, 1, 1, 0, 0, null, null);
-            Expect.True(tooBig != CuResult.Success, "launch with 4096 threads per block succeeded");
+            CudaStatus tooBig = CudaDriverApi.LaunchKernel(function, 1, 1, 1, 4096, 1, 1, 0, 0, null, null);
+            Expect.True(tooBig != CudaStatus.Success, "launch with 4096 threads per block succeeded");
             seen.Add("4096-thread block: " + CudaDriverErrors.Name(tooBig));
         }
         finally
@@ -201,27 +202,27 @@ internal sealed unsafe partial class DriverChecks
         }
 
         ulong huge;
-        CuResult oom = CudaDriverApi.MemAlloc(&huge, (nuint)1 << 50);
-        Expect.Status(CuResult.OutOfMemory, oom, "1 PiB allocation");
+        CudaStatus oom = CudaDriverApi.MemAlloc(&huge, (nuint)1 << 50);
+        Expect.Status(CudaStatus.OutOfMemory, oom, "1 PiB allocation");
         seen.Add(CudaDriverErrors.Name(oom));
 
         byte[] garbage = "this is not a module image\0"u8.ToArray();
         fixed (byte* g = garbage)
         {
-            CuResult bad = CudaDriverApi.ModuleLoadData(&module, g);
-            Expect.True(bad != CuResult.Success, "garbage image loaded");
+            CudaStatus bad = CudaDriverApi.ModuleLoadData(&module, g);
+            Expect.True(bad != CudaStatus.Success, "garbage image loaded");
             seen.Add("garbage image: " + CudaDriverErrors.Name(bad));
         }
 
-        CuResult badFree = CudaDriverApi.MemFree(0xDEAD0000);
-        Expect.True(badFree != CuResult.Success, "freeing a wild pointer succeeded");
+        CudaStatus badFree = CudaDriverApi.MemFree(0xDEAD0000);
+        Expect.True(badFree != CudaStatus.Success, "freeing a wild pointer succeeded");
         seen.Add("wild free: " + CudaDriverErrors.Name(badFree));
 
         // None of the above is sticky: the context still works.
         ulong probe;
         Expect.Ok(CudaDriverApi.MemAlloc(&probe, 4096), "cuMemAlloc_v2 after errors");
         Expect.Ok(CudaDriverApi.MemFree(probe), "cuMemFree_v2");
-        Expect.Equal("CUresult 123456", CudaDriverErrors.Name((CuResult)123456), "unknown code name");
+        Expect.Equal("CUresult 123456", CudaDriverErrors.Name((CudaStatus)123456), "unknown code name");
         return string.Join("; ", seen);
     }
 }

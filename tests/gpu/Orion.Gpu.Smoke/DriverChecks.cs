@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using Orion.Server.Core.Backend.Cuda;
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
+using Orion.Server.Core.Backend.Cuda;
 
 namespace Orion.Gpu.Smoke;
 
@@ -85,9 +86,9 @@ internal sealed unsafe partial class DriverChecks(SmokeRunner runner, string? fa
         for (int attribute = 1; attribute <= 147; attribute++)
         {
             int value;
-            CuResult result = CudaDriverApi.DeviceGetAttribute(&value, attribute, device);
-            Expect.True(result is CuResult.Success or CuResult.InvalidValue, $"attribute {attribute}: {CudaDriverErrors.Name(result)}");
-            answered += result == CuResult.Success ? 1 : 0;
+            CudaStatus result = CudaDriverApi.DeviceGetAttribute(&value, attribute, device);
+            Expect.True(result is CudaStatus.Success or CudaStatus.InvalidValue, $"attribute {attribute}: {CudaDriverErrors.Name(result)}");
+            answered += result == CudaStatus.Success ? 1 : 0;
         }
 
         Expect.True(total > (1UL << 30), "total memory below 1 GiB");
@@ -250,11 +251,11 @@ internal sealed unsafe partial class DriverChecks(SmokeRunner runner, string? fa
             Expect.Ok(CudaDriverApi.EventRecord(stop, slow), "cuEventRecord");
             Expect.Ok(CudaDriverApi.EventSynchronize(stop), "cuEventSynchronize");
             Expect.Ok(CudaDriverApi.StreamSynchronize(slow), "cuStreamSynchronize");
-            Expect.Status(CuResult.Success, CudaDriverApi.StreamQuery(slow), "cuStreamQuery after sync");
-            Expect.Status(CuResult.Success, CudaDriverApi.EventQuery(stop), "cuEventQuery after sync");
+            Expect.Status(CudaStatus.Success, CudaDriverApi.StreamQuery(slow), "cuStreamQuery after sync");
+            Expect.Status(CudaStatus.Success, CudaDriverApi.EventQuery(stop), "cuEventQuery after sync");
             float milliseconds;
             Expect.Ok(CudaDriverApi.EventElapsedTime(&milliseconds, start, stop), "cuEventElapsedTime_v2");
-            Expect.Status(CuResult.InvalidHandle, CudaDriverApi.EventElapsedTime(&milliseconds, start, marker), "elapsed time with a no-timing event");
+            Expect.Status(CudaStatus.InvalidHandle, CudaDriverApi.EventElapsedTime(&milliseconds, start, marker), "elapsed time with a no-timing event");
             Expect.Ok(CudaDriverApi.EventElapsedTime(&milliseconds, start, stop), "cuEventElapsedTime_v2");
 
             MemoryMarshal.Cast<byte, uint>(expected.AsSpan(0, 4096)).Fill(0xCAFEF00Du);
@@ -272,8 +273,8 @@ internal sealed unsafe partial class DriverChecks(SmokeRunner runner, string? fa
             // A query on a busy stream says "not ready" rather than blocking.
             Expect.Ok(CudaDriverApi.MemcpyHtoDAsync(device, pinned.Pointer, Bytes, fast), "cuMemcpyHtoDAsync_v2");
             Expect.Ok(CudaDriverApi.MemcpyDtoHAsync(pinned.Pointer, device, Bytes, fast), "cuMemcpyDtoHAsync_v2");
-            CuResult busy = CudaDriverApi.StreamQuery(fast);
-            Expect.True(busy is CuResult.NotReady or CuResult.Success, "cuStreamQuery on busy stream: " + CudaDriverErrors.Name(busy));
+            CudaStatus busy = CudaDriverApi.StreamQuery(fast);
+            Expect.True(busy is CudaStatus.NotReady or CudaStatus.Success, "cuStreamQuery on busy stream: " + CudaDriverErrors.Name(busy));
             Expect.Ok(CudaDriverApi.StreamSynchronize(fast), "cuStreamSynchronize");
             return $"priorities [{least},{greatest}]; 32 MiB pipeline over 2 streams {milliseconds:F3} ms by events; " +
                    $"busy query gave {CudaDriverErrors.Name(busy)}";

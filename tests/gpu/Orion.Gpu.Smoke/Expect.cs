@@ -1,14 +1,15 @@
-using Orion.Server.Core.Backend.Cuda;
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
+using Orion.Server.Core.Backend.Cuda;
 
 namespace Orion.Gpu.Smoke;
 
 /// <summary>Assertions for the smoke checks: a failure throws with what was expected.</summary>
 internal static class Expect
 {
-    public static void Ok(CuResult result, string function) => CudaDriverException.ThrowIfFailed(result, function);
+    public static void Ok(CudaStatus result, string function) => CudaDriverException.ThrowIfFailed(result, function);
 
-    public static void Status(CuResult expected, CuResult actual, string what)
+    public static void Status(CudaStatus expected, CudaStatus actual, string what)
     {
         if (expected != actual)
         {

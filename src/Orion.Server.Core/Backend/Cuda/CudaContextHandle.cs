@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Server.Core.Backend.Cuda;
@@ -24,12 +25,12 @@ internal sealed unsafe class CudaContextHandle : SafeHandle
     /// Creates a context on <paramref name="device"/>. The driver makes it current on the calling
     /// thread, so call this on the thread that will use it.
     /// </summary>
-    public static CuResult TryCreate(int device, uint flags, out CudaContextHandle? context)
+    public static CudaStatus TryCreate(int device, uint flags, out CudaContextHandle? context)
     {
         nint raw;
         // CUDA 13 takes creation parameters; null means "no affinity, no CIG" like the old call.
-        CuResult result = CudaDriverApi.CtxCreate(&raw, null, flags, device);
-        if (result != CuResult.Success)
+        CudaStatus result = CudaDriverApi.CtxCreate(&raw, null, flags, device);
+        if (result != CudaStatus.Success)
         {
             context = null;
             return result;
@@ -37,8 +38,8 @@ internal sealed unsafe class CudaContextHandle : SafeHandle
 
         context = new CudaContextHandle();
         context.SetHandle(raw);
-        return CuResult.Success;
+        return CudaStatus.Success;
     }
 
-    protected override bool ReleaseHandle() => CudaDriverApi.CtxDestroy(handle) == CuResult.Success;
+    protected override bool ReleaseHandle() => CudaDriverApi.CtxDestroy(handle) == CudaStatus.Success;
 }

@@ -1,3 +1,4 @@
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Server.Core.Backend.Cuda;
@@ -22,7 +23,7 @@ public sealed class CudaDriverException : Exception
     {
     }
 
-    internal CudaDriverException(string function, CuResult result)
+    internal CudaDriverException(string function, CudaStatus result)
         : base($"{function} failed: {CudaDriverErrors.Describe(result)}")
     {
         Function = function;
@@ -36,9 +37,9 @@ public sealed class CudaDriverException : Exception
     public int Code { get; }
 
     /// <summary>Throws when <paramref name="result"/> is not success.</summary>
-    internal static void ThrowIfFailed(CuResult result, string function)
+    internal static void ThrowIfFailed(CudaStatus result, string function)
     {
-        if (result != CuResult.Success)
+        if (result != CudaStatus.Success)
         {
             throw new CudaDriverException(function, result);
         }

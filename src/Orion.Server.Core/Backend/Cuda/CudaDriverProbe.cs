@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Server.Core.Backend.Cuda;
@@ -59,14 +60,14 @@ internal static unsafe class CudaDriverProbe
             return false;
         }
 
-        CuResult result = CudaDriverApi.Init(0);
-        if (result == CuResult.NoDevice)
+        CudaStatus result = CudaDriverApi.Init(0);
+        if (result == CudaStatus.NoDevice)
         {
             reason = "no CUDA device: the driver is installed but cuInit found no GPU";
             return false;
         }
 
-        if (result != CuResult.Success)
+        if (result != CudaStatus.Success)
         {
             reason = $"cuInit failed: {CudaDriverErrors.Describe(result)}";
             return false;
@@ -74,7 +75,7 @@ internal static unsafe class CudaDriverProbe
 
         int count;
         result = CudaDriverApi.DeviceGetCount(&count);
-        if (result != CuResult.Success)
+        if (result != CudaStatus.Success)
         {
             reason = $"cuDeviceGetCount failed: {CudaDriverErrors.Describe(result)}";
             return false;

@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Server.Core.Backend.Cuda;
@@ -28,12 +29,12 @@ internal sealed unsafe class CudaPinnedBuffer : SafeHandle
     /// <summary>The whole buffer as a span (valid until disposed).</summary>
     public Span<byte> Span => new((void*)handle, Length);
 
-    public static CuResult TryAllocate(int length, out CudaPinnedBuffer? buffer)
+    public static CudaStatus TryAllocate(int length, out CudaPinnedBuffer? buffer)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
         void* pointer;
-        CuResult result = CudaDriverApi.MemHostAlloc(&pointer, (nuint)length, Portable);
-        if (result != CuResult.Success)
+        CudaStatus result = CudaDriverApi.MemHostAlloc(&pointer, (nuint)length, Portable);
+        if (result != CudaStatus.Success)
         {
             buffer = null;
             return result;
@@ -41,8 +42,8 @@ internal sealed unsafe class CudaPinnedBuffer : SafeHandle
 
         buffer = new CudaPinnedBuffer { Length = length };
         buffer.SetHandle((nint)pointer);
-        return CuResult.Success;
+        return CudaStatus.Success;
     }
 
-    protected override bool ReleaseHandle() => CudaDriverApi.MemFreeHost((void*)handle) == CuResult.Success;
+    protected override bool ReleaseHandle() => CudaDriverApi.MemFreeHost((void*)handle) == CudaStatus.Success;
 }

@@ -1,15 +1,16 @@
 using System.Runtime.InteropServices;
+using Orion.Cuda.Remote;
 
 namespace Orion.Server.Core.Backend.Cuda.Interop;
 
-/// <summary>Turns a <see cref="CuResult"/> into the driver's own name and text for logs and messages.</summary>
+/// <summary>Turns a <see cref="CudaStatus"/> into the driver's own name and text for logs and messages.</summary>
 internal static unsafe class CudaDriverErrors
 {
     /// <summary>The driver's name for <paramref name="result"/>, e.g. <c>CUDA_ERROR_INVALID_VALUE</c>.</summary>
-    public static string Name(CuResult result)
+    public static string Name(CudaStatus result)
     {
         byte* name = null;
-        CuResult status;
+        CudaStatus status;
         try
         {
             // cuGetErrorName needs no context and no cuInit; it fails only for unknown codes.
@@ -20,17 +21,17 @@ internal static unsafe class CudaDriverErrors
             return FallbackName(result);
         }
 
-        return status == CuResult.Success && name != null
+        return status == CudaStatus.Success && name != null
             ? Marshal.PtrToStringUTF8((nint)name) ?? FallbackName(result)
             : FallbackName(result);
     }
 
     /// <summary>"CUDA_ERROR_X (n): driver description" for messages.</summary>
-    public static string Describe(CuResult result)
+    public static string Describe(CudaStatus result)
     {
         string head = $"{Name(result)} ({(int)result})";
         byte* text = null;
-        CuResult status;
+        CudaStatus status;
         try
         {
             status = CudaDriverApi.GetErrorString(result, &text);
@@ -40,11 +41,11 @@ internal static unsafe class CudaDriverErrors
             return head;
         }
 
-        string? description = status == CuResult.Success && text != null ? Marshal.PtrToStringUTF8((nint)text) : null;
+        string? description = status == CudaStatus.Success && text != null ? Marshal.PtrToStringUTF8((nint)text) : null;
         return string.IsNullOrEmpty(description) ? head : $"{head}: {description}";
     }
 
-    private static string FallbackName(CuResult result) => $"CUresult {(int)result}";
+    private static string FallbackName(CudaStatus result) => $"CUresult {(int)result}";
 
     // The error text must still be produced on hosts where libcuda is missing (a call may have
     // failed precisely because of that), so a missing library degrades to the numeric name.
