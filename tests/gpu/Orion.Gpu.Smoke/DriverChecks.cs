@@ -19,7 +19,8 @@ internal sealed unsafe partial class DriverChecks(SmokeRunner runner, string? fa
     private CudaContextHandle? _context;
     private int _device;
 
-    public void RunAll()
+    /// <summary>Runs every check; <paramref name="beforeFault"/> runs just before the deliberate fault, which poisons the process.</summary>
+    public void RunAll(Action beforeFault)
     {
         runner.Run("symbols", CheckSymbols);
         if (!runner.Run("probe", CheckProbe))
@@ -41,6 +42,7 @@ internal sealed unsafe partial class DriverChecks(SmokeRunner runner, string? fa
         runner.Run("module: fatbin", CheckFatbin);
         runner.Run("errors", CheckErrors);
         runner.Run("256 MiB through pinned staging", CheckLargeCopies);
+        beforeFault();
         runner.Run("fault isolation", CheckFaultIsolation);
     }
 
