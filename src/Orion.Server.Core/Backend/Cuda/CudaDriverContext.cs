@@ -17,9 +17,12 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     private static readonly void* LaunchParamBufferPointer = (void*)1;
     private static readonly void* LaunchParamBufferSize = (void*)2;
 
-    /// <summary>The context this thread last made current (through any instance).</summary>
+    /// <summary>
+    /// The context this thread last made current. An object, not the raw CUcontext: the driver may
+    /// hand a destroyed context's address to a new one, and a stale match would skip the switch.
+    /// </summary>
     [ThreadStatic]
-    private static nint t_current;
+    private static CudaDriverContext? t_current;
 
     private readonly CudaContextHandle _owner;
     private readonly nint _context;
@@ -35,7 +38,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
         Device = device;
         _owner = owner;
         _context = owner.Context;
-        t_current = _context; // cuCtxCreate made it current on this thread
+        t_current = this; // cuCtxCreate made it current on this thread
     }
 
     public int Device { get; }
@@ -50,7 +53,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             return CudaStatus.ContextIsDestroyed;
         }
 
-        if (t_current == _context)
+        if (ReferenceEquals(t_current, this))
         {
             return CudaStatus.Success;
         }
@@ -58,7 +61,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
         CudaStatus status = CudaDriverApi.CtxSetCurrent(_context);
         if (status == CudaStatus.Success)
         {
-            t_current = _context;
+            t_current = this;
         }
 
         return status;
@@ -412,9 +415,9 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
         _hostAllocations.Clear(); // freed with the context
         _parameterBytes.Clear();
         _moduleFunctions.Clear();
-        if (t_current == _context)
+        if (ReferenceEquals(t_current, this))
         {
-            t_current = 0;
+            t_current = null;
         }
 
         // cuCtxDestroy frees everything the session left behind and pops it from this thread.
