@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Orion.Cuda.Remote;
+using Orion.Gpu.Tests;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Cuda;
 
@@ -11,7 +12,7 @@ namespace Orion.Gpu.Smoke;
 /// (<see cref="IGpuBackend"/>/<see cref="IGpuContext"/>) as a session uses it, one executor thread
 /// per context.
 /// </summary>
-internal sealed class BackendChecks(SmokeRunner runner, string? fatbinPath)
+internal sealed class BackendChecks(CheckRunner runner, string? fatbinPath)
 {
     private IGpuBackend? _backend;
 

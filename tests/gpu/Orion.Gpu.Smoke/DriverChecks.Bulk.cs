@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Text;
 using Orion.Cuda.Remote;
-using Orion.Server.Core.Backend.Cuda.Interop;
+using Orion.Gpu.Tests;
 using Orion.Server.Core.Backend.Cuda;
+using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Gpu.Smoke;
 

@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using Orion.Cuda.Remote;
-using Orion.Server.Core.Backend.Cuda.Interop;
+using Orion.Gpu.Tests;
 using Orion.Server.Core.Backend.Cuda;
+using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Gpu.Smoke;
 
@@ -11,7 +12,7 @@ namespace Orion.Gpu.Smoke;
 /// The smoke checks, in dependency order. Each is self-contained around one context created at
 /// the start (a session's own context, as the server will make). The deliberate fault runs last.
 /// </summary>
-internal sealed unsafe partial class DriverChecks(SmokeRunner runner, string? fatbinPath) : IDisposable
+internal sealed unsafe partial class DriverChecks(CheckRunner runner, string? fatbinPath) : IDisposable
 {
     private const int BlockSize = 256;
     private static int s_hostFunctionCalls;

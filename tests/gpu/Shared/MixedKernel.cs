@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Orion.Gpu.Smoke;
+namespace Orion.Gpu.Tests;
 
 /// <summary>The by-value struct parameter of <c>orion_mixed</c> (tests/gpu/kernels).</summary>
 [StructLayout(LayoutKind.Sequential)]

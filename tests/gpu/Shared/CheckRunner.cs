@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace Orion.Gpu.Smoke;
+namespace Orion.Gpu.Tests;
 
 /// <summary>Runs named checks, prints one PASS/FAIL line each, and remembers whether any failed.</summary>
-internal sealed class SmokeRunner
+internal sealed class CheckRunner
 {
     private int _passed;
     private int _failed;
@@ -23,7 +23,7 @@ internal sealed class SmokeRunner
             Console.WriteLine($"PASS {name} ({watch.Elapsed.TotalMilliseconds:F1} ms): {detail}");
             return true;
         }
-#pragma warning disable CA1031 // a smoke test reports every failure and goes on with the next check
+#pragma warning disable CA1031 // a GPU test program reports every failure and goes on with the next check
         catch (Exception e)
 #pragma warning restore CA1031
         {
