@@ -168,8 +168,9 @@ public interface IGpuContext : IDisposable
 
     /// <summary>
     /// <c>cuLaunchHostFunc</c>: when the stream reaches this point, <paramref name="callback"/> runs
-    /// with <paramref name="marker"/> on a thread of the driver's. It must not call into the
-    /// context; the session only queues a "reached" notification to the client there.
+    /// with <paramref name="marker"/> on a thread of the driver's (the emulated device, whose streams
+    /// are always idle, calls it before returning). It must not call into the context; the session
+    /// only sends a "reached" notification to the client there.
     /// </summary>
     CudaStatus LaunchHostFunction(GpuStreamHandle stream, Action<ulong> callback, ulong marker);
 

@@ -635,8 +635,9 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         {
             return CudaStatus.InvalidHandle;
         }
-        // Everything before it has already run; the callback goes to another thread as the driver's would.
-        ThreadPool.UnsafeQueueUserWorkItem(callback, marker, preferLocal: false);
+        // Everything before it on the stream has already run, so the marker is reached now; calling
+        // back before returning keeps it ordered before any later synchronize.
+        callback(marker);
         return CudaStatus.Success;
     }
 
