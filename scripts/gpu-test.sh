@@ -7,7 +7,9 @@
 #   BUNDLE/gpu-test.sh run [LOGDIR]      on the GPU host (nvcc, libcuda.so.1): builds the fatbin from
 #                                        kernels/orion_mixed.cu, runs the driver smoke test, then starts
 #                                        orion-server on 127.0.0.1 and runs the GPU test program against
-#                                        it over TCP. Logs go to LOGDIR (default: BUNDLE/logs).
+#                                        it over TCP (without orion-server in the bundle the test program
+#                                        hosts the server itself, still over TCP loopback).
+#                                        Logs go to LOGDIR (default: BUNDLE/logs).
 #
 # Exit status is non-zero when any step fails. docs/gpu-tests.md records what ran and the numbers.
 set -euo pipefail
@@ -58,27 +60,35 @@ run)
     cat "$logs/smoke.log" | tee -a "$logs/summary.txt" >/dev/null
     grep -E '^(PASS|FAIL|SMOKE)' "$logs/smoke.log" || true
 
-    if [ -x "$bundle/bin/orion-server" ] && [ -x "$bundle/bin/Orion.Gpu.RemoteTests" ]; then
-        echo "== remote GPU tests over TCP loopback" | tee -a "$logs/summary.txt"
-        port=$(( 20000 + RANDOM % 20000 ))
-        "$bundle/bin/orion-server" --listen "tcp://127.0.0.1:$port" >"$logs/server.log" 2>&1 &
-        server=$!
-        # Wait (bounded) for the listener instead of sleeping a fixed time.
-        for _ in $(seq 1 100); do
-            if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
-            if ! kill -0 "$server" 2>/dev/null; then break; fi
-            sleep 0.1
-        done
-        if ! "$bundle/bin/Orion.Gpu.RemoteTests" "tcp://127.0.0.1:$port" "$work/orion_mixed.fatbin" \
-            >"$logs/remote.log" 2>&1; then
+    if [ -x "$bundle/bin/Orion.Gpu.RemoteTests" ]; then
+        if [ -x "$bundle/bin/orion-server" ]; then
+            echo "== remote GPU tests: orion-server process over TCP loopback" | tee -a "$logs/summary.txt"
+            port=$(( 20000 + RANDOM % 20000 ))
+            "$bundle/bin/orion-server" --listen "tcp://127.0.0.1:$port" >"$logs/server.log" 2>&1 &
+            server=$!
+            # Wait (bounded) for the listener instead of sleeping a fixed time.
+            for _ in $(seq 1 100); do
+                if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+                if ! kill -0 "$server" 2>/dev/null; then break; fi
+                sleep 0.1
+            done
+            target="tcp://127.0.0.1:$port"
+        else
+            echo "== remote GPU tests: server inside the test process over TCP loopback (no orion-server in the bundle)" | tee -a "$logs/summary.txt"
+            server=""
+            target="--in-process"
+        fi
+        if ! "$bundle/bin/Orion.Gpu.RemoteTests" "$target" "$work/orion_mixed.fatbin" >"$logs/remote.log" 2>&1; then
             status=1
         fi
         grep -E '^(PASS|FAIL|REMOTE)' "$logs/remote.log" || true
         cat "$logs/remote.log" >>"$logs/summary.txt"
-        kill "$server" 2>/dev/null || true
-        wait "$server" 2>/dev/null || true
+        if [ -n "$server" ]; then
+            kill "$server" 2>/dev/null || true
+            wait "$server" 2>/dev/null || true
+        fi
     else
-        echo "remote GPU tests skipped: bundle has no orion-server or Orion.Gpu.RemoteTests" | tee -a "$logs/summary.txt"
+        echo "remote GPU tests skipped: bundle has no Orion.Gpu.RemoteTests" | tee -a "$logs/summary.txt"
     fi
 
     rm -rf "$work"
@@ -86,7 +96,7 @@ run)
     exit $status
     ;;
 *)
-    sed -n '2,13p' "$0" >&2
+    sed -n "2,15p" "$0" >&2
     exit 2
     ;;
 esac

@@ -21,6 +21,21 @@ internal static class Expect
         }
     }
 
+    public static T Throws<T>(Action action, string what)
+        where T : Exception
+    {
+        try
+        {
+            action();
+        }
+        catch (T expected)
+        {
+            return expected;
+        }
+
+        throw new InvalidOperationException($"{what}: expected {typeof(T).Name}, nothing was thrown");
+    }
+
     public static void True(bool condition, string what)
     {
         if (!condition)
