@@ -178,7 +178,7 @@ internal sealed partial class ServerSession : IDisposable
         }
     }
 
-    /// <summary>Tells the client why the session ends (best effort), then drops the connection.</summary>
+    /// <summary>Tells the client why the session ends (best effort), then closes the connection gracefully so the reason is delivered.</summary>
     private void EndWithReason(string reason)
     {
         try
@@ -192,11 +192,12 @@ internal sealed partial class ServerSession : IDisposable
                 SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
                 _replies.Clear();
             }
+            SyncWait.Wait(_connection.DisposeAsync());
         }
         catch (TransportException)
         {
+            _connection.Abort(reason);
         }
-        _connection.Abort(reason);
     }
 
     /// <summary>Receives one message and copies it into the session's buffer (the transport's view ends at the next bulk receive).</summary>

@@ -8,7 +8,7 @@ namespace Orion.Server.Core.Backend.Emulated;
 /// <see cref="EmulatedDeviceOptions.Kernels"/>. It names itself "Orion emulated device" and
 /// reports <see cref="GpuDeviceInfo.IsEmulated"/>, so it is never mistaken for a real GPU.
 /// </summary>
-internal sealed class EmulatedGpuBackend : IGpuBackend
+public sealed class EmulatedGpuBackend : IGpuBackend
 {
     public const string DeviceName = "Orion emulated device";
     private const int DriverVersion = 13000;
