@@ -298,7 +298,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             : CudaStatus.InvalidContext;
     }
 
-    private static bool TryDescribe(in MemoryCopy2D copy, out CuMemcpy2D native)
+    internal static bool TryDescribe(in MemoryCopy2D copy, out CuMemcpy2D native)
     {
         native = default;
         if (copy.SourceLocation is not (MemoryLocation.Host or MemoryLocation.Device) ||
