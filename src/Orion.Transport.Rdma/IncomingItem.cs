@@ -1,10 +1,11 @@
 namespace Orion.Transport.Rdma;
 
 /// <summary>One arrival handed from the progress thread to the receiver, in wire order.</summary>
-/// <param name="Kind">Message, MessageStart or BulkStart (a receive buffer), Chunk (a slot) or Closed.</param>
-/// <param name="Index">The receive buffer or slot holding the bytes.</param>
-/// <param name="Length">Payload bytes in that buffer or slot, or the total announced by a start frame.</param>
-internal readonly record struct IncomingItem(IncomingKind Kind, int Index, long Length);
+/// <param name="Kind">What arrived.</param>
+/// <param name="Index">The receive buffer (Message, MessageStart, BulkStart) or slot (Chunk) holding the bytes.</param>
+/// <param name="Length">Payload bytes in that buffer or slot, or the total of a transfer.</param>
+/// <param name="Staged">For a staged transfer: the pooled array holding all of it.</param>
+internal readonly record struct IncomingItem(IncomingKind Kind, int Index, long Length, byte[]? Staged = null);
 
 internal enum IncomingKind : byte
 {
@@ -13,4 +14,8 @@ internal enum IncomingKind : byte
     BulkStart,
     Chunk,
     Closed,
+    /// <summary>A large message the progress thread already copied out of the slots.</summary>
+    StagedMessage,
+    /// <summary>A bulk transfer the progress thread already copied out of the slots.</summary>
+    StagedBulk,
 }

@@ -132,7 +132,7 @@ internal sealed partial class RdmaConnection
                     return;
                 }
                 _chunkBytesExpected = header.Length;
-                Enqueue(new IncomingItem(IncomingKind.MessageStart, index, header.Length));
+                StageOrEnqueue(IncomingKind.MessageStart, IncomingKind.StagedMessage, index, header.Length);
                 break;
             case FrameKind.BulkStart when payloadLength == 0 && _chunkBytesExpected == 0:
                 if (header.Length > Options.MaxBulkSize)
@@ -141,7 +141,7 @@ internal sealed partial class RdmaConnection
                     return;
                 }
                 _chunkBytesExpected = header.Length;
-                Enqueue(new IncomingItem(IncomingKind.BulkStart, index, header.Length));
+                StageOrEnqueue(IncomingKind.BulkStart, IncomingKind.StagedBulk, index, header.Length);
                 break;
             case FrameKind.Credit or FrameKind.KeepAlive when payloadLength == 0 && header.Length == 0:
                 RepostReceive(index);
@@ -183,7 +183,41 @@ internal sealed partial class RdmaConnection
         }
         _chunkBytesExpected -= byteLength;
         _expectedSlot = (slot + 1) % _slotSlab.Count;
-        Enqueue(new IncomingItem(IncomingKind.Chunk, slot, byteLength));
+        if (_staging is not { } staging)
+        {
+            Interlocked.Increment(ref _slotsHeldByReceiver);
+            Enqueue(new IncomingItem(IncomingKind.Chunk, slot, byteLength));
+            return;
+        }
+        _slotSlab.Buffer.AsSpan(_slotSlab.OffsetOf(slot), (int)byteLength).CopyTo(staging.AsSpan(_stagingOffset));
+        _stagingOffset += (int)byteLength;
+        ReleaseSlot();
+        if (_chunkBytesExpected == 0)
+        {
+            _staging = null;
+            Enqueue(new IncomingItem(_stagingKind, -1, _stagingOffset, staging));
+        }
+    }
+
+    /// <summary>Stages a transfer when the budget allows (its slots then recycle at once), else hands
+    /// its start frame to the receiver, whose reading frees the slots.</summary>
+    private void StageOrEnqueue(IncomingKind direct, IncomingKind staged, int index, long length)
+    {
+        var fits = length > 0
+            && Volatile.Read(ref _slotsHeldByReceiver) == 0
+            && Volatile.Read(ref _stagedBytes) + length <= Options.MaxPendingSendBytes
+            && Volatile.Read(ref _stagedTransfers) < _receiveSlab.Count;
+        if (!fits)
+        {
+            Enqueue(new IncomingItem(direct, index, length));
+            return;
+        }
+        Interlocked.Add(ref _stagedBytes, length);
+        Interlocked.Increment(ref _stagedTransfers);
+        _staging = System.Buffers.ArrayPool<byte>.Shared.Rent((int)length);
+        _stagingOffset = 0;
+        _stagingKind = staged;
+        RepostReceive(index);
     }
 
     private bool ApplyCredits(int receiveCredits, int slotCredits)

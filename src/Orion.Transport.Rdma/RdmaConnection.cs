@@ -15,6 +15,10 @@ namespace Orion.Transport.Rdma;
 /// <item>Large messages and bulk: a start frame, then RDMA WRITE with immediate straight from the
 /// (registered, pinned) user buffer into the peer's slots, round-robin; the immediate carries the
 /// slot index and returned receive credits. The receiver copies a slot out and returns its credit.</item>
+/// <item>Staging: while the bytes staged stay within <see cref="TransportOptions.MaxPendingSendBytes"/>,
+/// the progress thread copies a transfer out of the slots as it arrives, so slots recycle and a
+/// sender completes without waiting for the application to read (as a socket buffer would allow);
+/// beyond that budget the slots stay full until the application reads (backpressure).</item>
 /// <item>Credits ride on every frame; a credit-only frame goes when half a pool is owed.</item>
 /// <item>Selective signalling: one send in a quarter of the queue depth asks for a completion, which
 /// retires every earlier one (RC completes in order).</item>
@@ -68,10 +72,21 @@ internal sealed partial class RdmaConnection : TransportConnection
     // Receive side: the buffer handed out by the last ReceiveAsync, released by the next call.
     private int _heldReceiveBuffer = -1;
     private byte[]? _heldRented;
+    private long _heldStagedLength;
+
+    // Staging: bytes and transfers staged but not yet read (progress thread adds, receiver subtracts).
+    private long _stagedBytes;
+    private int _stagedTransfers;
+    // Slots handed to the receiver as chunks and not yet copied out. Slot credits are a count, so
+    // slots must be freed in the order written: nothing is staged while the receiver holds any.
+    private int _slotsHeldByReceiver;
 
     // Progress thread only.
     private long _chunkBytesExpected;
     private int _expectedSlot;
+    private byte[]? _staging;
+    private int _stagingOffset;
+    private IncomingKind _stagingKind;
     private long _lastReceiveTicks;
     private bool _peerClosed;
 
@@ -100,7 +115,7 @@ internal sealed partial class RdmaConnection : TransportConnection
             _inlineAddress = (nint)System.Runtime.CompilerServices.Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(_inlineScratch));
         }
         _registrations = new RegistrationCache(endpoint, settings.RegistrationCacheCapacity);
-        _incoming = new IncomingQueue(receiveSlab.Count + slotSlab.Count + 2);
+        _incoming = new IncomingQueue(2 * receiveSlab.Count + slotSlab.Count + 2);
         _sendCredits = peer.ReceiveBufferCount;
         _slotsFree = peer.SlotCount;
         _signalInterval = Math.Max(1, settings.SendQueueDepth / 4);
@@ -167,7 +182,12 @@ internal sealed partial class RdmaConnection : TransportConnection
                 _heldRented = ArrayPool<byte>.Shared.Rent(length);
                 await ReceiveChunksAsync(_heldRented.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
                 return new ReadOnlySequence<byte>(_heldRented, 0, length);
+            case IncomingKind.StagedMessage:
+                _heldRented = item.Staged;
+                _heldStagedLength = item.Length;
+                return new ReadOnlySequence<byte>(item.Staged!, 0, (int)item.Length);
             case IncomingKind.BulkStart:
+            case IncomingKind.StagedBulk:
                 throw Fail(TransportError.UnexpectedFrame, "A bulk transfer arrived where a message was expected.");
             default:
                 throw Fail(TransportError.ProtocolViolation, "Bulk data arrived where a message was expected.");
@@ -178,6 +198,12 @@ internal sealed partial class RdmaConnection : TransportConnection
     {
         ReleaseHeld();
         var item = await NextItemAsync(cancellationToken).ConfigureAwait(false);
+        if (item.Kind == IncomingKind.StagedBulk && item.Length == destination.Length)
+        {
+            item.Staged.AsSpan(0, (int)item.Length).CopyTo(destination.Span);
+            ReleaseStaged(item.Staged!, item.Length);
+            return;
+        }
         if (item.Kind != IncomingKind.BulkStart)
         {
             throw Fail(TransportError.UnexpectedFrame, "A message arrived where a bulk transfer was expected.");
@@ -319,6 +345,7 @@ internal sealed partial class RdmaConnection : TransportConnection
                 }
                 _slotSlab.Buffer.AsSpan(_slotSlab.OffsetOf(chunk.Index), (int)chunk.Length).CopyTo(destination.Span[offset..]);
                 offset += (int)chunk.Length;
+                Interlocked.Decrement(ref _slotsHeldByReceiver);
                 ReleaseSlot();
             }
         }
@@ -357,8 +384,20 @@ internal sealed partial class RdmaConnection : TransportConnection
         if (_heldRented is { } rented)
         {
             _heldRented = null;
-            ArrayPool<byte>.Shared.Return(rented);
+            ReleaseStaged(rented, _heldStagedLength);
+            _heldStagedLength = 0;
         }
+    }
+
+    /// <summary>Returns a staged or rented array; a staged one also frees its share of the staging budget.</summary>
+    private void ReleaseStaged(byte[] array, long stagedLength)
+    {
+        if (stagedLength > 0)
+        {
+            Interlocked.Add(ref _stagedBytes, -stagedLength);
+            Interlocked.Decrement(ref _stagedTransfers);
+        }
+        ArrayPool<byte>.Shared.Return(array);
     }
 
     private void ThrowIfFailed()
