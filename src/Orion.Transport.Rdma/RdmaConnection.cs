@@ -91,6 +91,9 @@ internal sealed partial class RdmaConnection : TransportConnection
     private bool _peerClosed;
 
     private volatile int _state;
+    // Set when DisposeAsync starts closing: whatever ends the connection after that (the peer
+    // disconnecting as it sees our close), this side reports that it was disposed.
+    private volatile bool _disposing;
     private TransportError _error;
     private string _errorMessage = "";
 
@@ -220,6 +223,7 @@ internal sealed partial class RdmaConnection : TransportConnection
 
     public override async ValueTask DisposeAsync()
     {
+        _disposing = true;
         if (_state == StateOpen)
         {
             try
@@ -416,6 +420,10 @@ internal sealed partial class RdmaConnection : TransportConnection
             if (_state == StateFailed)
             {
                 return new TransportException(_error, _errorMessage);
+            }
+            if (_disposing)
+            {
+                (error, message) = (TransportError.ConnectionAborted, "The connection was disposed.");
             }
             _error = error;
             _errorMessage = message;
