@@ -1,0 +1,18 @@
+namespace Orion.Transport.Rdma;
+
+/// <summary>What a SEND carries (first byte of its 16-byte header).</summary>
+internal enum FrameKind : byte
+{
+    /// <summary>A whole message in this SEND.</summary>
+    Message = 1,
+    /// <summary>A message too large for a SEND; its bytes follow as RDMA WRITEs with immediate into slots.</summary>
+    MessageStart = 2,
+    /// <summary>A bulk transfer; its bytes follow as RDMA WRITEs with immediate into slots.</summary>
+    BulkStart = 3,
+    /// <summary>Only returns credits.</summary>
+    Credit = 4,
+    /// <summary>Proves liveness to the peer's idle timer.</summary>
+    KeepAlive = 5,
+    /// <summary>Orderly close: nothing follows.</summary>
+    Close = 6,
+}
