@@ -53,7 +53,7 @@ typedef struct cudaArray *cudaArray_t;
 #define cudaDeviceScheduleMask 0x07
 #define cudaDeviceMapHost 0x08
 #define cudaDeviceLmemResizeToMax 0x10
-#define cudaDeviceFlagsMask 0xff
+#define cudaDeviceMask 0xff
 
 #define cudaOccupancyDefault 0x00
 #define cudaOccupancyDisableCachingOverride 0x01

@@ -123,7 +123,7 @@ STUB_API cudaError_t cudaInitDevice(int device, unsigned int device_flags, unsig
 
 STUB_API cudaError_t cudaSetDeviceFlags(unsigned int flags)
 {
-    if ((flags & ~(unsigned int)cudaDeviceFlagsMask) != 0)
+    if ((flags & ~(unsigned int)cudaDeviceMask) != 0)
         return stub_result(cudaErrorInvalidValue);
     cudaError_t error = check_device(current_device);
     if (error != cudaSuccess)

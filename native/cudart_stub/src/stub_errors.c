@@ -70,21 +70,18 @@ static const stub_error_entry *find_entry(cudaError_t error)
     return NULL;
 }
 
+/*
+ * As CUDA 13 behaves (observed on the GPU host): reading the last error clears it even when it
+ * is sticky; the sticky error comes back from every later call that needs the device instead.
+ */
 STUB_API cudaError_t cudaGetLastError(void)
 {
-    cudaError_t sticky = stub_sticky_error();
-    if (sticky != cudaSuccess)
-        return sticky; /* a sticky error cannot be cleared by reading it */
     cudaError_t error = last_error;
     last_error = cudaSuccess;
     return error;
 }
 
-STUB_API cudaError_t cudaPeekAtLastError(void)
-{
-    cudaError_t sticky = stub_sticky_error();
-    return sticky != cudaSuccess ? sticky : last_error;
-}
+STUB_API cudaError_t cudaPeekAtLastError(void) { return last_error; }
 
 STUB_API const char *cudaGetErrorName(cudaError_t error)
 {

@@ -16,7 +16,8 @@ extern const int stub_error_table_count;
 /*
  * Records the outcome of an API call and returns it unchanged: a failure becomes the calling
  * thread's last error, and a sticky failure (the device context is corrupted, e.g. an illegal
- * address) is latched for the whole process so that every later call reports it, as CUDA does.
+ * address) is latched for the whole process so that every later call that needs the device
+ * reports it, as CUDA does.
  */
 cudaError_t stub_result(cudaError_t error);
 

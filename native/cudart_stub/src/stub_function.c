@@ -26,7 +26,7 @@ static cudaError_t resolve(const void *host_function, int *device, uint64_t *rem
 {
     stub_function *function = stub_find_function(host_function);
     if (function == NULL)
-        return cudaErrorInvalidDeviceFunction;
+        return cudaErrorInvalidResourceHandle; /* what CUDA 13 answers for a non-kernel */
     cudaError_t error = stub_begin();
     if (error != cudaSuccess)
         return error;

@@ -48,22 +48,22 @@ STUB_API cudaError_t __cudaPopCallConfiguration(dim3 *grid, dim3 *block, size_t 
 
 static int configuration_is_valid(dim3 grid, dim3 block)
 {
-    /* The server checks the device's real limits; these catch what can never be valid. */
-    if (grid.x == 0 || grid.y == 0 || grid.z == 0 || block.x == 0 || block.y == 0 || block.z == 0)
-        return 0;
-    return (uint64_t)block.x * block.y * block.z <= 1024u * 1024u;
+    /* Only what can never be valid; the server's driver checks the device's real limits. */
+    return grid.x != 0 && grid.y != 0 && grid.z != 0 && block.x != 0 && block.y != 0 && block.z != 0;
 }
 
 static cudaError_t launch(stub_function *function, dim3 grid, dim3 block, void **args, size_t shared_bytes,
                           cudaStream_t stream)
 {
+    /* CUDA 13 answers a pointer that is not a registered kernel with an invalid handle. */
     if (function == NULL || function->magic != STUB_FUNCTION_MAGIC)
-        return stub_result(cudaErrorInvalidDeviceFunction);
+        return stub_result(cudaErrorInvalidResourceHandle);
     cudaError_t error = stub_begin();
     if (error != cudaSuccess)
         return stub_result(error);
+    /* CUDA 13 reports impossible configurations as cudaErrorInvalidValue (observed). */
     if (!configuration_is_valid(grid, block) || shared_bytes > UINT32_MAX)
-        return stub_result(cudaErrorInvalidConfiguration);
+        return stub_result(cudaErrorInvalidValue);
     int device = stub_current_device();
     uint64_t remote = 0;
     error = stub_resolve_function(function, device, &remote);
