@@ -172,8 +172,12 @@ internal static unsafe class MemoryExports
         try
         {
             var runtime = ExportGuard.Runtime(out var error);
-            var client = runtime?.SelectPair(destinationDevice, sourceDevice, out var destinationLocal, out var sourceLocal, out error);
-            if (runtime is null || client is null)
+            if (runtime is null)
+            {
+                return error;
+            }
+            var client = runtime.SelectPair(destinationDevice, sourceDevice, out var destinationLocal, out var sourceLocal, out error);
+            if (client is null)
             {
                 return error;
             }
