@@ -81,6 +81,17 @@ int stub_ranges_find(uint64_t address, stub_range *found)
     return hit;
 }
 
+void stub_ranges_forget_device(int device)
+{
+    pthread_rwlock_wrlock(&ranges_lock);
+    size_t kept = 0;
+    for (size_t i = 0; i < range_count; i++)
+        if (ranges[i].type != cudaMemoryTypeDevice || ranges[i].device != device)
+            ranges[kept++] = ranges[i];
+    range_count = kept;
+    pthread_rwlock_unlock(&ranges_lock);
+}
+
 cudaError_t stub_resolve_copy_kind(const void *dst, const void *src, enum cudaMemcpyKind kind,
                                    enum cudaMemcpyKind *resolved)
 {

@@ -368,8 +368,12 @@ STUB_API cudaError_t cudaDeviceReset(void)
     cudaError_t error = stub_client_ready();
     if (error == cudaSuccess)
         error = (cudaError_t)stub_client.orion_device_reset(current_device);
-    if (error == cudaSuccess)
+    if (error == cudaSuccess) {
+        /* The server destroyed the device's context: everything made in it is gone. */
+        stub_ranges_forget_device(current_device);
+        stub_registry_forget_device(current_device);
         stub_clear_sticky_error();
+    }
     return stub_result(error);
 }
 

@@ -63,6 +63,8 @@ stub_variable *stub_find_variable(const void *host_variable);
 /* Resolves the function's client handle on the device, loading its module there on first use. */
 cudaError_t stub_resolve_function(stub_function *function, int device, uint64_t *remote);
 cudaError_t stub_resolve_variable(stub_variable *variable, int device, uint64_t *address);
+/* After cudaDeviceReset: the device's modules, functions and globals are gone on the server. */
+void stub_registry_forget_device(int device);
 
 /* Device/host allocation ranges (stub_alloc_table.c), used for cudaMemcpyDefault and
  * cudaPointerGetAttributes. Device pointers are remote addresses and cannot be told apart from
@@ -80,6 +82,8 @@ cudaError_t stub_ranges_add(uint64_t base, uint64_t size, enum cudaMemoryType ty
 int stub_ranges_remove(uint64_t base, enum cudaMemoryType type, stub_range *removed);
 /* Finds the range containing address; returns 0 when the address is in no recorded range. */
 int stub_ranges_find(uint64_t address, stub_range *found);
+/* After cudaDeviceReset: the device's allocations are gone on the server. */
+void stub_ranges_forget_device(int device);
 
 /* Maps a copy's declared kind onto a concrete direction (resolving cudaMemcpyDefault). */
 cudaError_t stub_resolve_copy_kind(const void *dst, const void *src, enum cudaMemcpyKind kind,

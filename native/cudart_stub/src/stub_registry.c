@@ -252,6 +252,32 @@ STUB_API void __cudaRegisterVar(void **handle, char *host_variable, char *device
     }
 }
 
+void stub_registry_forget_device(int device)
+{
+    if (device < 0 || device >= STUB_MAX_DEVICES)
+        return;
+    pthread_rwlock_rdlock(&registry_lock);
+    for (size_t i = 0; i < functions_by_host.capacity; i++) {
+        stub_function *function = functions_by_host.values[i];
+        if (functions_by_host.keys[i] == NULL)
+            continue;
+        __atomic_store_n(&function->remote[device], 0, __ATOMIC_RELEASE);
+        pthread_mutex_lock(&function->module->lock);
+        function->module->remote[device] = 0;
+        pthread_mutex_unlock(&function->module->lock);
+    }
+    for (size_t i = 0; i < variables_by_host.capacity; i++) {
+        stub_variable *variable = variables_by_host.values[i];
+        if (variables_by_host.keys[i] == NULL)
+            continue;
+        __atomic_store_n(&variable->remote_address[device], 0, __ATOMIC_RELEASE);
+        pthread_mutex_lock(&variable->module->lock);
+        variable->module->remote[device] = 0;
+        pthread_mutex_unlock(&variable->module->lock);
+    }
+    pthread_rwlock_unlock(&registry_lock);
+}
+
 stub_function *stub_find_function(const void *host_function)
 {
     pthread_rwlock_rdlock(&registry_lock);

@@ -408,6 +408,23 @@ static void test_kernels(void)
     EXPECT_CODE(cudaSuccess, cudaGetLastError());
     void *more = NULL;
     EXPECT_CODE(cudaErrorIllegalAddress, cudaMalloc(&more, 64));
+
+    /* cudaDeviceReset gives a fresh context: allocations and kernels work again (the module is
+     * loaded anew, since the old one went with the old context). */
+    EXPECT_CODE(cudaSuccess, cudaDeviceReset());
+    EXPECT_CODE(cudaSuccess, cudaMalloc((void **)&da, sizeof a));
+    EXPECT_CODE(cudaSuccess, cudaMalloc((void **)&db, sizeof b));
+    EXPECT_CODE(cudaSuccess, cudaMalloc((void **)&dc, sizeof c));
+    EXPECT_CODE(cudaSuccess, cudaMemcpy(da, a, sizeof a, cudaMemcpyHostToDevice));
+    EXPECT_CODE(cudaSuccess, cudaMemcpy(db, b, sizeof b, cudaMemcpyHostToDevice));
+    memset(c, 0, sizeof c);
+    EXPECT_CODE(cudaSuccess, cudaLaunchKernel((const void *)vector_add_stub, make_dim3(2, 1, 1), make_dim3(256, 1, 1),
+                                              args, 0, NULL));
+    EXPECT_CODE(cudaSuccess, cudaMemcpy(c, dc, sizeof c, cudaMemcpyDeviceToHost));
+    EXPECT(c[7] == a[7] + b[7] && c[N - 1] == a[N - 1] + b[N - 1]);
+    EXPECT_CODE(cudaSuccess, cudaFree(da));
+    EXPECT_CODE(cudaSuccess, cudaFree(db));
+    EXPECT_CODE(cudaSuccess, cudaFree(dc));
 }
 
 static int run_no_server(void)
