@@ -37,7 +37,8 @@ public sealed class CudartStubEndToEndTests
     {
         var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = TestKernels() });
         var options = new OrionServerOptions { AuthToken = token };
-        options.Endpoints.Add(TransportEndpoint.Parse("tcp://127.0.0.1:0"));
+        // Port 0: the system picks a free port; the listener reports it.
+        options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
         var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);
         await server.StartAsync();
         return server;

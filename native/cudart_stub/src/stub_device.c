@@ -90,6 +90,17 @@ static cudaError_t load_facts(int device, const device_facts **out)
     return error;
 }
 
+cudaError_t stub_device_attribute(int device, enum cudaDeviceAttr attribute, int *value)
+{
+    if ((int)attribute < 0 || (int)attribute >= ORION_DEVICE_ATTR_CACHE_SIZE)
+        return cudaErrorInvalidValue;
+    const device_facts *entry = NULL;
+    cudaError_t error = load_facts(device, &entry);
+    if (error == cudaSuccess)
+        *value = entry->attributes[attribute];
+    return error;
+}
+
 STUB_API cudaError_t cudaGetDeviceCount(int *count)
 {
     if (count == NULL)

@@ -82,6 +82,11 @@ STUB_API cudaError_t cudaFuncSetAttribute(const void *host_function, enum cudaFu
     cudaError_t error = resolve(host_function, &device, &remote);
     if (error == cudaSuccess)
         error = (cudaError_t)stub_client.orion_function_set_attribute(device, remote, (int32_t)attribute, value);
+    if (error == cudaSuccess && attribute == cudaFuncAttributeMaxDynamicSharedMemorySize) {
+        /* The launch check asks the server again the next time it needs the limit. */
+        stub_function *function = stub_find_function(host_function);
+        __atomic_store_n(&function->dynamic_shared_limit[device], -1, __ATOMIC_RELAXED);
+    }
     return stub_result(error);
 }
 

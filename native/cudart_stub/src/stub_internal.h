@@ -33,6 +33,8 @@ cudaError_t stub_begin(void);
 /* Devices (stub_device.c). */
 int stub_current_device(void);
 cudaError_t stub_device_count(int *count);
+/* A cached device attribute (attributes below ORION_DEVICE_ATTR_CACHE_SIZE never change). */
+cudaError_t stub_device_attribute(int device, enum cudaDeviceAttr attribute, int *value);
 
 /* Logging (stub_log.c): level from ORION_LOG_LEVEL; messages go to stderr prefixed "orion: ". */
 enum stub_log_level { STUB_LOG_NONE = 0, STUB_LOG_ERROR = 1, STUB_LOG_WARN = 2, STUB_LOG_INFO = 3, STUB_LOG_DEBUG = 4 };
@@ -48,6 +50,8 @@ typedef struct stub_function {
     const void *host_function;
     char *device_name;
     uint64_t remote[STUB_MAX_DEVICES]; /* client function handle per device, 0 until resolved */
+    /* cudaFuncAttributeMaxDynamicSharedMemorySize per device, -1 until asked for (launch checks) */
+    int dynamic_shared_limit[STUB_MAX_DEVICES];
 } stub_function;
 
 typedef struct stub_variable {

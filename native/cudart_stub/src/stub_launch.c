@@ -52,6 +52,51 @@ static int configuration_is_valid(dim3 grid, dim3 block)
     return grid.x != 0 && grid.y != 0 && grid.z != 0 && block.x != 0 && block.y != 0 && block.z != 0;
 }
 
+/* Driver CUfunction_attribute number of the dynamic shared memory limit. */
+#define FUNCTION_ATTRIBUTE_MAX_DYNAMIC_SHARED 8
+
+/*
+ * CUDA rejects a configuration beyond the device's limits when the launch is made, not at the
+ * next synchronization (and the error is not sticky). Launches travel asynchronously, so the
+ * stub checks the limits here, from the cached device attributes, to answer the same way.
+ */
+static cudaError_t check_limits(stub_function *function, int device, uint64_t remote, dim3 grid, dim3 block,
+                                size_t shared_bytes)
+{
+    static const enum cudaDeviceAttr limits[] = {cudaDevAttrMaxBlockDimX,   cudaDevAttrMaxBlockDimY,
+                                                 cudaDevAttrMaxBlockDimZ,   cudaDevAttrMaxGridDimX,
+                                                 cudaDevAttrMaxGridDimY,    cudaDevAttrMaxGridDimZ,
+                                                 cudaDevAttrMaxThreadsPerBlock, cudaDevAttrMaxSharedMemoryPerBlock};
+    int value[8];
+    for (int i = 0; i < 8; i++) {
+        cudaError_t error = stub_device_attribute(device, limits[i], &value[i]);
+        if (error != cudaSuccess)
+            return error;
+    }
+    const unsigned int asked[6] = {block.x, block.y, block.z, grid.x, grid.y, grid.z};
+    for (int i = 0; i < 6; i++)
+        if (value[i] > 0 && asked[i] > (unsigned int)value[i])
+            return cudaErrorInvalidValue;
+    if (value[6] > 0 && (uint64_t)block.x * block.y * block.z > (uint64_t)value[6])
+        return cudaErrorInvalidValue;
+    if (value[7] > 0 && shared_bytes > (size_t)value[7]) {
+        /* Beyond the default: allowed only up to what cudaFuncSetAttribute opted in to. */
+        int limit = __atomic_load_n(&function->dynamic_shared_limit[device], __ATOMIC_RELAXED);
+        if (limit < 0) {
+            int32_t number = FUNCTION_ATTRIBUTE_MAX_DYNAMIC_SHARED, answer = 0;
+            cudaError_t error = (cudaError_t)stub_client.orion_function_get_attributes(device, remote, 1, &number,
+                                                                                       &answer);
+            if (error != cudaSuccess)
+                return error;
+            limit = answer;
+            __atomic_store_n(&function->dynamic_shared_limit[device], limit, __ATOMIC_RELAXED);
+        }
+        if (shared_bytes > (size_t)limit)
+            return cudaErrorInvalidValue;
+    }
+    return cudaSuccess;
+}
+
 static cudaError_t launch(stub_function *function, dim3 grid, dim3 block, void **args, size_t shared_bytes,
                           cudaStream_t stream)
 {
@@ -67,6 +112,8 @@ static cudaError_t launch(stub_function *function, dim3 grid, dim3 block, void *
     int device = stub_current_device();
     uint64_t remote = 0;
     error = stub_resolve_function(function, device, &remote);
+    if (error == cudaSuccess)
+        error = check_limits(function, device, remote, grid, block, shared_bytes);
     if (error != cudaSuccess)
         return stub_result(error);
     error = (cudaError_t)stub_client.orion_launch_kernel(device, remote, grid.x, grid.y, grid.z, block.x, block.y,

@@ -211,6 +211,8 @@ STUB_API void __cudaRegisterFunction(void **handle, const char *host_function, c
         return;
     }
     function->magic = STUB_FUNCTION_MAGIC;
+    for (int device = 0; device < STUB_MAX_DEVICES; device++)
+        function->dynamic_shared_limit[device] = -1;
     function->module = (stub_module *)handle;
     function->host_function = host_function;
     function->device_name = name;
@@ -262,6 +264,7 @@ void stub_registry_forget_device(int device)
         if (functions_by_host.keys[i] == NULL)
             continue;
         __atomic_store_n(&function->remote[device], 0, __ATOMIC_RELEASE);
+        __atomic_store_n(&function->dynamic_shared_limit[device], -1, __ATOMIC_RELAXED);
         pthread_mutex_lock(&function->module->lock);
         function->module->remote[device] = 0;
         pthread_mutex_unlock(&function->module->lock);

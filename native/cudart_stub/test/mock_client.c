@@ -77,6 +77,10 @@ EXPORT int32_t orion_device_get_attributes(int32_t device, int32_t count, const 
     for (int i = 0; i < count; i++) {
         switch (attributes[i]) {
         case 1: values[i] = 1024; break;             /* max threads per block */
+        case 2: case 3: values[i] = 1024; break;     /* max block x, y */
+        case 4: values[i] = 64; break;               /* max block z */
+        case 5: values[i] = 2147483647; break;       /* max grid x */
+        case 6: case 7: values[i] = 65535; break;    /* max grid y, z */
         case 10: values[i] = 32; break;              /* warp size */
         case 16: values[i] = 4; break;               /* multiprocessors */
         case 75: values[i] = 9; break;               /* compute capability major */
