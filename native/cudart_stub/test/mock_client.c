@@ -310,16 +310,20 @@ EXPORT int32_t orion_module_get_global(int32_t device, uint64_t module, const ch
     return OK;
 }
 
+static int32_t dynamic_shared_limit = 48 * 1024;
+
 EXPORT int32_t orion_function_get_attributes(int32_t device, uint64_t function, int32_t count,
                                              const int32_t *attributes, int32_t *values)
 {
     for (int i = 0; i < count; i++)
-        values[i] = attributes[i] == 0 ? 1024 : attributes[i] == 4 ? 16 : 0;
+        values[i] = attributes[i] == 0 ? 1024 : attributes[i] == 4 ? 16 : attributes[i] == 8 ? dynamic_shared_limit : 0;
     return function == 1 || function == 2 ? OK : INVALID_HANDLE;
 }
 
 EXPORT int32_t orion_function_set_attribute(int32_t device, uint64_t function, int32_t attribute, int32_t value)
 {
+    if (attribute == 8)
+        dynamic_shared_limit = value;
     return OK;
 }
 
