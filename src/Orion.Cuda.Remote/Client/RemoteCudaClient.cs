@@ -1,0 +1,547 @@
+using System.Buffers;
+using Orion.Cuda.Remote.Buffers;
+using Orion.Cuda.Remote.Protocol;
+using Orion.Transport;
+
+namespace Orion.Cuda.Remote.Client;
+
+/// <summary>
+/// The client runtime core: one session with an Orion server, safe to call from many threads at
+/// once. Every operation returns the CUDA status instead of throwing (the libcudart replacement's
+/// C exports call it directly); the typed API (<see cref="RemoteGpu"/>) wraps it with exceptions.
+/// </summary>
+/// <remarks>
+/// <para>Asynchronous operations (launch, memset, stream-ordered copies without data coming back,
+/// event record, stream wait, create/destroy of streams and events) are appended to the outgoing
+/// batch and return at once; their failures latch on the server and surface at the next
+/// synchronizing call. A synchronizing call goes out together with everything pending in one write:
+/// one writer at a time drains whatever accumulated while the previous write was in progress, so
+/// concurrent callers share writes and no timer delays a lone call.</para>
+/// <para>Handles of streams, events, modules and functions are chosen here, so creating them costs
+/// no round trip. The current device is per client (session), not per thread.</para>
+/// </remarks>
+public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
+{
+    /// <summary>What every call returns once the connection to the server is gone.</summary>
+    public const CudaStatus ConnectionLost = CudaStatus.DeviceUnavailable;
+
+    private const ulong FirstHandle = 16;
+
+    private readonly TransportConnection _connection;
+    private readonly ServerWelcome _welcome;
+    private readonly int _maxBatchBytes;
+
+    // Outgoing batch: appended under _batchGate; written by one writer at a time under _writerGate.
+    private readonly Lock _batchGate = new();
+    private readonly Lock _writerGate = new();
+    private ProtocolWriter _batch = new(64 * 1024);
+    private ProtocolWriter _sending = new(64 * 1024);
+    private long _appendedRecords;
+    private long _sentRecords;
+    private readonly NativeMemoryManager _sendWindow = new();
+
+    // Replies.
+    private readonly Lock _pendingGate = new();
+    private readonly Dictionary<uint, PendingCall> _pending = [];
+    private readonly Stack<PendingCall> _callPool = new();
+    private uint _nextRequestId;
+    private readonly NativeMemoryManager _receiveWindow = new();
+    private byte[] _receiveCopy = new byte[4096];
+    private readonly Task _receiveLoop;
+
+    // Host-function markers waiting for the server to report them.
+    private readonly Lock _markerGate = new();
+    private readonly Dictionary<ulong, (Action<nint> Callback, nint UserData)> _markers = [];
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, KernelParameterInfo[]> _layouts = new();
+    private long _nextHandle = (long)FirstHandle;
+    private int _clientLatched;
+    private volatile string? _failure;
+    private int _disposed;
+
+    private RemoteCudaClient(TransportConnection connection, ServerWelcome welcome, RemoteCudaClientOptions options)
+    {
+        _connection = connection;
+        _welcome = welcome;
+        _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
+        _receiveLoop = Task.Run(ReceiveLoopAsync);
+    }
+
+    /// <summary>The devices the server offers, in ordinal order.</summary>
+    public IReadOnlyList<RemoteDeviceInfo> Devices => _welcome.Devices;
+
+    /// <summary>The server's CUDA driver version (e.g. 13000).</summary>
+    public int DriverVersion => _welcome.DriverVersion;
+
+    public ulong SessionId => _welcome.SessionId;
+
+    public string ServerDescription => _welcome.ServerDescription;
+
+    /// <summary>Bulk chunk size agreed for this session.</summary>
+    public int ChunkBytes => _welcome.ChunkBytes;
+
+    /// <summary>False once the connection has failed or the client was disposed.</summary>
+    public bool IsConnected => _failure is null;
+
+    /// <summary>Why the connection ended, or null while it is up.</summary>
+    public string? FailureReason => _failure;
+
+    /// <summary>Connects to <paramref name="endpoint"/> and opens a session.</summary>
+    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token).</exception>
+    /// <exception cref="TransportException">The server could not be reached.</exception>
+    public static async Task<RemoteCudaClient> ConnectAsync(TransportFactory transports, TransportEndpoint endpoint, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(transports);
+        options ??= new RemoteCudaClientOptions();
+        var connection = await transports.ConnectAsync(endpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
+        return await ConnectAsync(connection, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Opens a session over a connection already made; the client owns it from here on.</summary>
+    public static async Task<RemoteCudaClient> ConnectAsync(TransportConnection connection, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        options ??= new RemoteCudaClientOptions();
+        try
+        {
+            using (var hello = new ProtocolWriter(512))
+            {
+                new ClientHello(options.ProtocolVersion, ProtocolFeatures.HostFunctions, options.AuthToken, options.ClientName).Encode(hello);
+                await connection.SendAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            }
+            ServerWelcome welcome;
+            try
+            {
+                var reply = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                welcome = ServerWelcome.Decode(reply.IsSingleSegment ? reply.FirstSpan : reply.ToArray());
+            }
+            catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed or TransportError.ConnectionReset)
+            {
+                throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, "the server closed the connection during the handshake");
+            }
+            if (welcome.Status != HandshakeStatus.Accepted)
+            {
+                throw new RemoteSessionRefusedException(welcome.Status, welcome.Message);
+            }
+            return new RemoteCudaClient(connection, welcome, options);
+        }
+        catch
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    // ---- outgoing records ----
+
+    /// <summary>A record being appended to the batch; the batch lock is held until <see cref="End"/>.</summary>
+    internal ref struct RecordBuilder
+    {
+        private readonly RemoteCudaClient _owner;
+        private readonly int _bodyStart;
+        private Lock.Scope _scope;
+
+        internal RecordBuilder(RemoteCudaClient owner, Opcode opcode, RequestModes modes, uint requestId)
+        {
+            _owner = owner;
+            _scope = owner._batchGate.EnterScope();
+            _bodyStart = RequestHeader.BeginRecord(owner._batch, opcode, modes, requestId);
+        }
+
+        public readonly ProtocolWriter Writer => _owner._batch;
+
+        /// <summary>Finishes the record; returns its sequence number and whether the batch is due to be written.</summary>
+        public (long Sequence, bool Full) End()
+        {
+            RequestHeader.EndRecord(_owner._batch, _bodyStart);
+            var sequence = ++_owner._appendedRecords;
+            var full = _owner._batch.Length >= _owner._maxBatchBytes;
+            _scope.Dispose();
+            return (sequence, full);
+        }
+    }
+
+    private RecordBuilder Begin(Opcode opcode, RequestModes modes = RequestModes.None, uint requestId = 0) =>
+        new(this, opcode, modes, requestId);
+
+    /// <summary>Ends an asynchronous record: nothing is written unless the batch is full.</summary>
+    private CudaStatus EndAsync(ref RecordBuilder record)
+    {
+        var (sequence, full) = record.End();
+        if (full)
+        {
+            Flush(sequence);
+        }
+        return _failure is null ? CudaStatus.Success : ConnectionLost;
+    }
+
+    /// <summary>Makes sure every record up to <paramref name="sequence"/> has been written.</summary>
+    private void Flush(long sequence)
+    {
+        lock (_writerGate)
+        {
+            if (Volatile.Read(ref _sentRecords) >= sequence)
+            {
+                return; // another writer took our record along
+            }
+            WriteBatchLocked();
+        }
+    }
+
+    /// <summary>Writes everything pending as one message. Caller holds the writer lock.</summary>
+    private void WriteBatchLocked()
+    {
+        long upTo;
+        lock (_batchGate)
+        {
+            if (_batch.Length == 0)
+            {
+                return;
+            }
+            (_batch, _sending) = (_sending, _batch);
+            upTo = _appendedRecords;
+        }
+        try
+        {
+            if (_failure is null)
+            {
+                Wait(_connection.SendAsync(_sending.WrittenMemory));
+            }
+        }
+        catch (TransportException ex)
+        {
+            Fail("sending to the server failed: " + ex.Message);
+        }
+        finally
+        {
+            _sending.Clear();
+            Volatile.Write(ref _sentRecords, upTo);
+        }
+    }
+
+    /// <summary>Sends <paramref name="bytes"/> from <paramref name="source"/> as bulk chunks. Caller holds the writer lock.</summary>
+    private void SendBulkLocked(nint source, ulong bytes)
+    {
+        for (ulong offset = 0; offset < bytes && _failure is null;)
+        {
+            var chunk = (int)Math.Min((ulong)ChunkBytes, bytes - offset);
+            _sendWindow.Reset(source + (nint)offset, chunk);
+            try
+            {
+                Wait(_connection.SendBulkAsync(_sendWindow.Memory));
+            }
+            catch (TransportException ex)
+            {
+                Fail("sending data to the server failed: " + ex.Message);
+            }
+            offset += (ulong)chunk;
+        }
+    }
+
+    // ---- synchronous calls ----
+
+    private PendingCall RentCall()
+    {
+        lock (_pendingGate)
+        {
+            var call = _callPool.Count > 0 ? _callPool.Pop() : new PendingCall();
+            do
+            {
+                _nextRequestId++;
+            }
+            while (_nextRequestId == 0 || _pending.ContainsKey(_nextRequestId));
+            call.Reset(_nextRequestId);
+            _pending[call.RequestId] = call;
+            return call;
+        }
+    }
+
+    private void ReturnCall(PendingCall call)
+    {
+        lock (_pendingGate)
+        {
+            _pending.Remove(call.RequestId);
+            _callPool.Push(call);
+        }
+    }
+
+    /// <summary>Writes the batch up to the call's record, waits for the reply, and folds in any latched asynchronous error.</summary>
+    private CudaStatus Complete(PendingCall call, long sequence)
+    {
+        Flush(sequence);
+        return AwaitReply(call);
+    }
+
+    private CudaStatus AwaitReply(PendingCall call)
+    {
+        if (_failure is null)
+        {
+            call.Done.Wait();
+        }
+        if (!call.Done.IsSet)
+        {
+            return ConnectionLost;
+        }
+        var own = call.Status;
+        var earlier = call.AsyncStatus;
+        if (earlier == CudaStatus.Success)
+        {
+            earlier = (CudaStatus)Interlocked.Exchange(ref _clientLatched, 0);
+        }
+        if (own != CudaStatus.Success)
+        {
+            if (earlier != CudaStatus.Success)
+            {
+                Latch(earlier); // keep it for the next call rather than lose it
+            }
+            return own;
+        }
+        return earlier;
+    }
+
+    private void Latch(CudaStatus status) => Interlocked.CompareExchange(ref _clientLatched, (int)status, 0);
+
+    /// <summary>A call with no reply body: append, write, wait.</summary>
+    private CudaStatus Call(Opcode opcode, ulong argument)
+    {
+        var call = RentCall();
+        var record = Begin(opcode, RequestModes.None, call.RequestId);
+        record.Writer.WriteUInt64(argument);
+        var status = Complete(call, record.End().Sequence);
+        ReturnCall(call);
+        return status;
+    }
+
+    private ulong NewHandle() => (ulong)Interlocked.Increment(ref _nextHandle);
+
+    private static void Wait(ValueTask task)
+    {
+        if (!task.IsCompletedSuccessfully)
+        {
+            task.AsTask().GetAwaiter().GetResult();
+        }
+    }
+
+    // ---- incoming ----
+
+    private async Task ReceiveLoopAsync()
+    {
+        try
+        {
+            while (true)
+            {
+                var message = await _connection.ReceiveAsync().ConfigureAwait(false);
+                ReadOnlyMemory<byte> bytes;
+                if (message.IsSingleSegment)
+                {
+                    bytes = message.First;
+                }
+                else
+                {
+                    if (_receiveCopy.Length < message.Length)
+                    {
+                        _receiveCopy = new byte[Math.Max((int)message.Length, _receiveCopy.Length * 2)];
+                    }
+                    message.CopyTo(_receiveCopy);
+                    bytes = _receiveCopy.AsMemory(0, (int)message.Length);
+                }
+                var (bulkCall, bulkBytes) = ProcessMessage(bytes.Span);
+                if (bulkCall is not null)
+                {
+                    await ReceiveDataAsync(bulkCall, bulkBytes).ConfigureAwait(false);
+                    Finish(bulkCall);
+                }
+            }
+        }
+        catch (TransportException ex)
+        {
+            Fail(ex.Error == TransportError.ConnectionAborted && _disposed != 0 ? "the client was disposed" : $"connection to the server lost ({ex.Error}): {ex.Message}");
+        }
+        catch (ProtocolException ex)
+        {
+            Fail("the server sent a malformed message: " + ex.Message);
+            _connection.Abort("malformed server message");
+        }
+    }
+
+    /// <summary>Completes the replies of one message; returns the call whose data follows as bulk, if any (always the last record).</summary>
+    private (PendingCall? Call, ulong Bytes) ProcessMessage(ReadOnlySpan<byte> message)
+    {
+        var reader = new ProtocolReader(message);
+        while (!reader.IsAtEnd)
+        {
+            var header = ReplyHeader.Read(ref reader);
+            var body = reader.ReadSpan(header.BodyLength);
+            switch (header.Kind)
+            {
+                case ReplyKind.HostFunctionReached:
+                    RunMarker(new ProtocolReader(body).ReadUInt64());
+                    continue;
+                case ReplyKind.SessionEnded:
+                    Fail("the server ended the session: " + new ProtocolReader(body).ReadString(ProtocolLimits.MaxTextBytes));
+                    continue;
+            }
+            PendingCall? call;
+            lock (_pendingGate)
+            {
+                _pending.TryGetValue(header.RequestId, out call);
+            }
+            if (call is null)
+            {
+                throw new ProtocolException($"reply to unknown request {header.RequestId}");
+            }
+            call.Status = header.Status;
+            call.AsyncStatus = header.AsyncStatus;
+            call.SetBody(body);
+            if (call.Destination != 0)
+            {
+                var bytes = new ProtocolReader(body).ReadUInt64();
+                if (bytes > 0)
+                {
+                    if (!reader.IsAtEnd)
+                    {
+                        throw new ProtocolException("a reply with data must be the last record of its message");
+                    }
+                    return (call, bytes);
+                }
+            }
+            Finish(call);
+        }
+        return (null, 0);
+    }
+
+    private async Task ReceiveDataAsync(PendingCall call, ulong bytes)
+    {
+        if (call.RowWidth == 0 || call.RowWidth == call.RowPitch)
+        {
+            for (ulong offset = 0; offset < bytes;)
+            {
+                var chunk = (int)Math.Min((ulong)ChunkBytes, bytes - offset);
+                _receiveWindow.Reset(call.Destination + (nint)offset, chunk);
+                await _connection.ReceiveBulkAsync(_receiveWindow.Memory).ConfigureAwait(false);
+                offset += (ulong)chunk;
+            }
+            return;
+        }
+        // Pitched destination: rows arrive packed, in groups of whole rows per chunk.
+        var width = call.RowWidth;
+        var rowsPerChunk = Math.Max(1UL, (ulong)ChunkBytes / width);
+        var height = bytes / width;
+        var scratch = ArrayPool<byte>.Shared.Rent((int)(rowsPerChunk * width));
+        try
+        {
+            for (ulong row = 0; row < height; row += rowsPerChunk)
+            {
+                var rows = Math.Min(rowsPerChunk, height - row);
+                var chunk = (int)(rows * width);
+                await _connection.ReceiveBulkAsync(scratch.AsMemory(0, chunk)).ConfigureAwait(false);
+                ScatterRows(scratch, call.Destination + (nint)(row * call.RowPitch), width, call.RowPitch, rows);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private static unsafe void ScatterRows(byte[] packed, nint destination, ulong width, ulong pitch, ulong rows)
+    {
+        for (ulong r = 0; r < rows; r++)
+        {
+            packed.AsSpan((int)(r * width), (int)width).CopyTo(new Span<byte>((byte*)destination + (r * pitch), (int)width));
+        }
+    }
+
+    private void Finish(PendingCall call)
+    {
+        if (call.Detached)
+        {
+            if (call.Status != CudaStatus.Success)
+            {
+                Latch(call.Status);
+            }
+            if (call.AsyncStatus != CudaStatus.Success)
+            {
+                Latch(call.AsyncStatus);
+            }
+            ReturnCall(call);
+            return;
+        }
+        call.Done.Set();
+    }
+
+    private void RunMarker(ulong marker)
+    {
+        (Action<nint> Callback, nint UserData) entry;
+        lock (_markerGate)
+        {
+            if (!_markers.Remove(marker, out entry))
+            {
+                return;
+            }
+        }
+        // Runs in order on the receive loop, before any later reply: a synchronize that returns
+        // after the marker has also seen its callback finish, as in CUDA.
+        entry.Callback(entry.UserData);
+    }
+
+    /// <summary>Marks the connection failed and releases every waiting caller with <see cref="ConnectionLost"/>.</summary>
+    private void Fail(string reason)
+    {
+        _failure ??= reason;
+        PendingCall[] waiting;
+        lock (_pendingGate)
+        {
+            waiting = [.. _pending.Values];
+        }
+        foreach (var call in waiting)
+        {
+            if (call.Detached)
+            {
+                ReturnCall(call);
+            }
+            else
+            {
+                call.Status = ConnectionLost;
+                call.Done.Set();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        lock (_writerGate)
+        {
+            WriteBatchLocked(); // deliver what is pending (frees, destroys) before leaving
+        }
+        try
+        {
+            await _connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (TransportException)
+        {
+        }
+        try
+        {
+            await _receiveLoop.ConfigureAwait(false);
+        }
+        catch (TransportException)
+        {
+        }
+        Fail("the client was disposed");
+        lock (_pendingGate)
+        {
+            while (_callPool.Count > 0)
+            {
+                _callPool.Pop().Dispose();
+            }
+        }
+        // The batch buffers stay: a call racing with disposal may still append to them; it gets ConnectionLost.
+    }
+
+    public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
+}

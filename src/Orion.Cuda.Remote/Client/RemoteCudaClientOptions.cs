@@ -1,0 +1,22 @@
+using Orion.Transport;
+
+namespace Orion.Cuda.Remote.Client;
+
+/// <summary>How a <see cref="RemoteCudaClient"/> introduces itself and which limits it uses.</summary>
+public sealed class RemoteCudaClientOptions
+{
+    /// <summary>The token the server expects (<c>ORION_TOKEN</c>); empty when the server needs none.</summary>
+    public string AuthToken { get; set; } = "";
+
+    /// <summary>A name for the server's logs, e.g. the program name.</summary>
+    public string ClientName { get; set; } = "orion-client";
+
+    /// <summary>Transport limits for the connection.</summary>
+    public TransportOptions TransportOptions { get; set; } = TransportOptions.Default;
+
+    /// <summary>The protocol version to offer; only tests change it (to see a mismatch refused).</summary>
+    public ushort ProtocolVersion { get; set; } = Protocol.ProtocolLimits.Version;
+
+    /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
+    public int MaxBatchBytes { get; set; } = 256 * 1024;
+}

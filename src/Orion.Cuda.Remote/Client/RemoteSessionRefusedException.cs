@@ -1,0 +1,24 @@
+using Orion.Cuda.Remote.Protocol;
+
+namespace Orion.Cuda.Remote.Client;
+
+/// <summary>The server refused the session (protocol version, auth token, malformed hello, no device).</summary>
+public sealed class RemoteSessionRefusedException : Exception
+{
+    public RemoteSessionRefusedException(HandshakeStatus status, string message)
+        : base($"The Orion server refused the session ({status}): {message}")
+    {
+        Status = status;
+    }
+
+    public RemoteSessionRefusedException() : this(HandshakeStatus.Unavailable, "refused") { }
+
+    public RemoteSessionRefusedException(string message) : this(HandshakeStatus.Unavailable, message) { }
+
+    public RemoteSessionRefusedException(string message, Exception innerException) : base(message, innerException)
+    {
+        Status = HandshakeStatus.Unavailable;
+    }
+
+    public HandshakeStatus Status { get; }
+}

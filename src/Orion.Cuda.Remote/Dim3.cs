@@ -1,0 +1,12 @@
+namespace Orion.Cuda.Remote;
+
+/// <summary>A grid or block extent, as CUDA's <c>dim3</c>.</summary>
+public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)
+{
+    public static implicit operator Dim3(uint x) => new(x);
+
+    public static Dim3 FromUInt32(uint x) => new(x);
+
+    /// <summary>X·Y·Z, widened so that no extent overflows.</summary>
+    public ulong Volume => (ulong)X * Y * Z;
+}

@@ -1,0 +1,34 @@
+namespace Orion.Cuda.Remote.Protocol;
+
+/// <summary>
+/// The first message of a session, client to server: magic, protocol version, offered features,
+/// auth token and a client name for the server's logs.
+/// </summary>
+public sealed record ClientHello(ushort Version, ProtocolFeatures Features, string AuthToken, string ClientName)
+{
+    public void Encode(ProtocolWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteUInt32(ProtocolLimits.Magic);
+        writer.WriteUInt16(Version);
+        writer.WriteUInt32((uint)Features);
+        writer.WriteString(AuthToken, ProtocolLimits.MaxTextBytes);
+        writer.WriteString(ClientName, ProtocolLimits.MaxTextBytes);
+    }
+
+    /// <summary>Decodes a hello; a wrong magic or any malformed field is a <see cref="ProtocolException"/>.</summary>
+    public static ClientHello Decode(ReadOnlySpan<byte> message)
+    {
+        var reader = new ProtocolReader(message);
+        if (reader.Remaining < 4 || reader.ReadUInt32() != ProtocolLimits.Magic)
+        {
+            throw new ProtocolException("not an Orion client hello (bad magic)");
+        }
+        var version = reader.ReadUInt16();
+        var features = (ProtocolFeatures)reader.ReadUInt32();
+        var token = reader.ReadString(ProtocolLimits.MaxTextBytes);
+        var name = reader.ReadString(ProtocolLimits.MaxTextBytes);
+        reader.ExpectEnd("client hello");
+        return new ClientHello(version, features, token, name);
+    }
+}

@@ -1,0 +1,15 @@
+namespace Orion.Cuda.Remote.Protocol;
+
+/// <summary>The server's answer to a client hello.</summary>
+public enum HandshakeStatus : byte
+{
+    Accepted = 0,
+    /// <summary>The client speaks a protocol version this server does not.</summary>
+    VersionMismatch = 1,
+    /// <summary>The auth token is missing or wrong.</summary>
+    AuthenticationFailed = 2,
+    /// <summary>The hello was not a valid hello (wrong magic, malformed).</summary>
+    MalformedHello = 3,
+    /// <summary>The server has no device to offer or is shutting down.</summary>
+    Unavailable = 4,
+}

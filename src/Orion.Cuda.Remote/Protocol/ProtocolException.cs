@@ -1,0 +1,14 @@
+namespace Orion.Cuda.Remote.Protocol;
+
+/// <summary>
+/// The peer sent something that is not valid protocol v1 (a truncated record, a length or count over
+/// its limit, an unknown opcode). The session that received it ends; the message says what was wrong.
+/// </summary>
+public sealed class ProtocolException : Exception
+{
+    public ProtocolException(string message) : base(message) { }
+
+    public ProtocolException() : base("Malformed protocol message.") { }
+
+    public ProtocolException(string message, Exception innerException) : base(message, innerException) { }
+}

@@ -1,0 +1,50 @@
+namespace Orion.Cuda.Remote.Protocol;
+
+/// <summary>Constants and limits of protocol v1; every decoded length or count is checked against these before allocation.</summary>
+public static class ProtocolLimits
+{
+    /// <summary>"ORN1" little-endian: the first four bytes of both handshake messages.</summary>
+    public const uint Magic = 0x314E524F;
+
+    /// <summary>The protocol version this build speaks.</summary>
+    public const ushort Version = 1;
+
+    /// <summary>Longest auth token, client name, server description or error text (UTF-8 bytes).</summary>
+    public const int MaxTextBytes = 1024;
+
+    /// <summary>Longest kernel or global name (UTF-8 bytes); mangled C++ names can be long.</summary>
+    public const int MaxSymbolBytes = 4096;
+
+    /// <summary>Most devices a server describes in its welcome.</summary>
+    public const int MaxDevices = 64;
+
+    /// <summary>Most <c>CUdevice_attribute</c> slots per device.</summary>
+    public const int MaxDeviceAttributes = 1024;
+
+    /// <summary>Largest module image (fatbin, cubin or PTX).</summary>
+    public const long MaxModuleImageBytes = 512L * 1024 * 1024;
+
+    /// <summary>Largest packed kernel parameter buffer (CUDA allows 32764 bytes).</summary>
+    public const int MaxKernelParameterBytes = 32 * 1024;
+
+    /// <summary>Most parameters a function layout may report.</summary>
+    public const int MaxKernelParameters = 4096;
+
+    /// <summary>Largest single copy or memset; larger requests are split by the client.</summary>
+    public const ulong MaxTransferBytes = 1UL << 40;
+
+    /// <summary>Bulk chunk size a server offers when it has no reason to pick another.</summary>
+    public const int DefaultChunkBytes = 4 * 1024 * 1024;
+
+    /// <summary>Smallest and largest chunk size a peer may choose.</summary>
+    public const int MinChunkBytes = 64 * 1024;
+
+    /// <inheritdoc cref="MinChunkBytes"/>
+    public const int MaxChunkBytes = 64 * 1024 * 1024;
+
+    /// <summary>Size of a client record header: opcode u16, flags u16, request id u32, body length u32.</summary>
+    public const int RequestHeaderBytes = 12;
+
+    /// <summary>Size of a server record header: kind u16, reserved u16, request id u32, status i32, async status i32, body length u32.</summary>
+    public const int ReplyHeaderBytes = 20;
+}

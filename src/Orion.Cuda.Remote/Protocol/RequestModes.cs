@@ -1,0 +1,10 @@
+namespace Orion.Cuda.Remote.Protocol;
+
+/// <summary>Per-record flags of a client record.</summary>
+[Flags]
+public enum RequestModes : ushort
+{
+    None = 0,
+    /// <summary>Stream-ordered variant (<c>cuMemcpyAsync</c> and friends): runs on the record's stream.</summary>
+    StreamOrdered = 1,
+}

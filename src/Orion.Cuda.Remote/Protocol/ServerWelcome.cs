@@ -1,0 +1,96 @@
+namespace Orion.Cuda.Remote.Protocol;
+
+/// <summary>
+/// The server's answer to a hello. When <see cref="Status"/> is not accepted, <see cref="Message"/>
+/// says why and the server closes the connection; otherwise it describes the session and its devices.
+/// </summary>
+public sealed record ServerWelcome(
+    HandshakeStatus Status,
+    ushort Version,
+    ProtocolFeatures Features,
+    string Message,
+    ulong SessionId,
+    string ServerDescription,
+    int ChunkBytes,
+    int DriverVersion,
+    IReadOnlyList<RemoteDeviceInfo> Devices)
+{
+    public static ServerWelcome Refuse(HandshakeStatus status, string message) =>
+        new(status, ProtocolLimits.Version, ProtocolFeatures.None, message, 0, "", ProtocolLimits.DefaultChunkBytes, 0, []);
+
+    public void Encode(ProtocolWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.WriteUInt32(ProtocolLimits.Magic);
+        writer.WriteByte((byte)Status);
+        writer.WriteUInt16(Version);
+        writer.WriteUInt32((uint)Features);
+        writer.WriteString(Message, ProtocolLimits.MaxTextBytes);
+        writer.WriteUInt64(SessionId);
+        writer.WriteString(ServerDescription, ProtocolLimits.MaxTextBytes);
+        writer.WriteInt32(ChunkBytes);
+        writer.WriteInt32(DriverVersion);
+        writer.WriteUInt16((ushort)Devices.Count);
+        foreach (var device in Devices)
+        {
+            writer.WriteString(device.Name, ProtocolLimits.MaxTextBytes);
+            device.Uuid.TryWriteBytes(writer.Reserve(16));
+            writer.WriteUInt64(device.TotalMemory);
+            writer.WriteString(device.PciBusId, ProtocolLimits.MaxTextBytes);
+            writer.WriteByte(device.IsEmulated ? (byte)1 : (byte)0);
+            writer.WriteUInt16((ushort)device.Attributes.Count);
+            foreach (var value in device.Attributes)
+            {
+                writer.WriteInt32(value);
+            }
+        }
+    }
+
+    public static ServerWelcome Decode(ReadOnlySpan<byte> message)
+    {
+        var reader = new ProtocolReader(message);
+        if (reader.Remaining < 4 || reader.ReadUInt32() != ProtocolLimits.Magic)
+        {
+            throw new ProtocolException("not an Orion server welcome (bad magic)");
+        }
+        var status = (HandshakeStatus)reader.ReadByte();
+        var version = reader.ReadUInt16();
+        var features = (ProtocolFeatures)reader.ReadUInt32();
+        var text = reader.ReadString(ProtocolLimits.MaxTextBytes);
+        var sessionId = reader.ReadUInt64();
+        var description = reader.ReadString(ProtocolLimits.MaxTextBytes);
+        var chunkBytes = reader.ReadInt32();
+        var driverVersion = reader.ReadInt32();
+        var deviceCount = reader.ReadUInt16();
+        if (deviceCount > ProtocolLimits.MaxDevices)
+        {
+            throw new ProtocolException($"welcome lists {deviceCount} devices; the limit is {ProtocolLimits.MaxDevices}");
+        }
+        if (status == HandshakeStatus.Accepted && chunkBytes is < ProtocolLimits.MinChunkBytes or > ProtocolLimits.MaxChunkBytes)
+        {
+            throw new ProtocolException($"welcome chunk size {chunkBytes} is outside {ProtocolLimits.MinChunkBytes}..{ProtocolLimits.MaxChunkBytes}");
+        }
+        var devices = new RemoteDeviceInfo[deviceCount];
+        for (var i = 0; i < devices.Length; i++)
+        {
+            var name = reader.ReadString(ProtocolLimits.MaxTextBytes);
+            var uuid = new Guid(reader.ReadSpan(16));
+            var total = reader.ReadUInt64();
+            var pci = reader.ReadString(ProtocolLimits.MaxTextBytes);
+            var emulated = reader.ReadByte() != 0;
+            var attributeCount = reader.ReadUInt16();
+            if (attributeCount > ProtocolLimits.MaxDeviceAttributes)
+            {
+                throw new ProtocolException($"device {i} has {attributeCount} attributes; the limit is {ProtocolLimits.MaxDeviceAttributes}");
+            }
+            var attributes = new int[attributeCount];
+            for (var a = 0; a < attributes.Length; a++)
+            {
+                attributes[a] = reader.ReadInt32();
+            }
+            devices[i] = new RemoteDeviceInfo(name, uuid, total, attributes, pci, emulated);
+        }
+        reader.ExpectEnd("server welcome");
+        return new ServerWelcome(status, version, features, text, sessionId, description, chunkBytes, driverVersion, devices);
+    }
+}

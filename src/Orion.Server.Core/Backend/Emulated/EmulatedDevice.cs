@@ -1,0 +1,56 @@
+namespace Orion.Server.Core.Backend.Emulated;
+
+/// <summary>
+/// One emulated device's shared state: its memory budget and the address space its contexts carve
+/// allocations from (addresses are unique across contexts, as with unified addressing).
+/// </summary>
+internal sealed class EmulatedDevice(int ordinal, ulong memoryBytes)
+{
+    private const ulong AddressSpaceBase = 0x7000_0000_0000UL;
+    private const ulong AddressSpacePerDevice = 0x0100_0000_0000UL;
+    private const ulong AllocationAlignment = 512;
+    private readonly Lock _gate = new();
+    private ulong _nextAddress = AddressSpaceBase + ((ulong)ordinal * AddressSpacePerDevice);
+    private ulong _usedBytes;
+
+    public int Ordinal { get; } = ordinal;
+
+    public ulong TotalBytes { get; } = memoryBytes;
+
+    public ulong UsedBytes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _usedBytes;
+            }
+        }
+    }
+
+    /// <summary>Reserves <paramref name="bytes"/> of the budget and an address range; false when it does not fit.</summary>
+    public bool TryReserve(ulong bytes, out ulong address)
+    {
+        lock (_gate)
+        {
+            if (bytes > TotalBytes - _usedBytes)
+            {
+                address = 0;
+                return false;
+            }
+            _usedBytes += bytes;
+            address = _nextAddress;
+            // Leave a guard gap after every allocation so that an overrun never lands in a neighbour.
+            _nextAddress += (bytes + AllocationAlignment - 1) / AllocationAlignment * AllocationAlignment + AllocationAlignment;
+            return true;
+        }
+    }
+
+    public void Release(ulong bytes)
+    {
+        lock (_gate)
+        {
+            _usedBytes -= bytes;
+        }
+    }
+}

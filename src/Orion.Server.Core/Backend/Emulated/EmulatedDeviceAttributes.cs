@@ -1,0 +1,37 @@
+namespace Orion.Server.Core.Backend.Emulated;
+
+/// <summary>The <c>CUdevice_attribute</c> values the emulated device reports (by attribute number).</summary>
+internal static class EmulatedDeviceAttributes
+{
+    private const int Count = 160;
+
+    public static int[] Create()
+    {
+        var a = new int[Count];
+        a[1] = 1024;          // max threads per block
+        a[2] = 1024;          // max block dim x
+        a[3] = 1024;          // max block dim y
+        a[4] = 64;            // max block dim z
+        a[5] = int.MaxValue;  // max grid dim x
+        a[6] = 65535;         // max grid dim y
+        a[7] = 65535;         // max grid dim z
+        a[8] = 48 * 1024;     // max shared memory per block
+        a[9] = 64 * 1024;     // total constant memory
+        a[10] = 32;           // warp size
+        a[11] = int.MaxValue; // max pitch
+        a[12] = 65536;        // max registers per block
+        a[13] = 1_000_000;    // clock rate (kHz)
+        a[14] = 512;          // texture alignment
+        a[15] = 1;            // gpu overlap
+        a[16] = 4;            // multiprocessor count
+        a[31] = 1;            // concurrent kernels
+        a[39] = 2048;         // max threads per multiprocessor
+        a[40] = 2;            // async engine count
+        a[41] = 1;            // unified addressing
+        a[75] = 9;            // compute capability major
+        a[76] = 0;            // compute capability minor
+        a[81] = 228 * 1024;   // max shared memory per multiprocessor
+        a[82] = 65536;        // max registers per multiprocessor
+        return a;
+    }
+}

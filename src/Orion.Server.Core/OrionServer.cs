@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Cuda.Remote;
+using Orion.Cuda.Remote.Protocol;
+using Orion.Server.Core.Backend;
+using Orion.Server.Core.Sessions;
+using Orion.Transport;
+
+namespace Orion.Server.Core;
+
+/// <summary>
+/// The Orion server: listens on any number of endpoints and runs one session per connection, each
+/// with its own contexts on the backend's devices, its own executor thread, and a table of what it
+/// created, all freed when the connection ends for any reason.
+/// </summary>
+public sealed class OrionServer : IAsyncDisposable
+{
+    private readonly IGpuBackend _backend;
+    private readonly TransportFactory _transports;
+    private readonly OrionServerOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ulong, ServerSession> _sessions = new();
+    private readonly List<TransportListener> _listeners = [];
+    private readonly List<Task> _acceptLoops = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private ServerSessionConfig? _config;
+    private long _nextSessionId;
+
+    public OrionServer(IGpuBackend backend, TransportFactory transports, OrionServerOptions options, ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(transports);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkBytes, ProtocolLimits.MinChunkBytes);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ChunkBytes, ProtocolLimits.MaxChunkBytes);
+        _backend = backend;
+        _transports = transports;
+        _options = options;
+        _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<OrionServer>();
+    }
+
+    /// <summary>The endpoints actually bound (a port 0 resolved), once started.</summary>
+    public IReadOnlyList<TransportEndpoint> Endpoints => _listeners.Select(l => l.Endpoint).ToArray();
+
+    /// <summary>What every live session holds now.</summary>
+    public IReadOnlyList<SessionSnapshot> Sessions => _sessions.Values.Select(s => s.Snapshot()).ToArray();
+
+    /// <summary>Describes the devices, then starts listening on every endpoint.</summary>
+    /// <exception cref="InvalidOperationException">The backend has no device, or a requested device does not exist.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_options.Endpoints.Count == 0)
+        {
+            throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
+        }
+        _config = DescribeDevices();
+        foreach (var endpoint in _options.Endpoints)
+        {
+            var listener = await _transports.ListenAsync(endpoint, _options.TransportOptions, cancellationToken).ConfigureAwait(false);
+            _listeners.Add(listener);
+            Log.Listening(_logger, listener.Endpoint.ToString());
+            _acceptLoops.Add(AcceptLoopAsync(listener));
+        }
+    }
+
+    private ServerSessionConfig DescribeDevices()
+    {
+        var status = _backend.GetDeviceCount(out var count);
+        if (status != CudaStatus.Success || count == 0)
+        {
+            throw new InvalidOperationException($"{_backend.Description}: no device ({status}).");
+        }
+        var ordinals = _options.Devices.Count > 0 ? _options.Devices.ToArray() : Enumerable.Range(0, count).ToArray();
+        if (ordinals.Length > ProtocolLimits.MaxDevices)
+        {
+            throw new InvalidOperationException($"At most {ProtocolLimits.MaxDevices} devices can be exposed.");
+        }
+        var infos = new RemoteDeviceInfo[ordinals.Length];
+        for (var i = 0; i < ordinals.Length; i++)
+        {
+            if ((uint)ordinals[i] >= (uint)count)
+            {
+                throw new InvalidOperationException($"Device {ordinals[i]} does not exist; the backend has {count}.");
+            }
+            var infoStatus = _backend.GetDeviceInfo(ordinals[i], out var info);
+            if (infoStatus != CudaStatus.Success || info is null)
+            {
+                throw new InvalidOperationException($"Cannot describe device {ordinals[i]}: {infoStatus}.");
+            }
+            var attributes = info.Attributes.Take(ProtocolLimits.MaxDeviceAttributes).ToArray();
+            infos[i] = new RemoteDeviceInfo(info.Name, info.Uuid, info.TotalMemory, attributes, info.PciBusId, info.IsEmulated);
+        }
+        _backend.GetDriverVersion(out var driverVersion);
+        return new ServerSessionConfig(ordinals, infos, _options.AuthToken, _options.ChunkBytes, driverVersion, _backend.Description);
+    }
+
+    private async Task AcceptLoopAsync(TransportListener listener)
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            TransportConnection connection;
+            try
+            {
+                connection = await listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (TransportException ex)
+            {
+                // A connection that failed while being accepted never affects the listener.
+                Log.AcceptFailed(_logger, listener.Endpoint.ToString(), ex.Message);
+                continue;
+            }
+            var id = (ulong)Interlocked.Increment(ref _nextSessionId);
+            var session = new ServerSession(id, connection, _backend, _config!, _logger, ended => _sessions.TryRemove(ended.Id, out _));
+            _sessions[id] = session;
+            session.Start();
+        }
+    }
+
+    /// <summary>Stops listening, ends every session and waits until each has freed what it held.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        foreach (var listener in _listeners)
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+        }
+        await Task.WhenAll(_acceptLoops).ConfigureAwait(false);
+        var sessions = _sessions.Values.ToArray();
+        foreach (var session in sessions)
+        {
+            session.Abort("server shutting down");
+        }
+        await Task.WhenAll(sessions.Select(s => s.Completion)).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+}

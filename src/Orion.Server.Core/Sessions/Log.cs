@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+using Orion.Cuda.Remote.Protocol;
+using Orion.Transport;
+
+namespace Orion.Server.Core.Sessions;
+
+internal static partial class Log
+{
+    [LoggerMessage(1, LogLevel.Information, "Session {SessionId} started for '{ClientName}' from {Remote}")]
+    public static partial void SessionStarted(ILogger logger, ulong sessionId, string clientName, string remote);
+
+    [LoggerMessage(2, LogLevel.Warning, "Session {SessionId} refused for '{ClientName}' from {Remote}: {Status}: {Reason}")]
+    public static partial void SessionRefused(ILogger logger, ulong sessionId, string clientName, string remote, HandshakeStatus status, string reason);
+
+    [LoggerMessage(3, LogLevel.Information, "Session {SessionId} ('{ClientName}') closed by the client")]
+    public static partial void SessionClosed(ILogger logger, ulong sessionId, string clientName);
+
+    [LoggerMessage(4, LogLevel.Warning, "Session {SessionId} ('{ClientName}') transport failed: {Error}: {Message}")]
+    public static partial void SessionTransportFailed(ILogger logger, ulong sessionId, string clientName, TransportError error, string message);
+
+    [LoggerMessage(5, LogLevel.Warning, "Session {SessionId} ('{ClientName}') sent a malformed message and was ended: {Reason}")]
+    public static partial void SessionMalformed(ILogger logger, ulong sessionId, string clientName, string reason);
+
+    [LoggerMessage(6, LogLevel.Error, "Session {SessionId} ('{ClientName}') failed")]
+    public static partial void SessionFaulted(ILogger logger, Exception exception, ulong sessionId, string clientName);
+
+    [LoggerMessage(7, LogLevel.Debug, "Session {SessionId} ('{ClientName}') freed everything it held")]
+    public static partial void SessionCleanedUp(ILogger logger, ulong sessionId, string clientName);
+
+    [LoggerMessage(8, LogLevel.Information, "Listening on {Endpoint}")]
+    public static partial void Listening(ILogger logger, string endpoint);
+
+    [LoggerMessage(9, LogLevel.Warning, "Accepting on {Endpoint} failed: {Message}")]
+    public static partial void AcceptFailed(ILogger logger, string endpoint, string message);
+}

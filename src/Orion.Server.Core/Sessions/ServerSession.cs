@@ -1,0 +1,301 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Orion.Cuda.Remote;
+using Orion.Cuda.Remote.Buffers;
+using Orion.Cuda.Remote.Protocol;
+using Orion.Server.Core.Backend;
+using Orion.Transport;
+
+namespace Orion.Server.Core.Sessions;
+
+/// <summary>
+/// One client connection: handshake, then an executor thread that reads messages, runs their
+/// records on the session's own contexts, and answers. Whatever ends it (the client leaving, a
+/// malformed message, a transport failure, server shutdown), everything it created is freed.
+/// </summary>
+internal sealed partial class ServerSession : IDisposable
+{
+    private readonly TransportConnection _connection;
+    private readonly IGpuBackend _backend;
+    private readonly ServerSessionConfig _config;
+    private readonly ILogger _logger;
+    private readonly Action<ServerSession> _onEnded;
+    private readonly Lock _sendGate = new();
+    private readonly ProtocolWriter _replies = new();
+    private readonly ProtocolWriter _notifications = new(256);
+    private readonly NativeMemoryManager _bulkWindow = new();
+    private readonly SessionTables _tables = new();
+    private readonly IGpuContext?[] _contexts;
+    private readonly nint[] _staging;
+    private readonly Action<ulong> _hostFunctionReached;
+    private byte[] _message = new byte[4096];
+    private byte[]? _discard;
+    private Thread? _thread;
+    private int _currentDevice;
+    private CudaStatus _latched;
+    private string _clientName = "";
+    private volatile bool _ended;
+
+    public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded)
+    {
+        Id = id;
+        _connection = connection;
+        _backend = backend;
+        _config = config;
+        _logger = logger;
+        _onEnded = onEnded;
+        _contexts = new IGpuContext?[config.Devices.Length];
+        _staging = new nint[config.Devices.Length];
+        _hostFunctionReached = OnHostFunctionReached;
+    }
+
+    public ulong Id { get; }
+
+    /// <summary>Completes when the session has ended and freed everything.</summary>
+    public Task Completion => _completion.Task;
+
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Start()
+    {
+        _thread = new Thread(Run) { IsBackground = true, Name = $"orion-session-{Id}" };
+        _thread.Start();
+    }
+
+    /// <summary>Ends the session from outside (server shutdown); the executor then cleans up.</summary>
+    public void Abort(string reason) => _connection.Abort(reason);
+
+    public SessionSnapshot Snapshot()
+    {
+        var (allocations, bytes, streams, events, modules, functions) = _tables.Counts();
+        var contexts = 0;
+        foreach (var context in _contexts)
+        {
+            contexts += context is null ? 0 : 1;
+        }
+        return new SessionSnapshot(Id, _clientName, _connection.RemoteEndpoint.ToString(), contexts, allocations, bytes, streams, events, modules, functions);
+    }
+
+    private void Run()
+    {
+        try
+        {
+            if (!Handshake())
+            {
+                return;
+            }
+            while (true)
+            {
+                var length = ReceiveMessage();
+                ExecuteMessage(_message.AsSpan(0, length));
+            }
+        }
+        catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed)
+        {
+            Log.SessionClosed(_logger, Id, _clientName);
+        }
+        catch (TransportException ex)
+        {
+            Log.SessionTransportFailed(_logger, Id, _clientName, ex.Error, ex.Message);
+        }
+        catch (ProtocolException ex)
+        {
+            Log.SessionMalformed(_logger, Id, _clientName, ex.Message);
+            EndWithReason("malformed message: " + ex.Message);
+        }
+#pragma warning disable CA1031 // The executor must never take the server down; any fault ends this session only.
+        catch (Exception ex)
+        {
+            Log.SessionFaulted(_logger, ex, Id, _clientName);
+            EndWithReason("internal server error: " + ex.Message);
+        }
+#pragma warning restore CA1031
+        finally
+        {
+            Cleanup();
+        }
+    }
+
+    private bool Handshake()
+    {
+        var length = ReceiveMessage();
+        ClientHello hello;
+        try
+        {
+            hello = ClientHello.Decode(_message.AsSpan(0, length));
+        }
+        catch (ProtocolException ex)
+        {
+            Refuse(HandshakeStatus.MalformedHello, "not an Orion client hello: " + ex.Message);
+            return false;
+        }
+        _clientName = hello.ClientName;
+        if (hello.Version != ProtocolLimits.Version)
+        {
+            Refuse(HandshakeStatus.VersionMismatch,
+                $"protocol version {hello.Version} is not supported; this server speaks version {ProtocolLimits.Version}");
+            return false;
+        }
+        if (!TokenMatches(hello.AuthToken))
+        {
+            Refuse(HandshakeStatus.AuthenticationFailed, "authentication failed: wrong or missing auth token");
+            return false;
+        }
+        var welcome = new ServerWelcome(HandshakeStatus.Accepted, ProtocolLimits.Version,
+            hello.Features & ServerSessionConfig.SupportedFeatures, "", Id, _config.Description,
+            _config.ChunkBytes, _config.DriverVersion, _config.DeviceInfos);
+        _replies.Clear();
+        welcome.Encode(_replies);
+        FlushReplies();
+        Log.SessionStarted(_logger, Id, _clientName, _connection.RemoteEndpoint.ToString());
+        return true;
+    }
+
+    private bool TokenMatches(string presented)
+    {
+        if (string.IsNullOrEmpty(_config.AuthToken))
+        {
+            return true;
+        }
+        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(_config.AuthToken));
+    }
+
+    private void Refuse(HandshakeStatus status, string reason)
+    {
+        Log.SessionRefused(_logger, Id, _clientName, _connection.RemoteEndpoint.ToString(), status, reason);
+        _replies.Clear();
+        ServerWelcome.Refuse(status, reason).Encode(_replies);
+        try
+        {
+            FlushReplies();
+            SyncWait.Wait(_connection.DisposeAsync());
+        }
+        catch (TransportException)
+        {
+            // The client left first; nothing more to tell it.
+        }
+    }
+
+    /// <summary>Tells the client why the session ends (best effort), then closes the connection gracefully so the reason is delivered.</summary>
+    private void EndWithReason(string reason)
+    {
+        try
+        {
+            lock (_sendGate)
+            {
+                _replies.Clear();
+                var start = ReplyHeader.BeginRecord(_replies, ReplyKind.SessionEnded, 0, CudaStatus.Unknown, CudaStatus.Success);
+                _replies.WriteString(reason.Length > 900 ? reason[..900] : reason, ProtocolLimits.MaxTextBytes);
+                ReplyHeader.EndRecord(_replies, start);
+                SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
+                _replies.Clear();
+            }
+            SyncWait.Wait(_connection.DisposeAsync());
+        }
+        catch (TransportException)
+        {
+            _connection.Abort(reason);
+        }
+    }
+
+    /// <summary>Receives one message and copies it into the session's buffer (the transport's view ends at the next bulk receive).</summary>
+    private int ReceiveMessage()
+    {
+        var payload = SyncWait.Wait(_connection.ReceiveAsync());
+        var length = checked((int)payload.Length);
+        if (_message.Length < length)
+        {
+            _message = new byte[Math.Max(length, _message.Length * 2)];
+        }
+        payload.CopyTo(_message.AsSpan());
+        return length;
+    }
+
+    private void FlushReplies()
+    {
+        lock (_sendGate)
+        {
+            if (_replies.Length == 0)
+            {
+                return;
+            }
+            SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
+            _replies.Clear();
+        }
+    }
+
+    private void OnHostFunctionReached(ulong marker)
+    {
+        if (_ended)
+        {
+            return;
+        }
+        try
+        {
+            lock (_sendGate)
+            {
+                _notifications.Clear();
+                var start = ReplyHeader.BeginRecord(_notifications, ReplyKind.HostFunctionReached, 0, CudaStatus.Success, CudaStatus.Success);
+                _notifications.WriteUInt64(marker);
+                ReplyHeader.EndRecord(_notifications, start);
+                SyncWait.Wait(_connection.SendAsync(_notifications.WrittenMemory));
+            }
+        }
+        catch (TransportException)
+        {
+            // The session is ending; its executor sees the same failure and cleans up.
+        }
+    }
+
+    private void Cleanup()
+    {
+        _ended = true;
+        for (var device = 0; device < _contexts.Length; device++)
+        {
+            DestroyContext(device);
+        }
+        try
+        {
+            _connection.Abort("session ended");
+            SyncWait.Wait(_connection.DisposeAsync());
+        }
+        catch (TransportException)
+        {
+        }
+        Dispose();
+        Log.SessionCleanedUp(_logger, Id, _clientName);
+        _onEnded(this);
+        _completion.TrySetResult();
+    }
+
+    /// <summary>Returns the pooled buffers; called once the executor has stopped.</summary>
+    public void Dispose()
+    {
+        lock (_sendGate)
+        {
+            _replies.Dispose();
+            _notifications.Dispose();
+        }
+        ((IDisposable)_bulkWindow).Dispose();
+    }
+
+    private void DestroyContext(int device)
+    {
+        var context = _contexts[device];
+        if (context is null)
+        {
+            return;
+        }
+        if (_staging[device] != 0)
+        {
+            context.FreeHost(_staging[device]);
+            _staging[device] = 0;
+        }
+        // Destroying the context frees every allocation, module, stream and event still in it.
+        context.Dispose();
+        _contexts[device] = null;
+        _tables.RemoveDevice(device);
+    }
+}

@@ -1,0 +1,229 @@
+using Orion.Server.Core.Backend;
+
+namespace Orion.Server.Core.Sessions;
+
+/// <summary>
+/// Everything one session created, by client-chosen handle (streams, events, modules, functions)
+/// or by address (allocations), so that each device pointer in a copy or memset is checked against
+/// what this session owns and so that everything can be freed when the session ends. Mutated only
+/// by the session's executor; a lock makes snapshots from other threads consistent.
+/// </summary>
+internal sealed class SessionTables
+{
+    private readonly Lock _gate = new();
+    private readonly List<Allocation> _allocations = []; // sorted by Address
+    private readonly Dictionary<ulong, StreamEntry> _streams = [];
+    private readonly Dictionary<ulong, EventEntry> _events = [];
+    private readonly Dictionary<ulong, ModuleEntry> _modules = [];
+    private readonly Dictionary<ulong, FunctionEntry> _functions = [];
+    private ulong _allocatedBytes;
+
+    /// <summary>A device range the session may address: an allocation, or a module global (<paramref name="OwnerModule"/> non-zero).</summary>
+    public readonly record struct Allocation(ulong Address, ulong Bytes, int Device, ulong OwnerModule)
+    {
+        public bool IsModuleGlobal => OwnerModule != 0;
+    }
+
+    public sealed record StreamEntry(int Device, GpuStreamHandle Stream);
+
+    public sealed record EventEntry(int Device, GpuEventHandle Event);
+
+    public sealed record ModuleEntry(int Device, GpuModuleHandle Module);
+
+    public sealed record FunctionEntry(int Device, ulong ModuleHandle, GpuFunctionHandle Function, KernelParameter[] Parameters, int ParameterBytes);
+
+    public (int Allocations, ulong Bytes, int Streams, int Events, int Modules, int Functions) Counts()
+    {
+        lock (_gate)
+        {
+            return (_allocations.Count(a => !a.IsModuleGlobal), _allocatedBytes, _streams.Count, _events.Count, _modules.Count, _functions.Count);
+        }
+    }
+
+    // ---- allocations ----
+
+    public void AddAllocation(ulong address, ulong bytes, int device, ulong ownerModule = 0)
+    {
+        lock (_gate)
+        {
+            var index = LowerBound(address);
+            if (index < _allocations.Count && _allocations[index].Address == address)
+            {
+                return; // a module global looked up twice
+            }
+            _allocations.Insert(index, new Allocation(address, bytes, device, ownerModule));
+            if (ownerModule == 0)
+            {
+                _allocatedBytes += bytes;
+            }
+        }
+    }
+
+    /// <summary>Removes the allocation that starts at <paramref name="address"/>; false if there is none.</summary>
+    public bool RemoveAllocation(ulong address)
+    {
+        lock (_gate)
+        {
+            var index = LowerBound(address);
+            if (index >= _allocations.Count || _allocations[index].Address != address || _allocations[index].IsModuleGlobal)
+            {
+                return false;
+            }
+            _allocatedBytes -= _allocations[index].Bytes;
+            _allocations.RemoveAt(index);
+            return true;
+        }
+    }
+
+    /// <summary>True when [address, address+bytes) lies inside one allocation of <paramref name="device"/>.</summary>
+    public bool ContainsRange(ulong address, ulong bytes, int device)
+    {
+        lock (_gate)
+        {
+            var index = LowerBound(address + 1) - 1; // the last allocation starting at or before address
+            if (index < 0)
+            {
+                return false;
+            }
+            var allocation = _allocations[index];
+            var offset = address - allocation.Address;
+            return allocation.Device == device && offset < allocation.Bytes && bytes <= allocation.Bytes - offset;
+        }
+    }
+
+    public bool TryFindAllocation(ulong address, out Allocation allocation)
+    {
+        lock (_gate)
+        {
+            var index = LowerBound(address + 1) - 1;
+            if (index >= 0 && address - _allocations[index].Address < _allocations[index].Bytes)
+            {
+                allocation = _allocations[index];
+                return true;
+            }
+            allocation = default;
+            return false;
+        }
+    }
+
+    private int LowerBound(ulong address)
+    {
+        int low = 0, high = _allocations.Count;
+        while (low < high)
+        {
+            var middle = (low + high) >>> 1;
+            if (_allocations[middle].Address < address)
+            {
+                low = middle + 1;
+            }
+            else
+            {
+                high = middle;
+            }
+        }
+        return low;
+    }
+
+    // ---- handles ----
+
+    public bool TryAddStream(ulong handle, StreamEntry entry) => TryAdd(_streams, handle, entry);
+
+    public bool TryGetStream(ulong handle, out StreamEntry entry) => TryGet(_streams, handle, out entry);
+
+    public bool RemoveStream(ulong handle) => Remove(_streams, handle);
+
+    public bool TryAddEvent(ulong handle, EventEntry entry) => TryAdd(_events, handle, entry);
+
+    public bool TryGetEvent(ulong handle, out EventEntry entry) => TryGet(_events, handle, out entry);
+
+    public bool RemoveEvent(ulong handle) => Remove(_events, handle);
+
+    public bool TryAddModule(ulong handle, ModuleEntry entry) => TryAdd(_modules, handle, entry);
+
+    public bool TryGetModule(ulong handle, out ModuleEntry entry) => TryGet(_modules, handle, out entry);
+
+    public bool TryAddFunction(ulong handle, FunctionEntry entry) => TryAdd(_functions, handle, entry);
+
+    public bool TryGetFunction(ulong handle, out FunctionEntry entry) => TryGet(_functions, handle, out entry);
+
+    public bool ContainsHandle(ulong handle)
+    {
+        lock (_gate)
+        {
+            return _streams.ContainsKey(handle) || _events.ContainsKey(handle) || _modules.ContainsKey(handle) || _functions.ContainsKey(handle);
+        }
+    }
+
+    /// <summary>Forgets a module, its functions and the globals it exposed.</summary>
+    public void RemoveModule(ulong handle)
+    {
+        lock (_gate)
+        {
+            _modules.Remove(handle);
+            foreach (var (key, function) in _functions.ToArray())
+            {
+                if (function.ModuleHandle == handle)
+                {
+                    _functions.Remove(key);
+                }
+            }
+            // Globals of an unloaded module can no longer be addressed; a later allocation may reuse them.
+            _allocations.RemoveAll(a => a.OwnerModule == handle);
+        }
+    }
+
+    /// <summary>Forgets everything that lived on <paramref name="device"/> (its context was destroyed).</summary>
+    public void RemoveDevice(int device)
+    {
+        lock (_gate)
+        {
+            foreach (var allocation in _allocations)
+            {
+                if (allocation.Device == device && !allocation.IsModuleGlobal)
+                {
+                    _allocatedBytes -= allocation.Bytes;
+                }
+            }
+            _allocations.RemoveAll(a => a.Device == device);
+            RemoveWhere(_streams, s => s.Device == device);
+            RemoveWhere(_events, e => e.Device == device);
+            RemoveWhere(_modules, m => m.Device == device);
+            RemoveWhere(_functions, f => f.Device == device);
+        }
+    }
+
+    private bool TryAdd<T>(Dictionary<ulong, T> table, ulong handle, T entry)
+    {
+        lock (_gate)
+        {
+            return table.TryAdd(handle, entry);
+        }
+    }
+
+    private bool TryGet<T>(Dictionary<ulong, T> table, ulong handle, out T entry)
+    {
+        lock (_gate)
+        {
+            return table.TryGetValue(handle, out entry!);
+        }
+    }
+
+    private bool Remove<T>(Dictionary<ulong, T> table, ulong handle)
+    {
+        lock (_gate)
+        {
+            return table.Remove(handle);
+        }
+    }
+
+    private static void RemoveWhere<T>(Dictionary<ulong, T> table, Func<T, bool> predicate)
+    {
+        foreach (var (key, value) in table.ToArray())
+        {
+            if (predicate(value))
+            {
+                table.Remove(key);
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Orion.Transport.Framing;
+
+namespace Orion.Transport.Tcp;
+
+/// <summary>
+/// A framed connection over a connected socket. Input is a pull-based <see cref="PipeReader"/> over
+/// the socket, which reads only when asked: unread data stays in the kernel (backpressure on the
+/// sender), and a bulk payload is read straight from the socket into the caller's buffer once the
+/// reader's buffered bytes are used up. Output goes to the socket directly: a small frame is copied
+/// behind its header into one per-connection buffer and sent with one call; a large payload is sent
+/// from the caller's memory without a copy. A full send buffer simply makes the send wait.
+/// </summary>
+internal sealed class TcpConnection : FramedConnection
+{
+    /// <summary>Frames up to this size (header included) are coalesced into one send call; above it
+    /// the payload's own memory is sent, so the copy never costs more than the extra syscall.</summary>
+    private const int CoalesceBufferSize = 64 * 1024;
+
+    /// <summary>The input reader's segment size: large enough that a stream of small messages is read
+    /// with few syscalls.</summary>
+    private const int ReadBufferSize = 64 * 1024;
+
+    private readonly Socket _socket;
+    private readonly byte[] _sendBuffer = GC.AllocateUninitializedArray<byte>(CoalesceBufferSize, pinned: true);
+
+    private TcpConnection(Socket socket, PipeReader input, TransportOptions options, TransportEndpoint local, TransportEndpoint remote)
+        : base(input, options, local, remote)
+    {
+        _socket = socket;
+        StartTimer();
+    }
+
+    /// <summary>The socket underneath, for tests that check its settings.</summary>
+    internal Socket Socket => _socket;
+
+    public static TcpConnection Create(Socket socket, TransportOptions options)
+    {
+        var input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
+            new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: 4096, leaveOpen: false));
+        return new TcpConnection(socket, input, options, ToEndpoint(socket.LocalEndPoint), ToEndpoint(socket.RemoteEndPoint));
+    }
+
+    public static void Configure(Socket socket, TransportOptions options)
+    {
+        socket.NoDelay = true; // Latency of single calls matters more than packet count; the protocol batches itself.
+        if (options.SocketBufferSize > 0)
+        {
+            socket.SendBufferSize = options.SocketBufferSize;
+            socket.ReceiveBufferSize = options.SocketBufferSize;
+        }
+    }
+
+    protected override bool CanReadDirect => true;
+
+    protected override bool LingerUntilPeerCloses => true;
+
+    protected override ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        header.Write(_sendBuffer);
+        if (payload.Length <= CoalesceBufferSize - FrameHeader.Size)
+        {
+            payload.Span.CopyTo(_sendBuffer.AsSpan(FrameHeader.Size));
+            return SendAllAsync(_sendBuffer.AsMemory(0, FrameHeader.Size + payload.Length), cancellationToken);
+        }
+        return SendHeaderThenPayloadAsync(payload, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendHeaderThenPayloadAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        await SendAllAsync(_sendBuffer.AsMemory(0, FrameHeader.Size), cancellationToken).ConfigureAwait(false);
+        await SendAllAsync(payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var sent = await _socket.SendAsync(bytes, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            bytes = bytes[sent..];
+        }
+    }
+
+    protected override ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken)
+        => _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+
+    protected override void OnFailed(TransportError error)
+    {
+        try
+        {
+            if (error == TransportError.ConnectionClosed)
+            {
+                // The peer closed gracefully and is waiting for our end of stream.
+                _socket.Shutdown(SocketShutdown.Both);
+                return;
+            }
+            // Anything else is an abort: a reset tells the peer at once, and disposing the socket
+            // ends every operation pending on it.
+            _socket.LingerState = new LingerOption(true, 0);
+        }
+        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        {
+            // Already gone: nothing left to tell the peer.
+        }
+        _socket.Dispose();
+    }
+
+    protected override void ShutdownOutput() => _socket.Shutdown(SocketShutdown.Send);
+
+    protected override void ReleaseStream() => _socket.Dispose();
+
+    protected override TransportException TranslateException(Exception exception) => SocketErrors.Translate(exception);
+
+    private static TransportEndpoint ToEndpoint(EndPoint? endPoint)
+    {
+        if (endPoint is not IPEndPoint ip)
+        {
+            return new TransportEndpoint(TcpTransport.Scheme, endPoint?.ToString() ?? "unknown", 0);
+        }
+        var address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
+        return new TransportEndpoint(TcpTransport.Scheme, address.ToString(), ip.Port);
+    }
+}

@@ -1,0 +1,88 @@
+using System.Buffers;
+using System.Buffers.Binary;
+
+namespace Orion.Transport.Framing;
+
+/// <summary>
+/// The 8-byte header in front of every frame on a byte-stream transport (TCP, in-memory):
+/// <code>
+/// offset 0  u32 payload length, little-endian (header excluded)
+/// offset 4  u8  kind: 1 message, 2 bulk, 3 keepalive, 4 close
+/// offset 5  3 reserved bytes, must be zero
+/// </code>
+/// An unknown kind, non-zero reserved bytes, or a payload on keepalive/close is a protocol
+/// violation. The length is checked against the receiver's limits before anything is allocated.
+/// </summary>
+internal readonly record struct FrameHeader(FrameKind Kind, uint Length)
+{
+    public const int Size = 8;
+
+    public void Write(Span<byte> destination)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, Length);
+        destination[4] = (byte)Kind;
+        destination[5] = 0;
+        destination[6] = 0;
+        destination[7] = 0;
+    }
+
+    /// <summary>Parses and validates a header against <paramref name="options"/>.</summary>
+    /// <returns>False when fewer than <see cref="Size"/> bytes are available.</returns>
+    /// <exception cref="TransportException">The bytes are not a valid header, or the length is over the limit.</exception>
+    public static bool TryRead(in ReadOnlySequence<byte> buffer, TransportOptions options, out FrameHeader header)
+    {
+        if (buffer.Length < Size)
+        {
+            header = default;
+            return false;
+        }
+        Span<byte> bytes = stackalloc byte[Size];
+        buffer.Slice(0, Size).CopyTo(bytes);
+        header = Parse(bytes, options);
+        return true;
+    }
+
+    public static FrameHeader Parse(ReadOnlySpan<byte> bytes, TransportOptions options)
+    {
+        var length = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
+        var kind = (FrameKind)bytes[4];
+        if ((bytes[5] | bytes[6] | bytes[7]) != 0)
+        {
+            throw new TransportException(TransportError.ProtocolViolation,
+                "Invalid frame header: reserved bytes are not zero (the peer does not speak the Orion framing).");
+        }
+        switch (kind)
+        {
+            case FrameKind.Message:
+                if (length > (uint)options.MaxMessageSize)
+                {
+                    throw new TransportException(TransportError.FrameTooLarge,
+                        $"Incoming message of {length} bytes exceeds the limit of {options.MaxMessageSize} bytes.");
+                }
+                break;
+            case FrameKind.Bulk:
+                if (length > MaxBulkLength(options))
+                {
+                    throw new TransportException(TransportError.FrameTooLarge,
+                        $"Incoming bulk transfer of {length} bytes exceeds the limit of {MaxBulkLength(options)} bytes.");
+                }
+                break;
+            case FrameKind.KeepAlive:
+            case FrameKind.Close:
+                if (length != 0)
+                {
+                    throw new TransportException(TransportError.ProtocolViolation,
+                        $"Invalid frame header: a {kind} frame carries {length} payload bytes (must be 0).");
+                }
+                break;
+            default:
+                throw new TransportException(TransportError.ProtocolViolation,
+                    $"Invalid frame header: unknown frame kind {(byte)kind}.");
+        }
+        return new FrameHeader(kind, length);
+    }
+
+    /// <summary>The largest bulk payload a frame may carry: the configured limit, capped by what one
+    /// <see cref="Memory{T}"/> can address.</summary>
+    public static long MaxBulkLength(TransportOptions options) => Math.Min(options.MaxBulkSize, int.MaxValue);
+}

@@ -1,0 +1,14 @@
+namespace Orion.Transport.Framing;
+
+/// <summary>What a frame carries. The values are wire constants: never renumber them.</summary>
+internal enum FrameKind : byte
+{
+    /// <summary>A framed message, delivered whole by <see cref="TransportConnection.ReceiveAsync"/>.</summary>
+    Message = 1,
+    /// <summary>A bulk payload, received straight into the caller's buffer.</summary>
+    Bulk = 2,
+    /// <summary>No payload; proves the peer is alive while the connection is otherwise silent.</summary>
+    KeepAlive = 3,
+    /// <summary>No payload; the sender closes gracefully and sends nothing after it.</summary>
+    Close = 4,
+}

@@ -1,0 +1,550 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
+
+namespace Orion.Transport.Framing;
+
+/// <summary>
+/// A <see cref="TransportConnection"/> over a byte stream: the <see cref="FrameHeader"/> framing,
+/// limits, the error model (first failure wins and sticks), idle timeout and keepalive, graceful
+/// close. A subclass supplies only the stream: how frames are written, how the input is read (a
+/// pull-based <see cref="PipeReader"/>, so that bulk payloads can bypass it), and how the stream is
+/// shut down. TCP and the in-memory transport share this class, so both behave the same.
+/// </summary>
+/// <remarks>
+/// Receiving is pull-based: nothing is read until the caller asks, so unread data stays in the
+/// stream and the sender feels backpressure, and a bulk payload can be read straight into the
+/// caller's buffer. The idle timeout therefore counts only while a receive is waiting for input.
+/// </remarks>
+internal abstract class FramedConnection : TransportConnection
+{
+    /// <summary>How long a graceful close may wait for the close frame to leave and for the peer to finish.</summary>
+    protected static readonly TimeSpan GracefulCloseTimeout = TimeSpan.FromSeconds(2);
+
+    private readonly PipeReader _input;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly SemaphoreSlim _receiveLock = new(1, 1);
+    private readonly TaskCompletionSource<TransportError> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly long _idleTimeoutMs;
+    private readonly long _keepAliveMs;
+    private Timer? _timer;
+    private TransportException? _fault;
+    private SequencePosition _messageEnd;
+    private bool _messageOutstanding;
+    private long _lastInputTicks;
+    private long _lastOutputTicks;
+    private int _waitingForInput;
+    private int _disposed;
+
+    protected FramedConnection(PipeReader input, TransportOptions options, TransportEndpoint localEndpoint, TransportEndpoint remoteEndpoint)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _input = input;
+        Options = options;
+        LocalEndpoint = localEndpoint;
+        RemoteEndpoint = remoteEndpoint;
+        _idleTimeoutMs = ToMilliseconds(options.IdleTimeout);
+        _keepAliveMs = ToMilliseconds(options.KeepAliveInterval);
+        _lastInputTicks = _lastOutputTicks = Environment.TickCount64;
+    }
+
+    public sealed override TransportEndpoint LocalEndpoint { get; }
+
+    public sealed override TransportEndpoint RemoteEndpoint { get; }
+
+    public sealed override TransportOptions Options { get; }
+
+    public sealed override Task<TransportError> Closed => _closed.Task;
+
+    /// <summary>Bulk bytes that bypassed the input reader (read from the stream straight into the
+    /// caller's buffer); tests use it to prove the zero-copy path is taken.</summary>
+    internal long BytesReadDirect { get; private set; }
+
+    /// <summary>Writes one whole frame (header, then payload) to the stream and waits while the
+    /// stream is full. Called under the send lock; may throw the stream's own exceptions.</summary>
+    protected abstract ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+
+    /// <summary>True when <see cref="ReadDirectAsync"/> reads the stream underneath the input reader.</summary>
+    protected virtual bool CanReadDirect => false;
+
+    /// <summary>Reads from the stream straight into <paramref name="destination"/>, bypassing the
+    /// input reader (only called when that reader holds no buffered bytes). Returns 0 at end of stream.</summary>
+    protected virtual ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken)
+        => throw new NotSupportedException("This stream has no direct read path.");
+
+    /// <summary>The connection has failed with <paramref name="error"/>: make every pending stream
+    /// operation end now (never hang), and tell the peer the way the stream can (reset, or end of
+    /// stream when the peer closed gracefully). Must be thread-safe and must not throw.</summary>
+    protected abstract void OnFailed(TransportError error);
+
+    /// <summary>After a close frame was written: end the output so the peer sees end of stream.</summary>
+    protected abstract void ShutdownOutput();
+
+    /// <summary>Whether a graceful close should read and discard input until the peer ends its
+    /// stream (TCP: closing with unread input would reset the connection and could drop what we sent).</summary>
+    protected virtual bool LingerUntilPeerCloses => false;
+
+    /// <summary>Releases the stream; the connection is finished. Must not throw.</summary>
+    protected abstract void ReleaseStream();
+
+    /// <summary>Maps an exception of the stream underneath to the transport's error model.</summary>
+    protected abstract TransportException TranslateException(Exception exception);
+
+    /// <summary>Starts the idle/keepalive timer; the subclass calls it once it is fully constructed.</summary>
+    protected void StartTimer()
+    {
+        var periodMs = Math.Min(_idleTimeoutMs > 0 ? Math.Max(_idleTimeoutMs / 4, 10) : long.MaxValue,
+            _keepAliveMs > 0 ? Math.Max(_keepAliveMs / 2, 10) : long.MaxValue);
+        if (periodMs == long.MaxValue)
+        {
+            return;
+        }
+        _timer = new Timer(static state => ((FramedConnection)state!).OnTimerTick(), this, periodMs, periodMs);
+    }
+
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        if (message.Length > Options.MaxMessageSize)
+        {
+            // Local misuse: the connection stays usable.
+            throw new TransportException(TransportError.FrameTooLarge,
+                $"Message of {message.Length} bytes exceeds MaxMessageSize ({Options.MaxMessageSize} bytes).");
+        }
+        return SendFrameAsync(FrameKind.Message, message, cancellationToken);
+    }
+
+    public override ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (data.Length > FrameHeader.MaxBulkLength(Options))
+        {
+            throw new TransportException(TransportError.FrameTooLarge,
+                $"Bulk transfer of {data.Length} bytes exceeds MaxBulkSize ({FrameHeader.MaxBulkLength(Options)} bytes).");
+        }
+        return SendFrameAsync(FrameKind.Bulk, data, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendFrameAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        ThrowIfFailed();
+        if (!_sendLock.Wait(0, CancellationToken.None))
+        {
+            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        // From here the lock is held and released by the finally below.
+        var writing = false;
+        try
+        {
+            ThrowIfFailed();
+            writing = true;
+            await WriteFrameAsync(new FrameHeader(kind, (uint)payload.Length), payload, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _lastOutputTicks, Environment.TickCount64);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
+        {
+            if (writing)
+            {
+                // Part of a frame may be out: the stream is no longer framed, so the connection ends.
+                Fail(new TransportException(TransportError.ConnectionAborted, "A send was cancelled in the middle of a frame; the connection was aborted."));
+            }
+            throw;
+        }
+        catch (Exception exception)
+        {
+            throw Fail(exception);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    public override async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
+    {
+        await EnterReceiveAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            while (true)
+            {
+                var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (FrameHeader.TryRead(buffer, Options, out var header))
+                {
+                    switch (header.Kind)
+                    {
+                        case FrameKind.KeepAlive:
+                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+                            continue;
+                        case FrameKind.Close:
+                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+                            throw PeerClosed();
+                        case FrameKind.Bulk:
+                            throw new TransportException(TransportError.UnexpectedFrame,
+                                $"A bulk transfer of {header.Length} bytes arrived where a message was expected.");
+                        default:
+                            if (buffer.Length - FrameHeader.Size >= header.Length)
+                            {
+                                var payload = buffer.Slice(FrameHeader.Size, header.Length);
+                                // Consumed at the next receive: the caller reads the payload in place.
+                                _messageEnd = payload.End;
+                                _messageOutstanding = true;
+                                return payload;
+                            }
+                            break;
+                    }
+                }
+                if (result.IsCompleted)
+                {
+                    throw EndOfStream(midFrame: !buffer.IsEmpty);
+                }
+                _input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
+        {
+            throw; // Nothing was consumed: the connection stays usable.
+        }
+        catch (Exception exception)
+        {
+            throw Fail(exception);
+        }
+        finally
+        {
+            _receiveLock.Release();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public override async ValueTask ReceiveBulkAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        await EnterReceiveAsync(cancellationToken).ConfigureAwait(false);
+        var midFrame = false;
+        try
+        {
+            var copied = 0;
+            while (true)
+            {
+                var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = result.Buffer;
+                if (FrameHeader.TryRead(buffer, Options, out var header))
+                {
+                    switch (header.Kind)
+                    {
+                        case FrameKind.KeepAlive:
+                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+                            continue;
+                        case FrameKind.Close:
+                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+                            throw PeerClosed();
+                        case FrameKind.Message:
+                            throw new TransportException(TransportError.UnexpectedFrame,
+                                $"A message of {header.Length} bytes arrived where a bulk transfer of {destination.Length} bytes was expected.");
+                        default:
+                            if (header.Length != (uint)destination.Length)
+                            {
+                                throw new TransportException(TransportError.UnexpectedFrame,
+                                    $"A bulk transfer of {header.Length} bytes arrived where one of {destination.Length} bytes was expected.");
+                            }
+                            midFrame = true;
+                            copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
+                            break;
+                    }
+                    break;
+                }
+                if (result.IsCompleted)
+                {
+                    throw EndOfStream(midFrame: !buffer.IsEmpty);
+                }
+                _input.AdvanceTo(buffer.Start, buffer.End);
+            }
+
+            // The input reader is now empty (or the payload is complete): the rest comes from the
+            // stream straight into the destination where the stream allows it.
+            while (copied < destination.Length)
+            {
+                if (CanReadDirect)
+                {
+                    Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+                    Volatile.Write(ref _waitingForInput, 1);
+                    int read;
+                    try
+                    {
+                        read = await ReadDirectAsync(destination[copied..], cancellationToken).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        Volatile.Write(ref _waitingForInput, 0);
+                    }
+                    ThrowIfFailed();
+                    if (read == 0)
+                    {
+                        throw EndOfStream(midFrame: true);
+                    }
+                    copied += read;
+                    BytesReadDirect += read;
+                }
+                else
+                {
+                    var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+                    var taken = CopyBuffered(result.Buffer, destination.Span[copied..]);
+                    if (taken == 0 && result.IsCompleted)
+                    {
+                        throw EndOfStream(midFrame: true);
+                    }
+                    copied += taken;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
+        {
+            if (midFrame)
+            {
+                Fail(new TransportException(TransportError.ConnectionAborted, "A bulk receive was cancelled in the middle of the transfer; the connection was aborted."));
+            }
+            throw;
+        }
+        catch (Exception exception)
+        {
+            throw Fail(exception);
+        }
+        finally
+        {
+            _receiveLock.Release();
+        }
+    }
+
+    /// <summary>Copies what fits from <paramref name="buffered"/> and consumes exactly that much.</summary>
+    private int CopyBuffered(ReadOnlySequence<byte> buffered, Span<byte> destination)
+    {
+        var count = (int)Math.Min(buffered.Length, destination.Length);
+        var taken = buffered.Slice(0, count);
+        taken.CopyTo(destination);
+        _input.AdvanceTo(taken.End);
+        return count;
+    }
+
+    private async ValueTask EnterReceiveAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfFailed();
+        if (!_receiveLock.Wait(0, CancellationToken.None))
+        {
+            await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        try
+        {
+            ThrowIfFailed();
+            if (_messageOutstanding)
+            {
+                _messageOutstanding = false;
+                _input.AdvanceTo(_messageEnd);
+            }
+        }
+        catch
+        {
+            _receiveLock.Release();
+            throw;
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellationToken)
+    {
+        ReadResult result;
+        if (!_input.TryRead(out result))
+        {
+            Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+            Volatile.Write(ref _waitingForInput, 1);
+            try
+            {
+                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Volatile.Write(ref _waitingForInput, 0);
+            }
+        }
+        if (result.IsCanceled || _fault is not null)
+        {
+            // Only a failure (or dispose) cancels a pending read.
+            throw FailureException();
+        }
+        return result;
+    }
+
+    public override void Abort(string reason)
+        => Fail(new TransportException(TransportError.ConnectionAborted, $"The connection was aborted by this side: {reason}"));
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        var healthy = TryRecordFailure(new TransportException(TransportError.ConnectionAborted, "The connection was closed by this side."));
+        var graceful = healthy && await TrySendCloseFrameAsync().ConfigureAwait(false);
+        if (healthy && !graceful)
+        {
+            OnFailed(TransportError.ConnectionAborted);
+        }
+        if (!await _receiveLock.WaitAsync(GracefulCloseTimeout).ConfigureAwait(false))
+        {
+            // A receive is stuck in the stream (a direct bulk read): end the stream under it.
+            OnFailed(TransportError.ConnectionAborted);
+            await _receiveLock.WaitAsync().ConfigureAwait(false);
+        }
+        try
+        {
+            if (graceful && LingerUntilPeerCloses)
+            {
+                await DrainInputAsync().ConfigureAwait(false);
+            }
+            await _input.CompleteAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseStream();
+            _receiveLock.Release();
+        }
+    }
+
+    private async ValueTask<bool> TrySendCloseFrameAsync()
+    {
+        if (!await _sendLock.WaitAsync(GracefulCloseTimeout).ConfigureAwait(false))
+        {
+            return false; // A send is stuck on backpressure: the close becomes an abort.
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(GracefulCloseTimeout);
+            await WriteFrameAsync(new FrameHeader(FrameKind.Close, 0), ReadOnlyMemory<byte>.Empty, timeout.Token).ConfigureAwait(false);
+            ShutdownOutput();
+            return true;
+        }
+#pragma warning disable CA1031 // A peer that is already gone makes the close an abort, nothing more.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return false;
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    private async ValueTask DrainInputAsync()
+    {
+        using var timeout = new CancellationTokenSource(GracefulCloseTimeout);
+        try
+        {
+            while (true)
+            {
+                var result = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                _input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+#pragma warning disable CA1031 // Whatever ends the drain (timeout, reset), the close goes on.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+        }
+    }
+
+    private void OnTimerTick()
+    {
+        if (_fault is not null)
+        {
+            return;
+        }
+        var now = Environment.TickCount64;
+        if (_idleTimeoutMs > 0 && Volatile.Read(ref _waitingForInput) == 1 && now - Volatile.Read(ref _lastInputTicks) > _idleTimeoutMs)
+        {
+            Fail(new TransportException(TransportError.Timeout,
+                $"Nothing was received for {Options.IdleTimeout.TotalSeconds:0.###} s (idle timeout); the connection was ended."));
+            return;
+        }
+        if (_keepAliveMs > 0 && now - Volatile.Read(ref _lastOutputTicks) >= _keepAliveMs && _sendLock.Wait(0, CancellationToken.None))
+        {
+            // A send in progress proves liveness by itself, so a busy lock means no keepalive is needed.
+            _ = SendKeepAliveAsync();
+        }
+    }
+
+    private async Task SendKeepAliveAsync()
+    {
+        try
+        {
+            if (_fault is null)
+            {
+                await WriteFrameAsync(new FrameHeader(FrameKind.KeepAlive, 0), ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                Volatile.Write(ref _lastOutputTicks, Environment.TickCount64);
+            }
+        }
+#pragma warning disable CA1031 // The failure is recorded on the connection; the next call reports it.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Fail(exception);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>Records the first failure, ends the stream under every pending operation and
+    /// returns the exception for the caller to throw. Later failures return the first one's error.</summary>
+    protected TransportException Fail(Exception exception)
+    {
+        var failure = exception as TransportException ?? (_fault is null ? TranslateException(exception) : null);
+        if (failure is not null && TryRecordFailure(failure))
+        {
+            OnFailed(failure.Error);
+            return failure;
+        }
+        return FailureException();
+    }
+
+    private bool TryRecordFailure(TransportException failure)
+    {
+        if (Interlocked.CompareExchange(ref _fault, failure, null) is not null)
+        {
+            return false;
+        }
+        _timer?.Dispose();
+        _closed.TrySetResult(failure.Error);
+        _input.CancelPendingRead();
+        return true;
+    }
+
+    private static TransportException PeerClosed()
+        => new(TransportError.ConnectionClosed, "The peer closed the connection.");
+
+    private static TransportException EndOfStream(bool midFrame) => new(TransportError.ConnectionReset, midFrame
+        ? "The connection ended in the middle of a frame (the peer vanished or reset it)."
+        : "The connection ended without a close frame (the peer vanished or reset it).");
+
+    private void ThrowIfFailed()
+    {
+        if (_fault is not null)
+        {
+            throw FailureException();
+        }
+    }
+
+    /// <summary>A fresh exception carrying the recorded failure, so each caller gets its own stack trace.</summary>
+    private TransportException FailureException()
+    {
+        var fault = _fault!;
+        return new TransportException(fault.Error, fault.Message, fault.InnerException);
+    }
+
+    private static long ToMilliseconds(TimeSpan value)
+        => value == Timeout.InfiniteTimeSpan || value <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(value.TotalMilliseconds);
+}

@@ -1,0 +1,104 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using Orion.Cuda.Remote.Protocol;
+using Orion.Transport;
+
+namespace Orion.Cuda.Remote.Tests;
+
+/// <summary>Malformed input ends only the session that sent it, with a clear reason; the server keeps serving others.</summary>
+public abstract class MalformedMessageTests : RemoteCudaTestBase
+{
+    public static TheoryData<string, byte[]> MalformedBatches => new()
+    {
+        { "unknown opcode", Record(999, []) },
+        { "announces", Header(Opcode.DeviceSynchronize, 0, 1, bodyLength: 1000) },
+        { "string of 5000 bytes", Record((ushort)Opcode.GetFunction, [.. U64(16), .. U64(17), .. U16(5000), .. new byte[5000]], requestId: 1) },
+        { "module image", Record((ushort)Opcode.ModuleLoad, [.. U64(16), .. U64(1UL << 40)], requestId: 1) },
+        { "trailing bytes", Record((ushort)Opcode.DeviceSynchronize, [1, 2, 3], requestId: 1) },
+        { "truncated", Record((ushort)Opcode.Allocate, [1, 2], requestId: 1) },
+        { "memset element size", Record((ushort)Opcode.Memset, [.. U64(0), .. U32(0), 3, .. U64(1), .. U64(0)], requestId: 1) },
+        { "empty message", [] },
+        { "mode bits", Header(Opcode.DeviceSynchronize, 0x80, 1, 0) },
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedBatches))]
+    public async Task A_malformed_message_ends_that_session_only(string expectedReason, byte[] message)
+    {
+        await using var raw = await OpenRawSessionAsync();
+        await raw.SendAsync(message);
+        var reason = await ReadSessionEndAsync(raw);
+        Assert.Contains(expectedReason, reason, StringComparison.Ordinal);
+        await WaitUntilAsync(() => Server.Sessions.Count == 1, "the malformed session was cleaned up");
+        // The well-behaved client is unaffected.
+        using var buffer = Gpu.Upload<int>([1, 2, 3]);
+        Assert.Equal(new[] { 1, 2, 3 }, buffer.ToArray());
+    }
+
+    [Fact]
+    public async Task Garbage_instead_of_a_hello_is_refused()
+    {
+        await using var connection = await Transports.ConnectAsync(Server.Endpoints[0]);
+        await connection.SendAsync(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 });
+        var reply = await connection.ReceiveAsync();
+        var welcome = ServerWelcome.Decode(reply.ToArray());
+        Assert.Equal(HandshakeStatus.MalformedHello, welcome.Status);
+        Assert.Contains("bad magic", welcome.Message, StringComparison.Ordinal);
+        Gpu.Synchronize();
+    }
+
+    private async Task<TransportConnection> OpenRawSessionAsync()
+    {
+        var connection = await Transports.ConnectAsync(Server.Endpoints[0]);
+        using var hello = new ProtocolWriter();
+        new ClientHello(ProtocolLimits.Version, ProtocolFeatures.None, "", "raw-test").Encode(hello);
+        await connection.SendAsync(hello.WrittenMemory);
+        var welcome = ServerWelcome.Decode((await connection.ReceiveAsync()).ToArray());
+        Assert.Equal(HandshakeStatus.Accepted, welcome.Status);
+        return connection;
+    }
+
+    /// <summary>Reads until the server's session-ended record, then expects the connection to end.</summary>
+    private static async Task<string> ReadSessionEndAsync(TransportConnection connection)
+    {
+        var message = (await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).ToArray();
+        var reason = Parse(message);
+        await Assert.ThrowsAsync<TransportException>(async () => await connection.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        return reason;
+    }
+
+    private static string Parse(byte[] message)
+    {
+        var reader = new ProtocolReader(message);
+        var header = ReplyHeader.Read(ref reader);
+        Assert.Equal(ReplyKind.SessionEnded, header.Kind);
+        return reader.ReadString(ProtocolLimits.MaxTextBytes);
+    }
+
+    private static byte[] Record(ushort opcode, byte[] body, uint requestId = 0) =>
+        [.. Header((Opcode)opcode, 0, requestId, body.Length), .. body];
+
+    private static byte[] Header(Opcode opcode, ushort modes, uint requestId, int bodyLength) =>
+        [.. U16((ushort)opcode), .. U16(modes), .. U32(requestId), .. U32((uint)bodyLength)];
+
+    private static byte[] U16(ushort value)
+    {
+        var bytes = new byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
+        return bytes;
+    }
+
+    private static byte[] U32(uint value)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
+        return bytes;
+    }
+
+    private static byte[] U64(ulong value)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        return bytes;
+    }
+}

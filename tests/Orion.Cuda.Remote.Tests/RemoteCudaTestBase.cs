@@ -1,0 +1,101 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Cuda.Remote.Client;
+using Orion.Server.Core;
+using Orion.Server.Core.Backend.Emulated;
+using Orion.Transport;
+
+namespace Orion.Cuda.Remote.Tests;
+
+/// <summary>
+/// Runs a server with the emulated device and connects clients to it over the transport a subclass
+/// chooses (in-memory, TCP loopback; the RDMA tests add theirs). Every test of
+/// <see cref="RemoteCudaEndToEndTests"/> runs once per transport.
+/// </summary>
+public abstract class RemoteCudaTestBase : IAsyncLifetime
+{
+    private readonly List<OrionServer> _servers = [];
+    private readonly List<IAsyncDisposable> _clients = [];
+
+    protected RemoteCudaTestBase()
+    {
+        Transports = CreateTransports();
+    }
+
+    /// <summary>The factory both servers and clients use (in-memory needs one shared instance).</summary>
+    protected TransportFactory Transports { get; }
+
+    /// <summary>The transport(s) under test.</summary>
+    protected abstract TransportFactory CreateTransports();
+
+    /// <summary>A fresh endpoint to listen on (port 0 for TCP).</summary>
+    protected abstract TransportEndpoint CreateListenEndpoint();
+
+    /// <summary>Small chunks so that modest copies already cross many chunk boundaries.</summary>
+    protected virtual int ChunkBytes => 64 * 1024;
+
+    protected EmulatedGpuBackend Backend { get; private set; } = null!;
+
+    protected OrionServer Server { get; private set; } = null!;
+
+    protected RemoteGpu Gpu { get; private set; } = null!;
+
+    public virtual async Task InitializeAsync()
+    {
+        (Server, Backend) = await StartServerAsync();
+        Gpu = new RemoteGpu(await ConnectAsync(Server));
+    }
+
+    public virtual async Task DisposeAsync()
+    {
+        foreach (var client in _clients)
+        {
+            await client.DisposeAsync();
+        }
+        foreach (var server in _servers)
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    protected async Task<(OrionServer Server, EmulatedGpuBackend Backend)> StartServerAsync(
+        Action<OrionServerOptions>? configure = null, int deviceCount = 1, int endpointCount = 1)
+    {
+        var backend = new EmulatedGpuBackend(new EmulatedDeviceOptions
+        {
+            DeviceCount = deviceCount,
+            MemoryBytes = 256UL * 1024 * 1024,
+            Kernels = TestKernels.Create(),
+        });
+        var options = new OrionServerOptions { ChunkBytes = ChunkBytes };
+        for (var i = 0; i < endpointCount; i++)
+        {
+            options.Endpoints.Add(CreateListenEndpoint());
+        }
+        configure?.Invoke(options);
+        var server = new OrionServer(backend, Transports, options, NullLoggerFactory.Instance);
+        await server.StartAsync();
+        _servers.Add(server);
+        return (server, backend);
+    }
+
+    protected async Task<RemoteCudaClient> ConnectAsync(OrionServer server, RemoteCudaClientOptions? options = null, int endpoint = 0)
+    {
+        var client = await RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[endpoint], options ?? new RemoteCudaClientOptions { ClientName = GetType().Name });
+        _clients.Add(client);
+        return client;
+    }
+
+    /// <summary>Waits (bounded) until <paramref name="condition"/> holds; sessions end on their own threads.</summary>
+    protected static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("Timed out waiting until " + what);
+            }
+            await Task.Delay(10);
+        }
+    }
+}

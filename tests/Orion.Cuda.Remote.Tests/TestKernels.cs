@@ -1,0 +1,53 @@
+using System.Runtime.InteropServices;
+using Orion.Cuda.Remote;
+using Orion.Server.Core.Backend.Emulated;
+
+namespace Orion.Cuda.Remote.Tests;
+
+/// <summary>A by-value struct parameter, as a CUDA kernel would declare it.</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct MixedStruct
+{
+    public int A;
+    public float B;
+    public double C;
+}
+
+/// <summary>The kernels the emulated device runs in these tests, each doing what its CUDA counterpart would.</summary>
+public static class TestKernels
+{
+    public const string CounterGlobal = "counter";
+
+    public static EmulatedKernelRegistry Create() => new EmulatedKernelRegistry()
+        // vectorAdd(const float* a, const float* b, float* c, int n)
+        .Register("vectorAdd", [8, 8, 8, 4], launch =>
+        {
+            var n = launch.Parameter<int>(3);
+            var count = (int)Math.Min((ulong)n, launch.ThreadCount);
+            var a = launch.Memory<float>(launch.Parameter<ulong>(0), count);
+            var b = launch.Memory<float>(launch.Parameter<ulong>(1), count);
+            var c = launch.Memory<float>(launch.Parameter<ulong>(2), count);
+            for (var i = 0; i < count; i++)
+            {
+                c[i] = a[i] + b[i];
+            }
+        })
+        // mixed(double* out, int i, float f, MixedStruct s, double d, char tag): out[0] = i + f + s.A + s.B + s.C + d + tag
+        .Register("mixed", [8, 4, 4, 16, 8, 1], launch =>
+        {
+            var s = launch.Parameter<MixedStruct>(3);
+            var output = launch.Memory<double>(launch.Parameter<ulong>(0), 1);
+            output[0] = launch.Parameter<int>(1) + launch.Parameter<float>(2) + s.A + s.B + s.C + launch.Parameter<double>(4) + launch.Parameter<byte>(5);
+        })
+        // fault(int* p): writes far past its buffer, as an out-of-bounds kernel would
+        .Register("fault", [8], launch =>
+        {
+            launch.Memory<int>(launch.Parameter<ulong>(0) + (1UL << 30), 1)[0] = 1;
+        })
+        // empty(): does nothing (for launch-only tests)
+        .Register("empty", [], _ => { })
+        .RegisterGlobal(CounterGlobal, 16);
+
+    /// <summary>Some module image; the emulated device accepts any non-empty image.</summary>
+    public static byte[] ModuleImage => "// emulated module: kernels are resolved by name\n"u8.ToArray();
+}
