@@ -1,0 +1,25 @@
+using Orion.Server.Core.Backend.Emulated;
+
+namespace Orion.Samples.Server;
+
+/// <summary>
+/// What the emulated device can run when the server is started with <c>--emulated</c>: the kernels
+/// of the samples, by name, so that they can be tried on a machine without a GPU.
+/// </summary>
+internal static class DemoKernels
+{
+    public static EmulatedKernelRegistry Create() => new EmulatedKernelRegistry()
+        // vectorAdd(const float* a, const float* b, float* c, int n), as samples/Orion.Samples.VectorAdd's PTX.
+        .Register("vectorAdd", [8, 8, 8, 4], launch =>
+        {
+            var n = launch.Parameter<int>(3);
+            var count = (int)Math.Min((ulong)Math.Max(n, 0), launch.ThreadCount);
+            var a = launch.Memory<float>(launch.Parameter<ulong>(0), count);
+            var b = launch.Memory<float>(launch.Parameter<ulong>(1), count);
+            var c = launch.Memory<float>(launch.Parameter<ulong>(2), count);
+            for (var i = 0; i < count; i++)
+            {
+                c[i] = a[i] + b[i];
+            }
+        });
+}

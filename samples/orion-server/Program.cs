@@ -1,0 +1,130 @@
+using System.CommandLine;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
+using Orion.Samples.Server;
+using Orion.Server.Core;
+using Orion.Server.Core.Backend;
+using Orion.Server.Core.Backend.Emulated;
+using Orion.Transport;
+using Orion.Transport.Tcp;
+
+var listen = new Option<string[]>("--listen", "-l")
+{
+    Description = "Endpoint to listen on, e.g. tcp://0.0.0.0:7000 or host:port; repeat for several.",
+    DefaultValueFactory = _ => ["tcp://0.0.0.0:7000"],
+    Arity = ArgumentArity.OneOrMore,
+};
+var devices = new Option<int[]>("--device", "-d")
+{
+    Description = "GPU ordinal to expose (repeat for several); default: all.",
+    Arity = ArgumentArity.ZeroOrMore,
+};
+var token = new Option<string?>("--token")
+{
+    Description = "Auth token clients must present (default: $ORION_TOKEN; none: any client).",
+};
+var logLevel = new Option<LogLevel>("--log-level")
+{
+    Description = "Trace, Debug, Information, Warning, Error, Critical or None.",
+    DefaultValueFactory = _ => LogLevel.Information,
+};
+var emulated = new Option<bool>("--emulated")
+{
+    Description = "Serve the emulated device (no GPU; runs only the samples' built-in kernels). For development and tests.",
+};
+var emulatedDevices = new Option<int>("--emulated-devices")
+{
+    Description = "How many emulated devices to offer with --emulated.",
+    DefaultValueFactory = _ => 1,
+};
+
+var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
+{
+    listen, devices, token, logLevel, emulated, emulatedDevices,
+};
+root.SetAction(async (parse, cancellationToken) =>
+{
+    using var loggerFactory = LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(parse.GetValue(logLevel))
+        .AddSimpleConsole(options =>
+        {
+            options.SingleLine = true;
+            options.TimestampFormat = "HH:mm:ss.fff ";
+        }));
+    var logger = loggerFactory.CreateLogger("orion-server");
+
+    var endpoints = new List<TransportEndpoint>();
+    foreach (var text in parse.GetValue(listen) ?? [])
+    {
+        if (!TransportEndpoint.TryParse(text, out var endpoint, out var error))
+        {
+            ServerLog.InvalidEndpoint(logger, text, error);
+            return 2;
+        }
+        endpoints.Add(endpoint);
+    }
+
+    IGpuBackend? backend;
+    if (parse.GetValue(emulated))
+    {
+        backend = new EmulatedGpuBackend(new EmulatedDeviceOptions
+        {
+            DeviceCount = Math.Clamp(parse.GetValue(emulatedDevices), 1, 8),
+            Kernels = DemoKernels.Create(),
+        });
+        ServerLog.ServingEmulated(logger, backend.Description);
+    }
+    else if (!GpuBackendProvider.TryCreateCudaDriver(out backend, out var reason))
+    {
+        ServerLog.NoGpu(logger, reason);
+        return 3;
+    }
+    else
+    {
+        ServerLog.UsingBackend(logger, backend!.Description);
+    }
+
+    var options = new OrionServerOptions
+    {
+        AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN"),
+    };
+    foreach (var endpoint in endpoints)
+    {
+        options.Endpoints.Add(endpoint);
+    }
+    foreach (var device in parse.GetValue(devices) ?? [])
+    {
+        options.Devices.Add(device);
+    }
+
+    var transports = new TransportFactory().Add(new TcpTransport());
+    using (backend)
+    {
+        var server = new OrionServer(backend!, transports, options, loggerFactory);
+        try
+        {
+            await server.StartAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or TransportException)
+        {
+            ServerLog.CannotStart(logger, ex.Message);
+            await server.DisposeAsync();
+            return 4;
+        }
+        ServerLog.Ready(logger, string.Join(", ", server.Endpoints), string.IsNullOrEmpty(options.AuthToken) ? "no auth token" : "auth token required");
+
+        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.TrySetResult();
+        });
+        using var registration = cancellationToken.Register(() => stop.TrySetResult());
+        await stop.Task;
+        ServerLog.Stopping(logger, server.Sessions.Count);
+        await server.DisposeAsync();
+    }
+    return 0;
+});
+
+return await root.Parse(args).InvokeAsync();

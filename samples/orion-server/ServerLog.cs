@@ -1,0 +1,27 @@
+using Microsoft.Extensions.Logging;
+
+namespace Orion.Samples.Server;
+
+internal static partial class ServerLog
+{
+    [LoggerMessage(1, LogLevel.Error, "Invalid --listen endpoint '{Endpoint}': {Error}")]
+    public static partial void InvalidEndpoint(ILogger logger, string endpoint, string error);
+
+    [LoggerMessage(2, LogLevel.Warning, "Serving the EMULATED device ({Backend}): no GPU is used; only the samples' built-in kernels run.")]
+    public static partial void ServingEmulated(ILogger logger, string backend);
+
+    [LoggerMessage(3, LogLevel.Error, "No GPU available: {Reason}. Start with --emulated to serve the emulated device instead (development only).")]
+    public static partial void NoGpu(ILogger logger, string reason);
+
+    [LoggerMessage(4, LogLevel.Information, "Using {Backend}")]
+    public static partial void UsingBackend(ILogger logger, string backend);
+
+    [LoggerMessage(5, LogLevel.Error, "Cannot start: {Message}")]
+    public static partial void CannotStart(ILogger logger, string message);
+
+    [LoggerMessage(6, LogLevel.Information, "Orion server ready on {Endpoints} ({Auth})")]
+    public static partial void Ready(ILogger logger, string endpoints, string auth);
+
+    [LoggerMessage(7, LogLevel.Information, "Stopping: ending {Count} session(s)")]
+    public static partial void Stopping(ILogger logger, int count);
+}

@@ -1,0 +1,426 @@
+using System.Runtime.InteropServices;
+using Orion.Cuda.Remote;
+using Orion.Server.Core.Backend.Cuda.Interop;
+
+namespace Orion.Server.Core.Backend.Cuda;
+
+/// <summary>
+/// One session's own CUDA context (<c>cuCtxCreate</c>). Every call first makes the context current
+/// on the calling thread — a thread-local comparison, so on the session's executor thread it costs
+/// one read — and then makes exactly one driver call. Nothing here allocates per call except module
+/// loads and function lookups, which are rare; launches pin the caller's packed parameters in place.
+/// Disposing destroys the context, and with it every allocation, module, stream and event in it.
+/// </summary>
+internal sealed unsafe partial class CudaDriverContext : IGpuContext
+{
+    // cuLaunchKernel "extra" keys.
+    private static readonly void* LaunchParamBufferPointer = (void*)1;
+    private static readonly void* LaunchParamBufferSize = (void*)2;
+
+    /// <summary>
+    /// The context this thread last made current. An object, not the raw CUcontext: the driver may
+    /// hand a destroyed context's address to a new one, and a stale match would skip the switch.
+    /// </summary>
+    [ThreadStatic]
+    private static CudaDriverContext? t_current;
+
+    private readonly CudaContextHandle _owner;
+    private readonly nint _context;
+
+    /// <summary>Packed parameter bytes per function, from <see cref="GetFunction"/>; a launch must supply them.</summary>
+    private readonly Dictionary<nint, int> _parameterBytes = [];
+    private readonly Dictionary<nint, List<nint>> _moduleFunctions = [];
+    private readonly HashSet<nint> _hostAllocations = [];
+    private bool _disposed;
+
+    public CudaDriverContext(int device, CudaContextHandle owner)
+    {
+        Device = device;
+        _owner = owner;
+        _context = owner.Context;
+        t_current = this; // cuCtxCreate made it current on this thread
+    }
+
+    public int Device { get; }
+
+    /// <summary>The raw <c>CUcontext</c>, for peer copies between two contexts of this backend.</summary>
+    internal nint Handle => _context;
+
+    private CudaStatus MakeCurrent()
+    {
+        if (_disposed)
+        {
+            return CudaStatus.ContextIsDestroyed;
+        }
+
+        if (ReferenceEquals(t_current, this))
+        {
+            return CudaStatus.Success;
+        }
+
+        CudaStatus status = CudaDriverApi.CtxSetCurrent(_context);
+        if (status == CudaStatus.Success)
+        {
+            t_current = this;
+        }
+
+        return status;
+    }
+
+    public CudaStatus Synchronize() => MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.CtxSynchronize();
+
+    public CudaStatus GetMemoryInfo(out ulong freeBytes, out ulong totalBytes)
+    {
+        freeBytes = totalBytes = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        nuint free, total;
+        status = CudaDriverApi.MemGetInfo(&free, &total);
+        freeBytes = free;
+        totalBytes = total;
+        return status;
+    }
+
+    public CudaStatus GetLimit(ContextLimit limit, out ulong value)
+    {
+        value = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        nuint raw;
+        status = CudaDriverApi.CtxGetLimit(&raw, (int)limit);
+        value = raw;
+        return status;
+    }
+
+    public CudaStatus SetLimit(ContextLimit limit, ulong value) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.CtxSetLimit((int)limit, (nuint)value);
+
+    // ---- memory ----
+
+    public CudaStatus Allocate(ulong bytes, out ulong address)
+    {
+        address = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        ulong pointer;
+        status = CudaDriverApi.MemAlloc(&pointer, (nuint)bytes);
+        address = status == CudaStatus.Success ? pointer : 0;
+        return status;
+    }
+
+    public CudaStatus AllocatePitch(ulong widthBytes, ulong height, uint elementSizeBytes, out ulong address, out ulong pitch)
+    {
+        address = pitch = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        ulong pointer;
+        nuint rowPitch;
+        status = CudaDriverApi.MemAllocPitch(&pointer, &rowPitch, (nuint)widthBytes, (nuint)height, elementSizeBytes);
+        if (status == CudaStatus.Success)
+        {
+            address = pointer;
+            pitch = rowPitch;
+        }
+
+        return status;
+    }
+
+    public CudaStatus Free(ulong address) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemFree(address);
+
+    public CudaStatus AllocateAsync(ulong bytes, GpuStreamHandle stream, out ulong address)
+    {
+        address = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        ulong pointer;
+        status = CudaDriverApi.MemAllocAsync(&pointer, (nuint)bytes, stream.Value);
+        address = status == CudaStatus.Success ? pointer : 0;
+        return status;
+    }
+
+    public CudaStatus FreeAsync(ulong address, GpuStreamHandle stream) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemFreeAsync(address, stream.Value);
+
+    public CudaStatus GetAddressRange(ulong address, out ulong baseAddress, out ulong size)
+    {
+        baseAddress = size = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        ulong start;
+        nuint length;
+        status = CudaDriverApi.MemGetAddressRange(&start, &length, address);
+        if (status == CudaStatus.Success)
+        {
+            baseAddress = start;
+            size = length;
+        }
+
+        return status;
+    }
+
+    public CudaStatus AllocateHost(ulong bytes, out nint hostPointer)
+    {
+        hostPointer = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        void* pointer;
+        status = CudaDriverApi.MemAllocHost(&pointer, (nuint)bytes);
+        if (status == CudaStatus.Success)
+        {
+            hostPointer = (nint)pointer;
+            _hostAllocations.Add(hostPointer);
+        }
+
+        return status;
+    }
+
+    public CudaStatus FreeHost(nint hostPointer)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        // Only pointers this context handed out: freeing anything else would corrupt the process.
+        if (!_hostAllocations.Remove(hostPointer))
+        {
+            return CudaStatus.InvalidValue;
+        }
+
+        return CudaDriverApi.MemFreeHost((void*)hostPointer);
+    }
+
+    // ---- copies ----
+
+    public CudaStatus CopyHostToDevice(ulong destination, nint source, ulong bytes) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyHtoD(destination, (void*)source, (nuint)bytes);
+
+    public CudaStatus CopyHostToDeviceAsync(ulong destination, nint source, ulong bytes, GpuStreamHandle stream) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyHtoDAsync(destination, (void*)source, (nuint)bytes, stream.Value);
+
+    public CudaStatus CopyDeviceToHost(nint destination, ulong source, ulong bytes) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoH((void*)destination, source, (nuint)bytes);
+
+    public CudaStatus CopyDeviceToHostAsync(nint destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoHAsync((void*)destination, source, (nuint)bytes, stream.Value);
+
+    public CudaStatus CopyDeviceToDevice(ulong destination, ulong source, ulong bytes) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoD(destination, source, (nuint)bytes);
+
+    public CudaStatus CopyDeviceToDeviceAsync(ulong destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoDAsync(destination, source, (nuint)bytes, stream.Value);
+
+    public CudaStatus Copy2D(in MemoryCopy2D copy)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        if (!TryDescribe(copy, out CuMemcpy2D native))
+        {
+            return CudaStatus.InvalidValue;
+        }
+
+        return CudaDriverApi.Memcpy2D(&native);
+    }
+
+    public CudaStatus Copy2DAsync(in MemoryCopy2D copy, GpuStreamHandle stream)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        if (!TryDescribe(copy, out CuMemcpy2D native))
+        {
+            return CudaStatus.InvalidValue;
+        }
+
+        return CudaDriverApi.Memcpy2DAsync(&native, stream.Value);
+    }
+
+    public CudaStatus CopyPeer(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        return destinationContext is CudaDriverContext peer
+            ? CudaDriverApi.MemcpyPeer(destination, peer.Handle, source, _context, (nuint)bytes)
+            : CudaStatus.InvalidContext;
+    }
+
+    public CudaStatus CopyPeerAsync(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes, GpuStreamHandle stream)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        return destinationContext is CudaDriverContext peer
+            ? CudaDriverApi.MemcpyPeerAsync(destination, peer.Handle, source, _context, (nuint)bytes, stream.Value)
+            : CudaStatus.InvalidContext;
+    }
+
+    private static bool TryDescribe(in MemoryCopy2D copy, out CuMemcpy2D native)
+    {
+        native = default;
+        if (copy.SourceLocation is not (MemoryLocation.Host or MemoryLocation.Device) ||
+            copy.DestinationLocation is not (MemoryLocation.Host or MemoryLocation.Device))
+        {
+            return false;
+        }
+
+        native.SrcMemoryType = (CuMemoryType)copy.SourceLocation;
+        native.SrcPitch = (nuint)copy.SourcePitch;
+        if (copy.SourceLocation == MemoryLocation.Host)
+        {
+            native.SrcHost = (nint)copy.Source;
+        }
+        else
+        {
+            native.SrcDevice = copy.Source;
+        }
+
+        native.DstMemoryType = (CuMemoryType)copy.DestinationLocation;
+        native.DstPitch = (nuint)copy.DestinationPitch;
+        if (copy.DestinationLocation == MemoryLocation.Host)
+        {
+            native.DstHost = (nint)copy.Destination;
+        }
+        else
+        {
+            native.DstDevice = copy.Destination;
+        }
+
+        native.WidthInBytes = (nuint)copy.WidthBytes;
+        native.Height = (nuint)copy.Height;
+        return true;
+    }
+
+    // ---- memset ----
+
+    public CudaStatus Memset(ulong destination, uint value, MemsetElementSize elementSize, ulong count)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        return elementSize switch
+        {
+            MemsetElementSize.Bits8 => CudaDriverApi.MemsetD8(destination, (byte)value, (nuint)count),
+            MemsetElementSize.Bits16 => CudaDriverApi.MemsetD16(destination, (ushort)value, (nuint)count),
+            MemsetElementSize.Bits32 => CudaDriverApi.MemsetD32(destination, value, (nuint)count),
+            _ => CudaStatus.InvalidValue,
+        };
+    }
+
+    public CudaStatus MemsetAsync(ulong destination, uint value, MemsetElementSize elementSize, ulong count, GpuStreamHandle stream)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        return elementSize switch
+        {
+            MemsetElementSize.Bits8 => CudaDriverApi.MemsetD8Async(destination, (byte)value, (nuint)count, stream.Value),
+            MemsetElementSize.Bits16 => CudaDriverApi.MemsetD16Async(destination, (ushort)value, (nuint)count, stream.Value),
+            MemsetElementSize.Bits32 => CudaDriverApi.MemsetD32Async(destination, value, (nuint)count, stream.Value),
+            _ => CudaStatus.InvalidValue,
+        };
+    }
+
+    public CudaStatus Memset2D(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        return elementSize switch
+        {
+            MemsetElementSize.Bits8 => CudaDriverApi.MemsetD2D8(destination, (nuint)pitch, (byte)value, (nuint)widthElements, (nuint)height),
+            MemsetElementSize.Bits16 => CudaDriverApi.MemsetD2D16(destination, (nuint)pitch, (ushort)value, (nuint)widthElements, (nuint)height),
+            MemsetElementSize.Bits32 => CudaDriverApi.MemsetD2D32(destination, (nuint)pitch, value, (nuint)widthElements, (nuint)height),
+            _ => CudaStatus.InvalidValue,
+        };
+    }
+
+    public CudaStatus Memset2DAsync(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height, GpuStreamHandle stream)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        return elementSize switch
+        {
+            MemsetElementSize.Bits8 => CudaDriverApi.MemsetD2D8Async(destination, (nuint)pitch, (byte)value, (nuint)widthElements, (nuint)height, stream.Value),
+            MemsetElementSize.Bits16 => CudaDriverApi.MemsetD2D16Async(destination, (nuint)pitch, (ushort)value, (nuint)widthElements, (nuint)height, stream.Value),
+            MemsetElementSize.Bits32 => CudaDriverApi.MemsetD2D32Async(destination, (nuint)pitch, value, (nuint)widthElements, (nuint)height, stream.Value),
+            _ => CudaStatus.InvalidValue,
+        };
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _hostAllocations.Clear(); // freed with the context
+        _parameterBytes.Clear();
+        _moduleFunctions.Clear();
+        if (ReferenceEquals(t_current, this))
+        {
+            t_current = null;
+        }
+
+        // cuCtxDestroy frees everything the session left behind and pops it from this thread.
+        _owner.Dispose();
+    }
+}
