@@ -101,4 +101,13 @@ for name in "${PROGRAMS[@]}"; do
     echo "| $name | $native_rc | $rc | $verdict |" >> "$OUT/results.md"
 done
 say "through Orion: $pass identical, $fail different"
-grep -c '^device:' "$OUT/server.log" > /dev/null && say "device printf lines in the server log: $(grep -c '^device:' "$OUT/server.log")"
+for name in "${PROGRAMS[@]}"; do
+    if [ -s "$OUT/orion/$name.diff" ] || ! grep -q "| $name | .* identical |" "$OUT/results.md"; then
+        echo "---- $name (rc $(cat "$OUT/native/$name.rc") native) diff native vs Orion:"
+        head -20 "$OUT/orion/$name.diff"
+        echo "---- $name stderr through Orion:"
+        head -10 "$OUT/orion/$name.err"
+    fi
+done
+device_lines=$(grep -c 'device: block' "$OUT/server.log" || true)
+say "device printf lines in the server's output: $device_lines"
