@@ -1,0 +1,108 @@
+/*
+ * The C entry points of liborion_client.so (the NativeAOT build of the Orion client runtime)
+ * that libcudart.so.13 calls. This header is the whole contract between the two libraries.
+ *
+ * Rules for every function:
+ *  - Returns a CUDA error code (cudaError_t value) as int32_t; 0 is success. It never throws
+ *    and never blocks forever: an unreachable server gives cudaErrorNoDevice (100) or
+ *    cudaErrorDevicesUnavailable (46) after the configured timeout.
+ *  - Only fixed-width types cross. Device pointers are uint64_t addresses in the remote
+ *    device's address space. Handles (modules, functions, streams, events) are uint64_t values
+ *    the client chooses; 0 is never a valid handle.
+ *  - Stream 0 is the legacy default stream of the given device; stream 2 is the per-thread
+ *    default stream (cudaStreamPerThread), which Orion runs on the legacy default stream.
+ *    Client stream handles are therefore >= 0x100.
+ *  - Asynchronous calls (async == 1, launches, event records) may return success before the
+ *    work ran; their errors latch and come back from the next synchronizing call.
+ *  - Callbacks (orion_host_callback) run on a client-owned thread once the server reports that
+ *    the stream reached them, never inside the call that enqueued them.
+ */
+#ifndef ORION_CLIENT_H
+#define ORION_CLIENT_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Bumped whenever a signature below changes; the stub refuses a client of another version. */
+#define ORION_CLIENT_ABI_VERSION 1
+
+typedef void (*orion_host_callback)(uint64_t stream, int32_t status, void *fn, void *user_data);
+
+/* Identification and connection. */
+int32_t orion_client_abi_version(void);
+int32_t orion_initialize(void);
+int32_t orion_device_count(int32_t *count);
+int32_t orion_driver_version(int32_t *version);
+
+/* Devices. attributes/values are parallel arrays of cudaDeviceAttr numbers, count <= 256. */
+int32_t orion_device_get_attributes(int32_t device, int32_t count, const int32_t *attributes, int32_t *values);
+int32_t orion_device_get_name(int32_t device, char *name, int32_t capacity);
+int32_t orion_device_get_uuid(int32_t device, uint8_t *uuid16);
+int32_t orion_device_total_memory(int32_t device, uint64_t *bytes);
+int32_t orion_device_memory_info(int32_t device, uint64_t *free_bytes, uint64_t *total_bytes);
+int32_t orion_device_synchronize(int32_t device);
+int32_t orion_device_reset(int32_t device);
+
+/* Memory. Host pointers are local; the client copies from or into them directly. */
+int32_t orion_malloc(int32_t device, uint64_t size, uint64_t *device_pointer);
+int32_t orion_free(int32_t device, uint64_t device_pointer);
+int32_t orion_memcpy_htod(int32_t device, uint64_t dst, const void *src, uint64_t size, uint64_t stream,
+                          int32_t async);
+int32_t orion_memcpy_dtoh(int32_t device, void *dst, uint64_t src, uint64_t size, uint64_t stream, int32_t async);
+int32_t orion_memcpy_dtod(int32_t device, uint64_t dst, uint64_t src, uint64_t size, uint64_t stream,
+                          int32_t async);
+/* 2D copies: height rows of width bytes; pitches are the row strides of each side. */
+int32_t orion_memcpy_2d_htod(int32_t device, uint64_t dst, uint64_t dst_pitch, const void *src, uint64_t src_pitch,
+                             uint64_t width, uint64_t height, uint64_t stream, int32_t async);
+int32_t orion_memcpy_2d_dtoh(int32_t device, void *dst, uint64_t dst_pitch, uint64_t src, uint64_t src_pitch,
+                             uint64_t width, uint64_t height, uint64_t stream, int32_t async);
+int32_t orion_memcpy_2d_dtod(int32_t device, uint64_t dst, uint64_t dst_pitch, uint64_t src, uint64_t src_pitch,
+                             uint64_t width, uint64_t height, uint64_t stream, int32_t async);
+int32_t orion_memset(int32_t device, uint64_t dst, uint8_t value, uint64_t size, uint64_t stream, int32_t async);
+int32_t orion_memset_2d(int32_t device, uint64_t dst, uint64_t pitch, uint8_t value, uint64_t width,
+                        uint64_t height, uint64_t stream, int32_t async);
+int32_t orion_memcpy_peer(int32_t dst_device, uint64_t dst, int32_t src_device, uint64_t src, uint64_t size,
+                          uint64_t stream, int32_t async);
+
+/* Modules: image is a whole fat binary (header included), image_size <= 1 GiB. */
+int32_t orion_module_load(int32_t device, const void *image, uint64_t image_size, uint64_t *module);
+int32_t orion_module_unload(int32_t device, uint64_t module);
+int32_t orion_module_get_function(int32_t device, uint64_t module, const char *name, uint64_t *function);
+int32_t orion_module_get_global(int32_t device, uint64_t module, const char *name, uint64_t *device_pointer,
+                                uint64_t *size);
+
+/* Functions. Attribute numbers are the driver's CUfunction_attribute values. */
+int32_t orion_function_get_attributes(int32_t device, uint64_t function, int32_t count, const int32_t *attributes,
+                                      int32_t *values);
+int32_t orion_function_set_attribute(int32_t device, uint64_t function, int32_t attribute, int32_t value);
+int32_t orion_occupancy_max_active_blocks(int32_t device, uint64_t function, int32_t block_size,
+                                          uint64_t dynamic_shared_bytes, uint32_t flags, int32_t *blocks);
+/* args is the kernel's void** argument array; the client packs it by the function's layout. */
+int32_t orion_launch_kernel(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
+                            uint32_t block_x, uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,
+                            uint64_t stream, void **args);
+
+/* Streams and events. */
+int32_t orion_stream_create(int32_t device, uint32_t flags, int32_t priority, uint64_t *stream);
+int32_t orion_stream_destroy(int32_t device, uint64_t stream);
+int32_t orion_stream_synchronize(int32_t device, uint64_t stream);
+int32_t orion_stream_query(int32_t device, uint64_t stream);
+int32_t orion_stream_wait_event(int32_t device, uint64_t stream, uint64_t event, uint32_t flags);
+int32_t orion_stream_priority_range(int32_t device, int32_t *least, int32_t *greatest);
+int32_t orion_stream_add_callback(int32_t device, uint64_t stream, orion_host_callback callback, void *fn,
+                                  void *user_data);
+int32_t orion_event_create(int32_t device, uint32_t flags, uint64_t *event);
+int32_t orion_event_destroy(int32_t device, uint64_t event);
+int32_t orion_event_record(int32_t device, uint64_t event, uint64_t stream, uint32_t flags);
+int32_t orion_event_synchronize(int32_t device, uint64_t event);
+int32_t orion_event_query(int32_t device, uint64_t event);
+int32_t orion_event_elapsed_time(int32_t device, uint64_t start, uint64_t end, float *milliseconds);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

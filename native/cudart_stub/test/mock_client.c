@@ -1,0 +1,413 @@
+/*
+ * An in-process stand-in for liborion_client.so, used only by `make test`: one emulated device
+ * whose memory lives in this process at fake addresses, synchronous execution, and two test
+ * kernels. It lets the stub's own logic (registration, launch path, error rules, copies, host
+ * memory, callbacks) be tested with gcc alone; the CI test (tests/Orion.CudartStub.Tests) runs
+ * the same test program against the real client and server.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "orion_client.h"
+
+#define EXPORT __attribute__((visibility("default")))
+#define MAX_ALLOCATIONS 4096
+#define FAKE_BASE 0x7e0000000000ull /* device addresses that are never valid host addresses */
+
+enum { OK = 0, INVALID_VALUE = 1, NO_DEVICE = 100, INVALID_HANDLE = 400, SYMBOL_NOT_FOUND = 500,
+       NOT_READY = 600, ILLEGAL_ADDRESS = 700, INVALID_KERNEL_IMAGE = 200 };
+
+typedef struct allocation {
+    uint64_t address;
+    uint64_t size;
+    unsigned char *memory;
+} allocation;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static allocation allocations[MAX_ALLOCATIONS];
+static uint64_t next_address = FAKE_BASE;
+static uint64_t next_handle = 0x1000;
+static int32_t latched; /* sticky fault of the device, reported by synchronizing calls */
+static uint64_t counter_address;
+
+/* Queued host callbacks, run at the next synchronizing call (never inside the enqueuing call). */
+typedef struct pending_callback {
+    uint64_t stream;
+    orion_host_callback callback;
+    void *fn, *user;
+} pending_callback;
+static pending_callback pending[64];
+static int pending_count;
+
+static unsigned char *translate(uint64_t address, uint64_t size)
+{
+    for (int i = 0; i < MAX_ALLOCATIONS; i++) {
+        allocation *a = &allocations[i];
+        if (a->memory != NULL && address >= a->address && address - a->address <= a->size &&
+            size <= a->size - (address - a->address))
+            return a->memory + (address - a->address);
+    }
+    return NULL;
+}
+
+static int32_t run_callbacks(void)
+{
+    pthread_mutex_lock(&lock);
+    pending_callback copy[64];
+    int count = pending_count;
+    memcpy(copy, pending, sizeof(pending_callback) * (size_t)count);
+    pending_count = 0;
+    int32_t status = latched;
+    pthread_mutex_unlock(&lock);
+    for (int i = 0; i < count; i++)
+        copy[i].callback(copy[i].stream, status, copy[i].fn, copy[i].user);
+    return status;
+}
+
+EXPORT int32_t orion_client_abi_version(void) { return ORION_CLIENT_ABI_VERSION; }
+EXPORT int32_t orion_initialize(void) { return getenv("ORION_TEST_MOCK_REFUSE") != NULL ? NO_DEVICE : OK; }
+EXPORT int32_t orion_device_count(int32_t *count) { *count = 1; return OK; }
+EXPORT int32_t orion_driver_version(int32_t *version) { *version = 13000; return OK; }
+
+EXPORT int32_t orion_device_get_attributes(int32_t device, int32_t count, const int32_t *attributes, int32_t *values)
+{
+    if (device != 0 || count < 0 || count > 256)
+        return INVALID_VALUE;
+    for (int i = 0; i < count; i++) {
+        switch (attributes[i]) {
+        case 1: values[i] = 1024; break;             /* max threads per block */
+        case 2: case 3: values[i] = 1024; break;     /* max block x, y */
+        case 4: values[i] = 64; break;               /* max block z */
+        case 5: values[i] = 2147483647; break;       /* max grid x */
+        case 6: case 7: values[i] = 65535; break;    /* max grid y, z */
+        case 10: values[i] = 32; break;              /* warp size */
+        case 16: values[i] = 4; break;               /* multiprocessors */
+        case 75: values[i] = 9; break;               /* compute capability major */
+        case 76: values[i] = 0; break;
+        case 8: values[i] = 48 * 1024; break;        /* shared memory per block */
+        default: values[i] = attributes[i] * 10; break; /* recognisable filler */
+        }
+    }
+    return OK;
+}
+
+EXPORT int32_t orion_device_get_name(int32_t device, char *name, int32_t capacity)
+{
+    if (device != 0 || capacity < 1)
+        return INVALID_VALUE;
+    strncpy(name, "Orion mock device", (size_t)capacity - 1);
+    name[capacity - 1] = '\0';
+    return OK;
+}
+
+EXPORT int32_t orion_device_get_uuid(int32_t device, uint8_t *uuid)
+{
+    for (int i = 0; i < 16; i++)
+        uuid[i] = (uint8_t)(i + 1);
+    return device == 0 ? OK : INVALID_VALUE;
+}
+
+EXPORT int32_t orion_device_total_memory(int32_t device, uint64_t *bytes)
+{
+    *bytes = 1ull << 30;
+    return device == 0 ? OK : INVALID_VALUE;
+}
+
+EXPORT int32_t orion_device_memory_info(int32_t device, uint64_t *free_bytes, uint64_t *total_bytes)
+{
+    *free_bytes = 1ull << 29;
+    *total_bytes = 1ull << 30;
+    return device == 0 ? OK : INVALID_VALUE;
+}
+
+EXPORT int32_t orion_device_synchronize(int32_t device) { return device == 0 ? run_callbacks() : INVALID_VALUE; }
+
+EXPORT int32_t orion_device_reset(int32_t device)
+{
+    pthread_mutex_lock(&lock);
+    latched = OK;
+    pthread_mutex_unlock(&lock);
+    return device == 0 ? OK : INVALID_VALUE;
+}
+
+EXPORT int32_t orion_malloc(int32_t device, uint64_t size, uint64_t *pointer)
+{
+    if (size > (1ull << 30))
+        return 2; /* cudaErrorMemoryAllocation */
+    pthread_mutex_lock(&lock);
+    int32_t status = latched;
+    for (int i = 0; status == OK && i < MAX_ALLOCATIONS; i++) {
+        if (allocations[i].memory == NULL) {
+            allocations[i].memory = calloc(1, size);
+            allocations[i].size = size;
+            allocations[i].address = next_address;
+            next_address += (size + 0xffff) & ~0xffffull;
+            *pointer = allocations[i].address;
+            pthread_mutex_unlock(&lock);
+            return allocations[i].memory != NULL ? OK : 2;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return status != OK ? status : 2;
+}
+
+EXPORT int32_t orion_free(int32_t device, uint64_t pointer)
+{
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < MAX_ALLOCATIONS; i++) {
+        if (allocations[i].memory != NULL && allocations[i].address == pointer) {
+            free(allocations[i].memory);
+            allocations[i].memory = NULL;
+            pthread_mutex_unlock(&lock);
+            return OK;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return INVALID_VALUE;
+}
+
+static int32_t finish(int32_t async) { return async ? OK : run_callbacks(); }
+
+EXPORT int32_t orion_memcpy_htod(int32_t device, uint64_t dst, const void *src, uint64_t size, uint64_t stream,
+                                 int32_t async)
+{
+    unsigned char *target = translate(dst, size);
+    if (target == NULL)
+        return INVALID_VALUE;
+    memcpy(target, src, size);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memcpy_dtoh(int32_t device, void *dst, uint64_t src, uint64_t size, uint64_t stream,
+                                 int32_t async)
+{
+    unsigned char *source = translate(src, size);
+    if (source == NULL)
+        return INVALID_VALUE;
+    memcpy(dst, source, size);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memcpy_dtod(int32_t device, uint64_t dst, uint64_t src, uint64_t size, uint64_t stream,
+                                 int32_t async)
+{
+    unsigned char *target = translate(dst, size), *source = translate(src, size);
+    if (target == NULL || source == NULL)
+        return INVALID_VALUE;
+    memmove(target, source, size);
+    return finish(async);
+}
+
+static int32_t copy_rows(unsigned char *dst, uint64_t dst_pitch, const unsigned char *src, uint64_t src_pitch,
+                         uint64_t width, uint64_t height)
+{
+    for (uint64_t row = 0; row < height; row++)
+        memmove(dst + row * dst_pitch, src + row * src_pitch, width);
+    return OK;
+}
+
+EXPORT int32_t orion_memcpy_2d_htod(int32_t device, uint64_t dst, uint64_t dst_pitch, const void *src,
+                                    uint64_t src_pitch, uint64_t width, uint64_t height, uint64_t stream, int32_t async)
+{
+    unsigned char *target = translate(dst, dst_pitch * (height - 1) + width);
+    if (target == NULL)
+        return INVALID_VALUE;
+    copy_rows(target, dst_pitch, src, src_pitch, width, height);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memcpy_2d_dtoh(int32_t device, void *dst, uint64_t dst_pitch, uint64_t src, uint64_t src_pitch,
+                                    uint64_t width, uint64_t height, uint64_t stream, int32_t async)
+{
+    unsigned char *source = translate(src, src_pitch * (height - 1) + width);
+    if (source == NULL)
+        return INVALID_VALUE;
+    copy_rows(dst, dst_pitch, source, src_pitch, width, height);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memcpy_2d_dtod(int32_t device, uint64_t dst, uint64_t dst_pitch, uint64_t src,
+                                    uint64_t src_pitch, uint64_t width, uint64_t height, uint64_t stream, int32_t async)
+{
+    unsigned char *target = translate(dst, dst_pitch * (height - 1) + width);
+    unsigned char *source = translate(src, src_pitch * (height - 1) + width);
+    if (target == NULL || source == NULL)
+        return INVALID_VALUE;
+    copy_rows(target, dst_pitch, source, src_pitch, width, height);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memset(int32_t device, uint64_t dst, uint8_t value, uint64_t size, uint64_t stream, int32_t async)
+{
+    unsigned char *target = translate(dst, size);
+    if (target == NULL)
+        return INVALID_VALUE;
+    memset(target, value, size);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memset_2d(int32_t device, uint64_t dst, uint64_t pitch, uint8_t value, uint64_t width,
+                               uint64_t height, uint64_t stream, int32_t async)
+{
+    unsigned char *target = translate(dst, pitch * (height - 1) + width);
+    if (target == NULL)
+        return INVALID_VALUE;
+    for (uint64_t row = 0; row < height; row++)
+        memset(target + row * pitch, value, width);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memcpy_peer(int32_t dst_device, uint64_t dst, int32_t src_device, uint64_t src, uint64_t size,
+                                 uint64_t stream, int32_t async)
+{
+    return orion_memcpy_dtod(dst_device, dst, src, size, stream, async);
+}
+
+EXPORT int32_t orion_module_load(int32_t device, const void *image, uint64_t image_size, uint64_t *module)
+{
+    const uint32_t *magic = image;
+    if (image_size < 16 || *magic != 0xBA55ED50u)
+        return INVALID_KERNEL_IMAGE;
+    pthread_mutex_lock(&lock);
+    *module = next_handle++;
+    if (counter_address == 0) {
+        pthread_mutex_unlock(&lock);
+        uint64_t address = 0;
+        int32_t status = orion_malloc(device, sizeof(int32_t), &address);
+        pthread_mutex_lock(&lock);
+        counter_address = address;
+        if (status != OK) {
+            pthread_mutex_unlock(&lock);
+            return status;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return OK;
+}
+
+EXPORT int32_t orion_module_unload(int32_t device, uint64_t module) { return OK; }
+
+/* Function handles: 1 = orion_test_vector_add, 2 = orion_test_fault. */
+EXPORT int32_t orion_module_get_function(int32_t device, uint64_t module, const char *name, uint64_t *function)
+{
+    if (strcmp(name, "orion_test_vector_add") == 0)
+        *function = 1;
+    else if (strcmp(name, "orion_test_fault") == 0)
+        *function = 2;
+    else
+        return SYMBOL_NOT_FOUND;
+    return OK;
+}
+
+EXPORT int32_t orion_module_get_global(int32_t device, uint64_t module, const char *name, uint64_t *pointer,
+                                       uint64_t *size)
+{
+    if (strcmp(name, "orion_test_counter") != 0)
+        return SYMBOL_NOT_FOUND;
+    *pointer = counter_address;
+    *size = sizeof(int32_t);
+    return OK;
+}
+
+static int32_t dynamic_shared_limit = 48 * 1024;
+
+EXPORT int32_t orion_function_get_attributes(int32_t device, uint64_t function, int32_t count,
+                                             const int32_t *attributes, int32_t *values)
+{
+    for (int i = 0; i < count; i++)
+        values[i] = attributes[i] == 0 ? 1024 : attributes[i] == 4 ? 16 : attributes[i] == 8 ? dynamic_shared_limit : 0;
+    return function == 1 || function == 2 ? OK : INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_function_set_attribute(int32_t device, uint64_t function, int32_t attribute, int32_t value)
+{
+    if (attribute == 8)
+        dynamic_shared_limit = value;
+    return OK;
+}
+
+EXPORT int32_t orion_occupancy_max_active_blocks(int32_t device, uint64_t function, int32_t block_size,
+                                                 uint64_t dynamic_shared_bytes, uint32_t flags, int32_t *blocks)
+{
+    *blocks = 2048 / block_size;
+    return OK;
+}
+
+EXPORT int32_t orion_launch_kernel(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                   uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                   uint32_t shared_bytes, uint64_t stream, void **args)
+{
+    if ((uint64_t)block_x * block_y * block_z > 1024)
+        return INVALID_VALUE;
+    if (function == 2) {
+        pthread_mutex_lock(&lock);
+        latched = ILLEGAL_ADDRESS; /* reported by the next synchronizing call, like a GPU fault */
+        pthread_mutex_unlock(&lock);
+        return OK;
+    }
+    uint64_t a = *(uint64_t *)args[0], b = *(uint64_t *)args[1], c = *(uint64_t *)args[2];
+    int32_t n = *(int32_t *)args[3];
+    float *fa = (float *)translate(a, (uint64_t)n * 4), *fb = (float *)translate(b, (uint64_t)n * 4);
+    float *fc = (float *)translate(c, (uint64_t)n * 4);
+    if (fa == NULL || fb == NULL || fc == NULL) {
+        latched = ILLEGAL_ADDRESS;
+        return OK;
+    }
+    uint64_t threads = (uint64_t)grid_x * grid_y * grid_z * block_x * block_y * block_z;
+    for (int32_t i = 0; i < n && (uint64_t)i < threads; i++)
+        fc[i] = fa[i] + fb[i];
+    int32_t *counter = (int32_t *)translate(counter_address, 4);
+    if (counter != NULL)
+        *counter += 1;
+    return OK;
+}
+
+EXPORT int32_t orion_stream_create(int32_t device, uint32_t flags, int32_t priority, uint64_t *stream)
+{
+    pthread_mutex_lock(&lock);
+    *stream = next_handle++;
+    pthread_mutex_unlock(&lock);
+    return OK;
+}
+
+EXPORT int32_t orion_stream_destroy(int32_t device, uint64_t stream) { return stream >= 0x1000 ? OK : INVALID_HANDLE; }
+EXPORT int32_t orion_stream_synchronize(int32_t device, uint64_t stream) { return run_callbacks(); }
+EXPORT int32_t orion_stream_query(int32_t device, uint64_t stream) { return pending_count > 0 ? NOT_READY : latched; }
+EXPORT int32_t orion_stream_wait_event(int32_t device, uint64_t stream, uint64_t event, uint32_t flags) { return OK; }
+
+EXPORT int32_t orion_stream_priority_range(int32_t device, int32_t *least, int32_t *greatest)
+{
+    *least = 0;
+    *greatest = -5;
+    return OK;
+}
+
+EXPORT int32_t orion_stream_add_callback(int32_t device, uint64_t stream, orion_host_callback callback, void *fn,
+                                         void *user_data)
+{
+    pthread_mutex_lock(&lock);
+    if (pending_count == 64) {
+        pthread_mutex_unlock(&lock);
+        return 2;
+    }
+    pending[pending_count++] = (pending_callback){stream, callback, fn, user_data};
+    pthread_mutex_unlock(&lock);
+    return OK;
+}
+
+EXPORT int32_t orion_event_create(int32_t device, uint32_t flags, uint64_t *event)
+{
+    return orion_stream_create(device, flags, 0, event);
+}
+
+EXPORT int32_t orion_event_destroy(int32_t device, uint64_t event) { return OK; }
+EXPORT int32_t orion_event_record(int32_t device, uint64_t event, uint64_t stream, uint32_t flags) { return OK; }
+EXPORT int32_t orion_event_synchronize(int32_t device, uint64_t event) { return run_callbacks(); }
+EXPORT int32_t orion_event_query(int32_t device, uint64_t event) { return OK; }
+
+EXPORT int32_t orion_event_elapsed_time(int32_t device, uint64_t start, uint64_t end, float *milliseconds)
+{
+    *milliseconds = 0.5f;
+    return OK;
+}

@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# GPU-host test of the libcudart.so.13 replacement (issue 4).
+#
+#  1. builds Orion's libcudart.so.13 (make) and every tests/cuda/programs/*.cu with
+#     nvcc -O2 -cudart shared -arch=sm_90;
+#  2. runs each program natively and keeps its output;
+#  3. runs the ABI check (real CUDA 13 headers vs. Orion's) and lists one program's imports;
+#  4. when an Orion server is given, starts it on 127.0.0.1, runs each program through Orion
+#     (LD_LIBRARY_PATH = the stub) and compares the outputs byte for byte.
+#
+# Environment:
+#   OUT                 where logs and results go (default: ./gpu-cudart-out)
+#   ORION_SERVER_CMD    command that starts an Orion server on 127.0.0.1:$ORION_PORT (optional)
+#   ORION_CLIENT_LIB    liborion_client.so to use (default: beside the stub)
+#   ORION_PORT          server port (default 7450)
+#   CUDA_HOME           default /usr/local/cuda
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=${OUT:-$PWD/gpu-cudart-out}
+CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
+NVCC=$CUDA_HOME/bin/nvcc
+PORT=${ORION_PORT:-7450}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"; [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null' EXIT
+mkdir -p "$OUT/native" "$OUT/orion"
+SUMMARY=$OUT/summary.txt
+: > "$SUMMARY"
+say() { echo "$*" | tee -a "$SUMMARY"; }
+
+# 1. Build the stub and the programs.
+make -s -C "$ROOT/native/cudart_stub" BUILD="$WORK/stub" all > "$OUT/stub-build.log" 2>&1 \
+    || { say "stub build FAILED"; cat "$OUT/stub-build.log"; }
+STUB_DIR=$WORK/stub
+PROGRAMS=()
+# A GPU fault poisons every context of the faulting process (docs/gpu-tests.md), and through
+# Orion that process is the server: the programs that fault on purpose run last.
+SOURCES=$(ls "$ROOT"/tests/cuda/programs/*.cu | grep -v illegal_address; ls "$ROOT"/tests/cuda/programs/*.cu | grep illegal_address)
+for source in $SOURCES; do
+    name=$(basename "$source" .cu)
+    if "$NVCC" -O2 -cudart shared -arch=sm_90 -I"$ROOT/tests/cuda/programs" "$source" -o "$WORK/$name" \
+        > "$OUT/native/$name.build.log" 2>&1; then
+        PROGRAMS+=("$name")
+    else
+        say "build $name FAILED"; cat "$OUT/native/$name.build.log"
+    fi
+done
+
+# 2. Native runs (timeouts: a hang is a failure, never a stuck run).
+for name in "${PROGRAMS[@]}"; do
+    timeout 60 "$WORK/$name" > "$OUT/native/$name.out" 2> "$OUT/native/$name.err"
+    echo "$?" > "$OUT/native/$name.rc"
+done
+say "native: ${#PROGRAMS[@]} programs built and run"
+
+# 3. ABI check and imports.
+ABI=$ROOT/tests/cuda/abi_check
+gcc -std=c11 -DABI_REAL -I"$CUDA_HOME/include" -I"$ABI" "$ABI/abi_check.c" -L"$CUDA_HOME/lib64" -lcudart \
+    -Wl,-rpath,"$CUDA_HOME/lib64" -o "$WORK/abi_real" > "$OUT/abi-build.log" 2>&1
+gcc -std=c11 -I"$ROOT/native/cudart_stub/include" -I"$ABI" "$ABI/abi_check.c" -L"$STUB_DIR" -l:libcudart.so.13 \
+    -Wl,-rpath,"$STUB_DIR" -o "$WORK/abi_orion" >> "$OUT/abi-build.log" 2>&1
+"$WORK/abi_real" > "$OUT/abi-real.txt" 2>&1
+"$WORK/abi_orion" > "$OUT/abi-orion.txt" 2>&1
+if [ -s "$OUT/abi-real.txt" ] && diff "$OUT/abi-real.txt" "$OUT/abi-orion.txt" > "$OUT/abi-diff.txt"; then
+    say "abi check: PASS ($(grep -c '^offsetof' "$OUT/abi-real.txt") fields, $(grep -c '^value' "$OUT/abi-real.txt") constants, $(grep -c '^error' "$OUT/abi-real.txt") error codes)"
+else
+    say "abi check: FAIL (see abi-diff.txt, abi-build.log)"
+fi
+nm -D --undefined-only "$WORK/01_vector_add" | grep -i cuda > "$OUT/imports-01_vector_add.txt"
+say "imports of 01_vector_add: $(awk '{print $2}' "$OUT/imports-01_vector_add.txt" | tr '\n' ' ')"
+missing=0
+for program in "${PROGRAMS[@]}"; do
+    for symbol in $(nm -D --undefined-only "$WORK/$program" | awk '/@libcudart/ {print $2}' | sed 's/@.*//'); do
+        nm -D --defined-only "$STUB_DIR/libcudart.so.13" | grep -q " $symbol@@libcudart.so.13$" \
+            || { say "MISSING in stub: $symbol (used by $program)"; missing=1; }
+    done
+done
+[ "$missing" = 0 ] && say "every cudart import of every program is exported by the stub"
+
+# 4. Through Orion.
+if [ -z "${ORION_SERVER_CMD:-}" ]; then
+    say "no ORION_SERVER_CMD given: native runs only"
+    exit 0
+fi
+bash -c "$ORION_SERVER_CMD" > "$OUT/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+    sleep 0.1
+done
+export ORION_SERVER=${ORION_SERVER:-127.0.0.1:$PORT}
+pass=0 fail=0
+printf '| program | native rc | Orion rc | output |\n| --- | --- | --- | --- |\n' > "$OUT/results.md"
+for name in "${PROGRAMS[@]}"; do
+    LD_LIBRARY_PATH=$STUB_DIR timeout 120 "$WORK/$name" > "$OUT/orion/$name.out" 2> "$OUT/orion/$name.err"
+    rc=$?
+    native_rc=$(cat "$OUT/native/$name.rc")
+    # Device printf lines are printed by the server's driver, not in the client's stdout.
+    if diff <(grep -v '^device:' "$OUT/native/$name.out") "$OUT/orion/$name.out" > "$OUT/orion/$name.diff" \
+        && [ "$rc" = "$native_rc" ]; then
+        verdict=identical; pass=$((pass + 1))
+    else
+        verdict=DIFFERENT; fail=$((fail + 1))
+    fi
+    echo "| $name | $native_rc | $rc | $verdict |" >> "$OUT/results.md"
+done
+say "through Orion: $pass identical, $fail different"
+for name in "${PROGRAMS[@]}"; do
+    if [ -s "$OUT/orion/$name.diff" ] || ! grep -q "| $name | .* identical |" "$OUT/results.md"; then
+        echo "---- $name (rc $(cat "$OUT/native/$name.rc") native) diff native vs Orion:"
+        head -20 "$OUT/orion/$name.diff"
+        echo "---- $name stderr through Orion:"
+        head -10 "$OUT/orion/$name.err"
+    fi
+done
+device_lines=$(grep -c 'device: block' "$OUT/server.log" || true)
+say "device printf lines in the server's output: $device_lines"

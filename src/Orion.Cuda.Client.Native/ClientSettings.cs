@@ -1,0 +1,87 @@
+using System.Globalization;
+using Orion.Transport;
+
+namespace Orion.Cuda.Client.Native;
+
+/// <summary>
+/// What the client library reads from the environment (docs/configuration.md). Parsing never
+/// throws: a bad value becomes <see cref="Error"/>, which the library reports once on stderr
+/// before answering every device call with cudaErrorNoDevice.
+/// </summary>
+internal sealed record ClientSettings(
+    IReadOnlyList<TransportEndpoint> Servers,
+    string Token,
+    NativeLogLevel LogLevel,
+    TimeSpan ConnectTimeout,
+    string? Error)
+{
+    /// <summary>More servers than this in ORION_SERVER is refused rather than connected to.</summary>
+    public const int MaxServers = 16;
+
+    private static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan MaxConnectTimeout = TimeSpan.FromMinutes(10);
+
+    public static ClientSettings FromEnvironment() => Parse(Environment.GetEnvironmentVariable);
+
+    /// <summary>Reads the settings through <paramref name="read"/> (the environment, or a test's dictionary).</summary>
+    public static ClientSettings Parse(Func<string, string?> read)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        var errors = new List<string>();
+        var logLevel = NativeLog.ParseLevel(read("ORION_LOG_LEVEL"), out var levelError);
+        if (levelError is not null)
+        {
+            errors.Add(levelError);
+        }
+        var servers = ParseServers(read("ORION_SERVER"), errors);
+        var timeout = ParseTimeout(read("ORION_CONNECT_TIMEOUT_MS"), errors);
+        return new ClientSettings(servers, read("ORION_TOKEN") ?? "", logLevel, timeout,
+            errors.Count == 0 ? null : string.Join("; ", errors));
+    }
+
+    private static List<TransportEndpoint> ParseServers(string? value, List<string> errors)
+    {
+        var servers = new List<TransportEndpoint>();
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors.Add("ORION_SERVER is not set (expected host:port or tcp://host:port, comma-separated for several servers)");
+            return servers;
+        }
+        foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (servers.Count == MaxServers)
+            {
+                errors.Add($"ORION_SERVER lists more than {MaxServers} servers");
+                break;
+            }
+            if (TransportEndpoint.TryParse(part, out var endpoint, out var error))
+            {
+                servers.Add(endpoint);
+            }
+            else
+            {
+                errors.Add($"ORION_SERVER entry '{part}' is not valid: {error}");
+            }
+        }
+        if (servers.Count == 0 && errors.Count == 0)
+        {
+            errors.Add("ORION_SERVER names no server");
+        }
+        return servers;
+    }
+
+    private static TimeSpan ParseTimeout(string? value, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DefaultConnectTimeout;
+        }
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
+            || milliseconds <= 0 || TimeSpan.FromMilliseconds(milliseconds) > MaxConnectTimeout)
+        {
+            errors.Add($"ORION_CONNECT_TIMEOUT_MS='{value}' is not a number of milliseconds between 1 and {MaxConnectTimeout.TotalMilliseconds}");
+            return DefaultConnectTimeout;
+        }
+        return TimeSpan.FromMilliseconds(milliseconds);
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+using Orion.Cuda.Remote;
+using Orion.Server.Core;
+using Orion.Server.Core.Backend;
+using Orion.Server.Core.Backend.Emulated;
+using Orion.Transport;
+using Orion.Transport.Tcp;
+
+namespace Orion.CudartStub.Tests;
+
+/// <summary>
+/// The whole runtime path without a GPU: a C program calls the CUDA runtime API through
+/// Orion's libcudart.so.13 (built with make) and liborion_client.so (NativeAOT), over TCP
+/// loopback to an in-process server with the emulated device.
+/// </summary>
+public sealed class CudartStubEndToEndTests
+{
+    private static readonly TimeSpan ProgramTimeout = TimeSpan.FromSeconds(60);
+
+    private static EmulatedKernelRegistry TestKernels() => new EmulatedKernelRegistry()
+        .Register("orion_test_vector_add", [8, 8, 8, 4], launch =>
+        {
+            var n = launch.Parameter<int>(3);
+            var count = (int)Math.Min((ulong)n, launch.ThreadCount);
+            var a = launch.Memory<float>(launch.Parameter<ulong>(0), count);
+            var b = launch.Memory<float>(launch.Parameter<ulong>(1), count);
+            var c = launch.Memory<float>(launch.Parameter<ulong>(2), count);
+            for (var i = 0; i < count; i++)
+            {
+                c[i] = a[i] + b[i];
+            }
+        })
+        .Register("orion_test_fault", [], _ => EmulatedLaunch.Fault(CudaStatus.IllegalAddress, "orion_test_fault always faults"))
+        .RegisterGlobal("orion_test_counter", 4);
+
+    private static async Task<OrionServer> StartServerAsync(string? token = null)
+    {
+        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = TestKernels() });
+        var options = new OrionServerOptions { AuthToken = token };
+        // Port 0: the system picks a free port; the listener reports it.
+        options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
+        var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);
+        await server.StartAsync();
+        return server;
+    }
+
+    private static Dictionary<string, string> ClientEnvironment(string server, string? token = null) => new()
+    {
+        ["ORION_SERVER"] = server,
+        ["ORION_CLIENT_LIB"] = NativeArtifacts.ClientLibrary,
+        ["ORION_TOKEN"] = token ?? "",
+        ["ORION_LOG_LEVEL"] = "warn",
+        ["ORION_CONNECT_TIMEOUT_MS"] = "3000",
+    };
+
+    [Fact]
+    public async Task RuntimeApiThroughTheStubWorksAgainstTheEmulatedDevice()
+    {
+        await using var server = await StartServerAsync();
+        var endpoint = server.Endpoints[0];
+        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, [], ProgramTimeout,
+            ClientEnvironment($"{endpoint.Host}:{endpoint.Port}"), check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+        // The unsupported call the program makes is named once on stderr.
+        Assert.Contains("orion: cudaGraphCreate is not supported by Orion", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task WrongTokenGivesNoDeviceAndAMessage()
+    {
+        await using var server = await StartServerAsync(token: "right");
+        var endpoint = server.Endpoints[0];
+        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, ["no-server"], ProgramTimeout,
+            ClientEnvironment($"{endpoint.Host}:{endpoint.Port}", token: "wrong"), check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("refused", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void UnreachableServerFailsFastWithNoDevice()
+    {
+        // A port nothing listens on: connection refused at once, no hang.
+        var watch = Stopwatch.StartNew();
+        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, ["no-server"], ProgramTimeout,
+            ClientEnvironment("127.0.0.1:1"), check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("orion: cannot reach tcp://127.0.0.1:1", errors, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(30), $"took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public void MissingServerSettingIsReportedOnStderr()
+    {
+        var environment = ClientEnvironment("");
+        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, ["no-server"], ProgramTimeout,
+            environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("orion: ORION_SERVER is not set", errors, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+
+namespace Orion.CudartStub.Tests;
+
+/// <summary>
+/// Builds the C pieces (libcudart.so.13 and the C test program, with make and gcc) and publishes
+/// liborion_client.so (NativeAOT) once per test run. ORION_TEST_CLIENT_LIB may name an already
+/// published library to skip the publish.
+/// </summary>
+internal static class NativeArtifacts
+{
+    private static readonly Lazy<(string StubDirectory, string TestProgram, string ClientLibrary)> Built = new(Build);
+
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static string TestProgram => Built.Value.TestProgram;
+
+    public static string ClientLibrary => Built.Value.ClientLibrary;
+
+    private static (string, string, string) Build()
+    {
+        var output = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}");
+        Directory.CreateDirectory(output);
+        var stubBuild = Path.Combine(output, "stub");
+        Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "cudart_stub"), $"BUILD={stubBuild}", "api-test"],
+            TimeSpan.FromMinutes(3));
+        var client = Environment.GetEnvironmentVariable("ORION_TEST_CLIENT_LIB");
+        if (string.IsNullOrEmpty(client))
+        {
+            var publish = Path.Combine(output, "client");
+            Run("dotnet", ["publish", Path.Combine(RepositoryRoot, "src", "Orion.Cuda.Client.Native"), "-c", "Release",
+                "-r", "linux-x64", "-o", publish, "-nologo", "-v", "quiet"], TimeSpan.FromMinutes(8));
+            client = Path.Combine(publish, "liborion_client.so");
+        }
+        Assert.True(File.Exists(client), $"the client library was not built: {client}");
+        return (stubBuild, Path.Combine(stubBuild, "cudart_api_test"), client);
+    }
+
+    public static (int ExitCode, string Output, string Errors) Run(string program, IEnumerable<string> arguments, TimeSpan timeout,
+        IDictionary<string, string>? environment = null, bool check = true)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {program}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"{program} did not finish within {timeout}: a hang. stderr: {stderr.Result}");
+        }
+        process.WaitForExit();
+        var result = (process.ExitCode, stdout.Result, stderr.Result);
+        if (check && result.ExitCode != 0)
+        {
+            Assert.Fail($"{program} {string.Join(' ', arguments)} exited with {result.ExitCode}:\n{result.Item2}\n{result.Item3}");
+        }
+        return result;
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "Orion.Transport.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+        throw new InvalidOperationException("cannot find the repository root (Orion.Transport.sln)");
+    }
+}
