@@ -37,6 +37,7 @@ internal sealed partial class ServerSession : IDisposable
     private CudaStatus _latched;
     private string _clientName = "";
     private volatile bool _ended;
+    private bool _handshakeDone;
 
     public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded)
     {
@@ -91,6 +92,11 @@ internal sealed partial class ServerSession : IDisposable
                 var length = ReceiveMessage();
                 ExecuteMessage(_message.AsSpan(0, length));
             }
+        }
+        catch (TransportException ex) when (!_handshakeDone)
+        {
+            // A port probe or a client that gave up before its hello: nothing was created.
+            Log.SessionEndedBeforeHello(_logger, Id, _connection.RemoteEndpoint.ToString(), ex.Error);
         }
         catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed)
         {
@@ -150,6 +156,7 @@ internal sealed partial class ServerSession : IDisposable
         welcome.Encode(_replies);
         FlushReplies();
         Log.SessionStarted(_logger, Id, _clientName, _connection.RemoteEndpoint.ToString());
+        _handshakeDone = true;
         return true;
     }
 
