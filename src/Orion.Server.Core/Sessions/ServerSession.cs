@@ -30,6 +30,7 @@ internal sealed partial class ServerSession : IDisposable
     private readonly IGpuContext?[] _contexts;
     private readonly nint[] _staging;
     private readonly Action<ulong> _hostFunctionReached;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[] _message = new byte[4096];
     private byte[]? _discard;
     private Thread? _thread;
@@ -56,8 +57,6 @@ internal sealed partial class ServerSession : IDisposable
 
     /// <summary>Completes when the session has ended and freed everything.</summary>
     public Task Completion => _completion.Task;
-
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Start()
     {
