@@ -45,7 +45,12 @@ public sealed class RemoteKernel
             }
             arguments[i].CopyTo(packed.Slice((int)slot.Offset, (int)slot.Size));
         }
-        CudaException.ThrowIfFailed(_client.Launch(Handle, grid, block, sharedMemoryBytes, stream?.Handle ?? 0, packed), $"cuLaunchKernel('{Name}')");
+        var status = _client.Launch(Handle, grid, block, sharedMemoryBytes, stream?.Handle ?? 0, packed);
+        if (status != CudaStatus.Success)
+        {
+            // The message is built only on failure: a launch must not allocate.
+            throw new CudaException(status, $"cuLaunchKernel('{Name}')");
+        }
     }
 
     /// <summary>Launches on the default stream with no dynamic shared memory.</summary>

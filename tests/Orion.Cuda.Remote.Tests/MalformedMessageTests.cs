@@ -19,6 +19,8 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
         { "memset element size", Record((ushort)Opcode.Memset, [.. U64(0), .. U32(0), 3, .. U64(1), .. U64(0)], requestId: 1) },
         { "empty message", [] },
         { "mode bits", Header(Opcode.DeviceSynchronize, 0x80, 1, 0) },
+        { "needs a request id", Record((ushort)Opcode.CopyDeviceToHost, [.. U64(0x1000), .. U64(16), .. U64(0)]) },
+        { "neither host (1) nor device (2)", Record((ushort)Opcode.Copy2D, [9, 2, .. new byte[7 * 8]], requestId: 1) },
     };
 
     [Theory]

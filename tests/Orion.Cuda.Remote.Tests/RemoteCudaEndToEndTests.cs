@@ -384,6 +384,19 @@ public abstract class RemoteCudaEndToEndTests : RemoteCudaTestBase
         Gpu.Synchronize();
     }
 
+    [Fact]
+    public void Absurd_pitches_and_sizes_are_invalid_values_not_faults()
+    {
+        using var buffer = Gpu.Allocate<byte>(4096);
+        var client = Gpu.Client;
+        Assert.Equal(CudaStatus.InvalidValue, client.Memset2D(buffer.Address, ulong.MaxValue, 0, 1, 16, 1UL << 30));
+        Assert.Equal(CudaStatus.InvalidValue, client.Copy2D(MemoryKind.Device, buffer.Address, ulong.MaxValue / 2, MemoryKind.Device, buffer.Address, 16, 16, 1000));
+        Assert.Equal(CudaStatus.InvalidValue, client.Memset(buffer.Address + 4000, 0, 4, 1UL << 38));
+        Assert.Equal(CudaStatus.InvalidValue, client.CopyDeviceToDevice(buffer.Address, ulong.MaxValue - 8, 16));
+        Gpu.Synchronize();
+        Assert.Single(Server.Sessions);
+    }
+
     private int ThrowCopy(byte[] data, ulong address)
     {
         CudaException.ThrowIfFailed(CopyIn(data, address), "copy");

@@ -314,13 +314,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     private ulong NewHandle() => (ulong)Interlocked.Increment(ref _nextHandle);
 
-    private static void Wait(ValueTask task)
-    {
-        if (!task.IsCompletedSuccessfully)
-        {
-            task.AsTask().GetAwaiter().GetResult();
-        }
-    }
+    private static void Wait(ValueTask task) => BlockingWait.Wait(task);
 
     // ---- incoming ----
 

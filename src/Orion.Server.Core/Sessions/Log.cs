@@ -27,6 +27,9 @@ internal static partial class Log
     [LoggerMessage(7, LogLevel.Debug, "Session {SessionId} ('{ClientName}') freed everything it held")]
     public static partial void SessionCleanedUp(ILogger logger, ulong sessionId, string clientName);
 
+    [LoggerMessage(10, LogLevel.Debug, "Connection {SessionId} from {Remote} ended before its hello ({Error})")]
+    public static partial void SessionEndedBeforeHello(ILogger logger, ulong sessionId, string remote, TransportError error);
+
     [LoggerMessage(8, LogLevel.Information, "Listening on {Endpoint}")]
     public static partial void Listening(ILogger logger, string endpoint);
 

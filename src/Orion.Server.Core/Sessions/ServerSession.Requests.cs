@@ -216,14 +216,8 @@ internal sealed partial class ServerSession
                     var elementSize = ReadMemsetElementSize(ref body);
                     var width = ReadTransferSize(ref body);
                     var height = ReadTransferSize(ref body);
-                    var rowBytes = width * (ulong)elementSize;
-                    var status = rowBytes > pitch && height > 1 ? CudaStatus.InvalidValue : (CudaStatus?)null;
                     var streamHandle = body.ReadUInt64();
-                    status ??= WithContext(out context) ?? (height == 0 || width == 0 ? CudaStatus.Success : (CudaStatus?)null)
-                        ?? CheckRange(destination, PitchedExtent(pitch, rowBytes, height))
-                        ?? ResolveStream(streamHandle, out var stream)
-                        ?? (ordered ? context!.Memset2DAsync(destination, pitch, value, elementSize, width, height, stream) : context!.Memset2D(destination, pitch, value, elementSize, width, height));
-                    Complete(header, status.Value);
+                    Complete(header, Memset2D(destination, pitch, value, elementSize, width, height, ordered, streamHandle));
                     break;
                 }
             case Opcode.CopyPeer:
@@ -341,9 +335,8 @@ internal sealed partial class ServerSession
                     }
                     else
                     {
-                        var context2 = ContextOf(function.Device);
                         status = ResolveStream(streamHandle, function.Device, out var stream)
-                            ?? context2.Launch(function.Function, configuration, stream, parameters);
+                            ?? ContextOf(function.Device).Launch(function.Function, configuration, stream, parameters);
                     }
                     Complete(header, status);
                     break;
@@ -573,8 +566,38 @@ internal sealed partial class ServerSession
         return size is 1 or 2 or 4 ? (MemsetElementSize)size : throw new ProtocolException($"memset element size {size} is not 1, 2 or 4");
     }
 
-    private static ulong PitchedExtent(ulong pitch, ulong rowBytes, ulong height) =>
-        height == 0 ? 0 : checked(((height - 1) * pitch) + rowBytes);
+    /// <summary>Bytes from the first row's start to the last row's end; a value no allocation can hold when it overflows.</summary>
+    private static ulong PitchedExtent(ulong pitch, ulong rowBytes, ulong height)
+    {
+        if (height == 0)
+        {
+            return 0;
+        }
+        var rows = (UInt128)(height - 1) * pitch + rowBytes;
+        return rows > ulong.MaxValue ? ulong.MaxValue : (ulong)rows;
+    }
+
+    private CudaStatus Memset2D(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong width, ulong height, bool ordered, ulong streamHandle)
+    {
+        var rowBytes = width * (ulong)elementSize;
+        if (rowBytes > pitch && height > 1)
+        {
+            return CudaStatus.InvalidValue;
+        }
+        if (WithContext(out var context) is { } noContext)
+        {
+            return noContext;
+        }
+        if (width == 0 || height == 0)
+        {
+            return CudaStatus.Success;
+        }
+        return CheckRange(destination, PitchedExtent(pitch, rowBytes, height))
+            ?? ResolveStream(streamHandle, out var stream)
+            ?? (ordered
+                ? context.Memset2DAsync(destination, pitch, value, elementSize, width, height, stream)
+                : context.Memset2D(destination, pitch, value, elementSize, width, height));
+    }
 
     private CudaStatus FreeAllocation(ulong address, bool ordered, ulong streamHandle)
     {

@@ -30,6 +30,7 @@ internal sealed partial class ServerSession : IDisposable
     private readonly IGpuContext?[] _contexts;
     private readonly nint[] _staging;
     private readonly Action<ulong> _hostFunctionReached;
+    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[] _message = new byte[4096];
     private byte[]? _discard;
     private Thread? _thread;
@@ -37,6 +38,7 @@ internal sealed partial class ServerSession : IDisposable
     private CudaStatus _latched;
     private string _clientName = "";
     private volatile bool _ended;
+    private bool _handshakeDone;
 
     public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded)
     {
@@ -55,8 +57,6 @@ internal sealed partial class ServerSession : IDisposable
 
     /// <summary>Completes when the session has ended and freed everything.</summary>
     public Task Completion => _completion.Task;
-
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public void Start()
     {
@@ -91,6 +91,11 @@ internal sealed partial class ServerSession : IDisposable
                 var length = ReceiveMessage();
                 ExecuteMessage(_message.AsSpan(0, length));
             }
+        }
+        catch (TransportException ex) when (!_handshakeDone)
+        {
+            // A port probe or a client that gave up before its hello: nothing was created.
+            Log.SessionEndedBeforeHello(_logger, Id, _connection.RemoteEndpoint.ToString(), ex.Error);
         }
         catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed)
         {
@@ -150,6 +155,7 @@ internal sealed partial class ServerSession : IDisposable
         welcome.Encode(_replies);
         FlushReplies();
         Log.SessionStarted(_logger, Id, _clientName, _connection.RemoteEndpoint.ToString());
+        _handshakeDone = true;
         return true;
     }
 

@@ -7,15 +7,7 @@ namespace Orion.Server.Core.Sessions;
 /// </summary>
 internal static class SyncWait
 {
-    public static void Wait(ValueTask task)
-    {
-        if (task.IsCompletedSuccessfully)
-        {
-            return;
-        }
-        task.AsTask().GetAwaiter().GetResult();
-    }
+    public static void Wait(ValueTask task) => Orion.Cuda.Remote.Buffers.BlockingWait.Wait(task);
 
-    public static T Wait<T>(ValueTask<T> task) =>
-        task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+    public static T Wait<T>(ValueTask<T> task) => Orion.Cuda.Remote.Buffers.BlockingWait.Wait(task);
 }

@@ -46,5 +46,3 @@ public sealed class EmulatedKernelRegistry
 
     internal IEnumerable<KeyValuePair<string, ulong>> Globals => _globals;
 }
-
-internal sealed record EmulatedKernelDefinition(string Name, KernelParameter[] Layout, EmulatedKernel Body);
