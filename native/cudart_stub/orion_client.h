@@ -27,13 +27,15 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature below changes; the stub refuses a client of another version. */
-#define ORION_CLIENT_ABI_VERSION 1
+#define ORION_CLIENT_ABI_VERSION 2
 
 typedef void (*orion_host_callback)(uint64_t stream, int32_t status, void *fn, void *user_data);
 
 /* Identification and connection. */
 int32_t orion_client_abi_version(void);
 int32_t orion_initialize(void);
+/* Closes the sessions cleanly; the stub calls it once from atexit. Waits about a second at most. */
+int32_t orion_shutdown(void);
 int32_t orion_device_count(int32_t *count);
 int32_t orion_driver_version(int32_t *version);
 
