@@ -9,9 +9,9 @@
  *  - Only fixed-width types cross. Device pointers are uint64_t addresses in the remote
  *    device's address space. Handles (modules, functions, streams, events) are uint64_t values
  *    the client chooses; 0 is never a valid handle.
- *  - Stream 0 is the legacy default stream of the given device; stream 2 is the per-thread
+ *  - Streams 0 and 1 (cudaStreamLegacy) are the legacy default stream of the given device; stream 2 is the per-thread
  *    default stream (cudaStreamPerThread), which Orion runs on the legacy default stream.
- *    Client stream handles are therefore >= 0x100.
+ *    Client stream and event handles are therefore greater than 2.
  *  - Asynchronous calls (async == 1, launches, event records) may return success before the
  *    work ran; their errors latch and come back from the next synchronizing call.
  *  - Callbacks (orion_host_callback) run on a client-owned thread once the server reports that
