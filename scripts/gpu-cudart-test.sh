@@ -8,6 +8,11 @@
 #  4. when an Orion server is given, starts it on 127.0.0.1, runs each program through Orion
 #     (LD_LIBRARY_PATH = the stub) and compares the outputs byte for byte.
 #
+# On a machine with the .NET SDK, `scripts/gpu-cudart-test.sh bundle [DIR]` (default
+# artifacts/cudart) publishes orion-server and liborion_client.so (NativeAOT) and copies the
+# stub, the programs and this script into DIR; on the GPU host, `DIR/scripts/gpu-cudart-test.sh`
+# then runs everything, through Orion too (it finds DIR/bin/orion-server and DIR/lib).
+#
 # Environment:
 #   OUT                 where logs and results go (default: ./gpu-cudart-out)
 #   ORION_SERVER_CMD    command that starts an Orion server on 127.0.0.1:$ORION_PORT (optional)
@@ -16,6 +21,26 @@
 #   CUDA_HOME           default /usr/local/cuda
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+if [ "${1:-}" = "bundle" ]; then
+    set -e
+    bundle=$(realpath -m "${2:-artifacts/cudart}")
+    mkdir -p "$bundle/bin" "$bundle/lib"
+    dotnet publish "$ROOT/samples/orion-server" -r linux-x64 -c Release -p:PublishAot=true -o "$bundle/obj-server" -nologo -v q
+    cp "$bundle/obj-server/orion-server" "$bundle/bin/"
+    dotnet publish "$ROOT/src/Orion.Cuda.Client.Native" -r linux-x64 -c Release -o "$bundle/obj-client" -nologo -v q
+    cp "$bundle/obj-client/liborion_client.so" "$bundle/lib/"
+    rm -rf "$bundle/obj-server" "$bundle/obj-client"
+    (cd "$ROOT" && tar cf - --exclude=build native/cudart_stub tests/cuda scripts/gpu-cudart-test.sh) | tar xf - -C "$bundle"
+    du -sh "$bundle"
+    exit 0
+fi
+if [ -z "${ORION_SERVER_CMD:-}" ] && [ -x "$ROOT/bin/orion-server" ]; then
+    ORION_SERVER_CMD="$ROOT/bin/orion-server --listen tcp://127.0.0.1:${ORION_PORT:-7450} --log-level Warning"
+fi
+if [ -z "${ORION_CLIENT_LIB:-}" ] && [ -f "$ROOT/lib/liborion_client.so" ]; then
+    export ORION_CLIENT_LIB=$ROOT/lib/liborion_client.so
+fi
 OUT=${OUT:-$PWD/gpu-cudart-out}
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 NVCC=$CUDA_HOME/bin/nvcc

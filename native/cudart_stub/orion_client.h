@@ -9,9 +9,9 @@
  *  - Only fixed-width types cross. Device pointers are uint64_t addresses in the remote
  *    device's address space. Handles (modules, functions, streams, events) are uint64_t values
  *    the client chooses; 0 is never a valid handle.
- *  - Stream 0 is the legacy default stream of the given device; stream 2 is the per-thread
+ *  - Streams 0 and 1 (cudaStreamLegacy) are the legacy default stream of the given device; stream 2 is the per-thread
  *    default stream (cudaStreamPerThread), which Orion runs on the legacy default stream.
- *    Client stream handles are therefore >= 0x100.
+ *    Client stream and event handles are therefore greater than 2.
  *  - Asynchronous calls (async == 1, launches, event records) may return success before the
  *    work ran; their errors latch and come back from the next synchronizing call.
  *  - Callbacks (orion_host_callback) run on a client-owned thread once the server reports that
@@ -27,13 +27,15 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature below changes; the stub refuses a client of another version. */
-#define ORION_CLIENT_ABI_VERSION 1
+#define ORION_CLIENT_ABI_VERSION 2
 
 typedef void (*orion_host_callback)(uint64_t stream, int32_t status, void *fn, void *user_data);
 
 /* Identification and connection. */
 int32_t orion_client_abi_version(void);
 int32_t orion_initialize(void);
+/* Closes the sessions cleanly; the stub calls it once from atexit. Waits about a second at most. */
+int32_t orion_shutdown(void);
 int32_t orion_device_count(int32_t *count);
 int32_t orion_driver_version(int32_t *version);
 

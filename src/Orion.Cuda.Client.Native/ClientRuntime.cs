@@ -88,6 +88,29 @@ internal sealed class ClientRuntime
         }
     }
 
+    /// <summary>
+    /// Closes every session (pending asynchronous work is delivered first), waiting at most
+    /// <paramref name="timeout"/> in all; later calls answer cudaErrorNoDevice.
+    /// </summary>
+    public static void Shutdown(TimeSpan timeout)
+    {
+        ClientRuntime? runtime;
+        lock (InitializeLock)
+        {
+            runtime = Interlocked.Exchange(ref s_current, null);
+            s_initializeResult = CudaErrorCodes.NoDevice;
+        }
+        if (runtime is null)
+        {
+            return;
+        }
+        var closing = runtime._clients.Select(client => client.DisposeAsync().AsTask()).ToArray();
+        if (!Task.WaitAll(closing, timeout))
+        {
+            NativeLog.Write(NativeLogLevel.Debug, "closing the Orion sessions took longer than " + timeout.TotalMilliseconds + " ms; leaving them");
+        }
+    }
+
     private static RemoteCudaClient? Connect(TransportEndpoint endpoint, ClientSettings settings, out int error)
     {
         var transports = new TransportFactory().Add(new TcpTransport());

@@ -33,13 +33,13 @@ public sealed class CudartStubEndToEndTests
         .Register("orion_test_fault", [], _ => EmulatedLaunch.Fault(CudaStatus.IllegalAddress, "orion_test_fault always faults"))
         .RegisterGlobal("orion_test_counter", 4);
 
-    private static async Task<OrionServer> StartServerAsync(string? token = null)
+    private static async Task<OrionServer> StartServerAsync(string? token = null, CapturingLoggerFactory? logs = null)
     {
         var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = TestKernels() });
         var options = new OrionServerOptions { AuthToken = token };
         // Port 0: the system picks a free port; the listener reports it.
         options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
-        var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);
+        var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options, logs);
         await server.StartAsync();
         return server;
     }
@@ -56,7 +56,8 @@ public sealed class CudartStubEndToEndTests
     [Fact]
     public async Task RuntimeApiThroughTheStubWorksAgainstTheEmulatedDevice()
     {
-        await using var server = await StartServerAsync();
+        var logs = new CapturingLoggerFactory();
+        await using var server = await StartServerAsync(logs: logs);
         var endpoint = server.Endpoints[0];
         var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, [], ProgramTimeout,
             ClientEnvironment($"{endpoint.Host}:{endpoint.Port}"), check: false);
@@ -64,6 +65,15 @@ public sealed class CudartStubEndToEndTests
         Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
         // The unsupported call the program makes is named once on stderr.
         Assert.Contains("orion: cudaGraphCreate is not supported by Orion", errors, StringComparison.Ordinal);
+        // The program's exit closed its session cleanly (orion_shutdown from atexit): the server
+        // saw no vanished peer, and has no session left.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (server.Sessions.Count > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Empty(server.Sessions);
+        Assert.DoesNotContain(logs.Warnings, warning => warning.Contains("transport failed", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -80,6 +80,12 @@ static int resolve_entry_points(void *library)
     return 1;
 }
 
+/*
+ * Says goodbye to the servers at exit, so that they see a closed session rather than a vanished
+ * peer. atexit handlers run before any library's destructors, so the client is still intact.
+ */
+static void shut_down_client(void) { stub_client.orion_shutdown(); }
+
 static void load_and_initialize(void)
 {
     void *library = open_client_library();
@@ -101,6 +107,7 @@ static void load_and_initialize(void)
         return;
     }
     ready_result = cudaSuccess;
+    atexit(shut_down_client);
 }
 
 cudaError_t stub_client_ready(void)

@@ -2,6 +2,7 @@
 /* NOLINT: included several times on purpose, no include guard. */
 STUB_CLIENT_FN(int32_t, orion_client_abi_version, (void))
 STUB_CLIENT_FN(int32_t, orion_initialize, (void))
+STUB_CLIENT_FN(int32_t, orion_shutdown, (void))
 STUB_CLIENT_FN(int32_t, orion_device_count, (int32_t *count))
 STUB_CLIENT_FN(int32_t, orion_driver_version, (int32_t *version))
 STUB_CLIENT_FN(int32_t, orion_device_get_attributes, (int32_t device, int32_t count, const int32_t *attributes, int32_t *values))

@@ -32,6 +32,9 @@ typedef struct pointer_table {
 static pthread_rwlock_t registry_lock = PTHREAD_RWLOCK_INITIALIZER;
 static pointer_table functions_by_host;
 static pointer_table variables_by_host;
+/* The same functions keyed by their record, which is what a cudaKernel_t points at: CUDA lets
+ * cudaLaunchKernel and friends take a kernel handle where they take a host function. */
+static pointer_table functions_by_record;
 
 static size_t hash_pointer(const void *key)
 {
@@ -158,6 +161,30 @@ static void inspect_wrapper(stub_module *module, const void *wrapper_pointer)
     module->usable = 1;
 }
 
+/* Caller holds registry_lock for writing. On allocation failure the table is emptied: a handle
+ * that is not found gives a clear error, a stale one would point at freed memory. */
+static void rebuild_records_locked(void)
+{
+    pointer_table rebuilt = {0};
+    rebuilt.capacity = functions_by_host.capacity;
+    if (rebuilt.capacity != 0) {
+        rebuilt.keys = calloc(rebuilt.capacity, sizeof *rebuilt.keys);
+        rebuilt.values = calloc(rebuilt.capacity, sizeof *rebuilt.values);
+        if (rebuilt.keys == NULL || rebuilt.values == NULL) {
+            free(rebuilt.keys);
+            free(rebuilt.values);
+            rebuilt = (pointer_table){0};
+        } else {
+            for (size_t i = 0; i < functions_by_host.capacity; i++)
+                if (functions_by_host.keys[i] != NULL)
+                    table_put_unchecked(&rebuilt, functions_by_host.values[i], functions_by_host.values[i]);
+        }
+    }
+    free(functions_by_record.keys);
+    free(functions_by_record.values);
+    functions_by_record = rebuilt;
+}
+
 STUB_API void **__cudaRegisterFatBinary(void *fat_cubin)
 {
     stub_module *module = calloc(1, sizeof *module);
@@ -188,6 +215,7 @@ STUB_API void __cudaUnregisterFatBinary(void **handle)
      * everything of the session when the connection closes. */
     pthread_rwlock_wrlock(&registry_lock);
     table_remove_module(&functions_by_host, module, 1);
+    rebuild_records_locked();
     table_remove_module(&variables_by_host, module, 0);
     pthread_rwlock_unlock(&registry_lock);
     pthread_mutex_destroy(&module->lock);
@@ -218,6 +246,9 @@ STUB_API void __cudaRegisterFunction(void **handle, const char *host_function, c
     function->device_name = name;
     pthread_rwlock_wrlock(&registry_lock);
     int stored = table_put(&functions_by_host, host_function, function);
+    if (stored && !table_put(&functions_by_record, function, function))
+        stub_log(STUB_LOG_WARN, "__cudaRegisterFunction: out of memory; the kernel handle of %s is unusable",
+                 device_name);
     pthread_rwlock_unlock(&registry_lock);
     if (!stored) {
         free(name);
@@ -285,6 +316,8 @@ stub_function *stub_find_function(const void *host_function)
 {
     pthread_rwlock_rdlock(&registry_lock);
     stub_function *function = table_find(&functions_by_host, host_function);
+    if (function == NULL)
+        function = table_find(&functions_by_record, host_function);
     pthread_rwlock_unlock(&registry_lock);
     return function;
 }

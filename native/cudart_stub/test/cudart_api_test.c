@@ -83,6 +83,7 @@ char __cudaInitModule(void **handle);
 unsigned __cudaPushCallConfiguration(dim3 grid, dim3 block, size_t shared, cudaStream_t stream);
 cudaError_t __cudaPopCallConfiguration(dim3 *grid, dim3 *block, size_t *shared, void *stream);
 cudaError_t __cudaGetKernel(cudaKernel_t *kernel, const void *function);
+cudaError_t cudaGetKernel(cudaKernel_t *kernel, const void *function);
 cudaError_t __cudaLaunchKernel(cudaKernel_t kernel, dim3 grid, dim3 block, void **args, size_t shared,
                                cudaStream_t stream);
 
@@ -365,6 +366,16 @@ static void test_kernels(void)
                                               make_dim3(N, 1, 1), args, 0, NULL));
     EXPECT_CODE(cudaSuccess, cudaMemcpy(c, dc, sizeof c, cudaMemcpyDeviceToHost));
     EXPECT(c[N - 1] == a[N - 1] + b[N - 1]);
+
+    /* A kernel handle from cudaGetKernel works where a host function does. */
+    cudaKernel_t handle = NULL;
+    EXPECT_CODE(cudaSuccess, cudaGetKernel(&handle, (const void *)vector_add_stub));
+    EXPECT(handle == kernel);
+    EXPECT_CODE(cudaSuccess, cudaMemset(dc, 0, sizeof c));
+    EXPECT_CODE(cudaSuccess, cudaLaunchKernel((const void *)handle, make_dim3(1, 1, 1), make_dim3(N, 1, 1), args, 0,
+                                              NULL));
+    EXPECT_CODE(cudaSuccess, cudaMemcpy(c, dc, sizeof c, cudaMemcpyDeviceToHost));
+    EXPECT(c[5] == a[5] + b[5]);
 
     /* Launch errors. */
     EXPECT_CODE(cudaErrorInvalidResourceHandle, cudaLaunchKernel((const void *)unregistered_stub, make_dim3(1, 1, 1),

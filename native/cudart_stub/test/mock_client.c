@@ -6,6 +6,7 @@
  * the same test program against the real client and server.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +68,13 @@ static int32_t run_callbacks(void)
 
 EXPORT int32_t orion_client_abi_version(void) { return ORION_CLIENT_ABI_VERSION; }
 EXPORT int32_t orion_initialize(void) { return getenv("ORION_TEST_MOCK_REFUSE") != NULL ? NO_DEVICE : OK; }
+/* The stub must say goodbye at exit: the mock prints it so that check_shutdown.sh can see it. */
+EXPORT int32_t orion_shutdown(void)
+{
+    fputs("mock client: orion_shutdown\n", stderr);
+    return OK;
+}
+
 EXPORT int32_t orion_device_count(int32_t *count) { *count = 1; return OK; }
 EXPORT int32_t orion_driver_version(int32_t *version) { *version = 13000; return OK; }
 

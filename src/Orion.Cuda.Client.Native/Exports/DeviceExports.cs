@@ -26,6 +26,20 @@ internal static unsafe class DeviceExports
         }
     }
 
+    [UnmanagedCallersOnly(EntryPoint = "orion_shutdown")]
+    public static int Shutdown()
+    {
+        try
+        {
+            ClientRuntime.Shutdown(TimeSpan.FromSeconds(1));
+            return CudaErrorCodes.Success;
+        }
+        catch (Exception ex)
+        {
+            return ExportGuard.Fail(ex, "orion_shutdown");
+        }
+    }
+
     [UnmanagedCallersOnly(EntryPoint = "orion_device_count")]
     public static int DeviceCount(int* count)
     {
