@@ -57,6 +57,10 @@ def fmt(value):
     return f"{value:.3g}"
 
 
+def fmt_ratio(value):
+    return f"{value:.3g}" if value < 0.1 else f"{value:.2f}"
+
+
 def cell(fields, key):
     if fields is None:
         return "missing"
@@ -87,7 +91,7 @@ def rows(name, native, orion):
     for key, label in stats:
         n_value = number(native, key) if native and "error" not in native else None
         o_value = number(orion, key) if orion and "error" not in orion else None
-        ratio = fmt(o_value / n_value) if n_value and o_value is not None else "-"
+        ratio = fmt_ratio(o_value / n_value) if n_value and o_value is not None else "-"
         direction = f"{better} is better" if better in ("lower", "higher") else "-"
         notes = []
         for run, fields in (("native", native), ("Orion", orion)):
