@@ -46,13 +46,13 @@ WORK=$(mktemp -d)
 
 stop_server() {
     [ -n "$SERVER_PID" ] || return 0
-    kill -TERM -- "-$SERVER_PID" 2>/dev/null
+    kill -TERM -- "-$SERVER_PID" 2>/dev/null || kill -TERM "$SERVER_PID" 2>/dev/null
     # The server ends its sessions on SIGTERM; give it 10 s, then force it.
     for _ in $(seq 1 100); do
         kill -0 -- "-$SERVER_PID" 2>/dev/null || break
         sleep 0.1
     done
-    kill -KILL -- "-$SERVER_PID" 2>/dev/null
+    kill -KILL -- "-$SERVER_PID" 2>/dev/null || kill -KILL "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
     SERVER_PID=
 }
