@@ -8,4 +8,7 @@ if [ -x scripts/build-native.sh ]; then
   scripts/build-native.sh
 fi
 
+# The CUDA benchmark's host code and table script, against a CPU mock of the runtime (no GPU needed).
+bash benchmarks/cuda/test/run_tests.sh
+
 dotnet test Orion.Transport.sln -c Release --logger "console;verbosity=normal" "$@"
