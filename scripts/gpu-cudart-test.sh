@@ -59,7 +59,14 @@ STUB_DIR=$WORK/stub
 PROGRAMS=()
 # A GPU fault poisons every context of the faulting process (docs/gpu-tests.md), and through
 # Orion that process is the server: the programs that fault on purpose run last.
-SOURCES=$(ls "$ROOT"/tests/cuda/programs/*.cu | grep -v illegal_address; ls "$ROOT"/tests/cuda/programs/*.cu | grep illegal_address)
+# With per-session worker processes (orion-server --isolation process) a fault stays in its
+# session: ORION_FAULTING_FIRST=1 runs the faulting program first, so every later program shows
+# whether the fault leaked into other sessions.
+if [ "${ORION_FAULTING_FIRST:-0}" = 1 ]; then
+    SOURCES=$(ls "$ROOT"/tests/cuda/programs/*.cu | grep illegal_address; ls "$ROOT"/tests/cuda/programs/*.cu | grep -v illegal_address)
+else
+    SOURCES=$(ls "$ROOT"/tests/cuda/programs/*.cu | grep -v illegal_address; ls "$ROOT"/tests/cuda/programs/*.cu | grep illegal_address)
+fi
 for source in $SOURCES; do
     name=$(basename "$source" .cu)
     if "$NVCC" -O2 -cudart shared -arch=sm_90 -I"$ROOT/tests/cuda/programs" "$source" -o "$WORK/$name" \
@@ -137,5 +144,22 @@ for name in "${PROGRAMS[@]}"; do
         head -10 "$OUT/orion/$name.err"
     fi
 done
+# 5. Isolation under concurrency: a faulting program and a healthy one at the same moment, three
+#    times; the healthy one must still match its native output.
+if [ "${ORION_FAULTING_FIRST:-0}" = 1 ]; then
+    isolated=0
+    for round in 1 2 3; do
+        LD_LIBRARY_PATH=$STUB_DIR timeout 120 "$WORK/14_error_illegal_address" > "$OUT/orion/concurrent-fault-$round.out" 2>&1 &
+        fault_pid=$!
+        LD_LIBRARY_PATH=$STUB_DIR timeout 120 "$WORK/02_matmul_tiled" > "$OUT/orion/concurrent-healthy-$round.out" 2> "$OUT/orion/concurrent-healthy-$round.err"
+        healthy_rc=$?
+        wait "$fault_pid"
+        if [ "$healthy_rc" = "$(cat "$OUT/native/02_matmul_tiled.rc")" ] \
+            && diff -q "$OUT/native/02_matmul_tiled.out" "$OUT/orion/concurrent-healthy-$round.out" > /dev/null; then
+            isolated=$((isolated + 1))
+        fi
+    done
+    say "isolation: healthy program beside a faulting one identical to native in $isolated of 3 rounds"
+fi
 device_lines=$(grep -c 'device: block' "$OUT/server.log" || true)
 say "device printf lines in the server's output: $device_lines"
