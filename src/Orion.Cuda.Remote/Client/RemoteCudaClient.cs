@@ -260,8 +260,11 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     {
         lock (_pendingGate)
         {
-            _pending.Remove(call.RequestId);
-            _callPool.Push(call);
+            // Idempotent: a detached call may be released both by the receive loop and by Fail.
+            if (_pending.Remove(call.RequestId, out var registered) && ReferenceEquals(registered, call))
+            {
+                _callPool.Push(call);
+            }
         }
     }
 
