@@ -393,6 +393,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             if (call.Destination != 0)
             {
                 var bytes = new ProtocolReader(body).ReadUInt64();
+                if (bytes != 0 && bytes != call.ExpectedBytes)
+                {
+                    throw new ProtocolException($"reply to request {header.RequestId} announces {bytes} bytes of data; {call.ExpectedBytes} were requested");
+                }
                 if (bytes > 0)
                 {
                     if (!reader.IsAtEnd)
