@@ -41,7 +41,8 @@ public sealed class RemoteStream : IDisposable
         CudaException.ThrowIfFailed(_client.StreamWaitEvent(Handle, gpuEvent.Handle), "cuStreamWaitEvent");
     }
 
-    /// <summary>Runs <paramref name="callback"/> here once the stream has reached this point on the server.</summary>
+    /// <summary>Runs <paramref name="callback"/> here once the stream has reached this point on the server;
+    /// as in CUDA, the callback must not make CUDA calls.</summary>
     public void LaunchHostFunction(Action callback)
     {
         ArgumentNullException.ThrowIfNull(callback);

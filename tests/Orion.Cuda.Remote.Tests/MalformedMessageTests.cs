@@ -38,6 +38,29 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
     }
 
     [Fact]
+    public async Task A_client_that_vanishes_in_the_middle_of_a_copy_is_cleaned_up()
+    {
+        var connection = await OpenRawSessionAsync();
+        // Allocate, then announce a 1 MiB host-to-device copy and send only part of its data.
+        await connection.SendAsync(Record((ushort)Opcode.Allocate, U64(1 << 20), requestId: 1));
+        var reply = (await connection.ReceiveAsync()).ToArray();
+        var reader = new ProtocolReader(reply);
+        var header = ReplyHeader.Read(ref reader);
+        Assert.Equal(CudaStatus.Success, header.Status);
+        var address = reader.ReadUInt64();
+        await WaitUntilAsync(() => Server.Sessions.Any(s => s.Allocations == 1), "the raw session holds its allocation");
+        await connection.SendAsync(Record((ushort)Opcode.CopyHostToDevice, [.. U64(address), .. U64(1 << 20), .. U64(0)], requestId: 2));
+        await connection.SendBulkAsync(new byte[ChunkBytes]);
+        Assert.Equal(1, Backend.LiveContextCount); // the raw session's (the other client has not used the device yet)
+        connection.Abort("client crashed mid-copy");
+        await WaitUntilAsync(() => Server.Sessions.Count == 1, "the vanished session was cleaned up");
+        Assert.Equal(0, Backend.LiveContextCount);
+        Assert.Equal(0UL, Backend.UsedBytes(0));
+        Gpu.Synchronize();
+        Assert.Equal(1, Backend.LiveContextCount);
+    }
+
+    [Fact]
     public async Task Garbage_instead_of_a_hello_is_refused()
     {
         await using var connection = await Transports.ConnectAsync(Server.Endpoints[0]);

@@ -16,13 +16,9 @@ public abstract class RemoteCudaTestBase : IAsyncLifetime
     private readonly List<OrionServer> _servers = [];
     private readonly List<IAsyncDisposable> _clients = [];
 
-    protected RemoteCudaTestBase()
-    {
-        Transports = CreateTransports();
-    }
-
-    /// <summary>The factory both servers and clients use (in-memory needs one shared instance).</summary>
-    protected TransportFactory Transports { get; }
+    /// <summary>The factory both servers and clients use (in-memory needs one shared instance); made in <see cref="InitializeAsync"/>,
+    /// so a subclass's constructor has run before <see cref="CreateTransports"/> is called.</summary>
+    protected TransportFactory Transports { get; private set; } = null!;
 
     /// <summary>The transport(s) under test.</summary>
     protected abstract TransportFactory CreateTransports();
@@ -41,6 +37,7 @@ public abstract class RemoteCudaTestBase : IAsyncLifetime
 
     public virtual async Task InitializeAsync()
     {
+        Transports = CreateTransports();
         (Server, Backend) = await StartServerAsync();
         Gpu = new RemoteGpu(await ConnectAsync(Server));
     }

@@ -38,7 +38,9 @@ public sealed partial class RemoteCudaClient
     /// <summary>
     /// <c>cudaLaunchHostFunc</c>: <paramref name="callback"/> runs here, with <paramref name="userData"/>,
     /// once the server reports that the stream reached this point. The batch is written at once so
-    /// that the marker reaches the server even if the caller only waits for the callback.
+    /// that the marker reaches the server even if the caller only waits for the callback. The
+    /// callback runs on the client's receive thread, in order with replies: as in CUDA, it must not
+    /// call into the client (that would wait for a reply only this thread can deliver).
     /// </summary>
     public CudaStatus LaunchHostFunction(ulong stream, Action<nint> callback, nint userData)
     {
