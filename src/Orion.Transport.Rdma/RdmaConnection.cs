@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Orion.Transport.Rdma.Verbs;
@@ -142,6 +143,8 @@ internal sealed partial class RdmaConnection : TransportConnection
     /// <summary>Starts the progress thread; called once the connection is established.</summary>
     public void Start() => _progressThread.Start();
 
+    // Pooled builders: an await that suspends must not allocate a state-machine box per message.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ThrowIfFailed();
@@ -170,6 +173,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         return SendChunkedAsync(FrameKind.BulkStart, data, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         ReleaseHeld();
@@ -329,6 +333,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WaitToSendAsync(CancellationToken cancellationToken)
     {
         await _sendSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -360,6 +365,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<IncomingItem> NextItemAsync(CancellationToken cancellationToken)
     {
         while (true)
