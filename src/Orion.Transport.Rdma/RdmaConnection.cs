@@ -50,6 +50,7 @@ internal sealed partial class RdmaConnection : TransportConnection
     private readonly TaskCompletionSource<TransportError> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _teardown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _progressThread;
+    private readonly int _sendLimit;
     private readonly int _signalInterval;
     private readonly int _receiveCreditThreshold;
     private readonly int _slotCreditThreshold;
@@ -110,7 +111,10 @@ internal sealed partial class RdmaConnection : TransportConnection
         LocalEndpoint = localEndpoint;
         RemoteEndpoint = remoteEndpoint;
         Options = options;
-        _sendSlab = new RegisteredSlab(endpoint, settings.SendBufferCount, peer.ReceiveBufferSize, AccessFlags.LocalWrite);
+        // The largest SEND fits the peer's receive buffers and our own: a peer cannot make us
+        // allocate send buffers larger than we would accept ourselves.
+        _sendLimit = Math.Min(peer.ReceiveBufferSize, settings.ReceiveBufferSize);
+        _sendSlab = new RegisteredSlab(endpoint, settings.SendBufferCount, _sendLimit, AccessFlags.LocalWrite);
         _sendBufferSequence = new long[settings.SendBufferCount];
         _sendBuffersFree = settings.SendBufferCount;
         _inlineScratch = GC.AllocateArray<byte>(Math.Max(endpoint.MaxInlineData, 1), pinned: true);
@@ -152,7 +156,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             throw new TransportException(TransportError.FrameTooLarge, $"A message of {message.Length} bytes exceeds the limit of {Options.MaxMessageSize}.");
         }
-        if (FrameHeader.Size + message.Length <= _peer.ReceiveBufferSize)
+        if (FrameHeader.Size + message.Length <= _sendLimit)
         {
             while (!TryPostFrame(FrameKind.Message, message.Span, message.Length, creditsNeeded: 2))
             {
