@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Orion.Transport;
 using Orion.Transport.Demo;
 using Orion.Transport.Tcp;
@@ -17,11 +18,9 @@ if (args.Length < 2 || args[0] is not ("serve" or "ping") || !TransportEndpoint.
 
 var factory = new TransportFactory().Add(new TcpTransport());
 using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    e.Cancel = true;
-    stop.Cancel();
-};
+// Ctrl+C or a service manager's SIGTERM stops the server cleanly.
+using var onInterrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var onTerminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
 
 try
 {
@@ -35,6 +34,12 @@ catch (TransportException e)
 {
     Console.Error.WriteLine($"error ({e.Error}): {e.Message}");
     return 1;
+}
+
+void Stop(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.Cancel();
 }
 
 static async Task<int> ServeAsync(TransportFactory factory, TransportEndpoint endpoint, CancellationToken stop)

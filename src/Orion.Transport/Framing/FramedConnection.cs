@@ -351,14 +351,22 @@ internal abstract class FramedConnection : TransportConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellationToken)
     {
+        // ReadAsync, not TryRead: it completes at once when unexamined bytes are buffered, and waits
+        // for new bytes when everything buffered was examined. (Pipe.TryRead returns examined bytes
+        // again, which would spin while a frame is incomplete.)
+        var pending = _input.ReadAsync(cancellationToken);
         ReadResult result;
-        if (!_input.TryRead(out result))
+        if (pending.IsCompleted)
+        {
+            result = pending.Result;
+        }
+        else
         {
             Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
             Volatile.Write(ref _waitingForInput, 1);
             try
             {
-                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                result = await pending.ConfigureAwait(false);
             }
             finally
             {
