@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Orion.Transport.Rdma.Verbs;
@@ -49,6 +50,7 @@ internal sealed partial class RdmaConnection : TransportConnection
     private readonly TaskCompletionSource<TransportError> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _teardown = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Thread _progressThread;
+    private readonly int _sendLimit;
     private readonly int _signalInterval;
     private readonly int _receiveCreditThreshold;
     private readonly int _slotCreditThreshold;
@@ -109,7 +111,10 @@ internal sealed partial class RdmaConnection : TransportConnection
         LocalEndpoint = localEndpoint;
         RemoteEndpoint = remoteEndpoint;
         Options = options;
-        _sendSlab = new RegisteredSlab(endpoint, settings.SendBufferCount, peer.ReceiveBufferSize, AccessFlags.LocalWrite);
+        // The largest SEND fits the peer's receive buffers and our own: a peer cannot make us
+        // allocate send buffers larger than we would accept ourselves.
+        _sendLimit = Math.Min(peer.ReceiveBufferSize, settings.ReceiveBufferSize);
+        _sendSlab = new RegisteredSlab(endpoint, settings.SendBufferCount, _sendLimit, AccessFlags.LocalWrite);
         _sendBufferSequence = new long[settings.SendBufferCount];
         _sendBuffersFree = settings.SendBufferCount;
         _inlineScratch = GC.AllocateArray<byte>(Math.Max(endpoint.MaxInlineData, 1), pinned: true);
@@ -142,6 +147,8 @@ internal sealed partial class RdmaConnection : TransportConnection
     /// <summary>Starts the progress thread; called once the connection is established.</summary>
     public void Start() => _progressThread.Start();
 
+    // Pooled builders: an await that suspends must not allocate a state-machine box per message.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ThrowIfFailed();
@@ -149,7 +156,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             throw new TransportException(TransportError.FrameTooLarge, $"A message of {message.Length} bytes exceeds the limit of {Options.MaxMessageSize}.");
         }
-        if (FrameHeader.Size + message.Length <= _peer.ReceiveBufferSize)
+        if (FrameHeader.Size + message.Length <= _sendLimit)
         {
             while (!TryPostFrame(FrameKind.Message, message.Span, message.Length, creditsNeeded: 2))
             {
@@ -170,6 +177,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         return SendChunkedAsync(FrameKind.BulkStart, data, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         ReleaseHeld();
@@ -329,6 +337,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WaitToSendAsync(CancellationToken cancellationToken)
     {
         await _sendSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -360,6 +369,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<IncomingItem> NextItemAsync(CancellationToken cancellationToken)
     {
         while (true)

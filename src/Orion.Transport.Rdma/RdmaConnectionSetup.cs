@@ -25,9 +25,11 @@ internal static class RdmaConnectionSetup
     {
         var capacities = Capacities(settings);
         var endpoint = provider.CreateClient(remote.Host, remote.Port, ref capacities, options.ConnectTimeout);
+        RegisteredSlab? receives = null;
+        RegisteredSlab? slots = null;
         try
         {
-            var (receives, slots) = RegisterPools(endpoint, settings);
+            (receives, slots) = RegisterPools(endpoint, settings);
             Span<byte> local = stackalloc byte[ConnectionParameters.Size];
             Describe(receives, slots).Write(local);
             Span<byte> peerData = stackalloc byte[MaxPrivateData];
@@ -42,6 +44,7 @@ internal static class RdmaConnectionSetup
         }
         catch
         {
+            Deregister(endpoint, receives, slots);
             endpoint.Dispose();
             throw;
         }
@@ -56,9 +59,17 @@ internal static class RdmaConnectionSetup
             throw new TransportException(TransportError.ProtocolViolation, $"Refused an RDMA connect request: {error}.");
         }
         var (receives, slots) = RegisterPools(endpoint, settings);
-        Span<byte> reply = stackalloc byte[ConnectionParameters.Size];
-        Describe(receives, slots).Write(reply);
-        endpoint.Accept(reply, options.ConnectTimeout);
+        try
+        {
+            Span<byte> reply = stackalloc byte[ConnectionParameters.Size];
+            Describe(receives, slots).Write(reply);
+            endpoint.Accept(reply, options.ConnectTimeout);
+        }
+        catch
+        {
+            Deregister(endpoint, receives, slots);
+            throw;
+        }
         var connection = new RdmaConnection(endpoint, receives, slots, peer, local, new TransportEndpoint(local.Scheme, "peer", 0), options, settings, logger);
         connection.Start();
         return connection;
@@ -67,9 +78,31 @@ internal static class RdmaConnectionSetup
     private static (RegisteredSlab Receives, RegisteredSlab Slots) RegisterPools(IVerbsEndpoint endpoint, RdmaTransportSettings settings)
     {
         var receives = new RegisteredSlab(endpoint, settings.ReceiveBufferCount, settings.ReceiveBufferSize, AccessFlags.LocalWrite);
-        var slots = new RegisteredSlab(endpoint, settings.SlotCount, settings.SlotSize, AccessFlags.LocalWrite | AccessFlags.RemoteWrite);
-        RdmaConnection.PostAllReceives(endpoint, receives);
-        return (receives, slots);
+        RegisteredSlab? slots = null;
+        try
+        {
+            slots = new RegisteredSlab(endpoint, settings.SlotCount, settings.SlotSize, AccessFlags.LocalWrite | AccessFlags.RemoteWrite);
+            RdmaConnection.PostAllReceives(endpoint, receives);
+            return (receives, slots);
+        }
+        catch
+        {
+            Deregister(endpoint, receives, slots);
+            throw;
+        }
+    }
+
+    /// <summary>A PD cannot be freed while it has MRs, so a failed setup deregisters before the endpoint goes.</summary>
+    private static void Deregister(IVerbsEndpoint endpoint, RegisteredSlab? receives, RegisteredSlab? slots)
+    {
+        if (receives is not null)
+        {
+            endpoint.Deregister(receives.Region);
+        }
+        if (slots is not null)
+        {
+            endpoint.Deregister(slots.Region);
+        }
     }
 
     private static ConnectionParameters Describe(RegisteredSlab receives, RegisteredSlab slots)

@@ -257,6 +257,24 @@ public sealed class RdmaConnectionTests
     }
 
     [Fact]
+    public async Task Ends_with_different_pool_sizes_each_respect_the_smaller_receive_buffers()
+    {
+        var server = RdmaTransport.CreateSoftware(SoftwareConnections.Small with { ReceiveBufferSize = 4096, ReceiveBufferCount = 16, SlotCount = 3 });
+        var client = RdmaTransport.CreateSoftware(SoftwareConnections.Small);
+        await using var listener = await server.ListenAsync(new TransportEndpoint(RdmaTransport.SoftwareScheme, "localhost", 0), TransportOptions.Default);
+        var accept = listener.AcceptAsync().AsTask();
+        await using var near = await client.ConnectAsync(listener.Endpoint, TransportOptions.Default);
+        await using var far = await accept.WaitAsync(Patience);
+        foreach (var size in new[] { 200, 1000, 30_000 })
+        {
+            await far.SendAsync(Pattern(size, size)).AsTask().WaitAsync(Patience);
+            Assert.Equal(Pattern(size, size), (await near.ReceiveAsync().AsTask().WaitAsync(Patience)).ToArray());
+            await near.SendAsync(Pattern(size, -size)).AsTask().WaitAsync(Patience);
+            Assert.Equal(Pattern(size, -size), (await far.ReceiveAsync().AsTask().WaitAsync(Patience)).ToArray());
+        }
+    }
+
+    [Fact]
     public async Task Connecting_where_nobody_listens_fails_with_connect_failed()
     {
         var transport = RdmaTransport.CreateSoftware(SoftwareConnections.Small);
