@@ -151,7 +151,7 @@ static async Task<int> PingAsync(TransportFactory factory, TransportEndpoint end
             Console.Error.WriteLine("bulk: the server's checksum does not match");
             return 1;
         }
-        Console.WriteLine($"bulk {bulkMiB} MiB: {bulkMiB / elapsed.TotalSeconds:0} MiB/s, checksum ok");
+        Console.WriteLine($"bulk {bulkMiB} MiB sent and checksummed by the server in {elapsed.TotalMilliseconds:0} ms ({bulkMiB / elapsed.TotalSeconds:0} MiB/s), checksum ok");
     }
     return 0;
 }

@@ -29,8 +29,9 @@ internal abstract class FramedConnection : TransportConnection
     private readonly long _keepAliveMs;
     private Timer? _timer;
     private TransportException? _fault;
-    private SequencePosition _messageEnd;
-    private bool _messageOutstanding;
+    /// <summary>Bytes at the start of the input that belong to the message the caller holds: examined
+    /// (so the sender is not held back by them) but consumed only at the next receive.</summary>
+    private long _outstandingMessageBytes;
     private long _lastInputTicks;
     private long _lastOutputTicks;
     private int _waitingForInput;
@@ -169,7 +170,7 @@ internal abstract class FramedConnection : TransportConnection
             while (true)
             {
                 var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
-                var buffer = result.Buffer;
+                var buffer = SkipOutstandingMessage(result.Buffer);
                 if (FrameHeader.TryRead(buffer, Options, out var header))
                 {
                     switch (header.Kind)
@@ -187,9 +188,12 @@ internal abstract class FramedConnection : TransportConnection
                             if (buffer.Length - FrameHeader.Size >= header.Length)
                             {
                                 var payload = buffer.Slice(FrameHeader.Size, header.Length);
-                                // Consumed at the next receive: the caller reads the payload in place.
-                                _messageEnd = payload.End;
-                                _messageOutstanding = true;
+                                // The caller reads the payload in place, so it is consumed only at the
+                                // next receive; it is marked examined now, because a pipe counts
+                                // unexamined bytes against its writer and a sender must not wait for
+                                // this side's next receive to finish its send.
+                                _input.AdvanceTo(buffer.Start, payload.End);
+                                _outstandingMessageBytes = FrameHeader.Size + header.Length;
                                 return payload;
                             }
                             break;
@@ -227,7 +231,7 @@ internal abstract class FramedConnection : TransportConnection
             while (true)
             {
                 var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
-                var buffer = result.Buffer;
+                var buffer = SkipOutstandingMessage(result.Buffer);
                 if (FrameHeader.TryRead(buffer, Options, out var header))
                 {
                     switch (header.Kind)
@@ -315,6 +319,19 @@ internal abstract class FramedConnection : TransportConnection
         }
     }
 
+    /// <summary>Drops the message returned by the previous receive from the front of
+    /// <paramref name="buffer"/>; the caller's next <c>AdvanceTo</c> consumes it.</summary>
+    private ReadOnlySequence<byte> SkipOutstandingMessage(in ReadOnlySequence<byte> buffer)
+    {
+        if (_outstandingMessageBytes == 0)
+        {
+            return buffer;
+        }
+        var rest = buffer.Slice(_outstandingMessageBytes);
+        _outstandingMessageBytes = 0;
+        return rest;
+    }
+
     /// <summary>Copies what fits from <paramref name="buffered"/> and consumes exactly that much.</summary>
     private int CopyBuffered(ReadOnlySequence<byte> buffered, Span<byte> destination)
     {
@@ -335,11 +352,6 @@ internal abstract class FramedConnection : TransportConnection
         try
         {
             ThrowIfFailed();
-            if (_messageOutstanding)
-            {
-                _messageOutstanding = false;
-                _input.AdvanceTo(_messageEnd);
-            }
         }
         catch
         {
