@@ -9,6 +9,7 @@ public static class Program
         if (args.Contains("--help") || args.Contains("-h"))
         {
             Console.WriteLine(SuiteOptions.Usage);
+            return 0;
         }
         var options = SuiteOptions.Parse(args, out var benchmarkDotNetArgs);
 
@@ -25,7 +26,8 @@ public static class Program
             .ToArray();
         if (summaries.Length == 0)
         {
-            return 1;
+            // Nothing ran: fine for --list, an error for a filter that matched nothing.
+            return benchmarkDotNetArgs.Contains("--list") ? 0 : 1;
         }
 
         var markdown = ResultsMarkdown.Render(summaries, options);
