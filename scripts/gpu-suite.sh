@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The whole GPU suite in one command, for a GPU host that has CUDA but no .NET SDK.
+#
+#   scripts/gpu-suite.sh bundle [DIR]     on a machine with the .NET 10 SDK: publishes everything
+#                                         (NativeAOT) into DIR (default artifacts/gpu-suite)
+#   DIR/gpu-suite.sh run OUTDIR           on the GPU host: runs, in order,
+#     1. scripts/gpu-test.sh       driver smoke test + C# SDK against orion-server (issue 3)
+#     2. scripts/gpu-cudart-test.sh 24 CUDA programs natively and through Orion, ABI check, and
+#                                  fault isolation (the faulting program first and beside a
+#                                  healthy one) (issue 4)
+#     3. scripts/gpu-bench-cuda.sh  native vs Orion CUDA benchmark
+#     4. transport selection       orion-server on auto:// with no RDMA device falls back to TCP
+#   and writes OUTDIR/results.tar.gz with every log plus OUTDIR/summary.txt.
+set -uo pipefail
+
+case "${1:-}" in
+bundle)
+    set -e
+    cd "$(dirname "$0")/.."
+    dir=$(realpath -m "${2:-artifacts/gpu-suite}")
+    rm -rf "$dir" && mkdir -p "$dir"
+    scripts/gpu-test.sh build "$dir/gpu"
+    scripts/gpu-bench-cuda.sh bundle "$dir/cudart"
+    # The C# GPU test bundle carries its own orion-server; one copy is enough.
+    rm -f "$dir/gpu/bin/orion-server" && ln -s ../../cudart/bin/orion-server "$dir/gpu/bin/orion-server"
+    cp scripts/gpu-suite.sh "$dir/gpu-suite.sh"
+    du -sh "$dir"
+    ;;
+run)
+    dir=$(cd "$(dirname "$0")" && pwd)
+    out=$(realpath -m "${2:-$dir/out}")
+    mkdir -p "$out"
+    summary=$out/summary.txt
+    : > "$summary"
+    step() { echo "== $*" | tee -a "$summary"; }
+
+    step "1. remote CUDA core (gpu-test.sh)"
+    timeout 300 bash "$dir/gpu/gpu-test.sh" run "$out/gpu" > "$out/gpu.log" 2>&1
+    echo "exit $?" | tee -a "$summary"
+    grep -E '^(PASS|FAIL|SMOKE|REMOTE)' "$out/gpu.log" | tail -n 40 >> "$summary"
+
+    step "2. unmodified CUDA programs (gpu-cudart-test.sh, faulting program first)"
+    (cd "$dir/cudart" && ORION_FAULTING_FIRST=1 OUT=$out/cudart timeout 400 scripts/gpu-cudart-test.sh) > "$out/cudart.log" 2>&1
+    echo "exit $?" | tee -a "$summary"
+    cat "$out/cudart/summary.txt" >> "$summary" 2>/dev/null
+
+    step "3. CUDA benchmark, native vs Orion (gpu-bench-cuda.sh)"
+    (cd "$dir/cudart" && OUT=$out/bench timeout 400 scripts/gpu-bench-cuda.sh) > "$out/bench.log" 2>&1
+    echo "exit $?" | tee -a "$summary"
+    cat "$out/bench/cuda-bench.md" >> "$summary" 2>/dev/null
+
+    step "4. auto:// on a host without an RDMA device"
+    "$dir/cudart/bin/orion-server" --listen auto://127.0.0.1:7460 --log-level Information > "$out/auto-server.log" 2>&1 &
+    server=$!
+    for _ in $(seq 1 100); do grep -q "ready on" "$out/auto-server.log" 2>/dev/null && break; sleep 0.1; done
+    work=$(mktemp -d)
+    /usr/local/cuda/bin/nvcc -O2 -cudart shared -arch=sm_90 -I"$dir/cudart/tests/cuda/programs" \
+        "$dir/cudart/tests/cuda/programs/01_vector_add.cu" -o "$work/vector_add" > "$out/auto-build.log" 2>&1
+    make -s -C "$dir/cudart/native/cudart_stub" BUILD="$work/stub" all >> "$out/auto-build.log" 2>&1
+    stub=$work/stub
+    LD_LIBRARY_PATH=$stub ORION_CLIENT_LIB=$dir/cudart/lib/liborion_client.so ORION_SERVER=auto://127.0.0.1:7460 \
+        timeout 60 "$work/vector_add" > "$out/auto-client.out" 2>&1
+    echo "client exit $? ; server says: $(grep -m1 -i 'auto://' "$out/auto-server.log")" | tee -a "$summary"
+    kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+
+    tar czf "$out/results.tar.gz" -C "$out" --exclude=results.tar.gz . 2>/dev/null
+    cat "$summary"
+    ;;
+*)
+    echo "usage: $0 bundle [DIR] | run OUTDIR" >&2
+    exit 2
+    ;;
+esac
