@@ -6,6 +6,7 @@ using Orion.Server.Core;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Emulated;
 using Orion.Transport;
+using Orion.Transport.Rdma;
 using Orion.Transport.Tcp;
 
 var listen = new Option<string[]>("--listen", "-l")
@@ -97,7 +98,11 @@ root.SetAction(async (parse, cancellationToken) =>
         options.Devices.Add(device);
     }
 
-    var transports = new TransportFactory().Add(new TcpTransport());
+    // tcp://, rdma:// (ibverbs shim) and auto:// (RDMA when a device is present, else TCP); the
+    // server can listen on several at once.
+    var tcp = new TcpTransport();
+    var transportLog = loggerFactory.CreateLogger("Orion.Transport");
+    var transports = new TransportFactory().Add(tcp).AddRdmaWithFallback(new RdmaTransport(logger: transportLog), tcp, transportLog);
     using (backend)
     {
         var server = new OrionServer(backend!, transports, options, loggerFactory);

@@ -1,6 +1,7 @@
 using Orion.Cuda.Remote;
 using Orion.Cuda.Remote.Client;
 using Orion.Transport;
+using Orion.Transport.Rdma;
 using Orion.Transport.Tcp;
 
 namespace Orion.Cuda.Client.Native;
@@ -113,7 +114,10 @@ internal sealed class ClientRuntime
 
     private static RemoteCudaClient? Connect(TransportEndpoint endpoint, ClientSettings settings, out int error)
     {
-        var transports = new TransportFactory().Add(new TcpTransport());
+        // tcp:// and host:port; rdma:// through the ibverbs shim; auto:// picks RDMA when a device
+        // is present, else TCP, and says which at ORION_LOG_LEVEL=info.
+        var tcp = new TcpTransport();
+        var transports = new TransportFactory().Add(tcp).AddRdmaWithFallback(new RdmaTransport(logger: NativeLogLogger.Instance), tcp, NativeLogLogger.Instance);
         var options = new RemoteCudaClientOptions
         {
             AuthToken = settings.Token,
