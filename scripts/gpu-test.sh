@@ -66,9 +66,10 @@ run)
             port=$(( 20000 + RANDOM % 20000 ))
             "$bundle/bin/orion-server" --listen "tcp://127.0.0.1:$port" >"$logs/server.log" 2>&1 &
             server=$!
-            # Wait (bounded) for the listener instead of sleeping a fixed time.
+            # Wait (bounded) for the server's "ready" log line rather than sleeping a fixed time;
+            # a probe connection would show up in the server log as a failed session.
             for _ in $(seq 1 100); do
-                if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+                if grep -q "ready on" "$logs/server.log" 2>/dev/null; then break; fi
                 if ! kill -0 "$server" 2>/dev/null; then break; fi
                 sleep 0.1
             done

@@ -185,9 +185,24 @@ internal sealed class BackendChecks(CheckRunner runner, string? fatbinPath)
             Expect.Status(CudaStatus.Success, c.Free(a), "Free");
             Expect.Status(CudaStatus.InvalidValue, c.FreeHost(pinned + 1), "FreeHost(foreign pointer)");
             Expect.Status(CudaStatus.Success, c.FreeHost(pinned), "FreeHost");
+            // Handles this context never gave out are refused before the driver sees them.
+            var bogusStream = new GpuStreamHandle(0x5EED0);
+            var bogusEvent = new GpuEventHandle(0x5EED0);
+            Expect.Status(CudaStatus.InvalidHandle, c.SynchronizeStream(bogusStream), "SynchronizeStream(bogus)");
+            Expect.Status(CudaStatus.InvalidHandle, c.MemsetAsync(0, 0, MemsetElementSize.Bits8, 1, bogusStream), "MemsetAsync(bogus stream)");
+            Expect.Status(CudaStatus.InvalidHandle, c.RecordEvent(bogusEvent, stream, 0), "RecordEvent(bogus event)");
+            Expect.Status(CudaStatus.InvalidHandle, c.StreamWaitEvent(stream, bogusEvent, 0), "StreamWaitEvent(bogus event)");
+            Expect.Status(CudaStatus.InvalidHandle, c.GetFunction(new GpuModuleHandle(0x5EED0), "x", out _, out _), "GetFunction(bogus module)");
+            Expect.Status(CudaStatus.InvalidHandle, c.UnloadModule(ptxModule), "UnloadModule twice");
+            Expect.Status(CudaStatus.InvalidHandle, c.GetFunctionAttribute(new GpuFunctionHandle(0x5EED0), FunctionAttributeId.NumRegisters, out _), "GetFunctionAttribute(bogus)");
+            Expect.Status(CudaStatus.InvalidHandle, c.DestroyStream(GpuStreamHandle.Null), "DestroyStream(default stream)");
+            Expect.Status(CudaStatus.Success, c.QueryStream(GpuStreamHandle.Null), "QueryStream(default stream)");
+
             Expect.Status(CudaStatus.Success, c.DestroyEvent(start), "DestroyEvent");
+            Expect.Status(CudaStatus.InvalidHandle, c.DestroyEvent(start), "DestroyEvent twice");
             Expect.Status(CudaStatus.Success, c.DestroyEvent(stop), "DestroyEvent");
             Expect.Status(CudaStatus.Success, c.DestroyStream(stream), "DestroyStream");
+            Expect.Status(CudaStatus.InvalidHandle, c.DestroyStream(stream), "DestroyStream twice");
             Expect.Status(CudaStatus.Success, c.Synchronize(), "Synchronize");
             notes.Add($"stack limit {stack}, priorities [{least},{greatest}]");
             return string.Join("; ", notes);

@@ -42,6 +42,7 @@ internal sealed unsafe partial class CudaDriverContext
             status = CudaDriverApi.ModuleLoadData(&module, copy);
             if (status == CudaStatus.Success)
             {
+                _moduleFunctions[module] = [];
                 gpuModule = new GpuModuleHandle(module);
             }
 
@@ -59,6 +60,11 @@ internal sealed unsafe partial class CudaDriverContext
         if (status != CudaStatus.Success)
         {
             return status;
+        }
+
+        if (!_moduleFunctions.ContainsKey(gpuModule.Value))
+        {
+            return CudaStatus.InvalidHandle;
         }
 
         status = CudaDriverApi.ModuleUnload(gpuModule.Value);
@@ -83,6 +89,11 @@ internal sealed unsafe partial class CudaDriverContext
         if (status != CudaStatus.Success)
         {
             return status;
+        }
+
+        if (!_moduleFunctions.TryGetValue(gpuModule.Value, out List<nint>? moduleFunctions))
+        {
+            return CudaStatus.InvalidHandle;
         }
 
         status = CheckSymbolName(name, out int nameBytes);
@@ -130,12 +141,7 @@ internal sealed unsafe partial class CudaDriverContext
         }
 
         _parameterBytes[function] = packedBytes;
-        if (!_moduleFunctions.TryGetValue(gpuModule.Value, out List<nint>? functions))
-        {
-            _moduleFunctions[gpuModule.Value] = functions = [];
-        }
-
-        functions.Add(function);
+        moduleFunctions.Add(function);
         kernel = new GpuFunctionHandle(function);
         parameters = [.. layout];
         return CudaStatus.Success;
@@ -148,6 +154,11 @@ internal sealed unsafe partial class CudaDriverContext
         if (status != CudaStatus.Success)
         {
             return status;
+        }
+
+        if (!_moduleFunctions.ContainsKey(gpuModule.Value))
+        {
+            return CudaStatus.InvalidHandle;
         }
 
         status = CheckSymbolName(name, out int nameBytes);
@@ -183,6 +194,11 @@ internal sealed unsafe partial class CudaDriverContext
             return status;
         }
 
+        if (!IsKnown(kernel))
+        {
+            return CudaStatus.InvalidHandle;
+        }
+
         int result;
         status = CudaDriverApi.FuncGetAttribute(&result, (int)attribute, kernel.Value);
         value = result;
@@ -190,10 +206,10 @@ internal sealed unsafe partial class CudaDriverContext
     }
 
     public CudaStatus SetFunctionAttribute(GpuFunctionHandle kernel, FunctionAttributeId attribute, int value) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.FuncSetAttribute(kernel.Value, (int)attribute, value);
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(kernel) ? CudaStatus.InvalidHandle : CudaDriverApi.FuncSetAttribute(kernel.Value, (int)attribute, value);
 
     public CudaStatus SetFunctionCacheConfig(GpuFunctionHandle kernel, FunctionCacheConfig config) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.FuncSetCacheConfig(kernel.Value, (int)config);
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(kernel) ? CudaStatus.InvalidHandle : CudaDriverApi.FuncSetCacheConfig(kernel.Value, (int)config);
 
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks)
     {
@@ -204,6 +220,11 @@ internal sealed unsafe partial class CudaDriverContext
             return status;
         }
 
+        if (!IsKnown(kernel))
+        {
+            return CudaStatus.InvalidHandle;
+        }
+
         int result;
         status = CudaDriverApi.OccupancyMaxActiveBlocksPerMultiprocessorWithFlags(&result, kernel.Value, blockSize, (nuint)dynamicSharedMemoryBytes, flags);
         blocks = result;
@@ -212,7 +233,7 @@ internal sealed unsafe partial class CudaDriverContext
 
     public CudaStatus Launch(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters)
     {
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;

@@ -19,6 +19,7 @@ internal sealed unsafe partial class CudaDriverContext
         status = CudaDriverApi.StreamCreateWithPriority(&handle, flags, priority);
         if (status == CudaStatus.Success)
         {
+            _streams.Add(handle);
             stream = new GpuStreamHandle(handle);
         }
 
@@ -33,18 +34,25 @@ internal sealed unsafe partial class CudaDriverContext
             return status;
         }
 
-        // The legacy default stream belongs to the context and cannot be destroyed.
-        return stream.IsNull ? CudaStatus.InvalidHandle : CudaDriverApi.StreamDestroy(stream.Value);
+        // Only streams made here; the default streams belong to the context and cannot be destroyed.
+        if (!_streams.Remove(stream.Value))
+        {
+            return CudaStatus.InvalidHandle;
+        }
+
+        return CudaDriverApi.StreamDestroy(stream.Value);
     }
 
     public CudaStatus SynchronizeStream(GpuStreamHandle stream) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.StreamSynchronize(stream.Value);
+        Ready(stream) is var s && s != CudaStatus.Success ? s : CudaDriverApi.StreamSynchronize(stream.Value);
 
     public CudaStatus QueryStream(GpuStreamHandle stream) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.StreamQuery(stream.Value);
+        Ready(stream) is var s && s != CudaStatus.Success ? s : CudaDriverApi.StreamQuery(stream.Value);
 
     public CudaStatus StreamWaitEvent(GpuStreamHandle stream, GpuEventHandle gpuEvent, uint flags) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.StreamWaitEvent(stream.Value, gpuEvent.Value, flags);
+        Ready(stream) is var s && s != CudaStatus.Success ? s
+            : !IsKnown(gpuEvent) ? CudaStatus.InvalidHandle
+            : CudaDriverApi.StreamWaitEvent(stream.Value, gpuEvent.Value, flags);
 
     public CudaStatus GetStreamPriorityRange(out int leastPriority, out int greatestPriority)
     {
@@ -65,7 +73,7 @@ internal sealed unsafe partial class CudaDriverContext
     public CudaStatus LaunchHostFunction(GpuStreamHandle stream, Action<ulong> callback, ulong marker)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;
@@ -94,6 +102,7 @@ internal sealed unsafe partial class CudaDriverContext
         status = CudaDriverApi.EventCreate(&handle, flags);
         if (status == CudaStatus.Success)
         {
+            _events.Add(handle);
             gpuEvent = new GpuEventHandle(handle);
         }
 
@@ -101,18 +110,21 @@ internal sealed unsafe partial class CudaDriverContext
     }
 
     public CudaStatus DestroyEvent(GpuEventHandle gpuEvent) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.EventDestroy(gpuEvent.Value);
+        MakeCurrent() is var s && s != CudaStatus.Success ? s
+            : !_events.Remove(gpuEvent.Value) ? CudaStatus.InvalidHandle
+            : CudaDriverApi.EventDestroy(gpuEvent.Value);
 
     public CudaStatus RecordEvent(GpuEventHandle gpuEvent, GpuStreamHandle stream, uint flags) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s
+        Ready(stream) is var s && s != CudaStatus.Success ? s
+            : !IsKnown(gpuEvent) ? CudaStatus.InvalidHandle
             : flags == 0 ? CudaDriverApi.EventRecord(gpuEvent.Value, stream.Value)
             : CudaDriverApi.EventRecordWithFlags(gpuEvent.Value, stream.Value, flags);
 
     public CudaStatus SynchronizeEvent(GpuEventHandle gpuEvent) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.EventSynchronize(gpuEvent.Value);
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(gpuEvent) ? CudaStatus.InvalidHandle : CudaDriverApi.EventSynchronize(gpuEvent.Value);
 
     public CudaStatus QueryEvent(GpuEventHandle gpuEvent) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.EventQuery(gpuEvent.Value);
+        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(gpuEvent) ? CudaStatus.InvalidHandle : CudaDriverApi.EventQuery(gpuEvent.Value);
 
     public CudaStatus GetEventElapsedTime(GpuEventHandle startEvent, GpuEventHandle endEvent, out float milliseconds)
     {
@@ -121,6 +133,11 @@ internal sealed unsafe partial class CudaDriverContext
         if (status != CudaStatus.Success)
         {
             return status;
+        }
+
+        if (!IsKnown(startEvent) || !IsKnown(endEvent))
+        {
+            return CudaStatus.InvalidHandle;
         }
 
         float elapsed;

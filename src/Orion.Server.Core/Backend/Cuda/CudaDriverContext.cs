@@ -29,7 +29,12 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
     /// <summary>Packed parameter bytes per function, from <see cref="GetFunction"/>; a launch must supply them.</summary>
     private readonly Dictionary<nint, int> _parameterBytes = [];
+    // What this context created. A handle the driver never gave out (or already took back) would
+    // be dereferenced by the driver and could crash the whole server, so every handle a call takes
+    // is checked here first: the session validates them too, this is the last line.
     private readonly Dictionary<nint, List<nint>> _moduleFunctions = [];
+    private readonly HashSet<nint> _streams = [];
+    private readonly HashSet<nint> _events = [];
     private readonly HashSet<nint> _hostAllocations = [];
     private bool _disposed;
 
@@ -66,6 +71,26 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
         return status;
     }
+
+    /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="stream"/> belongs to this context.</summary>
+    private CudaStatus Ready(GpuStreamHandle stream)
+    {
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        return IsKnown(stream) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+    }
+
+    // 0 is the legacy default stream; 1 and 2 are the driver's CU_STREAM_LEGACY and
+    // CU_STREAM_PER_THREAD sentinels, valid in every context.
+    private bool IsKnown(GpuStreamHandle stream) => (nuint)stream.Value <= 2 || _streams.Contains(stream.Value);
+
+    private bool IsKnown(GpuEventHandle gpuEvent) => _events.Contains(gpuEvent.Value);
+
+    private bool IsKnown(GpuFunctionHandle kernel) => _parameterBytes.ContainsKey(kernel.Value);
 
     public CudaStatus Synchronize() => MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.CtxSynchronize();
 
@@ -147,7 +172,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     public CudaStatus AllocateAsync(ulong bytes, GpuStreamHandle stream, out ulong address)
     {
         address = 0;
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;
@@ -160,7 +185,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     }
 
     public CudaStatus FreeAsync(ulong address, GpuStreamHandle stream) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemFreeAsync(address, stream.Value);
+        Ready(stream) is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemFreeAsync(address, stream.Value);
 
     public CudaStatus GetAddressRange(ulong address, out ulong baseAddress, out ulong size)
     {
@@ -226,19 +251,19 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
         MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyHtoD(destination, (void*)source, (nuint)bytes);
 
     public CudaStatus CopyHostToDeviceAsync(ulong destination, nint source, ulong bytes, GpuStreamHandle stream) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyHtoDAsync(destination, (void*)source, (nuint)bytes, stream.Value);
+        Ready(stream) is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyHtoDAsync(destination, (void*)source, (nuint)bytes, stream.Value);
 
     public CudaStatus CopyDeviceToHost(nint destination, ulong source, ulong bytes) =>
         MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoH((void*)destination, source, (nuint)bytes);
 
     public CudaStatus CopyDeviceToHostAsync(nint destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoHAsync((void*)destination, source, (nuint)bytes, stream.Value);
+        Ready(stream) is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoHAsync((void*)destination, source, (nuint)bytes, stream.Value);
 
     public CudaStatus CopyDeviceToDevice(ulong destination, ulong source, ulong bytes) =>
         MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoD(destination, source, (nuint)bytes);
 
     public CudaStatus CopyDeviceToDeviceAsync(ulong destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoDAsync(destination, source, (nuint)bytes, stream.Value);
+        Ready(stream) is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemcpyDtoDAsync(destination, source, (nuint)bytes, stream.Value);
 
     public CudaStatus Copy2D(in MemoryCopy2D copy)
     {
@@ -258,7 +283,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
     public CudaStatus Copy2DAsync(in MemoryCopy2D copy, GpuStreamHandle stream)
     {
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;
@@ -280,25 +305,25 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             return status;
         }
 
-        return destinationContext is CudaDriverContext peer
+        return destinationContext is CudaDriverContext { _disposed: false } peer
             ? CudaDriverApi.MemcpyPeer(destination, peer.Handle, source, _context, (nuint)bytes)
             : CudaStatus.InvalidContext;
     }
 
     public CudaStatus CopyPeerAsync(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes, GpuStreamHandle stream)
     {
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;
         }
 
-        return destinationContext is CudaDriverContext peer
+        return destinationContext is CudaDriverContext { _disposed: false } peer
             ? CudaDriverApi.MemcpyPeerAsync(destination, peer.Handle, source, _context, (nuint)bytes, stream.Value)
             : CudaStatus.InvalidContext;
     }
 
-    private static bool TryDescribe(in MemoryCopy2D copy, out CuMemcpy2D native)
+    internal static bool TryDescribe(in MemoryCopy2D copy, out CuMemcpy2D native)
     {
         native = default;
         if (copy.SourceLocation is not (MemoryLocation.Host or MemoryLocation.Device) ||
@@ -355,7 +380,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
     public CudaStatus MemsetAsync(ulong destination, uint value, MemsetElementSize elementSize, ulong count, GpuStreamHandle stream)
     {
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;
@@ -389,7 +414,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
     public CudaStatus Memset2DAsync(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height, GpuStreamHandle stream)
     {
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;
@@ -415,6 +440,8 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
         _hostAllocations.Clear(); // freed with the context
         _parameterBytes.Clear();
         _moduleFunctions.Clear();
+        _streams.Clear();
+        _events.Clear();
         if (ReferenceEquals(t_current, this))
         {
             t_current = null;

@@ -105,6 +105,18 @@ public class CudaModuleImageTests
     }
 
     [Fact]
+    public void A_real_ELF64_file_passes_and_a_truncated_copy_does_not()
+    {
+        // The test host's own executable: a real linker-made ELF64 with program and section
+        // headers, the same container format as a cubin.
+        byte[] image = File.ReadAllBytes("/proc/self/exe");
+
+        Assert.True(CudaModuleImage.TryClassify(image, out CudaModuleImageKind kind, out string error), error);
+        Assert.Equal(CudaModuleImageKind.Elf, kind);
+        Assert.False(CudaModuleImage.TryClassify(image.AsSpan(0, image.Length / 2), out _, out _));
+    }
+
+    [Fact]
     public void Text_is_taken_as_PTX_up_to_the_first_NUL()
     {
         byte[] ptx = Encoding.ASCII.GetBytes(".version 7.0\n.target sm_75\0garbage");
