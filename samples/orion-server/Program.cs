@@ -52,13 +52,15 @@ var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA 
 };
 
 // The hidden worker subcommand: the supervisor starts one per session in process-isolation mode.
-var workerListen = new Option<string>("--listen") { Required = true };
+var workerScheme = new Option<string>("--listen-scheme") { DefaultValueFactory = _ => TcpTransport.Scheme };
+var workerHost = new Option<string>("--listen-host") { Required = true };
+var workerPort = new Option<int>("--listen-port") { DefaultValueFactory = _ => 0 };
 var workerSession = new Option<ulong>("--session-id") { Required = true };
 var workerChunk = new Option<int>("--chunk-bytes") { DefaultValueFactory = _ => Orion.Cuda.Remote.Protocol.ProtocolLimits.DefaultChunkBytes };
 var workerTimeout = new Option<int>("--connect-timeout-ms") { DefaultValueFactory = _ => 10_000 };
 var worker = new Command(WorkerCommandLine.Command, "Serve one redirected session (started by the supervisor; the ticket comes on stdin).")
 {
-    workerListen, workerSession, workerChunk, workerTimeout, devices, logLevel, emulated, emulatedDevices,
+    workerScheme, workerHost, workerPort, workerSession, workerChunk, workerTimeout, devices, logLevel, emulated, emulatedDevices,
 };
 worker.Hidden = true;
 root.Subcommands.Add(worker);
@@ -103,7 +105,8 @@ worker.SetAction(async (parse, cancellationToken) =>
     using var loggerFactory = CreateLoggerFactory(parse, everythingToStderr: true);
     var logger = loggerFactory.CreateLogger("orion-worker");
     var ticket = Console.In.ReadLine();
-    if (!WorkerTicket.IsWellFormed(ticket) || !TransportEndpoint.TryParse(parse.GetValue(workerListen)!, out var endpoint, out var error))
+    var port = parse.GetValue(workerPort);
+    if (!WorkerTicket.IsWellFormed(ticket) || parse.GetValue(workerScheme) != TcpTransport.Scheme || port is < 0 or > 65535)
     {
         ServerLog.WorkerBadArguments(logger);
         return WorkerExitCodes.BadArguments;
@@ -113,6 +116,7 @@ worker.SetAction(async (parse, cancellationToken) =>
     {
         return WorkerExitCodes.CannotStart;
     }
+    var endpoint = new TransportEndpoint(TcpTransport.Scheme, parse.GetValue(workerHost)!, port);
     var request = new WorkerLaunchRequest(parse.GetValue(workerSession), endpoint, ticket!, parse.GetValue(devices) ?? [],
         parse.GetValue(workerChunk), TimeSpan.FromMilliseconds(Math.Clamp(parse.GetValue(workerTimeout), 100, 600_000)));
     await using var server = new OrionWorker(backend, new TransportFactory().Add(new TcpTransport()), request, loggerFactory: loggerFactory);

@@ -26,6 +26,7 @@ public sealed partial class OrionServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private ServerSessionConfig? _config;
     private long _nextSessionId;
+    private int _disposed;
 
     public OrionServer(IGpuBackend backend, TransportFactory transports, OrionServerOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -138,6 +139,10 @@ public sealed partial class OrionServer : IAsyncDisposable
     /// <summary>Stops listening, ends every session and waits until each has freed what it held.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var listener in _listeners)
         {

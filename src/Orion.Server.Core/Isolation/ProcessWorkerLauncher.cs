@@ -58,6 +58,7 @@ public sealed class ProcessWorkerLauncher : IWorkerLauncher
         {
             throw new WorkerLaunchException($"cannot start {_fileName}: {ex.Message}", ex);
         }
+        var pid = process.Id;
         var worker = new ProcessWorker(process, _logger);
         try
         {
@@ -75,7 +76,7 @@ public sealed class ProcessWorkerLauncher : IWorkerLauncher
             var errors = await worker.DrainErrorsAsync().ConfigureAwait(false);
             await worker.DisposeAsync().ConfigureAwait(false);
             var why = ex is OperationCanceledException ? $"no endpoint reported within {StartTimeout.TotalSeconds} s" : ex.Message;
-            throw new WorkerLaunchException($"worker {process.Id}: {why}{(errors.Length > 0 ? "; its stderr: " + errors : "")}", ex);
+            throw new WorkerLaunchException($"worker {pid}: {why}{(errors.Length > 0 ? "; its stderr: " + errors : "")}", ex);
         }
     }
 

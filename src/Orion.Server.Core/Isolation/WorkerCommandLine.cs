@@ -23,7 +23,10 @@ public static class WorkerCommandLine
         var arguments = new List<string>
         {
             Command,
-            "--listen", request.ListenEndpoint.ToString(),
+            // Separate parts, because an endpoint's text form needs a real port and the worker's is usually 0 (ephemeral).
+            "--listen-scheme", request.ListenEndpoint.Scheme,
+            "--listen-host", request.ListenEndpoint.Host,
+            "--listen-port", request.ListenEndpoint.Port.ToString(CultureInfo.InvariantCulture),
             "--session-id", request.SessionId.ToString(CultureInfo.InvariantCulture),
             "--chunk-bytes", request.ChunkBytes.ToString(CultureInfo.InvariantCulture),
             "--connect-timeout-ms", ((long)request.ConnectTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture),
