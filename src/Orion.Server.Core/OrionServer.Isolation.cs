@@ -99,7 +99,11 @@ public sealed partial class OrionServer
         local.Scheme == "inproc"
             // In-memory endpoints are named, not numbered: give each worker its own name.
             ? local with { Host = string.Create(CultureInfo.InvariantCulture, $"{local.Host}-worker-{id}-{Guid.NewGuid():N}"), Port = 0 }
-            : local with { Port = 0 };
+            : local with { Host = Unmapped(local.Host), Port = 0 };
+
+    /// <summary>A dual-stack socket reports IPv4 clients as <c>::ffff:a.b.c.d</c>; the worker binds (and the client dials) the plain IPv4 address.</summary>
+    private static string Unmapped(string host) =>
+        System.Net.IPAddress.TryParse(host, out var address) && address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : host;
 
     private async Task WatchWorkerAsync(ulong id, IWorker worker)
     {
