@@ -15,6 +15,9 @@ internal sealed class PendingCall : IDisposable
     /// <summary>Where device-to-host data lands (0: the reply carries none).</summary>
     public nint Destination;
 
+    /// <summary>Bytes the request asked for: a reply announcing anything else is rejected, so a broken server cannot overrun the destination.</summary>
+    public ulong ExpectedBytes;
+
     /// <summary>For a 2D device-to-host copy: row width and the destination's pitch (0: contiguous).</summary>
     public ulong RowWidth;
     public ulong RowPitch;
@@ -33,6 +36,7 @@ internal sealed class PendingCall : IDisposable
         AsyncStatus = CudaStatus.Success;
         BodyLength = 0;
         Destination = 0;
+        ExpectedBytes = 0;
         RowWidth = 0;
         RowPitch = 0;
         Detached = false;

@@ -126,6 +126,7 @@ public sealed partial class RemoteCudaClient
         }
         var call = RentCall();
         call.Destination = destination;
+        call.ExpectedBytes = bytes;
         var record = Begin(Opcode.CopyDeviceToHost, RequestModes.None, call.RequestId);
         record.Writer.WriteUInt64(source);
         record.Writer.WriteUInt64(bytes);
@@ -151,6 +152,7 @@ public sealed partial class RemoteCudaClient
         }
         var call = RentCall();
         call.Destination = destination;
+        call.ExpectedBytes = bytes;
         call.Detached = true;
         var record = Begin(Opcode.CopyDeviceToHost, RequestModes.StreamOrdered, call.RequestId);
         record.Writer.WriteUInt64(source);
@@ -293,6 +295,7 @@ public sealed partial class RemoteCudaClient
         if (call is not null && toHost)
         {
             call.Destination = (nint)destination;
+            call.ExpectedBytes = width * height;
             call.RowWidth = width;
             call.RowPitch = destinationPitch;
         }

@@ -312,8 +312,11 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     {
         lock (_pendingGate)
         {
-            _pending.Remove(call.RequestId);
-            _callPool.Push(call);
+            // Idempotent: a detached call may be released both by the receive loop and by Fail.
+            if (_pending.Remove(call.RequestId, out var registered) && ReferenceEquals(registered, call))
+            {
+                _callPool.Push(call);
+            }
         }
     }
 
@@ -442,6 +445,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             if (call.Destination != 0)
             {
                 var bytes = new ProtocolReader(body).ReadUInt64();
+                if (bytes != 0 && bytes != call.ExpectedBytes)
+                {
+                    throw new ProtocolException($"reply to request {header.RequestId} announces {bytes} bytes of data; {call.ExpectedBytes} were requested");
+                }
                 if (bytes > 0)
                 {
                     if (!reader.IsAtEnd)

@@ -1,0 +1,54 @@
+using System.Buffers;
+using Orion.Cuda.Remote.Client;
+using Orion.Cuda.Remote.Protocol;
+using Orion.Transport;
+using Orion.Transport.InMemory;
+
+namespace Orion.Cuda.Remote.Tests;
+
+/// <summary>The client validates what a server sends: a broken or hostile server cannot make it write out of bounds.</summary>
+public sealed class MaliciousServerTests
+{
+    [Fact]
+    public async Task A_reply_announcing_more_data_than_requested_ends_the_session_without_writing()
+    {
+        var transports = new TransportFactory().Add(new InMemoryTransport());
+        var endpoint = new TransportEndpoint(InMemoryTransport.Scheme, "hostile-" + Guid.NewGuid().ToString("N"), 0);
+        await using var listener = await transports.ListenAsync(endpoint);
+        var server = Task.Run(async () =>
+        {
+            await using var connection = await listener.AcceptAsync();
+            await connection.ReceiveAsync(); // hello
+            using var writer = new ProtocolWriter();
+            new ServerWelcome(HandshakeStatus.Accepted, ProtocolLimits.Version, ProtocolFeatures.None, "", 1, "hostile", ProtocolLimits.MinChunkBytes, 13000, []).Encode(writer);
+            await connection.SendAsync(writer.WrittenMemory);
+            var request = (await connection.ReceiveAsync()).ToArray();
+            var reader = new ProtocolReader(request);
+            var header = RequestHeader.Read(ref reader);
+            writer.Clear();
+            var start = ReplyHeader.BeginRecord(writer, ReplyKind.Reply, header.RequestId, CudaStatus.Success, CudaStatus.Success);
+            writer.WriteUInt64(1 << 20); // 16 bytes were asked for
+            ReplyHeader.EndRecord(writer, start);
+            await connection.SendAsync(writer.WrittenMemory);
+            await connection.SendBulkAsync(new byte[1 << 16]);
+            await connection.Closed;
+        });
+
+        await using var client = await RemoteCudaClient.ConnectAsync(transports, endpoint);
+        var destination = new byte[32];
+        var status = CopyOut(client, destination, 16);
+        Assert.Equal(RemoteCudaClient.ConnectionLost, status);
+        Assert.Contains("announces 1048576 bytes", client.FailureReason, StringComparison.Ordinal);
+        Assert.All(destination, b => Assert.Equal(0, b));
+        await client.DisposeAsync();
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
+    private static unsafe CudaStatus CopyOut(RemoteCudaClient client, byte[] destination, ulong bytes)
+    {
+        fixed (byte* pointer = destination)
+        {
+            return client.CopyDeviceToHost((nint)pointer, 0x1000, bytes);
+        }
+    }
+}
