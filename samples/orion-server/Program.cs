@@ -221,7 +221,7 @@ root.SetAction(async (parse, cancellationToken) =>
         });
         using var registration = cancellationToken.Register(() => stop.TrySetResult());
         await stop.Task;
-        ServerLog.Stopping(logger, server.Sessions.Count);
+        ServerLog.Stopping(logger, server.Sessions.Count + server.Workers.Count);
         await server.DisposeAsync();
     }
     return 0;

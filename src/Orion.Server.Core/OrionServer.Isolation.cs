@@ -65,6 +65,12 @@ public sealed partial class OrionServer
                     "authentication failed: wrong or missing auth token").ConfigureAwait(false);
                 return;
             }
+            if (_workers.Count >= _options.MaxWorkers)
+            {
+                await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
+                    $"the server already runs its maximum of {_options.MaxWorkers} sessions").ConfigureAwait(false);
+                return;
+            }
             var ticket = WorkerTicket.Create();
             var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
                 _config!.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout);
@@ -80,7 +86,10 @@ public sealed partial class OrionServer
                     "cannot start a worker for this session: " + ex.Message).ConfigureAwait(false);
                 return;
             }
-            _workers[id] = (worker, WatchWorkerAsync(id, worker));
+            // The watch may only forget the worker once it is in the table, however fast the worker exits.
+            var tracked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _workers[id] = (worker, WatchWorkerAsync(id, worker, tracked.Task));
+            tracked.SetResult();
             Log.SessionRedirected(_logger, id, hello.ClientName, remote, worker.Endpoint.ToString(), PidText(worker));
             try
             {
@@ -105,9 +114,10 @@ public sealed partial class OrionServer
     private static string Unmapped(string host) =>
         System.Net.IPAddress.TryParse(host, out var address) && address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : host;
 
-    private async Task WatchWorkerAsync(ulong id, IWorker worker)
+    private async Task WatchWorkerAsync(ulong id, IWorker worker, Task tracked)
     {
         var exitCode = await worker.Exited.ConfigureAwait(false);
+        await tracked.ConfigureAwait(false);
         Log.WorkerExited(_logger, id, PidText(worker), exitCode);
         _workers.TryRemove(id, out _);
         await worker.DisposeAsync().ConfigureAwait(false);

@@ -31,6 +31,9 @@ public sealed class OrionServerOptions
     /// <summary>How long a worker waits for its redirected client before it exits.</summary>
     public TimeSpan WorkerConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Most workers (sessions) alive at once in process-isolation mode; further clients are refused as unavailable.</summary>
+    public int MaxWorkers { get; set; } = 256;
+
     /// <summary>How long the supervisor waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
