@@ -70,7 +70,8 @@ ILoggerFactory CreateLoggerFactory(ParseResult parse, bool everythingToStderr) =
     builder.SetMinimumLevel(parse.GetValue(logLevel)).AddSimpleConsole(options =>
     {
         options.SingleLine = true;
-        options.TimestampFormat = "HH:mm:ss.fff ";
+        // A worker's lines are timestamped by the supervisor's log they are forwarded into.
+        options.TimestampFormat = everythingToStderr ? null : "HH:mm:ss.fff ";
     });
     if (everythingToStderr)
     {
