@@ -19,9 +19,12 @@ internal static partial class ServerLog
     [LoggerMessage(5, LogLevel.Error, "Cannot start: {Message}")]
     public static partial void CannotStart(ILogger logger, string message);
 
-    [LoggerMessage(6, LogLevel.Information, "Orion server ready on {Endpoints} ({Auth})")]
-    public static partial void Ready(ILogger logger, string endpoints, string auth);
+    [LoggerMessage(6, LogLevel.Information, "Orion server ready on {Endpoints} ({Auth}, {Isolation} isolation)")]
+    public static partial void Ready(ILogger logger, string endpoints, string auth, Orion.Server.Core.SessionIsolation isolation);
 
     [LoggerMessage(7, LogLevel.Information, "Stopping: ending {Count} session(s)")]
     public static partial void Stopping(ILogger logger, int count);
+
+    [LoggerMessage(8, LogLevel.Error, "Worker: unsupported --listen-scheme (this build serves tcp), bad --listen-port, or no valid ticket on stdin (64 lowercase hex characters)")]
+    public static partial void WorkerBadArguments(ILogger logger);
 }

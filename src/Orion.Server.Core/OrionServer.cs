@@ -14,7 +14,7 @@ namespace Orion.Server.Core;
 /// with its own contexts on the backend's devices, its own executor thread, and a table of what it
 /// created, all freed when the connection ends for any reason.
 /// </summary>
-public sealed class OrionServer : IAsyncDisposable
+public sealed partial class OrionServer : IAsyncDisposable
 {
     private readonly IGpuBackend _backend;
     private readonly TransportFactory _transports;
@@ -26,6 +26,7 @@ public sealed class OrionServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private ServerSessionConfig? _config;
     private long _nextSessionId;
+    private int _disposed;
 
     public OrionServer(IGpuBackend backend, TransportFactory transports, OrionServerOptions options, ILoggerFactory? loggerFactory = null)
     {
@@ -34,6 +35,10 @@ public sealed class OrionServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.ChunkBytes, ProtocolLimits.MinChunkBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(options.ChunkBytes, ProtocolLimits.MaxChunkBytes);
+        if (options.Isolation == SessionIsolation.Process && options.WorkerLauncher is null)
+        {
+            throw new ArgumentException("Process isolation needs a worker launcher.", nameof(options));
+        }
         _backend = backend;
         _transports = transports;
         _options = options;
@@ -54,7 +59,7 @@ public sealed class OrionServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
-        _config = DescribeDevices();
+        _config = DescribeDevices(_backend, _options.Devices, _options.AuthToken, _options.ChunkBytes);
         foreach (var endpoint in _options.Endpoints)
         {
             var listener = await _transports.ListenAsync(endpoint, _options.TransportOptions, cancellationToken).ConfigureAwait(false);
@@ -64,14 +69,15 @@ public sealed class OrionServer : IAsyncDisposable
         }
     }
 
-    private ServerSessionConfig DescribeDevices()
+    /// <summary>Describes the exposed devices once, for every session's welcome (also used by workers).</summary>
+    internal static ServerSessionConfig DescribeDevices(IGpuBackend backend, IList<int> devices, string? authToken, int chunkBytes)
     {
-        var status = _backend.GetDeviceCount(out var count);
+        var status = backend.GetDeviceCount(out var count);
         if (status != CudaStatus.Success || count == 0)
         {
-            throw new InvalidOperationException($"{_backend.Description}: no device ({status}).");
+            throw new InvalidOperationException($"{backend.Description}: no device ({status}).");
         }
-        var ordinals = _options.Devices.Count > 0 ? _options.Devices.ToArray() : Enumerable.Range(0, count).ToArray();
+        var ordinals = devices.Count > 0 ? devices.ToArray() : Enumerable.Range(0, count).ToArray();
         if (ordinals.Length > ProtocolLimits.MaxDevices)
         {
             throw new InvalidOperationException($"At most {ProtocolLimits.MaxDevices} devices can be exposed.");
@@ -83,7 +89,7 @@ public sealed class OrionServer : IAsyncDisposable
             {
                 throw new InvalidOperationException($"Device {ordinals[i]} does not exist; the backend has {count}.");
             }
-            var infoStatus = _backend.GetDeviceInfo(ordinals[i], out var info);
+            var infoStatus = backend.GetDeviceInfo(ordinals[i], out var info);
             if (infoStatus != CudaStatus.Success || info is null)
             {
                 throw new InvalidOperationException($"Cannot describe device {ordinals[i]}: {infoStatus}.");
@@ -91,8 +97,8 @@ public sealed class OrionServer : IAsyncDisposable
             var attributes = info.Attributes.Take(ProtocolLimits.MaxDeviceAttributes).ToArray();
             infos[i] = new RemoteDeviceInfo(info.Name, info.Uuid, info.TotalMemory, attributes, info.PciBusId, info.IsEmulated);
         }
-        _backend.GetDriverVersion(out var driverVersion);
-        return new ServerSessionConfig(ordinals, infos, _options.AuthToken, _options.ChunkBytes, driverVersion, _backend.Description);
+        backend.GetDriverVersion(out var driverVersion);
+        return new ServerSessionConfig(ordinals, infos, authToken, chunkBytes, driverVersion, backend.Description);
     }
 
     private async Task AcceptLoopAsync(TransportListener listener)
@@ -119,6 +125,11 @@ public sealed class OrionServer : IAsyncDisposable
                 continue;
             }
             var id = (ulong)Interlocked.Increment(ref _nextSessionId);
+            if (_options.Isolation == SessionIsolation.Process)
+            {
+                TrackRedirect(id, connection);
+                continue;
+            }
             var session = new ServerSession(id, connection, _backend, _config!, _logger, ended => _sessions.TryRemove(ended.Id, out _));
             _sessions[id] = session;
             session.Start();
@@ -128,6 +139,10 @@ public sealed class OrionServer : IAsyncDisposable
     /// <summary>Stops listening, ends every session and waits until each has freed what it held.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         foreach (var listener in _listeners)
         {
@@ -140,6 +155,7 @@ public sealed class OrionServer : IAsyncDisposable
             session.Abort("server shutting down");
         }
         await Task.WhenAll(sessions.Select(s => s.Completion)).ConfigureAwait(false);
+        await StopWorkersAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
 }

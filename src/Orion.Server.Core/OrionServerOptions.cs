@@ -20,4 +20,20 @@ public sealed class OrionServerOptions
 
     /// <summary>Transport limits for accepted connections.</summary>
     public TransportOptions TransportOptions { get; set; } = TransportOptions.Default;
+
+    /// <summary>Where sessions run: <see cref="SessionIsolation.Context"/> (in this process) or
+    /// <see cref="SessionIsolation.Process"/> (a worker per session, which needs <see cref="WorkerLauncher"/>).</summary>
+    public SessionIsolation Isolation { get; set; } = SessionIsolation.Context;
+
+    /// <summary>Starts workers in process-isolation mode.</summary>
+    public Isolation.IWorkerLauncher? WorkerLauncher { get; set; }
+
+    /// <summary>How long a worker waits for its redirected client before it exits.</summary>
+    public TimeSpan WorkerConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most workers (sessions) alive at once in process-isolation mode; further clients are refused as unavailable.</summary>
+    public int MaxWorkers { get; set; } = 256;
+
+    /// <summary>How long the supervisor waits for a client's hello before it drops the connection.</summary>
+    public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

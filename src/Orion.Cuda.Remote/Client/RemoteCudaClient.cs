@@ -86,27 +86,79 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// <summary>Why the connection ended, or null while it is up.</summary>
     public string? FailureReason => _failure;
 
-    /// <summary>Connects to <paramref name="endpoint"/> and opens a session.</summary>
-    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token).</exception>
+    /// <summary>Connects to <paramref name="endpoint"/> and opens a session, following the server's redirect to a per-session worker (at most one).</summary>
+    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token), or its worker could not be reached.</exception>
     /// <exception cref="TransportException">The server could not be reached.</exception>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportFactory transports, TransportEndpoint endpoint, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transports);
         options ??= new RemoteCudaClientOptions();
         var connection = await transports.ConnectAsync(endpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
-        return await ConnectAsync(connection, options, cancellationToken).ConfigureAwait(false);
+        var welcome = await HandshakeAsync(connection, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
+        if (welcome.Status == HandshakeStatus.Accepted)
+        {
+            return new RemoteCudaClient(connection, welcome, options);
+        }
+        // Redirect: the supervisor has started a worker for this session and closes its side.
+        await connection.DisposeAsync().ConfigureAwait(false);
+        var worker = await ConnectToWorkerAsync(transports, welcome, options, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var workerWelcome = await HandshakeAsync(worker, welcome.RedirectTicket, options, cancellationToken).ConfigureAwait(false);
+            if (workerWelcome.Status != HandshakeStatus.Accepted)
+            {
+                // Following a second redirect could loop forever between misconfigured servers.
+                throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the worker at {welcome.RedirectEndpoint} redirected again; a client follows one redirect only");
+            }
+            return new RemoteCudaClient(worker, workerWelcome, options);
+        }
+        catch
+        {
+            await worker.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    /// <summary>Opens a session over a connection already made; the client owns it from here on.</summary>
+    /// <summary>Opens a session over a connection already made; the client owns it from here on. A redirecting
+    /// (process-isolation) server needs <see cref="ConnectAsync(TransportFactory, TransportEndpoint, RemoteCudaClientOptions?, CancellationToken)"/>.</summary>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportConnection connection, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         options ??= new RemoteCudaClientOptions();
+        var welcome = await HandshakeAsync(connection, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
+        if (welcome.Status != HandshakeStatus.Accepted)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable,
+                $"the server redirects sessions to {welcome.RedirectEndpoint}; connect through a TransportFactory to follow it");
+        }
+        return new RemoteCudaClient(connection, welcome, options);
+    }
+
+    private static async Task<TransportConnection> ConnectToWorkerAsync(TransportFactory transports, ServerWelcome redirect, RemoteCudaClientOptions options, CancellationToken cancellationToken)
+    {
+        if (!TransportEndpoint.TryParse(redirect.RedirectEndpoint, out var workerEndpoint, out var error))
+        {
+            throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the server redirected to an invalid endpoint '{redirect.RedirectEndpoint}': {error}");
+        }
+        try
+        {
+            return await transports.ConnectAsync(workerEndpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransportException ex)
+        {
+            throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the session's worker at {workerEndpoint} cannot be reached: {ex.Message}");
+        }
+    }
+
+    /// <summary>Sends the hello and reads the welcome; returns it when accepted or a redirect, throws on a refusal. Disposes the connection on failure.</summary>
+    private static async Task<ServerWelcome> HandshakeAsync(TransportConnection connection, string authToken, RemoteCudaClientOptions options, CancellationToken cancellationToken)
+    {
         try
         {
             using (var hello = new ProtocolWriter(512))
             {
-                new ClientHello(options.ProtocolVersion, ProtocolFeatures.HostFunctions, options.AuthToken, options.ClientName).Encode(hello);
+                new ClientHello(options.ProtocolVersion, ProtocolFeatures.HostFunctions, authToken, options.ClientName).Encode(hello);
                 await connection.SendAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             ServerWelcome welcome;
@@ -119,11 +171,11 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             {
                 throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, "the server closed the connection during the handshake");
             }
-            if (welcome.Status != HandshakeStatus.Accepted)
+            if (welcome.Status is not (HandshakeStatus.Accepted or HandshakeStatus.Redirect))
             {
                 throw new RemoteSessionRefusedException(welcome.Status, welcome.Message);
             }
-            return new RemoteCudaClient(connection, welcome, options);
+            return welcome;
         }
         catch
         {

@@ -12,4 +12,6 @@ public enum HandshakeStatus : byte
     MalformedHello = 3,
     /// <summary>The server has no device to offer or is shutting down.</summary>
     Unavailable = 4,
+    /// <summary>Accepted, but the session runs elsewhere: connect to the welcome's redirect endpoint and hello again with its ticket.</summary>
+    Redirect = 5,
 }

@@ -42,6 +42,12 @@ public static class ProtocolLimits
     /// <inheritdoc cref="MinChunkBytes"/>
     public const int MaxChunkBytes = 64 * 1024 * 1024;
 
+    /// <summary>A worker ticket: exactly this many lowercase hex characters (256 random bits), sent as the auth token of the redirected hello.</summary>
+    public const int WorkerTicketChars = 64;
+
+    /// <summary>Longest redirect endpoint text (UTF-8 bytes), e.g. <c>tcp://10.0.0.5:40123</c>.</summary>
+    public const int MaxEndpointBytes = 256;
+
     /// <summary>Size of a client record header: opcode u16, flags u16, request id u32, body length u32.</summary>
     public const int RequestHeaderBytes = 12;
 

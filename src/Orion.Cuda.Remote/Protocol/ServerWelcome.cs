@@ -15,6 +15,25 @@ public sealed record ServerWelcome(
     int DriverVersion,
     IReadOnlyList<RemoteDeviceInfo> Devices)
 {
+    /// <summary>For <see cref="HandshakeStatus.Redirect"/>: where the session's worker listens (<c>scheme://host:port</c>).</summary>
+    public string RedirectEndpoint { get; init; } = "";
+
+    /// <summary>For <see cref="HandshakeStatus.Redirect"/>: the one-time ticket the client presents to the worker.</summary>
+    public string RedirectTicket { get; init; } = "";
+
+    /// <summary>Sends the client to its session's worker; the ticket is valid for one connection only.</summary>
+    public static ServerWelcome Redirect(ulong sessionId, string endpoint, string ticket) =>
+        new(HandshakeStatus.Redirect, ProtocolLimits.Version, ProtocolFeatures.None, "the session runs in its own worker", sessionId, "",
+            ProtocolLimits.DefaultChunkBytes, 0, [])
+        {
+            RedirectEndpoint = endpoint,
+            RedirectTicket = ticket,
+        };
+
+    /// <summary>True when <paramref name="ticket"/> has the ticket format: 64 lowercase hex characters.</summary>
+    public static bool IsWellFormedTicket(string ticket) =>
+        ticket is { Length: ProtocolLimits.WorkerTicketChars } && ticket.All(char.IsAsciiHexDigitLower);
+
     public static ServerWelcome Refuse(HandshakeStatus status, string message) =>
         new(status, ProtocolLimits.Version, ProtocolFeatures.None, message, 0, "", ProtocolLimits.DefaultChunkBytes, 0, []);
 
@@ -43,6 +62,11 @@ public sealed record ServerWelcome(
             {
                 writer.WriteInt32(value);
             }
+        }
+        if (Status == HandshakeStatus.Redirect)
+        {
+            writer.WriteString(RedirectEndpoint, ProtocolLimits.MaxEndpointBytes);
+            writer.WriteString(RedirectTicket, ProtocolLimits.WorkerTicketChars);
         }
     }
 
@@ -90,7 +114,22 @@ public sealed record ServerWelcome(
             }
             devices[i] = new RemoteDeviceInfo(name, uuid, total, attributes, pci, emulated);
         }
+        var redirectEndpoint = "";
+        var redirectTicket = "";
+        if (status == HandshakeStatus.Redirect)
+        {
+            redirectEndpoint = reader.ReadString(ProtocolLimits.MaxEndpointBytes);
+            redirectTicket = reader.ReadString(ProtocolLimits.WorkerTicketChars);
+            if (!IsWellFormedTicket(redirectTicket))
+            {
+                throw new ProtocolException($"redirect ticket must be {ProtocolLimits.WorkerTicketChars} lowercase hex characters");
+            }
+        }
         reader.ExpectEnd("server welcome");
-        return new ServerWelcome(status, version, features, text, sessionId, description, chunkBytes, driverVersion, devices);
+        return new ServerWelcome(status, version, features, text, sessionId, description, chunkBytes, driverVersion, devices)
+        {
+            RedirectEndpoint = redirectEndpoint,
+            RedirectTicket = redirectTicket,
+        };
     }
 }

@@ -35,4 +35,22 @@ internal static partial class Log
 
     [LoggerMessage(9, LogLevel.Warning, "Accepting on {Endpoint} failed: {Message}")]
     public static partial void AcceptFailed(ILogger logger, string endpoint, string message);
+
+    [LoggerMessage(20, LogLevel.Information, "Worker for session {SessionId} listening on {Endpoint}")]
+    public static partial void WorkerListening(ILogger logger, ulong sessionId, string endpoint);
+
+    [LoggerMessage(21, LogLevel.Warning, "Worker for session {SessionId}: no client presented the ticket within {Seconds} s; exiting")]
+    public static partial void WorkerNoClient(ILogger logger, ulong sessionId, double seconds);
+
+    [LoggerMessage(22, LogLevel.Information, "Session {SessionId} ('{ClientName}') from {Remote} redirected to worker {Endpoint} (pid {Pid})")]
+    public static partial void SessionRedirected(ILogger logger, ulong sessionId, string clientName, string remote, string endpoint, string pid);
+
+    [LoggerMessage(23, LogLevel.Information, "Worker of session {SessionId} (pid {Pid}) exited with code {ExitCode}")]
+    public static partial void WorkerExited(ILogger logger, ulong sessionId, string pid, int exitCode);
+
+    [LoggerMessage(24, LogLevel.Error, "Cannot start a worker for session {SessionId}: {Reason}")]
+    public static partial void WorkerLaunchFailed(ILogger logger, ulong sessionId, string reason);
+
+    [LoggerMessage(25, LogLevel.Information, "Worker {Pid}: {Line}")]
+    public static partial void WorkerOutput(ILogger logger, int pid, string line);
 }

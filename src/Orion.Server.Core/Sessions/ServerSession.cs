@@ -22,6 +22,7 @@ internal sealed partial class ServerSession : IDisposable
     private readonly ServerSessionConfig _config;
     private readonly ILogger _logger;
     private readonly Action<ServerSession> _onEnded;
+    private readonly Func<bool>? _admit;
     private readonly Lock _sendGate = new();
     private readonly ProtocolWriter _replies = new();
     private readonly ProtocolWriter _notifications = new(256);
@@ -40,8 +41,9 @@ internal sealed partial class ServerSession : IDisposable
     private volatile bool _ended;
     private bool _handshakeDone;
 
-    public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded)
+    public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded, Func<bool>? admit = null)
     {
+        _admit = admit;
         Id = id;
         _connection = connection;
         _backend = backend;
@@ -145,7 +147,15 @@ internal sealed partial class ServerSession : IDisposable
         }
         if (!TokenMatches(hello.AuthToken))
         {
-            Refuse(HandshakeStatus.AuthenticationFailed, "authentication failed: wrong or missing auth token");
+            Refuse(HandshakeStatus.AuthenticationFailed, _config.TokenIsWorkerTicket
+                ? "authentication failed: wrong or missing worker ticket"
+                : "authentication failed: wrong or missing auth token");
+            return false;
+        }
+        if (_admit is not null && !_admit())
+        {
+            // A worker serves one session: its ticket is spent by the first connection that presented it.
+            Refuse(HandshakeStatus.AuthenticationFailed, "authentication failed: this worker ticket was already used");
             return false;
         }
         var welcome = new ServerWelcome(HandshakeStatus.Accepted, ProtocolLimits.Version,

@@ -10,13 +10,15 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="ChunkBytes">Bulk chunk size for copies and module images.</param>
 /// <param name="DriverVersion">The backend driver version reported to clients.</param>
 /// <param name="Description">The server description sent in the welcome.</param>
+/// <param name="TokenIsWorkerTicket">True in a worker, whose token is the one-time ticket of its session (changes only the refusal text).</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
     string? AuthToken,
     int ChunkBytes,
     int DriverVersion,
-    string Description)
+    string Description,
+    bool TokenIsWorkerTicket = false)
 {
     public const ProtocolFeatures SupportedFeatures = ProtocolFeatures.HostFunctions;
 }

@@ -1,0 +1,18 @@
+using Orion.Transport;
+
+namespace Orion.Server.Core.Isolation;
+
+/// <summary>What a worker for one session needs.</summary>
+/// <param name="SessionId">The supervisor's id of the session (for logs; the worker reports it in its welcome).</param>
+/// <param name="ListenEndpoint">Where the worker listens: the interface the client reached, port 0 (ephemeral).</param>
+/// <param name="Ticket">The one-time ticket (64 lowercase hex characters) the client must present.</param>
+/// <param name="Devices">Backend ordinals the session may use.</param>
+/// <param name="ChunkBytes">Bulk chunk size.</param>
+/// <param name="ConnectTimeout">How long the worker waits for its client before it exits.</param>
+public sealed record WorkerLaunchRequest(
+    ulong SessionId,
+    TransportEndpoint ListenEndpoint,
+    string Ticket,
+    IReadOnlyList<int> Devices,
+    int ChunkBytes,
+    TimeSpan ConnectTimeout);

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Orion.Cuda.Remote.Protocol;
+using Orion.Server.Core.Isolation;
+using Orion.Server.Core.Sessions;
+using Orion.Transport;
+
+namespace Orion.Server.Core;
+
+/// <summary>Process isolation: the supervisor's side. It does the handshake, starts a worker per
+/// session and redirects the client there; it never carries the session's traffic itself.</summary>
+public sealed partial class OrionServer
+{
+    private readonly ConcurrentDictionary<ulong, (IWorker Worker, Task Watch)> _workers = new();
+    private readonly ConcurrentDictionary<ulong, Task> _redirects = new();
+
+    /// <summary>The live workers (process isolation); empty in context mode.</summary>
+    public IReadOnlyList<WorkerSnapshot> Workers =>
+        _workers.Select(pair => new WorkerSnapshot(pair.Key, pair.Value.Worker.ProcessId, pair.Value.Worker.Endpoint)).ToArray();
+
+    private void TrackRedirect(ulong id, TransportConnection connection)
+    {
+        var task = Task.Run(() => RedirectAsync(id, connection));
+        _redirects[id] = task;
+        _ = task.ContinueWith(_ => _redirects.TryRemove(id, out var _), TaskScheduler.Default);
+    }
+
+    private async Task RedirectAsync(ulong id, TransportConnection connection)
+    {
+        var remote = connection.RemoteEndpoint.ToString();
+        await using (connection.ConfigureAwait(false))
+        {
+            using var writer = new ProtocolWriter(1024);
+            ClientHello hello;
+            try
+            {
+                using var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+                helloTimeout.CancelAfter(_options.HelloTimeout);
+                var message = await connection.ReceiveAsync(helloTimeout.Token).ConfigureAwait(false);
+                hello = ClientHello.Decode(message.IsSingleSegment ? message.FirstSpan : message.ToArray());
+            }
+            catch (ProtocolException ex)
+            {
+                await RefuseAsync(connection, writer, id, "", remote, HandshakeStatus.MalformedHello, "not an Orion client hello: " + ex.Message).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception ex) when (ex is TransportException or OperationCanceledException)
+            {
+                Log.SessionEndedBeforeHello(_logger, id, remote, ex is TransportException te ? te.Error : TransportError.Timeout);
+                return;
+            }
+            if (hello.Version != ProtocolLimits.Version)
+            {
+                await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.VersionMismatch,
+                    $"protocol version {hello.Version} is not supported; this server speaks version {ProtocolLimits.Version}").ConfigureAwait(false);
+                return;
+            }
+            if (!string.IsNullOrEmpty(_options.AuthToken)
+                && !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(hello.AuthToken), Encoding.UTF8.GetBytes(_options.AuthToken)))
+            {
+                await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.AuthenticationFailed,
+                    "authentication failed: wrong or missing auth token").ConfigureAwait(false);
+                return;
+            }
+            if (_workers.Count >= _options.MaxWorkers)
+            {
+                await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
+                    $"the server already runs its maximum of {_options.MaxWorkers} sessions").ConfigureAwait(false);
+                return;
+            }
+            var ticket = WorkerTicket.Create();
+            var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
+                _config!.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout);
+            IWorker worker;
+            try
+            {
+                worker = await _options.WorkerLauncher!.LaunchAsync(request, _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is WorkerLaunchException or OperationCanceledException)
+            {
+                Log.WorkerLaunchFailed(_logger, id, ex.Message);
+                await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
+                    "cannot start a worker for this session: " + ex.Message).ConfigureAwait(false);
+                return;
+            }
+            // The watch may only forget the worker once it is in the table, however fast the worker exits.
+            var tracked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _workers[id] = (worker, WatchWorkerAsync(id, worker, tracked.Task));
+            tracked.SetResult();
+            Log.SessionRedirected(_logger, id, hello.ClientName, remote, worker.Endpoint.ToString(), PidText(worker));
+            try
+            {
+                ServerWelcome.Redirect(id, worker.Endpoint.ToString(), ticket).Encode(writer);
+                await connection.SendAsync(writer.WrittenMemory).ConfigureAwait(false);
+            }
+            catch (TransportException)
+            {
+                // The client left; its worker times out waiting for it and exits.
+            }
+        }
+    }
+
+    /// <summary>The worker listens where the client reached the supervisor (same scheme and interface), on an ephemeral port.</summary>
+    private static TransportEndpoint WorkerListenEndpoint(TransportEndpoint local, ulong id) =>
+        local.Scheme == "inproc"
+            // In-memory endpoints are named, not numbered: give each worker its own name.
+            ? local with { Host = string.Create(CultureInfo.InvariantCulture, $"{local.Host}-worker-{id}-{Guid.NewGuid():N}"), Port = 0 }
+            : local with { Host = Unmapped(local.Host), Port = 0 };
+
+    /// <summary>A dual-stack socket reports IPv4 clients as <c>::ffff:a.b.c.d</c>; the worker binds (and the client dials) the plain IPv4 address.</summary>
+    private static string Unmapped(string host) =>
+        System.Net.IPAddress.TryParse(host, out var address) && address.IsIPv4MappedToIPv6 ? address.MapToIPv4().ToString() : host;
+
+    private async Task WatchWorkerAsync(ulong id, IWorker worker, Task tracked)
+    {
+        var exitCode = await worker.Exited.ConfigureAwait(false);
+        await tracked.ConfigureAwait(false);
+        Log.WorkerExited(_logger, id, PidText(worker), exitCode);
+        _workers.TryRemove(id, out _);
+        await worker.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private static string PidText(IWorker worker) =>
+        worker.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "in-process";
+
+    private async Task RefuseAsync(TransportConnection connection, ProtocolWriter writer, ulong id, string clientName, string remote, HandshakeStatus status, string reason)
+    {
+        Log.SessionRefused(_logger, id, clientName, remote, status, reason);
+        writer.Clear();
+        ServerWelcome.Refuse(status, reason.Length > 900 ? reason[..900] : reason).Encode(writer);
+        try
+        {
+            await connection.SendAsync(writer.WrittenMemory).ConfigureAwait(false);
+        }
+        catch (TransportException)
+        {
+            // The client left first.
+        }
+    }
+
+    /// <summary>Shutdown: waits for handshakes in flight, then kills every worker and waits for each to be reaped.</summary>
+    private async Task StopWorkersAsync()
+    {
+        await Task.WhenAll(_redirects.Values.ToArray()).ConfigureAwait(false);
+        var workers = _workers.Values.ToArray();
+        foreach (var (worker, _) in workers)
+        {
+            worker.Kill();
+        }
+        await Task.WhenAll(workers.Select(w => w.Watch)).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Cuda.Remote.Client;
+using Orion.Server.Core;
+using Orion.Server.Core.Backend.Emulated;
+using Orion.Server.Core.Isolation;
+using Orion.Transport;
+using Orion.Transport.Tcp;
+
+namespace Orion.Cuda.Remote.Tests;
+
+/// <summary>
+/// Starts the real <c>orion-server worker</c> process (built from samples/orion-server, emulated device)
+/// and shows the isolation guarantees: a session's work runs in its worker, the worker exits when its
+/// session ends or its supervisor goes away, and killing one worker ends only that client's session.
+/// Set <c>ORION_SERVER_DLL</c> to use another build of orion-server.dll.
+/// </summary>
+public sealed class RealWorkerProcessTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60); // process start on a busy 2-core CI machine
+    private readonly TransportFactory _transports = new TransportFactory().Add(new TcpTransport());
+    private readonly EmulatedGpuBackend _supervisorBackend = new(new EmulatedDeviceOptions());
+    private OrionServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        var options = new OrionServerOptions
+        {
+            Isolation = SessionIsolation.Process,
+            WorkerLauncher = CreateLauncher(),
+            WorkerConnectTimeout = TimeSpan.FromSeconds(30),
+        };
+        options.Endpoints.Add(new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", 0));
+        _server = new OrionServer(_supervisorBackend, _transports, options, NullLoggerFactory.Instance);
+        await _server.StartAsync();
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _supervisorBackend.Dispose();
+    }
+
+    private static ProcessWorkerLauncher CreateLauncher() =>
+        new(DotnetHost(), [FindServerDll()], ["--emulated", "--log-level", "Warning"]) { StartTimeout = Patience };
+
+    private static string DotnetHost()
+    {
+        var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(fromCli) && File.Exists(fromCli))
+        {
+            return fromCli;
+        }
+        var self = Environment.ProcessPath;
+        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
+    }
+
+    /// <summary>orion-server.dll of the same configuration as this test build (bin/&lt;Configuration&gt;/&lt;tfm&gt;/).</summary>
+    private static string FindServerDll()
+    {
+        var overridden = Environment.GetEnvironmentVariable("ORION_SERVER_DLL");
+        if (!string.IsNullOrEmpty(overridden))
+        {
+            return File.Exists(overridden) ? overridden : throw new FileNotFoundException("ORION_SERVER_DLL does not exist", overridden);
+        }
+        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var tfm = output.Name;
+        var configuration = output.Parent?.Name ?? "Debug";
+        for (var dir = output; dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Orion.Transport.sln")))
+            {
+                var candidate = Path.Combine(dir.FullName, "samples", "orion-server", "bin", configuration, tfm, "orion-server.dll");
+                return File.Exists(candidate) ? candidate : throw new FileNotFoundException("orion-server.dll was not built next to this test build", candidate);
+            }
+        }
+        throw new DirectoryNotFoundException($"No Orion.Transport.sln above {output.FullName}; set ORION_SERVER_DLL.");
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail("Timed out waiting until " + what);
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    private async Task<RemoteGpu> ConnectAsync(string name)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        var client = await RemoteCudaClient.ConnectAsync(_transports, _server.Endpoints[0], new RemoteCudaClientOptions { ClientName = name }, timeout.Token);
+        return new RemoteGpu(client);
+    }
+
+    private int WorkerPid(RemoteGpu gpu) =>
+        Assert.Single(_server.Workers, w => w.SessionId == gpu.Client.SessionId).ProcessId ?? throw new InvalidOperationException("not a process worker");
+
+    /// <summary>Upload, the samples' vectorAdd kernel, download: a copy and a kernel through the worker.</summary>
+    private static void VectorAdd(RemoteGpu gpu, int n, float scale)
+    {
+        using var module = gpu.LoadModule("// emulated: kernels resolve by name\n"u8);
+        var kernel = module.GetKernel("vectorAdd");
+        var a = Enumerable.Range(0, n).Select(i => i * scale).ToArray();
+        var b = Enumerable.Range(0, n).Select(i => 1f + i).ToArray();
+        using var da = gpu.Upload<float>(a);
+        using var db = gpu.Upload<float>(b);
+        using var dc = gpu.Allocate<float>(n);
+        kernel.Launch((uint)((n + 255) / 256), 256u, da, db, dc, n);
+        Assert.Equal(a.Zip(b, (x, y) => x + y), dc.ToArray());
+    }
+
+    [Fact]
+    public async Task Sessions_run_in_worker_processes_that_exit_with_them_and_a_killed_worker_ends_only_its_session()
+    {
+        var victim = await ConnectAsync("victim");
+        var bystander = await ConnectAsync("bystander");
+        var victimPid = WorkerPid(victim);
+        var bystanderPid = WorkerPid(bystander);
+        Assert.NotEqual(victimPid, bystanderPid);
+        Assert.NotEqual(Environment.ProcessId, victimPid);
+        VectorAdd(victim, 5000, 0.5f);
+        VectorAdd(bystander, 7000, 2f);
+
+        // A crash of one worker (as a GPU fault would take it down) ends that client's session only.
+        using (var victimProcess = Process.GetProcessById(victimPid))
+        {
+            victimProcess.Kill();
+        }
+        await WaitUntilAsync(() => !victim.Client.IsConnected, "the victim saw its session end");
+        Assert.NotEqual(CudaStatus.Success, victim.Client.Synchronize());
+        await WaitUntilAsync(() => _server.Workers.All(w => w.ProcessId != victimPid), "the supervisor reaped the killed worker");
+        VectorAdd(bystander, 7000, 3f);
+        Assert.Equal(bystanderPid, Assert.Single(_server.Workers).ProcessId);
+
+        // A client that connects after the crash is served as usual.
+        var newcomer = await ConnectAsync("newcomer");
+        VectorAdd(newcomer, 1000, 1f);
+
+        // Disconnecting ends the session and its worker process exits.
+        await bystander.DisposeAsync();
+        await WaitUntilAsync(() => _server.Workers.All(w => w.ProcessId != bystanderPid), "the bystander's worker exited after disconnect");
+        Assert.True(ProcessHasExited(bystanderPid));
+        await newcomer.DisposeAsync();
+        await victim.DisposeAsync();
+        await WaitUntilAsync(() => _server.Workers.Count == 0, "every worker exited");
+    }
+
+    [Fact]
+    public async Task A_real_worker_exits_when_its_supervisor_goes_away_or_no_client_comes()
+    {
+        var launcher = CreateLauncher();
+        var endpoint = new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", 0);
+
+        // Supervisor gone: disposing the handle closes the worker's stdin; the worker must exit by itself (not be killed).
+        var orphan = await launcher.LaunchAsync(new WorkerLaunchRequest(1, endpoint, WorkerTicket.Create(), [0], 1 << 20, Patience), CancellationToken.None);
+        Assert.NotNull(orphan.ProcessId);
+        await orphan.DisposeAsync();
+        Assert.Equal(WorkerExitCodes.SupervisorGone, await orphan.Exited);
+
+        // No client within the connect timeout.
+        var lonely = await launcher.LaunchAsync(new WorkerLaunchRequest(2, endpoint, WorkerTicket.Create(), [0], 1 << 20, TimeSpan.FromMilliseconds(300)), CancellationToken.None);
+        Assert.Equal(WorkerExitCodes.NoClient, await lonely.Exited.WaitAsync(Patience));
+        await lonely.DisposeAsync();
+    }
+
+    private static bool ProcessHasExited(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true; // no such process any more
+        }
+    }
+}
