@@ -32,20 +32,25 @@ run)
     mkdir -p "$out"
     summary=$out/summary.txt
     : > "$summary"
-    step() { echo "== $*" | tee -a "$summary"; }
+    # The whole run must fit one 10-minute command: each step has its own timeout, and the
+    # archive is refreshed after each step so that what ran comes back even if a later step is cut.
+    step() {
+        tar czf "$out/results.tar.gz" -C "$out" --exclude=results.tar.gz . 2>/dev/null
+        echo "== $*" | tee -a "$summary"
+    }
 
     step "1. remote CUDA core (gpu-test.sh)"
-    timeout 300 bash "$dir/gpu/gpu-test.sh" run "$out/gpu" > "$out/gpu.log" 2>&1
+    timeout 120 bash "$dir/gpu/gpu-test.sh" run "$out/gpu" > "$out/gpu.log" 2>&1
     echo "exit $?" | tee -a "$summary"
     grep -E '^(PASS|FAIL|SMOKE|REMOTE)' "$out/gpu.log" | tail -n 40 >> "$summary"
 
     step "2. unmodified CUDA programs (gpu-cudart-test.sh, faulting program first)"
-    (cd "$dir/cudart" && ORION_FAULTING_FIRST=1 OUT=$out/cudart timeout 400 scripts/gpu-cudart-test.sh) > "$out/cudart.log" 2>&1
+    (cd "$dir/cudart" && ORION_FAULTING_FIRST=1 OUT=$out/cudart timeout 250 scripts/gpu-cudart-test.sh) > "$out/cudart.log" 2>&1
     echo "exit $?" | tee -a "$summary"
     cat "$out/cudart/summary.txt" >> "$summary" 2>/dev/null
 
     step "3. CUDA benchmark, native vs Orion (gpu-bench-cuda.sh)"
-    (cd "$dir/cudart" && OUT=$out/bench timeout 400 scripts/gpu-bench-cuda.sh) > "$out/bench.log" 2>&1
+    (cd "$dir/cudart" && OUT=$out/bench ORION_BENCH_TIMEOUT=70 timeout 160 scripts/gpu-bench-cuda.sh) > "$out/bench.log" 2>&1
     echo "exit $?" | tee -a "$summary"
     cat "$out/bench/cuda-bench.md" >> "$summary" 2>/dev/null
 
@@ -59,7 +64,7 @@ run)
     make -s -C "$dir/cudart/native/cudart_stub" BUILD="$work/stub" all >> "$out/auto-build.log" 2>&1
     stub=$work/stub
     LD_LIBRARY_PATH=$stub ORION_CLIENT_LIB=$dir/cudart/lib/liborion_client.so ORION_SERVER=auto://127.0.0.1:7460 \
-        timeout 60 "$work/vector_add" > "$out/auto-client.out" 2>&1
+        timeout 30 "$work/vector_add" > "$out/auto-client.out" 2>&1
     echo "client exit $? ; server says: $(grep -m1 -i 'auto://' "$out/auto-server.log")" | tee -a "$summary"
     kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 
