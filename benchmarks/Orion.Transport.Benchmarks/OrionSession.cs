@@ -1,3 +1,4 @@
+using Orion.Transport.Rdma;
 using Orion.Transport.Tcp;
 
 namespace Orion.Transport.Benchmarks;
@@ -29,6 +30,11 @@ internal sealed class OrionSession : IAsyncDisposable, IDisposable
     /// <summary>Orion's TCP transport on an ephemeral loopback port, as the raw baselines use.</summary>
     public static OrionSession StartTcp(Func<TransportConnection, Task> peer)
         => Start(new TcpTransport(), new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", 0), peer);
+
+    /// <summary>Orion's RDMA transport over the in-process software verbs provider (<c>rdma+soft</c>,
+    /// default settings): the transport's own overhead, no NIC involved.</summary>
+    public static OrionSession StartRdmaSoftware(Func<TransportConnection, Task> peer)
+        => Start(RdmaTransport.CreateSoftware(), new TransportEndpoint(RdmaTransport.SoftwareScheme, "127.0.0.1", 0), peer);
 
     private static OrionSession Start(ITransport transport, TransportEndpoint endpoint, Func<TransportConnection, Task> peer)
         => StartAsync(transport, endpoint, peer).AsTask().GetAwaiter().GetResult();

@@ -13,7 +13,7 @@ namespace Orion.Transport.Benchmarks;
 /// the baseline every ratio refers to; <see cref="RawSocketBlocking"/> (blocking calls on
 /// dedicated threads, no thread-pool hops) shows what the kernel alone costs.
 /// </remarks>
-public class PingPongBenchmarks
+public partial class PingPongBenchmarks
 {
     /// <summary>Round trips per benchmark invocation, which amortises BenchmarkDotNet's own await.</summary>
     public const int RoundTripsPerInvoke = 16;

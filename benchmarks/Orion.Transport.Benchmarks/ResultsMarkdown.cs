@@ -35,16 +35,18 @@ internal static class ResultsMarkdown
         Line(text, $"Job: **{(options.Quick ? "Quick" : "Full")}**{(options.InProcess ? ", in-process (InProcessEmitToolchain)" : ", one child process per benchmark")}; " +
             $"{RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs; " +
             $"run {DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)} UTC.");
-        if (Sizes(results, nameof(PingPongBenchmarks)).Any())
+        // A run of the RDMA cases alone (with or without the raw baselines) gets only the RDMA tables.
+        if (Sizes(results, nameof(PingPongBenchmarks)).Any() && !RdmaResultsMarkdown.OnlyRdma(results, nameof(PingPongBenchmarks), OrionTcp))
         {
             Line(text, "");
             RenderLatency(text, results);
         }
-        if (Sizes(results, nameof(StreamingBenchmarks)).Any())
+        if (Sizes(results, nameof(StreamingBenchmarks)).Any() && !RdmaResultsMarkdown.OnlyRdma(results, nameof(StreamingBenchmarks), OrionTcpMessages, OrionTcpBulk))
         {
             Line(text, "");
             RenderThroughput(text, results);
         }
+        RdmaResultsMarkdown.Render(text, results);
         return text.ToString();
     }
 
@@ -92,23 +94,23 @@ internal static class ResultsMarkdown
         }
     }
 
-    private static IEnumerable<int> Sizes(Dictionary<(string Type, string Method, int Size), CaseResult> results, string type)
+    internal static IEnumerable<int> Sizes(Dictionary<(string Type, string Method, int Size), CaseResult> results, string type)
         => results.Keys.Where(k => k.Type == type).Select(k => k.Size).Distinct().Order();
 
-    private static CaseResult? Find(Dictionary<(string, string, int), CaseResult> results, string type, string method, int size)
+    internal static CaseResult? Find(Dictionary<(string, string, int), CaseResult> results, string type, string method, int size)
         => results.GetValueOrDefault((type, method, size));
 
-    private static double? Ratio(double? value, double? baseline) => value is { } v && baseline is > 0 and var b ? v / b : null;
+    internal static double? Ratio(double? value, double? baseline) => value is { } v && baseline is > 0 and var b ? v / b : null;
 
-    private static string RatioText(double? ratio) => ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "n/a";
+    internal static string RatioText(double? ratio) => ratio is { } r ? r.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "n/a";
 
     private static string Verdict(double? ratio, Func<double, bool> met) => ratio is { } r ? (met(r) ? "yes" : "**no**") : "n/a";
 
-    private static string Micro(double? nanoseconds) => nanoseconds is { } ns ? (ns / 1000).ToString("N1", CultureInfo.InvariantCulture) : "n/a";
+    internal static string Micro(double? nanoseconds) => nanoseconds is { } ns ? (ns / 1000).ToString("N1", CultureInfo.InvariantCulture) : "n/a";
 
-    private static string Rate(double? gigabytesPerSecond) => gigabytesPerSecond is { } g ? ThroughputColumn.Format(g) : "n/a";
+    internal static string Rate(double? gigabytesPerSecond) => gigabytesPerSecond is { } g ? ThroughputColumn.Format(g) : "n/a";
 
-    private static string Bytes(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} B") : "n/a";
+    internal static string Bytes(long? bytes) => bytes is { } b ? string.Create(CultureInfo.InvariantCulture, $"{b:N0} B") : "n/a";
 
-    private static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');
+    internal static void Line(StringBuilder text, string line) => text.Append(line).Append('\n');
 }

@@ -11,7 +11,7 @@ namespace Orion.Transport.Benchmarks;
 /// </summary>
 /// <remarks>The raw receiver reads whatever has arrived into a 4 MiB buffer, as a stream reader does.</remarks>
 [BytesPerOperation(BurstBytes)]
-public class StreamingBenchmarks
+public partial class StreamingBenchmarks
 {
     public const int BurstBytes = 16 * 1024 * 1024;
 

@@ -33,6 +33,8 @@ internal static class TransportBenchmarkConfig
             .AddValidator(DefaultConfig.Instance.GetValidators().ToArray())
             .AddExporter(MarkdownExporter.GitHub, CsvExporter.Default)
             .WithArtifactsPath(options.ArtifactsDirectory)
+            // BenchmarkDotNet's default (2 min) is too short for the child build on a loaded 2-core machine.
+            .WithBuildTimeout(TimeSpan.FromMinutes(10))
             .WithOptions(ConfigOptions.DisableLogFile);
     }
 }
