@@ -22,6 +22,9 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *properties, int devic
 cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attribute, int device);
 cudaError_t cudaSetDevice(int device);
 cudaError_t cudaGetDevice(int *device);
+cudaError_t cudaSetDeviceFlags(unsigned int flags);
+cudaError_t cudaGetDeviceFlags(unsigned int *flags);
+cudaError_t cudaInitDevice(int device, unsigned int device_flags, unsigned int flags);
 cudaError_t cudaDeviceSynchronize(void);
 cudaError_t cudaDeviceReset(void);
 cudaError_t cudaDriverGetVersion(int *version);
@@ -200,6 +203,23 @@ static void test_devices(void)
     size_t free_bytes = 0, total_bytes = 0;
     EXPECT_CODE(cudaSuccess, cudaMemGetInfo(&free_bytes, &total_bytes));
     EXPECT(total_bytes > 0 && free_bytes <= total_bytes);
+
+    /* Device flags are checked and recorded; cudaInitDevice applies its device flags only when
+       its own flags say they are valid, as CUDA does. */
+    unsigned int device_flags = 0;
+    EXPECT_CODE(cudaSuccess, cudaSetDeviceFlags(cudaDeviceLmemResizeToMax));
+    EXPECT_CODE(cudaSuccess, cudaGetDeviceFlags(&device_flags));
+    EXPECT(device_flags == cudaDeviceLmemResizeToMax);
+    EXPECT_CODE(cudaErrorInvalidValue, cudaSetDeviceFlags(cudaDeviceMask + 1));
+    EXPECT_CODE(cudaSuccess, cudaInitDevice(0, 0, 0));
+    EXPECT_CODE(cudaSuccess, cudaGetDeviceFlags(&device_flags));
+    EXPECT(device_flags == cudaDeviceLmemResizeToMax);
+    EXPECT_CODE(cudaSuccess, cudaInitDevice(0, 0, cudaInitDeviceFlagsAreValid));
+    EXPECT_CODE(cudaSuccess, cudaGetDeviceFlags(&device_flags));
+    EXPECT(device_flags == 0);
+    EXPECT_CODE(cudaErrorInvalidValue, cudaInitDevice(0, cudaDeviceMask + 1, cudaInitDeviceFlagsAreValid));
+    EXPECT_CODE(cudaErrorInvalidValue, cudaInitDevice(0, 0, cudaInitDeviceFlagsAreValid << 1));
+    EXPECT_CODE(cudaErrorInvalidDevice, cudaInitDevice(count, 0, cudaInitDeviceFlagsAreValid));
     cudaGetLastError();
 }
 
