@@ -274,6 +274,8 @@ static void test_memory(void)
     EXPECT_CODE(cudaSuccess, cudaPointerGetAttributes(&attributes, pinned));
     EXPECT(attributes.type == cudaMemoryTypeHost);
     EXPECT_CODE(cudaErrorNotSupported, cudaHostAlloc(&mapped, 4096, cudaHostAllocMapped));
+    /* Twice: `make test` checks that the warning is logged once. */
+    EXPECT_CODE(cudaErrorNotSupported, cudaHostAlloc(&mapped, 4096, cudaHostAllocMapped));
     EXPECT_CODE(cudaSuccess, cudaFreeHost(pinned));
     EXPECT_CODE(cudaErrorInvalidValue, cudaFreeHost(pinned));
     static char registered[8192];
@@ -311,6 +313,10 @@ static void test_streams_and_events(void)
     EXPECT_CODE(cudaSuccess, cudaEventCreate(&start));
     EXPECT_CODE(cudaSuccess, cudaEventCreate(&stop));
     EXPECT_CODE(cudaSuccess, cudaEventCreateWithFlags(&marker, cudaEventDisableTiming));
+    cudaEvent_t interprocess = NULL;
+    EXPECT_CODE(cudaErrorNotSupported, cudaEventCreateWithFlags(&interprocess, cudaEventInterprocess));
+    EXPECT(interprocess == NULL);
+    cudaGetLastError();
     EXPECT_CODE(cudaSuccess, cudaEventRecord(start, stream));
     EXPECT_CODE(cudaSuccess, cudaMemcpyAsync(device, host, N, cudaMemcpyHostToDevice, stream));
     EXPECT_CODE(cudaSuccess, cudaMemsetAsync(device, 7, 16, stream));
