@@ -248,6 +248,10 @@ static void test_memory(void)
     EXPECT(attributes.type == cudaMemoryTypeUnregistered);
     EXPECT_CODE(cudaErrorInvalidValue, cudaFree(a + 1));
     EXPECT_CODE(cudaErrorInvalidMemcpyDirection, cudaMemcpy(a, host, 4, (enum cudaMemcpyKind)9));
+    /* A null pointer is refused before anything is sent; an empty copy needs no pointers. */
+    EXPECT_CODE(cudaErrorInvalidValue, cudaMemcpy(NULL, host, 4, cudaMemcpyHostToDevice));
+    EXPECT_CODE(cudaErrorInvalidValue, cudaMemcpy2D(back, 8, NULL, 8, 4, 2, cudaMemcpyDeviceToHost));
+    EXPECT_CODE(cudaSuccess, cudaMemcpy(NULL, NULL, 0, cudaMemcpyHostToDevice));
     EXPECT_CODE(cudaSuccess, cudaFree(a));
     EXPECT_CODE(cudaErrorInvalidValue, cudaFree(a));
     EXPECT_CODE(cudaSuccess, cudaFree(b));
