@@ -188,15 +188,10 @@ internal sealed unsafe partial class CudaDriverContext
     public CudaStatus GetFunctionAttribute(GpuFunctionHandle kernel, FunctionAttributeId attribute, out int value)
     {
         value = 0;
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(kernel);
         if (status != CudaStatus.Success)
         {
             return status;
-        }
-
-        if (!IsKnown(kernel))
-        {
-            return CudaStatus.InvalidHandle;
         }
 
         int result;
@@ -206,23 +201,18 @@ internal sealed unsafe partial class CudaDriverContext
     }
 
     public CudaStatus SetFunctionAttribute(GpuFunctionHandle kernel, FunctionAttributeId attribute, int value) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(kernel) ? CudaStatus.InvalidHandle : CudaDriverApi.FuncSetAttribute(kernel.Value, (int)attribute, value);
+        Ready(kernel) is var s && s != CudaStatus.Success ? s : CudaDriverApi.FuncSetAttribute(kernel.Value, (int)attribute, value);
 
     public CudaStatus SetFunctionCacheConfig(GpuFunctionHandle kernel, FunctionCacheConfig config) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(kernel) ? CudaStatus.InvalidHandle : CudaDriverApi.FuncSetCacheConfig(kernel.Value, (int)config);
+        Ready(kernel) is var s && s != CudaStatus.Success ? s : CudaDriverApi.FuncSetCacheConfig(kernel.Value, (int)config);
 
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks)
     {
         blocks = 0;
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(kernel);
         if (status != CudaStatus.Success)
         {
             return status;
-        }
-
-        if (!IsKnown(kernel))
-        {
-            return CudaStatus.InvalidHandle;
         }
 
         int result;

@@ -73,7 +73,15 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     }
 
     /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="stream"/> belongs to this context.</summary>
-    private CudaStatus Ready(GpuStreamHandle stream)
+    private CudaStatus Ready(GpuStreamHandle stream) => Ready(IsKnown(stream));
+
+    /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="gpuEvent"/> belongs to this context.</summary>
+    private CudaStatus Ready(GpuEventHandle gpuEvent) => Ready(IsKnown(gpuEvent));
+
+    /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="kernel"/> belongs to this context.</summary>
+    private CudaStatus Ready(GpuFunctionHandle kernel) => Ready(IsKnown(kernel));
+
+    private CudaStatus Ready(bool handleIsKnown)
     {
         CudaStatus status = MakeCurrent();
         if (status != CudaStatus.Success)
@@ -81,7 +89,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             return status;
         }
 
-        return IsKnown(stream) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+        return handleIsKnown ? CudaStatus.Success : CudaStatus.InvalidHandle;
     }
 
     // 0 is the legacy default stream; 1 and 2 are the driver's CU_STREAM_LEGACY and
