@@ -68,7 +68,7 @@ internal sealed unsafe partial class CudaDriverContext
         }
 
         status = CudaDriverApi.ModuleUnload(gpuModule.Value);
-        if (status == CudaStatus.Success && _moduleFunctions.Remove(gpuModule.Value, out List<nint>? functions))
+        if (status == CudaStatus.Success && _moduleFunctions.Remove(gpuModule.Value, out HashSet<nint>? functions))
         {
             // The module's functions die with it: a later launch of one gets InvalidHandle from
             // here instead of handing the driver a dangling CUfunction.
@@ -91,7 +91,7 @@ internal sealed unsafe partial class CudaDriverContext
             return status;
         }
 
-        if (!_moduleFunctions.TryGetValue(gpuModule.Value, out List<nint>? moduleFunctions))
+        if (!_moduleFunctions.TryGetValue(gpuModule.Value, out HashSet<nint>? moduleFunctions))
         {
             return CudaStatus.InvalidHandle;
         }
@@ -141,6 +141,8 @@ internal sealed unsafe partial class CudaDriverContext
         }
 
         _parameterBytes[function] = packedBytes;
+        // A set: the driver gives the same CUfunction for every lookup of a name, so a client that
+        // looks a function up again and again must not grow this without bound.
         moduleFunctions.Add(function);
         kernel = new GpuFunctionHandle(function);
         parameters = [.. layout];

@@ -32,7 +32,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     // What this context created. A handle the driver never gave out (or already took back) would
     // be dereferenced by the driver and could crash the whole server, so every handle a call takes
     // is checked here first: the session validates them too, this is the last line.
-    private readonly Dictionary<nint, List<nint>> _moduleFunctions = [];
+    private readonly Dictionary<nint, HashSet<nint>> _moduleFunctions = [];
     private readonly HashSet<nint> _streams = [];
     private readonly HashSet<nint> _events = [];
     private readonly HashSet<nint> _hostAllocations = [];
