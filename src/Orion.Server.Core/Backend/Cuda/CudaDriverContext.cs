@@ -342,30 +342,19 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
         native.SrcMemoryType = (CuMemoryType)copy.SourceLocation;
         native.SrcPitch = (nuint)copy.SourcePitch;
-        if (copy.SourceLocation == MemoryLocation.Host)
-        {
-            native.SrcHost = (nint)copy.Source;
-        }
-        else
-        {
-            native.SrcDevice = copy.Source;
-        }
-
+        (native.SrcHost, native.SrcDevice) = HostOrDevice(copy.SourceLocation, copy.Source);
         native.DstMemoryType = (CuMemoryType)copy.DestinationLocation;
         native.DstPitch = (nuint)copy.DestinationPitch;
-        if (copy.DestinationLocation == MemoryLocation.Host)
-        {
-            native.DstHost = (nint)copy.Destination;
-        }
-        else
-        {
-            native.DstDevice = copy.Destination;
-        }
-
+        (native.DstHost, native.DstDevice) = HostOrDevice(copy.DestinationLocation, copy.Destination);
         native.WidthInBytes = (nuint)copy.WidthBytes;
         native.Height = (nuint)copy.Height;
         return true;
     }
+
+    /// <summary>CUDA_MEMCPY2D takes a host address and a device address per side; the one that
+    /// does not match the side's memory type stays 0.</summary>
+    private static (nint Host, ulong Device) HostOrDevice(MemoryLocation location, ulong address) =>
+        location == MemoryLocation.Host ? ((nint)address, 0UL) : (0, address);
 
     // ---- memset ----
 
