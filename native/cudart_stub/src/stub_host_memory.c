@@ -59,7 +59,10 @@ STUB_API cudaError_t cudaFreeHost(void *pointer)
 
 STUB_API cudaError_t cudaHostRegister(void *pointer, size_t size, unsigned int flags)
 {
-    if (pointer == NULL || size == 0)
+    const unsigned int known =
+        cudaHostRegisterPortable | cudaHostRegisterMapped | cudaHostRegisterIoMemory | cudaHostRegisterReadOnly;
+    /* Unknown bits are refused as CUDA does; kept, they would also reach the REGISTERED_FLAG bit. */
+    if (pointer == NULL || size == 0 || (flags & ~known) != 0)
         return stub_result(cudaErrorInvalidValue);
     if ((flags & (cudaHostRegisterMapped | cudaHostRegisterIoMemory)) != 0) {
         static int logged;

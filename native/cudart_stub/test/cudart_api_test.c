@@ -288,6 +288,8 @@ static void test_memory(void)
     EXPECT_CODE(cudaSuccess, cudaHostUnregister(registered));
     EXPECT_CODE(cudaErrorHostMemoryNotRegistered, cudaHostUnregister(registered));
     EXPECT_CODE(cudaErrorNotSupported, cudaHostRegister(registered, sizeof registered, cudaHostRegisterMapped));
+    EXPECT_CODE(cudaErrorInvalidValue, cudaHostRegister(registered, sizeof registered, 0x80000000u));
+    EXPECT_CODE(cudaErrorHostMemoryNotRegistered, cudaHostUnregister(registered));
     cudaGetLastError();
 }
 
