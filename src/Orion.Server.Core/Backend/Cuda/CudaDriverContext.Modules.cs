@@ -56,15 +56,10 @@ internal sealed unsafe partial class CudaDriverContext
 
     public CudaStatus UnloadModule(GpuModuleHandle gpuModule)
     {
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(gpuModule);
         if (status != CudaStatus.Success)
         {
             return status;
-        }
-
-        if (!_moduleFunctions.ContainsKey(gpuModule.Value))
-        {
-            return CudaStatus.InvalidHandle;
         }
 
         status = CudaDriverApi.ModuleUnload(gpuModule.Value);
@@ -152,15 +147,10 @@ internal sealed unsafe partial class CudaDriverContext
     public CudaStatus GetGlobal(GpuModuleHandle gpuModule, string name, out ulong address, out ulong bytes)
     {
         address = bytes = 0;
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(gpuModule);
         if (status != CudaStatus.Success)
         {
             return status;
-        }
-
-        if (!_moduleFunctions.ContainsKey(gpuModule.Value))
-        {
-            return CudaStatus.InvalidHandle;
         }
 
         status = CheckSymbolName(name, out int nameBytes);

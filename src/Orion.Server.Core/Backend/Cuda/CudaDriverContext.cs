@@ -81,6 +81,9 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="kernel"/> belongs to this context.</summary>
     private CudaStatus Ready(GpuFunctionHandle kernel) => Ready(IsKnown(kernel));
 
+    /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="gpuModule"/> belongs to this context.</summary>
+    private CudaStatus Ready(GpuModuleHandle gpuModule) => Ready(_moduleFunctions.ContainsKey(gpuModule.Value));
+
     private CudaStatus Ready(bool handleIsKnown)
     {
         CudaStatus status = MakeCurrent();
