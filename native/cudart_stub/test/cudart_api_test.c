@@ -71,6 +71,7 @@ cudaError_t cudaEventQuery(cudaEvent_t event);
 cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaEvent_t end);
 cudaError_t cudaEventDestroy(cudaEvent_t event);
 cudaError_t cudaLaunchKernel(const void *function, dim3 grid, dim3 block, void **args, size_t shared, cudaStream_t s);
+cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config, const void *function, void **args);
 cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attributes, const void *function);
 cudaError_t cudaFuncSetAttribute(const void *function, enum cudaFuncAttribute attribute, int value);
 cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, const void *function, int block, size_t dyn);
@@ -353,6 +354,25 @@ static void test_streams_and_events(void)
     EXPECT_CODE(cudaSuccess, cudaFree(device));
 }
 
+/* Launch attributes Orion cannot honour are refused, not dropped: the kernel would run differently. */
+static void test_unsupported_launch_attributes(void)
+{
+    cudaLaunchAttribute attribute;
+    memset(&attribute, 0, sizeof attribute);
+    cudaLaunchConfig_t config = {.gridDim = {1, 1, 1}, .blockDim = {32, 1, 1}, .attrs = &attribute, .numAttrs = 1};
+    attribute.id = cudaLaunchAttributeCooperative;
+    attribute.val.cooperative = 1;
+    EXPECT_CODE(cudaErrorNotSupported, cudaLaunchKernelExC(&config, (const void *)vector_add_stub, NULL));
+    attribute.id = cudaLaunchAttributeClusterDimension;
+    attribute.val.clusterDim.x = 2;
+    attribute.val.clusterDim.y = attribute.val.clusterDim.z = 1;
+    EXPECT_CODE(cudaErrorNotSupported, cudaLaunchKernelExC(&config, (const void *)vector_add_stub, NULL));
+    memset(&attribute, 0, sizeof attribute);
+    attribute.id = (enum cudaLaunchAttributeID)99; /* no such attribute */
+    EXPECT_CODE(cudaErrorNotSupported, cudaLaunchKernelExC(&config, (const void *)vector_add_stub, NULL));
+    cudaGetLastError();
+}
+
 static void test_kernels(void)
 {
     enum { N = 300 };
@@ -513,6 +533,7 @@ int main(int argc, char **argv)
         test_devices();
         test_memory();
         test_streams_and_events();
+        test_unsupported_launch_attributes();
         test_kernels();
     }
     __cudaUnregisterFatBinary(module_handle);
