@@ -55,6 +55,8 @@ typedef struct cudaArray *cudaArray_t;
 #define cudaDeviceLmemResizeToMax 0x10
 #define cudaDeviceMask 0xff
 
+#define cudaInitDeviceFlagsAreValid 0x01
+
 #define cudaOccupancyDefault 0x00
 #define cudaOccupancyDisableCachingOverride 0x01
 

@@ -124,27 +124,32 @@ STUB_API cudaError_t cudaSetDevice(int device)
     return stub_result(error);
 }
 
+/* Records the device flags cudaGetDeviceFlags reports. Scheduling flags concern how the host thread
+   waits for the GPU; Orion waits on its connection, so they change nothing else. */
+static cudaError_t set_device_flags(int device, unsigned int flags)
+{
+    if ((flags & ~(unsigned int)cudaDeviceMask) != 0)
+        return cudaErrorInvalidValue;
+    cudaError_t error = check_device(device);
+    if (error != cudaSuccess)
+        return error;
+    if ((flags & cudaDeviceMapHost) != 0)
+        stub_log(STUB_LOG_INFO, "cudaDeviceMapHost has no effect: mapped host memory is not supported by Orion");
+    requested_flags[device] = flags;
+    return cudaSuccess;
+}
+
 STUB_API cudaError_t cudaInitDevice(int device, unsigned int device_flags, unsigned int flags)
 {
-    (void)device_flags;
-    if (flags != 0)
+    if ((flags & ~(unsigned int)cudaInitDeviceFlagsAreValid) != 0)
         return stub_result(cudaErrorInvalidValue);
+    /* device_flags count only when the caller says so, as in CUDA. */
+    if ((flags & cudaInitDeviceFlagsAreValid) != 0)
+        return stub_result(set_device_flags(device, device_flags));
     return stub_result(check_device(device));
 }
 
-STUB_API cudaError_t cudaSetDeviceFlags(unsigned int flags)
-{
-    if ((flags & ~(unsigned int)cudaDeviceMask) != 0)
-        return stub_result(cudaErrorInvalidValue);
-    cudaError_t error = check_device(current_device);
-    if (error != cudaSuccess)
-        return stub_result(error);
-    if ((flags & cudaDeviceMapHost) != 0)
-        stub_log(STUB_LOG_INFO, "cudaDeviceMapHost has no effect: mapped host memory is not supported by Orion");
-    /* Scheduling flags concern how the host thread waits; Orion waits on its connection. */
-    requested_flags[current_device] = flags;
-    return cudaSuccess;
-}
+STUB_API cudaError_t cudaSetDeviceFlags(unsigned int flags) { return stub_result(set_device_flags(current_device, flags)); }
 
 STUB_API cudaError_t cudaGetDeviceFlags(unsigned int *flags)
 {

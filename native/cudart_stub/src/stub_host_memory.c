@@ -19,8 +19,8 @@ static cudaError_t allocate_host(void **pointer, size_t size, unsigned int flags
     if ((flags & ~(unsigned int)(cudaHostAllocPortable | cudaHostAllocMapped | cudaHostAllocWriteCombined)) != 0)
         return stub_result(cudaErrorInvalidValue);
     if ((flags & cudaHostAllocMapped) != 0) {
-        stub_log(STUB_LOG_WARN, "cudaHostAlloc with cudaHostAllocMapped: mapped host memory is not supported by Orion");
-        return stub_result(cudaErrorNotSupported);
+        static int logged;
+        return stub_not_supported("cudaHostAlloc with cudaHostAllocMapped (mapped host memory)", &logged);
     }
     if (size == 0)
         return cudaSuccess;
@@ -59,11 +59,14 @@ STUB_API cudaError_t cudaFreeHost(void *pointer)
 
 STUB_API cudaError_t cudaHostRegister(void *pointer, size_t size, unsigned int flags)
 {
-    if (pointer == NULL || size == 0)
+    const unsigned int known =
+        cudaHostRegisterPortable | cudaHostRegisterMapped | cudaHostRegisterIoMemory | cudaHostRegisterReadOnly;
+    /* Unknown bits are refused as CUDA does; kept, they would also reach the REGISTERED_FLAG bit. */
+    if (pointer == NULL || size == 0 || (flags & ~known) != 0)
         return stub_result(cudaErrorInvalidValue);
     if ((flags & (cudaHostRegisterMapped | cudaHostRegisterIoMemory)) != 0) {
-        stub_log(STUB_LOG_WARN, "cudaHostRegister with mapped or I/O memory is not supported by Orion");
-        return stub_result(cudaErrorNotSupported);
+        static int logged;
+        return stub_not_supported("cudaHostRegister with cudaHostRegisterMapped or cudaHostRegisterIoMemory", &logged);
     }
     stub_range existing;
     if (stub_ranges_find(stub_address(pointer), &existing) ||

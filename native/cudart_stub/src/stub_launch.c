@@ -165,6 +165,7 @@ STUB_API cudaError_t cudaLaunchKernel_ptsz(const void *host_function, dim3 grid,
 static cudaError_t launch_extended(const cudaLaunchConfig_t *config, const void *host_function, void **args,
                                    cudaStream_t default_stream)
 {
+    static int logged_cluster, logged_cooperative, logged_other_attribute;
     if (config == NULL || (config->numAttrs > 0 && config->attrs == NULL))
         return stub_result(cudaErrorInvalidValue);
     for (unsigned int i = 0; i < config->numAttrs; i++) {
@@ -177,17 +178,17 @@ static cudaError_t launch_extended(const cudaLaunchConfig_t *config, const void 
             if (attribute->val.clusterDim.x <= 1 && attribute->val.clusterDim.y <= 1 &&
                 attribute->val.clusterDim.z <= 1)
                 break;
-            stub_log(STUB_LOG_WARN, "cudaLaunchKernelExC: thread block clusters are not supported by Orion");
-            return stub_result(cudaErrorNotSupported);
+            return stub_not_supported("cudaLaunchKernelExC with a thread block cluster", &logged_cluster);
         case cudaLaunchAttributeCooperative:
             if (attribute->val.cooperative == 0)
                 break;
-            stub_log(STUB_LOG_WARN, "cudaLaunchKernelExC: cooperative launches are not supported by Orion");
-            return stub_result(cudaErrorNotSupported);
+            return stub_not_supported("cudaLaunchKernelExC with a cooperative launch", &logged_cooperative);
         default:
-            stub_log(STUB_LOG_WARN, "cudaLaunchKernelExC: launch attribute %d is not supported by Orion",
-                     (int)attribute->id);
-            return stub_result(cudaErrorNotSupported);
+            /* Which attribute it was matters for a user reading the log, so this one says it at
+               debug level on every call; the warning comes once. */
+            stub_log(STUB_LOG_DEBUG, "cudaLaunchKernelExC: launch attribute %d", (int)attribute->id);
+            return stub_not_supported("cudaLaunchKernelExC with a launch attribute other than cluster or cooperative",
+                                      &logged_other_attribute);
         }
     }
     cudaStream_t stream = config->stream == NULL ? default_stream : config->stream;

@@ -84,6 +84,20 @@ STUB_API cudaError_t cudaFreeAsync_ptsz(void *pointer, cudaStream_t stream)
     return cudaFreeAsync(pointer, stream == NULL ? cudaStreamPerThread : stream);
 }
 
+/* The part of a non-empty copy (1D or 2D) that does not depend on its shape: both pointers are
+   real, the connection is up, and the device and stream are resolved. */
+static cudaError_t begin_copy(const void *dst, const void *src, cudaStream_t stream, int *device, uint64_t *handle)
+{
+    if (dst == NULL || src == NULL)
+        return cudaErrorInvalidValue;
+    cudaError_t error = stub_begin();
+    if (error != cudaSuccess)
+        return error;
+    *device = stub_current_device();
+    *handle = stub_stream_handle(stream);
+    return cudaSuccess;
+}
+
 static cudaError_t copy(void *dst, const void *src, size_t count, enum cudaMemcpyKind kind, cudaStream_t stream,
                         int async)
 {
@@ -93,13 +107,11 @@ static cudaError_t copy(void *dst, const void *src, size_t count, enum cudaMemcp
         return stub_result(error);
     if (count == 0)
         return cudaSuccess;
-    if (dst == NULL || src == NULL)
-        return stub_result(cudaErrorInvalidValue);
-    error = stub_begin();
+    int device = 0;
+    uint64_t handle = 0;
+    error = begin_copy(dst, src, stream, &device, &handle);
     if (error != cudaSuccess)
         return stub_result(error);
-    int device = stub_current_device();
-    uint64_t handle = stub_stream_handle(stream);
     switch (direction) {
     case cudaMemcpyHostToDevice:
         error = (cudaError_t)stub_client.orion_memcpy_htod(device, stub_address(dst), src, count, handle, async);
@@ -155,13 +167,11 @@ static cudaError_t copy_2d(void *dst, size_t dst_pitch, const void *src, size_t 
         return stub_result(cudaErrorInvalidPitchValue);
     if (width == 0 || height == 0)
         return cudaSuccess;
-    if (dst == NULL || src == NULL)
-        return stub_result(cudaErrorInvalidValue);
-    error = stub_begin();
+    int device = 0;
+    uint64_t handle = 0;
+    error = begin_copy(dst, src, stream, &device, &handle);
     if (error != cudaSuccess)
         return stub_result(error);
-    int device = stub_current_device();
-    uint64_t handle = stub_stream_handle(stream);
     switch (direction) {
     case cudaMemcpyHostToDevice:
         error = (cudaError_t)stub_client.orion_memcpy_2d_htod(device, stub_address(dst), dst_pitch, src, src_pitch,

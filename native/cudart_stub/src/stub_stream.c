@@ -145,8 +145,8 @@ static cudaError_t create_event(cudaEvent_t *event, unsigned int flags)
     if (event == NULL || (flags & ~known) != 0)
         return stub_result(cudaErrorInvalidValue);
     if ((flags & cudaEventInterprocess) != 0) {
-        stub_log(STUB_LOG_WARN, "interprocess events are not supported by Orion");
-        return stub_result(cudaErrorNotSupported);
+        static int logged;
+        return stub_not_supported("cudaEventCreateWithFlags with cudaEventInterprocess", &logged);
     }
     cudaError_t error = stub_begin();
     uint64_t handle = 0;

@@ -22,6 +22,9 @@ cudaError_t cudaGetDeviceProperties(struct cudaDeviceProp *properties, int devic
 cudaError_t cudaDeviceGetAttribute(int *value, enum cudaDeviceAttr attribute, int device);
 cudaError_t cudaSetDevice(int device);
 cudaError_t cudaGetDevice(int *device);
+cudaError_t cudaSetDeviceFlags(unsigned int flags);
+cudaError_t cudaGetDeviceFlags(unsigned int *flags);
+cudaError_t cudaInitDevice(int device, unsigned int device_flags, unsigned int flags);
 cudaError_t cudaDeviceSynchronize(void);
 cudaError_t cudaDeviceReset(void);
 cudaError_t cudaDriverGetVersion(int *version);
@@ -68,6 +71,7 @@ cudaError_t cudaEventQuery(cudaEvent_t event);
 cudaError_t cudaEventElapsedTime(float *ms, cudaEvent_t start, cudaEvent_t end);
 cudaError_t cudaEventDestroy(cudaEvent_t event);
 cudaError_t cudaLaunchKernel(const void *function, dim3 grid, dim3 block, void **args, size_t shared, cudaStream_t s);
+cudaError_t cudaLaunchKernelExC(const cudaLaunchConfig_t *config, const void *function, void **args);
 cudaError_t cudaFuncGetAttributes(struct cudaFuncAttributes *attributes, const void *function);
 cudaError_t cudaFuncSetAttribute(const void *function, enum cudaFuncAttribute attribute, int value);
 cudaError_t cudaOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, const void *function, int block, size_t dyn);
@@ -200,6 +204,23 @@ static void test_devices(void)
     size_t free_bytes = 0, total_bytes = 0;
     EXPECT_CODE(cudaSuccess, cudaMemGetInfo(&free_bytes, &total_bytes));
     EXPECT(total_bytes > 0 && free_bytes <= total_bytes);
+
+    /* Device flags are checked and recorded; cudaInitDevice applies its device flags only when
+       its own flags say they are valid, as CUDA does. */
+    unsigned int device_flags = 0;
+    EXPECT_CODE(cudaSuccess, cudaSetDeviceFlags(cudaDeviceLmemResizeToMax));
+    EXPECT_CODE(cudaSuccess, cudaGetDeviceFlags(&device_flags));
+    EXPECT(device_flags == cudaDeviceLmemResizeToMax);
+    EXPECT_CODE(cudaErrorInvalidValue, cudaSetDeviceFlags(cudaDeviceMask + 1));
+    EXPECT_CODE(cudaSuccess, cudaInitDevice(0, 0, 0));
+    EXPECT_CODE(cudaSuccess, cudaGetDeviceFlags(&device_flags));
+    EXPECT(device_flags == cudaDeviceLmemResizeToMax);
+    EXPECT_CODE(cudaSuccess, cudaInitDevice(0, 0, cudaInitDeviceFlagsAreValid));
+    EXPECT_CODE(cudaSuccess, cudaGetDeviceFlags(&device_flags));
+    EXPECT(device_flags == 0);
+    EXPECT_CODE(cudaErrorInvalidValue, cudaInitDevice(0, cudaDeviceMask + 1, cudaInitDeviceFlagsAreValid));
+    EXPECT_CODE(cudaErrorInvalidValue, cudaInitDevice(0, 0, cudaInitDeviceFlagsAreValid << 1));
+    EXPECT_CODE(cudaErrorInvalidDevice, cudaInitDevice(count, 0, cudaInitDeviceFlagsAreValid));
     cudaGetLastError();
 }
 
@@ -228,6 +249,10 @@ static void test_memory(void)
     EXPECT(attributes.type == cudaMemoryTypeUnregistered);
     EXPECT_CODE(cudaErrorInvalidValue, cudaFree(a + 1));
     EXPECT_CODE(cudaErrorInvalidMemcpyDirection, cudaMemcpy(a, host, 4, (enum cudaMemcpyKind)9));
+    /* A null pointer is refused before anything is sent; an empty copy needs no pointers. */
+    EXPECT_CODE(cudaErrorInvalidValue, cudaMemcpy(NULL, host, 4, cudaMemcpyHostToDevice));
+    EXPECT_CODE(cudaErrorInvalidValue, cudaMemcpy2D(back, 8, NULL, 8, 4, 2, cudaMemcpyDeviceToHost));
+    EXPECT_CODE(cudaSuccess, cudaMemcpy(NULL, NULL, 0, cudaMemcpyHostToDevice));
     EXPECT_CODE(cudaSuccess, cudaFree(a));
     EXPECT_CODE(cudaErrorInvalidValue, cudaFree(a));
     EXPECT_CODE(cudaSuccess, cudaFree(b));
@@ -254,6 +279,8 @@ static void test_memory(void)
     EXPECT_CODE(cudaSuccess, cudaPointerGetAttributes(&attributes, pinned));
     EXPECT(attributes.type == cudaMemoryTypeHost);
     EXPECT_CODE(cudaErrorNotSupported, cudaHostAlloc(&mapped, 4096, cudaHostAllocMapped));
+    /* Twice: `make test` checks that the warning is logged once. */
+    EXPECT_CODE(cudaErrorNotSupported, cudaHostAlloc(&mapped, 4096, cudaHostAllocMapped));
     EXPECT_CODE(cudaSuccess, cudaFreeHost(pinned));
     EXPECT_CODE(cudaErrorInvalidValue, cudaFreeHost(pinned));
     static char registered[8192];
@@ -262,6 +289,8 @@ static void test_memory(void)
     EXPECT_CODE(cudaSuccess, cudaHostUnregister(registered));
     EXPECT_CODE(cudaErrorHostMemoryNotRegistered, cudaHostUnregister(registered));
     EXPECT_CODE(cudaErrorNotSupported, cudaHostRegister(registered, sizeof registered, cudaHostRegisterMapped));
+    EXPECT_CODE(cudaErrorInvalidValue, cudaHostRegister(registered, sizeof registered, 0x80000000u));
+    EXPECT_CODE(cudaErrorHostMemoryNotRegistered, cudaHostUnregister(registered));
     cudaGetLastError();
 }
 
@@ -291,6 +320,10 @@ static void test_streams_and_events(void)
     EXPECT_CODE(cudaSuccess, cudaEventCreate(&start));
     EXPECT_CODE(cudaSuccess, cudaEventCreate(&stop));
     EXPECT_CODE(cudaSuccess, cudaEventCreateWithFlags(&marker, cudaEventDisableTiming));
+    cudaEvent_t interprocess = NULL;
+    EXPECT_CODE(cudaErrorNotSupported, cudaEventCreateWithFlags(&interprocess, cudaEventInterprocess));
+    EXPECT(interprocess == NULL);
+    cudaGetLastError();
     EXPECT_CODE(cudaSuccess, cudaEventRecord(start, stream));
     EXPECT_CODE(cudaSuccess, cudaMemcpyAsync(device, host, N, cudaMemcpyHostToDevice, stream));
     EXPECT_CODE(cudaSuccess, cudaMemsetAsync(device, 7, 16, stream));
@@ -319,6 +352,25 @@ static void test_streams_and_events(void)
     EXPECT_CODE(cudaSuccess, cudaStreamDestroy(stream));
     EXPECT_CODE(cudaSuccess, cudaStreamDestroy(other));
     EXPECT_CODE(cudaSuccess, cudaFree(device));
+}
+
+/* Launch attributes Orion cannot honour are refused, not dropped: the kernel would run differently. */
+static void test_unsupported_launch_attributes(void)
+{
+    cudaLaunchAttribute attribute;
+    memset(&attribute, 0, sizeof attribute);
+    cudaLaunchConfig_t config = {.gridDim = {1, 1, 1}, .blockDim = {32, 1, 1}, .attrs = &attribute, .numAttrs = 1};
+    attribute.id = cudaLaunchAttributeCooperative;
+    attribute.val.cooperative = 1;
+    EXPECT_CODE(cudaErrorNotSupported, cudaLaunchKernelExC(&config, (const void *)vector_add_stub, NULL));
+    attribute.id = cudaLaunchAttributeClusterDimension;
+    attribute.val.clusterDim.x = 2;
+    attribute.val.clusterDim.y = attribute.val.clusterDim.z = 1;
+    EXPECT_CODE(cudaErrorNotSupported, cudaLaunchKernelExC(&config, (const void *)vector_add_stub, NULL));
+    memset(&attribute, 0, sizeof attribute);
+    attribute.id = (enum cudaLaunchAttributeID)99; /* no such attribute */
+    EXPECT_CODE(cudaErrorNotSupported, cudaLaunchKernelExC(&config, (const void *)vector_add_stub, NULL));
+    cudaGetLastError();
 }
 
 static void test_kernels(void)
@@ -481,6 +533,7 @@ int main(int argc, char **argv)
         test_devices();
         test_memory();
         test_streams_and_events();
+        test_unsupported_launch_attributes();
         test_kernels();
     }
     __cudaUnregisterFatBinary(module_handle);

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using Orion.Cuda.Remote;
 
 namespace Orion.Cuda.Client.Native.Exports;
@@ -95,10 +94,7 @@ internal static unsafe class DeviceExports
         {
             return CudaErrorCodes.InvalidValue;
         }
-        var target = new Span<byte>(name, capacity);
-        target.Clear();
-        var written = Encoding.UTF8.GetBytes(info.Name.AsSpan(0, Math.Min(info.Name.Length, capacity - 1)), target[..^1]);
-        target[written] = 0;
+        NativeText.WriteTruncated(info.Name, new Span<byte>(name, capacity));
         return CudaErrorCodes.Success;
     }
 

@@ -173,37 +173,28 @@ internal abstract class FramedConnection : TransportConnection
                 var buffer = SkipOutstandingMessage(result.Buffer);
                 if (FrameHeader.TryRead(buffer, Options, out var header))
                 {
-                    switch (header.Kind)
+                    if (ConsumedControlFrame(header, buffer))
                     {
-                        case FrameKind.KeepAlive:
-                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
-                            continue;
-                        case FrameKind.Close:
-                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
-                            throw PeerClosed();
-                        case FrameKind.Bulk:
-                            throw new TransportException(TransportError.UnexpectedFrame,
-                                $"A bulk transfer of {header.Length} bytes arrived where a message was expected.");
-                        default:
-                            if (buffer.Length - FrameHeader.Size >= header.Length)
-                            {
-                                var payload = buffer.Slice(FrameHeader.Size, header.Length);
-                                // The caller reads the payload in place, so it is consumed only at the
-                                // next receive; it is marked examined now, because a pipe counts
-                                // unexamined bytes against its writer and a sender must not wait for
-                                // this side's next receive to finish its send.
-                                _input.AdvanceTo(buffer.Start, payload.End);
-                                _outstandingMessageBytes = FrameHeader.Size + header.Length;
-                                return payload;
-                            }
-                            break;
+                        continue;
+                    }
+                    if (header.Kind == FrameKind.Bulk)
+                    {
+                        throw new TransportException(TransportError.UnexpectedFrame,
+                            $"A bulk transfer of {header.Length} bytes arrived where a message was expected.");
+                    }
+                    if (buffer.Length - FrameHeader.Size >= header.Length)
+                    {
+                        var payload = buffer.Slice(FrameHeader.Size, header.Length);
+                        // The caller reads the payload in place, so it is consumed only at the next
+                        // receive; it is marked examined now, because a pipe counts unexamined bytes
+                        // against its writer and a sender must not wait for this side's next receive
+                        // to finish its send.
+                        _input.AdvanceTo(buffer.Start, payload.End);
+                        _outstandingMessageBytes = FrameHeader.Size + header.Length;
+                        return payload;
                     }
                 }
-                if (result.IsCompleted)
-                {
-                    throw EndOfStream(midFrame: !buffer.IsEmpty);
-                }
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                WaitForMoreInput(result, buffer);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
@@ -234,34 +225,25 @@ internal abstract class FramedConnection : TransportConnection
                 var buffer = SkipOutstandingMessage(result.Buffer);
                 if (FrameHeader.TryRead(buffer, Options, out var header))
                 {
-                    switch (header.Kind)
+                    if (ConsumedControlFrame(header, buffer))
                     {
-                        case FrameKind.KeepAlive:
-                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
-                            continue;
-                        case FrameKind.Close:
-                            _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
-                            throw PeerClosed();
-                        case FrameKind.Message:
-                            throw new TransportException(TransportError.UnexpectedFrame,
-                                $"A message of {header.Length} bytes arrived where a bulk transfer of {destination.Length} bytes was expected.");
-                        default:
-                            if (header.Length != (uint)destination.Length)
-                            {
-                                throw new TransportException(TransportError.UnexpectedFrame,
-                                    $"A bulk transfer of {header.Length} bytes arrived where one of {destination.Length} bytes was expected.");
-                            }
-                            midFrame = true;
-                            copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
-                            break;
+                        continue;
                     }
+                    if (header.Kind == FrameKind.Message)
+                    {
+                        throw new TransportException(TransportError.UnexpectedFrame,
+                            $"A message of {header.Length} bytes arrived where a bulk transfer of {destination.Length} bytes was expected.");
+                    }
+                    if (header.Length != (uint)destination.Length)
+                    {
+                        throw new TransportException(TransportError.UnexpectedFrame,
+                            $"A bulk transfer of {header.Length} bytes arrived where one of {destination.Length} bytes was expected.");
+                    }
+                    midFrame = true;
+                    copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
                     break;
                 }
-                if (result.IsCompleted)
-                {
-                    throw EndOfStream(midFrame: !buffer.IsEmpty);
-                }
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                WaitForMoreInput(result, buffer);
             }
 
             // The input reader is now empty (or the payload is complete): the rest comes from the
@@ -317,6 +299,34 @@ internal abstract class FramedConnection : TransportConnection
         {
             _receiveLock.Release();
         }
+    }
+
+    /// <summary>Consumes a keepalive (true: the caller reads on) or a close frame (throws) at the
+    /// front of <paramref name="buffer"/>; false for any other kind, which stays in the buffer.</summary>
+    private bool ConsumedControlFrame(in FrameHeader header, in ReadOnlySequence<byte> buffer)
+    {
+        switch (header.Kind)
+        {
+            case FrameKind.KeepAlive:
+                _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+                return true;
+            case FrameKind.Close:
+                _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+                throw PeerClosed();
+            default:
+                return false;
+        }
+    }
+
+    /// <summary>The front of <paramref name="buffer"/> is not a whole frame yet: marks it all examined
+    /// so that the next read waits for new bytes, or fails when the stream has ended.</summary>
+    private void WaitForMoreInput(in ReadResult result, in ReadOnlySequence<byte> buffer)
+    {
+        if (result.IsCompleted)
+        {
+            throw EndOfStream(midFrame: !buffer.IsEmpty);
+        }
+        _input.AdvanceTo(buffer.Start, buffer.End);
     }
 
     /// <summary>Drops the message returned by the previous receive from the front of

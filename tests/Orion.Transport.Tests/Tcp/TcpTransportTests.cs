@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Orion.Transport.Tcp;
 
 namespace Orion.Transport.Tests.Tcp;
@@ -69,6 +71,33 @@ public sealed class TcpTransportTests
         var failure = await Assert.ThrowsAsync<TransportException>(
             () => new TcpTransport().ConnectAsync(TransportEndpoint.Parse("inproc://x"), TransportOptions.Default).AsTask());
         Assert.Equal(TransportError.Unavailable, failure.Error);
+    }
+
+    [Fact]
+    public async Task A_bulk_receive_skips_keepalives_and_ends_with_ConnectionClosed_at_a_close_frame()
+    {
+        var transport = new TcpTransport();
+        await using var listener = await transport.ListenAsync(new TransportEndpoint("tcp", "127.0.0.1", 0), TransportOptions.Default);
+        var accept = listener.AcceptAsync().AsTask();
+        using var raw = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await raw.ConnectAsync(new IPEndPoint(IPAddress.Loopback, listener.Endpoint.Port));
+        await using var server = await accept.WaitAsync(Timeout);
+
+        // keepalive, bulk of 4 bytes, keepalive, close: 8-byte headers (u32 length, u8 kind, 3 zeros).
+        byte[] wire =
+        [
+            0, 0, 0, 0, 3, 0, 0, 0,
+            4, 0, 0, 0, 2, 0, 0, 0, 0xA1, 0xB2, 0xC3, 0xD4,
+            0, 0, 0, 0, 3, 0, 0, 0,
+            0, 0, 0, 0, 4, 0, 0, 0,
+        ];
+        await raw.SendAsync(wire);
+
+        var destination = new byte[4];
+        await server.ReceiveBulkAsync(destination).AsTask().WaitAsync(Timeout);
+        Assert.Equal(new byte[] { 0xA1, 0xB2, 0xC3, 0xD4 }, destination);
+        var closed = await Assert.ThrowsAsync<TransportException>(() => server.ReceiveBulkAsync(destination).AsTask().WaitAsync(Timeout));
+        Assert.Equal(TransportError.ConnectionClosed, closed.Error);
     }
 
     private static async Task<Pair> ConnectAsync(TransportOptions options)

@@ -67,13 +67,7 @@ internal sealed unsafe class CudaDriverBackend : IGpuBackend
     public CudaStatus GetDeviceInfo(int device, out GpuDeviceInfo? info)
     {
         info = null;
-        if ((uint)device >= (uint)_deviceCount)
-        {
-            return CudaStatus.InvalidDevice;
-        }
-
-        int handle;
-        CudaStatus status = CudaDriverApi.DeviceGet(&handle, device);
+        CudaStatus status = GetDeviceHandle(device, out int handle);
         if (status != CudaStatus.Success)
         {
             return status;
@@ -132,15 +126,10 @@ internal sealed unsafe class CudaDriverBackend : IGpuBackend
     public CudaStatus CanAccessPeer(int device, int peerDevice, out bool canAccess)
     {
         canAccess = false;
-        if ((uint)device >= (uint)_deviceCount || (uint)peerDevice >= (uint)_deviceCount)
-        {
-            return CudaStatus.InvalidDevice;
-        }
-
-        int a, b, result;
+        int result;
         CudaStatus status;
-        if ((status = CudaDriverApi.DeviceGet(&a, device)) != CudaStatus.Success ||
-            (status = CudaDriverApi.DeviceGet(&b, peerDevice)) != CudaStatus.Success ||
+        if ((status = GetDeviceHandle(device, out int a)) != CudaStatus.Success ||
+            (status = GetDeviceHandle(peerDevice, out int b)) != CudaStatus.Success ||
             (status = CudaDriverApi.DeviceCanAccessPeer(&result, a, b)) != CudaStatus.Success)
         {
             return status;
@@ -153,13 +142,7 @@ internal sealed unsafe class CudaDriverBackend : IGpuBackend
     public CudaStatus CreateContext(int device, out IGpuContext? context)
     {
         context = null;
-        if ((uint)device >= (uint)_deviceCount)
-        {
-            return CudaStatus.InvalidDevice;
-        }
-
-        int handle;
-        CudaStatus status = CudaDriverApi.DeviceGet(&handle, device);
+        CudaStatus status = GetDeviceHandle(device, out int handle);
         if (status != CudaStatus.Success)
         {
             return status;
@@ -175,6 +158,22 @@ internal sealed unsafe class CudaDriverBackend : IGpuBackend
 
         context = new CudaDriverContext(device, owner!);
         return CudaStatus.Success;
+    }
+
+    /// <summary>The driver's <c>CUdevice</c> for an ordinal the caller chose (the peer controls it):
+    /// out of range is <see cref="CudaStatus.InvalidDevice"/> before the driver is asked.</summary>
+    private CudaStatus GetDeviceHandle(int device, out int handle)
+    {
+        handle = 0;
+        if ((uint)device >= (uint)_deviceCount)
+        {
+            return CudaStatus.InvalidDevice;
+        }
+
+        int result;
+        CudaStatus status = CudaDriverApi.DeviceGet(&result, device);
+        handle = result;
+        return status;
     }
 
     public void Dispose()

@@ -56,19 +56,14 @@ internal sealed unsafe partial class CudaDriverContext
 
     public CudaStatus UnloadModule(GpuModuleHandle gpuModule)
     {
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(gpuModule);
         if (status != CudaStatus.Success)
         {
             return status;
         }
 
-        if (!_moduleFunctions.ContainsKey(gpuModule.Value))
-        {
-            return CudaStatus.InvalidHandle;
-        }
-
         status = CudaDriverApi.ModuleUnload(gpuModule.Value);
-        if (status == CudaStatus.Success && _moduleFunctions.Remove(gpuModule.Value, out List<nint>? functions))
+        if (status == CudaStatus.Success && _moduleFunctions.Remove(gpuModule.Value, out HashSet<nint>? functions))
         {
             // The module's functions die with it: a later launch of one gets InvalidHandle from
             // here instead of handing the driver a dangling CUfunction.
@@ -91,7 +86,7 @@ internal sealed unsafe partial class CudaDriverContext
             return status;
         }
 
-        if (!_moduleFunctions.TryGetValue(gpuModule.Value, out List<nint>? moduleFunctions))
+        if (!_moduleFunctions.TryGetValue(gpuModule.Value, out HashSet<nint>? moduleFunctions))
         {
             return CudaStatus.InvalidHandle;
         }
@@ -141,6 +136,8 @@ internal sealed unsafe partial class CudaDriverContext
         }
 
         _parameterBytes[function] = packedBytes;
+        // A set: the driver gives the same CUfunction for every lookup of a name, so a client that
+        // looks a function up again and again must not grow this without bound.
         moduleFunctions.Add(function);
         kernel = new GpuFunctionHandle(function);
         parameters = [.. layout];
@@ -150,15 +147,10 @@ internal sealed unsafe partial class CudaDriverContext
     public CudaStatus GetGlobal(GpuModuleHandle gpuModule, string name, out ulong address, out ulong bytes)
     {
         address = bytes = 0;
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(gpuModule);
         if (status != CudaStatus.Success)
         {
             return status;
-        }
-
-        if (!_moduleFunctions.ContainsKey(gpuModule.Value))
-        {
-            return CudaStatus.InvalidHandle;
         }
 
         status = CheckSymbolName(name, out int nameBytes);
@@ -188,15 +180,10 @@ internal sealed unsafe partial class CudaDriverContext
     public CudaStatus GetFunctionAttribute(GpuFunctionHandle kernel, FunctionAttributeId attribute, out int value)
     {
         value = 0;
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(kernel);
         if (status != CudaStatus.Success)
         {
             return status;
-        }
-
-        if (!IsKnown(kernel))
-        {
-            return CudaStatus.InvalidHandle;
         }
 
         int result;
@@ -206,23 +193,18 @@ internal sealed unsafe partial class CudaDriverContext
     }
 
     public CudaStatus SetFunctionAttribute(GpuFunctionHandle kernel, FunctionAttributeId attribute, int value) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(kernel) ? CudaStatus.InvalidHandle : CudaDriverApi.FuncSetAttribute(kernel.Value, (int)attribute, value);
+        Ready(kernel) is var s && s != CudaStatus.Success ? s : CudaDriverApi.FuncSetAttribute(kernel.Value, (int)attribute, value);
 
     public CudaStatus SetFunctionCacheConfig(GpuFunctionHandle kernel, FunctionCacheConfig config) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(kernel) ? CudaStatus.InvalidHandle : CudaDriverApi.FuncSetCacheConfig(kernel.Value, (int)config);
+        Ready(kernel) is var s && s != CudaStatus.Success ? s : CudaDriverApi.FuncSetCacheConfig(kernel.Value, (int)config);
 
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks)
     {
         blocks = 0;
-        CudaStatus status = MakeCurrent();
+        CudaStatus status = Ready(kernel);
         if (status != CudaStatus.Success)
         {
             return status;
-        }
-
-        if (!IsKnown(kernel))
-        {
-            return CudaStatus.InvalidHandle;
         }
 
         int result;

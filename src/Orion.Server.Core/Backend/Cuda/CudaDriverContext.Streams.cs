@@ -121,10 +121,10 @@ internal sealed unsafe partial class CudaDriverContext
             : CudaDriverApi.EventRecordWithFlags(gpuEvent.Value, stream.Value, flags);
 
     public CudaStatus SynchronizeEvent(GpuEventHandle gpuEvent) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(gpuEvent) ? CudaStatus.InvalidHandle : CudaDriverApi.EventSynchronize(gpuEvent.Value);
+        Ready(gpuEvent) is var s && s != CudaStatus.Success ? s : CudaDriverApi.EventSynchronize(gpuEvent.Value);
 
     public CudaStatus QueryEvent(GpuEventHandle gpuEvent) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : !IsKnown(gpuEvent) ? CudaStatus.InvalidHandle : CudaDriverApi.EventQuery(gpuEvent.Value);
+        Ready(gpuEvent) is var s && s != CudaStatus.Success ? s : CudaDriverApi.EventQuery(gpuEvent.Value);
 
     public CudaStatus GetEventElapsedTime(GpuEventHandle startEvent, GpuEventHandle endEvent, out float milliseconds)
     {

@@ -32,7 +32,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     // What this context created. A handle the driver never gave out (or already took back) would
     // be dereferenced by the driver and could crash the whole server, so every handle a call takes
     // is checked here first: the session validates them too, this is the last line.
-    private readonly Dictionary<nint, List<nint>> _moduleFunctions = [];
+    private readonly Dictionary<nint, HashSet<nint>> _moduleFunctions = [];
     private readonly HashSet<nint> _streams = [];
     private readonly HashSet<nint> _events = [];
     private readonly HashSet<nint> _hostAllocations = [];
@@ -73,7 +73,18 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
     }
 
     /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="stream"/> belongs to this context.</summary>
-    private CudaStatus Ready(GpuStreamHandle stream)
+    private CudaStatus Ready(GpuStreamHandle stream) => Ready(IsKnown(stream));
+
+    /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="gpuEvent"/> belongs to this context.</summary>
+    private CudaStatus Ready(GpuEventHandle gpuEvent) => Ready(IsKnown(gpuEvent));
+
+    /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="kernel"/> belongs to this context.</summary>
+    private CudaStatus Ready(GpuFunctionHandle kernel) => Ready(IsKnown(kernel));
+
+    /// <summary><see cref="MakeCurrent"/>, then checks that <paramref name="gpuModule"/> belongs to this context.</summary>
+    private CudaStatus Ready(GpuModuleHandle gpuModule) => Ready(_moduleFunctions.ContainsKey(gpuModule.Value));
+
+    private CudaStatus Ready(bool handleIsKnown)
     {
         CudaStatus status = MakeCurrent();
         if (status != CudaStatus.Success)
@@ -81,7 +92,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             return status;
         }
 
-        return IsKnown(stream) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+        return handleIsKnown ? CudaStatus.Success : CudaStatus.InvalidHandle;
     }
 
     // 0 is the legacy default stream; 1 and 2 are the driver's CU_STREAM_LEGACY and
@@ -334,30 +345,19 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
         native.SrcMemoryType = (CuMemoryType)copy.SourceLocation;
         native.SrcPitch = (nuint)copy.SourcePitch;
-        if (copy.SourceLocation == MemoryLocation.Host)
-        {
-            native.SrcHost = (nint)copy.Source;
-        }
-        else
-        {
-            native.SrcDevice = copy.Source;
-        }
-
+        (native.SrcHost, native.SrcDevice) = HostOrDevice(copy.SourceLocation, copy.Source);
         native.DstMemoryType = (CuMemoryType)copy.DestinationLocation;
         native.DstPitch = (nuint)copy.DestinationPitch;
-        if (copy.DestinationLocation == MemoryLocation.Host)
-        {
-            native.DstHost = (nint)copy.Destination;
-        }
-        else
-        {
-            native.DstDevice = copy.Destination;
-        }
-
+        (native.DstHost, native.DstDevice) = HostOrDevice(copy.DestinationLocation, copy.Destination);
         native.WidthInBytes = (nuint)copy.WidthBytes;
         native.Height = (nuint)copy.Height;
         return true;
     }
+
+    /// <summary>CUDA_MEMCPY2D takes a host address and a device address per side; the one that
+    /// does not match the side's memory type stays 0.</summary>
+    private static (nint Host, ulong Device) HostOrDevice(MemoryLocation location, ulong address) =>
+        location == MemoryLocation.Host ? ((nint)address, 0UL) : (0, address);
 
     // ---- memset ----
 

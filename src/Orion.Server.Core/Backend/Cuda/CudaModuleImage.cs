@@ -25,6 +25,7 @@ internal static class CudaModuleImage
     private const int FatbinEntryHeaderMinBytes = 16;
     private const int ElfHeaderBytes = 64;
     private const uint ElfSectionNoBits = 8;
+    private const ushort ElfProgramCountInSection0 = 0xFFFF; // PN_XNUM
 
     public static bool TryClassify(ReadOnlySpan<byte> image, out CudaModuleImageKind kind, out string error)
     {
@@ -126,6 +127,14 @@ internal static class CudaModuleImage
         ushort sectionEntrySize = BinaryPrimitives.ReadUInt16LittleEndian(image[0x3A..]);
         ushort sectionCount = BinaryPrimitives.ReadUInt16LittleEndian(image[0x3C..]);
         ulong length = (ulong)image.Length;
+
+        // Extended numbering (e_shnum 0 with a section table, or e_phnum PN_XNUM) keeps the real
+        // counts in section 0, where the checks below would not see them; cubins never use it.
+        if ((sectionCount == 0 && sectionTable != 0) || programCount == ElfProgramCountInSection0)
+        {
+            error = "ELF extended section or program numbering is not accepted (cubins do not use it)";
+            return false;
+        }
 
         if (!Within(programTable, (ulong)programEntrySize * programCount, length) ||
             !Within(sectionTable, (ulong)sectionEntrySize * sectionCount, length))

@@ -95,6 +95,20 @@ public class CudaModuleImageTests
         Assert.Contains("tables", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(0x3C, 0)] // e_shnum 0 with a section table: the count would be in section 0
+    [InlineData(0x38, 0xFFFF)] // e_phnum PN_XNUM: likewise
+    public void Elf_extended_numbering_is_refused(int field, int value)
+    {
+        // Section 0 claims a huge count: what the driver would read if the image were let through.
+        byte[] image = Elf(sectionCount: 2, sectionOffset: 100, sectionSize: 50);
+        BinaryPrimitives.WriteUInt64LittleEndian(image.AsSpan(256 + 32), 1_000_000);
+        BinaryPrimitives.WriteUInt16LittleEndian(image.AsSpan(field), (ushort)value);
+
+        Assert.False(CudaModuleImage.TryClassify(image, out _, out string error));
+        Assert.Contains("extended", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Elf32_is_refused()
     {
