@@ -179,7 +179,28 @@ internal abstract class FramedConnection : TransportConnection
         {
             while (true)
             {
-                var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+                // ReadInputAsync inlined: every pooled async level that suspends is one more chance
+                // for its state-machine box to miss the pool (it is returned on another thread), and
+                // this is the path every small message takes.
+                var pending = _input.ReadAsync(cancellationToken);
+                ReadResult result;
+                if (pending.IsCompleted)
+                {
+                    result = pending.Result;
+                }
+                else
+                {
+                    BeginWaitForInput();
+                    try
+                    {
+                        result = await pending.ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        EndWaitForInput();
+                    }
+                }
+                ThrowIfReadCanceled(result);
                 var buffer = SkipOutstandingMessage(result.Buffer);
                 if (FrameHeader.TryRead(buffer, Options, out var header))
                 {
@@ -432,23 +453,36 @@ internal abstract class FramedConnection : TransportConnection
         }
         else
         {
-            Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
-            Volatile.Write(ref _waitingForInput, 1);
+            BeginWaitForInput();
             try
             {
                 result = await pending.ConfigureAwait(false);
             }
             finally
             {
-                Volatile.Write(ref _waitingForInput, 0);
+                EndWaitForInput();
             }
         }
+        ThrowIfReadCanceled(result);
+        return result;
+    }
+
+    /// <summary>The idle timeout counts from here while the read waits.</summary>
+    private void BeginWaitForInput()
+    {
+        Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+        Volatile.Write(ref _waitingForInput, 1);
+    }
+
+    private void EndWaitForInput() => Volatile.Write(ref _waitingForInput, 0);
+
+    private void ThrowIfReadCanceled(in ReadResult result)
+    {
         if (result.IsCanceled || _fault is not null)
         {
             // Only a failure (or dispose) cancels a pending read.
             throw FailureException();
         }
-        return result;
     }
 
     public override void Abort(string reason)
