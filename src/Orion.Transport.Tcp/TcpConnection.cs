@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Orion.Transport.Framing;
 
 namespace Orion.Transport.Tcp;
@@ -12,7 +13,8 @@ namespace Orion.Transport.Tcp;
 /// sender), and a bulk payload is read straight from the socket into the caller's buffer once the
 /// reader's buffered bytes are used up. Output goes to the socket directly: a small frame is copied
 /// behind its header into one per-connection buffer and sent with one call; a large payload is sent
-/// from the caller's memory without a copy. A full send buffer simply makes the send wait.
+/// from the caller's memory without a copy, in the same call as its header (vectored) where the
+/// memory is an array. A full send buffer simply makes the send wait.
 /// </summary>
 internal sealed class TcpConnection : FramedConnection
 {
@@ -26,11 +28,13 @@ internal sealed class TcpConnection : FramedConnection
 
     private readonly Socket _socket;
     private readonly byte[] _sendBuffer = GC.AllocateUninitializedArray<byte>(CoalesceBufferSize, pinned: true);
+    private readonly VectoredSocketSender _vectoredSender;
 
     private TcpConnection(Socket socket, PipeReader input, TransportOptions options, TransportEndpoint local, TransportEndpoint remote)
         : base(input, options, local, remote)
     {
         _socket = socket;
+        _vectoredSender = new VectoredSocketSender(socket);
         StartTimer();
     }
 
@@ -56,6 +60,9 @@ internal sealed class TcpConnection : FramedConnection
 
     protected override bool CanReadDirect => true;
 
+    /// <summary>A message that cannot fit one reader segment with its header is read straight from the socket.</summary>
+    protected override int DirectMessageThreshold => ReadBufferSize - FrameHeader.Size;
+
     protected override bool LingerUntilPeerCloses => true;
 
     protected override ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
@@ -65,6 +72,12 @@ internal sealed class TcpConnection : FramedConnection
         {
             payload.Span.CopyTo(_sendBuffer.AsSpan(FrameHeader.Size));
             return SendAllAsync(_sendBuffer.AsMemory(0, FrameHeader.Size + payload.Length), cancellationToken);
+        }
+        if (MemoryMarshal.TryGetArray(payload, out var payloadArray))
+        {
+            // One syscall for header and payload: two sends would put the header in a segment of its
+            // own (NoDelay) and cost the peer an extra wakeup.
+            return _vectoredSender.SendAsync(new ArraySegment<byte>(_sendBuffer, 0, FrameHeader.Size), payloadArray, cancellationToken);
         }
         return SendHeaderThenPayloadAsync(payload, cancellationToken);
     }
@@ -112,7 +125,11 @@ internal sealed class TcpConnection : FramedConnection
 
     protected override void ShutdownOutput() => _socket.Shutdown(SocketShutdown.Send);
 
-    protected override void ReleaseStream() => _socket.Dispose();
+    protected override void ReleaseStream()
+    {
+        _socket.Dispose();
+        _vectoredSender.Dispose();
+    }
 
     protected override TransportException TranslateException(Exception exception) => SocketErrors.Translate(exception);
 

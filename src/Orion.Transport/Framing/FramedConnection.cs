@@ -32,6 +32,9 @@ internal abstract class FramedConnection : TransportConnection
     /// <summary>Bytes at the start of the input that belong to the message the caller holds: examined
     /// (so the sender is not held back by them) but consumed only at the next receive.</summary>
     private long _outstandingMessageBytes;
+    /// <summary>Holds a large message read straight from the stream (see <see cref="DirectMessageThreshold"/>);
+    /// reused for the next one, rented from the shared pool.</summary>
+    private byte[]? _directMessageBuffer;
     private long _lastInputTicks;
     private long _lastOutputTicks;
     private int _waitingForInput;
@@ -68,6 +71,12 @@ internal abstract class FramedConnection : TransportConnection
 
     /// <summary>True when <see cref="ReadDirectAsync"/> reads the stream underneath the input reader.</summary>
     protected virtual bool CanReadDirect => false;
+
+    /// <summary>Messages with a payload larger than this, not yet fully buffered, are read from the
+    /// stream straight into one contiguous buffer (where <see cref="CanReadDirect"/>) instead of
+    /// through the input reader: the reader would deliver them as a chain of its segments, one read
+    /// call per segment, and a caller that needs them contiguous would copy them again.</summary>
+    protected virtual int DirectMessageThreshold => int.MaxValue;
 
     /// <summary>Reads from the stream straight into <paramref name="destination"/>, bypassing the
     /// input reader (only called when that reader holds no buffered bytes). Returns 0 at end of stream.</summary>
@@ -165,11 +174,33 @@ internal abstract class FramedConnection : TransportConnection
     public override async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         await EnterReceiveAsync(cancellationToken).ConfigureAwait(false);
+        var midFrame = false;
         try
         {
             while (true)
             {
-                var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+                // ReadInputAsync inlined: every pooled async level that suspends is one more chance
+                // for its state-machine box to miss the pool (it is returned on another thread), and
+                // this is the path every small message takes.
+                var pending = _input.ReadAsync(cancellationToken);
+                ReadResult result;
+                if (pending.IsCompleted)
+                {
+                    result = pending.Result;
+                }
+                else
+                {
+                    BeginWaitForInput();
+                    try
+                    {
+                        result = await pending.ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        EndWaitForInput();
+                    }
+                }
+                ThrowIfReadCanceled(result);
                 var buffer = SkipOutstandingMessage(result.Buffer);
                 if (FrameHeader.TryRead(buffer, Options, out var header))
                 {
@@ -193,13 +224,22 @@ internal abstract class FramedConnection : TransportConnection
                         _outstandingMessageBytes = FrameHeader.Size + header.Length;
                         return payload;
                     }
+                    if (CanReadDirect && header.Length > DirectMessageThreshold)
+                    {
+                        midFrame = true; // From here the header is consumed.
+                        return await ReceiveMessageDirectAsync(buffer, (int)header.Length, cancellationToken).ConfigureAwait(false);
+                    }
                 }
                 WaitForMoreInput(result, buffer);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
         {
-            throw; // Nothing was consumed: the connection stays usable.
+            if (midFrame)
+            {
+                Fail(new TransportException(TransportError.ConnectionAborted, "A receive was cancelled in the middle of a large message; the connection was aborted."));
+            }
+            throw; // Otherwise nothing was consumed: the connection stays usable.
         }
         catch (Exception exception)
         {
@@ -248,39 +288,9 @@ internal abstract class FramedConnection : TransportConnection
 
             // The input reader is now empty (or the payload is complete): the rest comes from the
             // stream straight into the destination where the stream allows it.
-            while (copied < destination.Length)
+            if (copied < destination.Length)
             {
-                if (CanReadDirect)
-                {
-                    Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
-                    Volatile.Write(ref _waitingForInput, 1);
-                    int read;
-                    try
-                    {
-                        read = await ReadDirectAsync(destination[copied..], cancellationToken).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        Volatile.Write(ref _waitingForInput, 0);
-                    }
-                    ThrowIfFailed();
-                    if (read == 0)
-                    {
-                        throw EndOfStream(midFrame: true);
-                    }
-                    copied += read;
-                    BytesReadDirect += read;
-                }
-                else
-                {
-                    var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
-                    var taken = CopyBuffered(result.Buffer, destination.Span[copied..]);
-                    if (taken == 0 && result.IsCompleted)
-                    {
-                        throw EndOfStream(midFrame: true);
-                    }
-                    copied += taken;
-                }
+                await ReadRestAsync(destination, copied, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
@@ -327,6 +337,75 @@ internal abstract class FramedConnection : TransportConnection
             throw EndOfStream(midFrame: !buffer.IsEmpty);
         }
         _input.AdvanceTo(buffer.Start, buffer.End);
+    }
+
+    /// <summary>Receives a large message whose header is at the start of <paramref name="buffer"/>:
+    /// what the input reader holds is copied, the rest is read from the stream into the same buffer.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<ReadOnlySequence<byte>> ReceiveMessageDirectAsync(ReadOnlySequence<byte> buffer, int length, CancellationToken cancellationToken)
+    {
+        if (_directMessageBuffer is null || _directMessageBuffer.Length < length)
+        {
+            ReturnDirectMessageBuffer();
+            _directMessageBuffer = ArrayPool<byte>.Shared.Rent(length);
+        }
+        var destination = _directMessageBuffer.AsMemory(0, length);
+        var copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
+        if (copied < length)
+        {
+            await ReadRestAsync(destination, copied, cancellationToken).ConfigureAwait(false);
+        }
+        return new ReadOnlySequence<byte>(destination);
+    }
+
+    /// <summary>Fills <paramref name="destination"/> from <paramref name="copied"/> on: straight from the
+    /// stream where it allows it (the input reader holds nothing by now), else through the reader.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReadRestAsync(Memory<byte> destination, int copied, CancellationToken cancellationToken)
+    {
+        while (copied < destination.Length)
+        {
+            if (CanReadDirect)
+            {
+                Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+                Volatile.Write(ref _waitingForInput, 1);
+                int read;
+                try
+                {
+                    read = await ReadDirectAsync(destination[copied..], cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    Volatile.Write(ref _waitingForInput, 0);
+                }
+                ThrowIfFailed();
+                if (read == 0)
+                {
+                    throw EndOfStream(midFrame: true);
+                }
+                copied += read;
+                BytesReadDirect += read;
+            }
+            else
+            {
+                var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+                var taken = CopyBuffered(result.Buffer, destination.Span[copied..]);
+                if (taken == 0 && result.IsCompleted)
+                {
+                    throw EndOfStream(midFrame: true);
+                }
+                copied += taken;
+            }
+        }
+    }
+
+    private void ReturnDirectMessageBuffer()
+    {
+        if (_directMessageBuffer is not null)
+        {
+            ArrayPool<byte>.Shared.Return(_directMessageBuffer);
+            _directMessageBuffer = null;
+        }
     }
 
     /// <summary>Drops the message returned by the previous receive from the front of
@@ -384,23 +463,36 @@ internal abstract class FramedConnection : TransportConnection
         }
         else
         {
-            Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
-            Volatile.Write(ref _waitingForInput, 1);
+            BeginWaitForInput();
             try
             {
                 result = await pending.ConfigureAwait(false);
             }
             finally
             {
-                Volatile.Write(ref _waitingForInput, 0);
+                EndWaitForInput();
             }
         }
+        ThrowIfReadCanceled(result);
+        return result;
+    }
+
+    /// <summary>The idle timeout counts from here while the read waits.</summary>
+    private void BeginWaitForInput()
+    {
+        Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
+        Volatile.Write(ref _waitingForInput, 1);
+    }
+
+    private void EndWaitForInput() => Volatile.Write(ref _waitingForInput, 0);
+
+    private void ThrowIfReadCanceled(in ReadResult result)
+    {
         if (result.IsCanceled || _fault is not null)
         {
             // Only a failure (or dispose) cancels a pending read.
             throw FailureException();
         }
-        return result;
     }
 
     public override void Abort(string reason)
@@ -434,6 +526,7 @@ internal abstract class FramedConnection : TransportConnection
         }
         finally
         {
+            ReturnDirectMessageBuffer();
             ReleaseStream();
             _receiveLock.Release();
         }
