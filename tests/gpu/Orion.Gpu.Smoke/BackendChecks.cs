@@ -254,6 +254,11 @@ internal sealed class BackendChecks(CheckRunner runner, string? fatbinPath)
                 MemoryMarshal.Write(packed.AsSpan((int)layout[4].Offset), in p);
                 packed[layout[5].Offset] = flag;
                 Expect.Status(CudaStatus.Success, c.Memset(counter, 0, MemsetElementSize.Bits32, 1), "Memset counter");
+                // The stream is non-blocking, so it does not wait for work on the legacy stream: a
+                // copy from pageable memory may return before its DMA lands, and the memset is
+                // asynchronous. Without this the kernel can read the inputs before they arrive
+                // (seen on the H100 with four sessions at once).
+                Expect.Status(CudaStatus.Success, c.Synchronize(), "Synchronize before the launch");
                 Expect.Status(CudaStatus.Success, c.RecordEvent(start, stream, 0), "RecordEvent");
                 var geometry = new LaunchConfiguration(new Dim3((uint)((n + 255) / 256)), new Dim3(256), 0);
                 Expect.Status(CudaStatus.Success, c.Launch(function, geometry, stream, packed), "Launch");
