@@ -23,6 +23,11 @@ bundle)
     scripts/gpu-bench-cuda.sh bundle "$dir/cudart"
     # The C# GPU test bundle carries its own orion-server; one copy is enough.
     rm -f "$dir/gpu/bin/orion-server" && ln -s ../../cudart/bin/orion-server "$dir/gpu/bin/orion-server"
+    # The ibverbs shim beside the server and the client library, so that auto:// really asks
+    # rdma-core for devices (the host has libibverbs but no RDMA NIC).
+    make -s -C native/ibverbs_interop all
+    cp native/ibverbs_interop/build/liborion_ibverbs.so "$dir/cudart/bin/"
+    cp native/ibverbs_interop/build/liborion_ibverbs.so "$dir/cudart/lib/"
     cp scripts/gpu-suite.sh "$dir/gpu-suite.sh"
     du -sh "$dir"
     ;;
