@@ -174,7 +174,25 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             throw new TransportException(TransportError.FrameTooLarge, $"A bulk transfer of {data.Length} bytes exceeds the limit of {Options.MaxBulkSize}.");
         }
+        if (FrameHeader.Size + data.Length <= _sendLimit)
+        {
+            // A small transfer is copied into one SEND: once posted, the caller's buffer is free, so
+            // the call does not wait for the progress thread to see a write completion.
+            return TryPostFrame(FrameKind.Bulk, data.Span, data.Length, creditsNeeded: 2)
+                ? default
+                : SendWholeFrameAsync(FrameKind.Bulk, data, cancellationToken);
+        }
         return SendChunkedAsync(FrameKind.BulkStart, data, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendWholeFrameAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        do
+        {
+            await WaitToSendAsync(cancellationToken).ConfigureAwait(false);
+        }
+        while (!TryPostFrame(kind, payload.Span, payload.Length, creditsNeeded: 2));
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -199,6 +217,7 @@ internal sealed partial class RdmaConnection : TransportConnection
                 return new ReadOnlySequence<byte>(item.Staged!, 0, (int)item.Length);
             case IncomingKind.BulkStart:
             case IncomingKind.StagedBulk:
+            case IncomingKind.Bulk:
                 throw Fail(TransportError.UnexpectedFrame, "A bulk transfer arrived where a message was expected.");
             default:
                 throw Fail(TransportError.ProtocolViolation, "Bulk data arrived where a message was expected.");
@@ -209,13 +228,19 @@ internal sealed partial class RdmaConnection : TransportConnection
     {
         ReleaseHeld();
         var item = await NextItemAsync(cancellationToken).ConfigureAwait(false);
+        if (item.Kind == IncomingKind.Bulk && item.Length == destination.Length)
+        {
+            _receiveSlab.Buffer.AsSpan(_receiveSlab.OffsetOf(item.Index) + FrameHeader.Size, (int)item.Length).CopyTo(destination.Span);
+            RepostReceive(item.Index);
+            return;
+        }
         if (item.Kind == IncomingKind.StagedBulk && item.Length == destination.Length)
         {
             item.Staged.AsSpan(0, (int)item.Length).CopyTo(destination.Span);
             ReleaseStaged(item.Staged!, item.Length);
             return;
         }
-        if (item.Kind != IncomingKind.BulkStart)
+        if (item.Kind is not (IncomingKind.BulkStart or IncomingKind.Bulk or IncomingKind.StagedBulk))
         {
             throw Fail(TransportError.UnexpectedFrame, "A message arrived where a bulk transfer was expected.");
         }
