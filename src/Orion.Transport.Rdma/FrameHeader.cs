@@ -31,7 +31,7 @@ internal readonly record struct FrameHeader(FrameKind Kind, ushort ReceiveCredit
             return false;
         }
         var kind = (FrameKind)source[0];
-        if (kind is < FrameKind.Message or > FrameKind.Close || source[1] != 0 || BinaryPrimitives.ReadUInt16LittleEndian(source[6..]) != 0)
+        if (kind is < FrameKind.Message or > FrameKind.Bulk || source[1] != 0 || BinaryPrimitives.ReadUInt16LittleEndian(source[6..]) != 0)
         {
             error = $"invalid frame header (kind {source[0]})";
             return false;

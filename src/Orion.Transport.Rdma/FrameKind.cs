@@ -15,4 +15,7 @@ internal enum FrameKind : byte
     KeepAlive = 5,
     /// <summary>Orderly close: nothing follows.</summary>
     Close = 6,
+    /// <summary>A whole bulk transfer small enough for one SEND: copied like a small message, so the
+    /// sender neither waits for a write completion nor spends a slot on a few bytes.</summary>
+    Bulk = 7,
 }

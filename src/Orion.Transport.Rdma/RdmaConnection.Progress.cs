@@ -125,6 +125,9 @@ internal sealed partial class RdmaConnection
             case FrameKind.Message when header.Length == payloadLength && _chunkBytesExpected == 0:
                 Enqueue(new IncomingItem(IncomingKind.Message, index, header.Length));
                 break;
+            case FrameKind.Bulk when header.Length == payloadLength && _chunkBytesExpected == 0:
+                Enqueue(new IncomingItem(IncomingKind.Bulk, index, header.Length));
+                break;
             case FrameKind.MessageStart when payloadLength == 0 && _chunkBytesExpected == 0 && header.Length > 0:
                 if (header.Length > Options.MaxMessageSize)
                 {

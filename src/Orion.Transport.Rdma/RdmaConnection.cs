@@ -147,9 +147,10 @@ internal sealed partial class RdmaConnection : TransportConnection
     /// <summary>Starts the progress thread; called once the connection is established.</summary>
     public void Start() => _progressThread.Start();
 
-    // Pooled builders: an await that suspends must not allocate a state-machine box per message.
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    // Not async itself: each send suspends in at most one pooled state machine, and the waits await
+    // the allocation-free signal directly. Nested pooled boxes missed the builder's per-thread cache
+    // often enough to allocate again.
+    public override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         ThrowIfFailed();
         if (message.Length > Options.MaxMessageSize)
@@ -158,13 +159,11 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
         if (FrameHeader.Size + message.Length <= _sendLimit)
         {
-            while (!TryPostFrame(FrameKind.Message, message.Span, message.Length, creditsNeeded: 2))
-            {
-                await WaitToSendAsync(cancellationToken).ConfigureAwait(false);
-            }
-            return;
+            return TryPostFrame(FrameKind.Message, message.Span, message.Length, creditsNeeded: 2)
+                ? default
+                : SendWholeFrameAsync(FrameKind.Message, message, cancellationToken);
         }
-        await SendChunkedAsync(FrameKind.MessageStart, message, cancellationToken).ConfigureAwait(false);
+        return SendChunkedAsync(FrameKind.MessageStart, message, cancellationToken);
     }
 
     public override ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
@@ -174,14 +173,37 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             throw new TransportException(TransportError.FrameTooLarge, $"A bulk transfer of {data.Length} bytes exceeds the limit of {Options.MaxBulkSize}.");
         }
+        if (FrameHeader.Size + data.Length <= _sendLimit)
+        {
+            // A small transfer is copied into one SEND: once posted, the caller's buffer is free, so
+            // the call does not wait for the progress thread to see a write completion.
+            return TryPostFrame(FrameKind.Bulk, data.Span, data.Length, creditsNeeded: 2)
+                ? default
+                : SendWholeFrameAsync(FrameKind.Bulk, data, cancellationToken);
+        }
         return SendChunkedAsync(FrameKind.BulkStart, data, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendWholeFrameAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        do
+        {
+            await _sendSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfFailed();
+        }
+        while (!TryPostFrame(kind, payload.Span, payload.Length, creditsNeeded: 2));
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         ReleaseHeld();
-        var item = await NextItemAsync(cancellationToken).ConfigureAwait(false);
+        IncomingItem item;
+        while (!TryNextItem(out item))
+        {
+            await _receiveSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
         switch (item.Kind)
         {
             case IncomingKind.Message:
@@ -199,23 +221,35 @@ internal sealed partial class RdmaConnection : TransportConnection
                 return new ReadOnlySequence<byte>(item.Staged!, 0, (int)item.Length);
             case IncomingKind.BulkStart:
             case IncomingKind.StagedBulk:
+            case IncomingKind.Bulk:
                 throw Fail(TransportError.UnexpectedFrame, "A bulk transfer arrived where a message was expected.");
             default:
                 throw Fail(TransportError.ProtocolViolation, "Bulk data arrived where a message was expected.");
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask ReceiveBulkAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         ReleaseHeld();
-        var item = await NextItemAsync(cancellationToken).ConfigureAwait(false);
+        IncomingItem item;
+        while (!TryNextItem(out item))
+        {
+            await _receiveSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        if (item.Kind == IncomingKind.Bulk && item.Length == destination.Length)
+        {
+            _receiveSlab.Buffer.AsSpan(_receiveSlab.OffsetOf(item.Index) + FrameHeader.Size, (int)item.Length).CopyTo(destination.Span);
+            RepostReceive(item.Index);
+            return;
+        }
         if (item.Kind == IncomingKind.StagedBulk && item.Length == destination.Length)
         {
             item.Staged.AsSpan(0, (int)item.Length).CopyTo(destination.Span);
             ReleaseStaged(item.Staged!, item.Length);
             return;
         }
-        if (item.Kind != IncomingKind.BulkStart)
+        if (item.Kind is not (IncomingKind.BulkStart or IncomingKind.Bulk or IncomingKind.StagedBulk))
         {
             throw Fail(TransportError.UnexpectedFrame, "A message arrived where a bulk transfer was expected.");
         }
@@ -254,12 +288,14 @@ internal sealed partial class RdmaConnection : TransportConnection
         long sequence;
         while ((sequence = TryPostClose()) == 0)
         {
-            await WaitToSendAsync(timeout.Token).ConfigureAwait(false);
+            await _sendSignal.WaitAsync(timeout.Token).ConfigureAwait(false);
+            ThrowIfFailed();
         }
         // Disconnecting before the close frame is acknowledged could flush it; wait for its completion.
         while (Volatile.Read(ref _completedSequence) < sequence)
         {
-            await WaitToSendAsync(timeout.Token).ConfigureAwait(false);
+            await _sendSignal.WaitAsync(timeout.Token).ConfigureAwait(false);
+            ThrowIfFailed();
         }
     }
 
@@ -271,11 +307,13 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SendChunkedAsync(FrameKind kind, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         while (!TryPostFrame(kind, default, data.Length, creditsNeeded: 2))
         {
-            await WaitToSendAsync(cancellationToken).ConfigureAwait(false);
+            await _sendSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            ThrowIfFailed();
         }
         if (data.Length == 0)
         {
@@ -304,7 +342,8 @@ internal sealed partial class RdmaConnection : TransportConnection
                 var sequence = TryPostChunk(lease.Region, address + (nint)offset, length, last: offset + length == data.Length);
                 if (sequence == 0)
                 {
-                    await WaitToSendAsync(cancellationToken).ConfigureAwait(false);
+                    await _sendSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                    ThrowIfFailed();
                     continue;
                 }
                 posted = true;
@@ -314,7 +353,8 @@ internal sealed partial class RdmaConnection : TransportConnection
             // The caller may reuse its buffer when we return, so wait until the device is done with it.
             while (Volatile.Read(ref _completedSequence) < lastSequence)
             {
-                await WaitToSendAsync(cancellationToken).ConfigureAwait(false);
+                await _sendSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                ThrowIfFailed();
             }
         }
         catch (Exception e) when (posted)
@@ -338,12 +378,6 @@ internal sealed partial class RdmaConnection : TransportConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask WaitToSendAsync(CancellationToken cancellationToken)
-    {
-        await _sendSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
-        ThrowIfFailed();
-    }
-
     private async ValueTask ReceiveChunksAsync(Memory<byte> destination, CancellationToken cancellationToken)
     {
         var offset = 0;
@@ -351,7 +385,11 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             while (offset < destination.Length)
             {
-                var chunk = await NextItemAsync(cancellationToken).ConfigureAwait(false);
+                IncomingItem chunk;
+                while (!TryNextItem(out chunk))
+                {
+                    await _receiveSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+                }
                 if (chunk.Kind != IncomingKind.Chunk)
                 {
                     throw Fail(TransportError.ProtocolViolation, "A frame arrived inside a chunked transfer.");
@@ -369,23 +407,23 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<IncomingItem> NextItemAsync(CancellationToken cancellationToken)
+    /// <summary>Takes the next arrival, or returns false when the caller must await <c>_receiveSignal</c>.
+    /// Not an async method of its own: the receive calls await the allocation-free signal directly,
+    /// because nested pooled state machines missed the builder's per-thread cache and allocated.</summary>
+    private bool TryNextItem(out IncomingItem item)
     {
-        while (true)
+        // A local abort ends receiving at once; a peer's close or reset first delivers what arrived.
+        if (!(_state == StateFailed && _error == TransportError.ConnectionAborted) && _incoming.TryDequeue(out item))
         {
-            // A local abort ends receiving at once; a peer's close or reset first delivers what arrived.
-            if (!(_state == StateFailed && _error == TransportError.ConnectionAborted) && _incoming.TryDequeue(out var item))
+            if (item.Kind == IncomingKind.Closed)
             {
-                if (item.Kind == IncomingKind.Closed)
-                {
-                    throw Fail(TransportError.ConnectionClosed, "The peer closed the connection.");
-                }
-                return item;
+                throw Fail(TransportError.ConnectionClosed, "The peer closed the connection.");
             }
-            ThrowIfFailed();
-            await _receiveSignal.WaitAsync(cancellationToken).ConfigureAwait(false);
+            return true;
         }
+        ThrowIfFailed();
+        item = default;
+        return false;
     }
 
     private void ReleaseHeld()

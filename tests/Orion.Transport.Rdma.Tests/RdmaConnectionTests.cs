@@ -117,6 +117,31 @@ public sealed class RdmaConnectionTests
     }
 
     [Fact]
+    public async Task Small_bulk_transfers_go_in_one_send_and_complete_without_waiting_for_the_peer()
+    {
+        await using var pair = await SoftwareConnections.CreateAsync();
+        // 240 B + the 16 B header fill one 256 B receive buffer. Copied into a SEND, the call is done
+        // at once: it waits neither for a write completion nor for a slot credit (a regression here
+        // made a 64 B SendBulkAsync cost a progress-thread hand-off, ~150 us).
+        var sizes = new[] { 1, 64, 240, 1, 64, 240 };
+        foreach (var (size, i) in sizes.Select((size, i) => (size, i)))
+        {
+            Assert.True(pair.Client.SendBulkAsync(Pattern(size, i)).AsTask().IsCompletedSuccessfully, $"bulk {i} of {size} B waited");
+        }
+        Assert.Equal(0, pair.ClientConnection.Registrations.Misses); // no slot write, so nothing registered
+        foreach (var (size, i) in sizes.Select((size, i) => (size, i)))
+        {
+            var destination = new byte[size];
+            await pair.Server.ReceiveBulkAsync(destination).AsTask().WaitAsync(Patience);
+            Assert.Equal(Pattern(size, i), destination);
+        }
+        // A small bulk transfer is not a message, and the wrong size is refused.
+        await pair.Client.SendBulkAsync(new byte[10]);
+        var wrongSize = await Assert.ThrowsAsync<TransportException>(() => pair.Server.ReceiveBulkAsync(new byte[11]).AsTask().WaitAsync(Patience));
+        Assert.Equal(TransportError.UnexpectedFrame, wrongSize.Error);
+    }
+
+    [Fact]
     public async Task Messages_and_bulk_transfers_interleave_in_order()
     {
         await using var pair = await SoftwareConnections.CreateAsync();
