@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 
 namespace Orion.Transport.Benchmarks;
@@ -32,20 +30,5 @@ public partial class PingPongBenchmarks
 
     /// <summary>Orion's RDMA transport over the software provider, message path (SEND up to 4 KiB, WRITE with immediate above).</summary>
     [Benchmark(OperationsPerInvoke = RoundTripsPerInvoke)]
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask OrionRdmaSoftware()
-    {
-        var connection = _rdma!.Client;
-        for (var i = 0; i < RoundTripsPerInvoke; i++)
-        {
-            var start = Stopwatch.GetTimestamp();
-            await connection.SendAsync(_payload);
-            var reply = await connection.ReceiveAsync();
-            _recorder.Record(start, Stopwatch.GetTimestamp());
-            if (reply.Length != Size)
-            {
-                throw new InvalidOperationException($"The echo returned {reply.Length} bytes for a message of {Size}.");
-            }
-        }
-    }
+    public ValueTask OrionRdmaSoftware() => OrionRoundTripsAsync(_rdma!.Client);
 }

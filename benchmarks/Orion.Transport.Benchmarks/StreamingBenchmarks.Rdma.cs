@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using BenchmarkDotNet.Attributes;
 
 namespace Orion.Transport.Benchmarks;
@@ -37,27 +36,9 @@ public partial class StreamingBenchmarks
 
     /// <summary>RDMA over the software provider, message path: <c>SendAsync</c> / <c>ReceiveAsync</c> per message.</summary>
     [Benchmark]
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask OrionRdmaSoftwareMessages()
-    {
-        var connection = _rdma!.Client;
-        for (var i = MessagesPerBurst; i > 0; i--)
-        {
-            await connection.SendAsync(_payload);
-        }
-        await connection.ReceiveAsync();
-    }
+    public ValueTask OrionRdmaSoftwareMessages() => OrionBurstAsync(_rdma!.Client, bulk: false);
 
     /// <summary>RDMA over the software provider, bulk path: <c>SendBulkAsync</c> (WRITE with immediate, zero-copy from the pinned payload).</summary>
     [Benchmark]
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask OrionRdmaSoftwareBulk()
-    {
-        var connection = _rdma!.Client;
-        for (var i = MessagesPerBurst; i > 0; i--)
-        {
-            await connection.SendBulkAsync(_payload);
-        }
-        await connection.ReceiveAsync();
-    }
+    public ValueTask OrionRdmaSoftwareBulk() => OrionBurstAsync(_rdma!.Client, bulk: true);
 }

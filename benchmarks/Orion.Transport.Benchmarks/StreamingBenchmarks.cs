@@ -98,26 +98,27 @@ public partial class StreamingBenchmarks
 
     /// <summary>Orion's TCP transport, message path: <c>SendAsync</c> / <c>ReceiveAsync</c> per message.</summary>
     [Benchmark]
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask OrionTcpMessages()
-    {
-        var connection = _orion!.Client;
-        for (var i = MessagesPerBurst; i > 0; i--)
-        {
-            await connection.SendAsync(_payload);
-        }
-        await connection.ReceiveAsync();
-    }
+    public ValueTask OrionTcpMessages() => OrionBurstAsync(_orion!.Client, bulk: false);
 
     /// <summary>Orion's TCP transport, bulk path: <c>SendBulkAsync</c>, received straight into the sink's buffer.</summary>
     [Benchmark]
+    public ValueTask OrionTcpBulk() => OrionBurstAsync(_orion!.Client, bulk: true);
+
+    /// <summary>The measured burst of every Orion transport's case: the messages or bulk transfers
+    /// of one burst back to back, then the sink's acknowledgement.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask OrionTcpBulk()
+    private async ValueTask OrionBurstAsync(TransportConnection connection, bool bulk)
     {
-        var connection = _orion!.Client;
         for (var i = MessagesPerBurst; i > 0; i--)
         {
-            await connection.SendBulkAsync(_payload);
+            if (bulk)
+            {
+                await connection.SendBulkAsync(_payload);
+            }
+            else
+            {
+                await connection.SendAsync(_payload);
+            }
         }
         await connection.ReceiveAsync();
     }
