@@ -109,27 +109,7 @@ public sealed class TcpLargeMessageTests
         return bytes;
     }
 
-    private static async Task<Pair> ConnectAsync()
-    {
-        var transport = new TcpTransport();
-        var options = new TransportOptions();
-        var listener = await transport.ListenAsync(new TransportEndpoint("tcp", "127.0.0.1", 0), options);
-        var accept = listener.AcceptAsync().AsTask();
-        var client = await transport.ConnectAsync(listener.Endpoint, options);
-        return new Pair(listener, client, await accept.WaitAsync(Timeout));
-    }
-
-    private sealed record Pair(TransportListener Listener, TransportConnection Client, TransportConnection Server) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Client.Abort("test over");
-            Server.Abort("test over");
-            await Client.DisposeAsync();
-            await Server.DisposeAsync();
-            await Listener.DisposeAsync();
-        }
-    }
+    private static Task<TcpPair> ConnectAsync() => TcpPair.ConnectAsync(new TransportOptions(), Timeout);
 
     /// <summary>Memory that is not an array, so the sender cannot use its vectored array path.</summary>
     private sealed unsafe class NativeMemoryManager(int length) : MemoryManager<byte>

@@ -100,24 +100,5 @@ public sealed class TcpTransportTests
         Assert.Equal(TransportError.ConnectionClosed, closed.Error);
     }
 
-    private static async Task<Pair> ConnectAsync(TransportOptions options)
-    {
-        var transport = new TcpTransport();
-        var listener = await transport.ListenAsync(new TransportEndpoint("tcp", "127.0.0.1", 0), options);
-        var accept = listener.AcceptAsync().AsTask();
-        var client = await transport.ConnectAsync(listener.Endpoint, options);
-        return new Pair(listener, client, await accept.WaitAsync(Timeout));
-    }
-
-    private sealed record Pair(TransportListener Listener, TransportConnection Client, TransportConnection Server) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            Client.Abort("test over");
-            Server.Abort("test over");
-            await Client.DisposeAsync();
-            await Server.DisposeAsync();
-            await Listener.DisposeAsync();
-        }
-    }
+    private static Task<TcpPair> ConnectAsync(TransportOptions options) => TcpPair.ConnectAsync(options, Timeout);
 }
