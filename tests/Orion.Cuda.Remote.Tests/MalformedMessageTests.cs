@@ -28,9 +28,23 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
     public async Task A_malformed_message_ends_that_session_only(string expectedReason, byte[] message)
     {
         await using var raw = await OpenRawSessionAsync();
-        await raw.SendAsync(message);
-        var reason = await ReadSessionEndAsync(raw);
-        Assert.Contains(expectedReason, reason, StringComparison.Ordinal);
+        var peerClosedDuringSend = false;
+        try
+        {
+            await raw.SendAsync(message);
+        }
+        catch (TransportException e) when (e.Error == TransportError.ConnectionClosed)
+        {
+            // A transport whose large sends complete only after delivery (RDMA WRITE) can see the
+            // server's close, which this very message caused, before its own send completion; the
+            // connection has then failed and the reason record can no longer be read.
+            peerClosedDuringSend = true;
+        }
+        if (!peerClosedDuringSend)
+        {
+            var reason = await ReadSessionEndAsync(raw);
+            Assert.Contains(expectedReason, reason, StringComparison.Ordinal);
+        }
         await WaitUntilAsync(() => Server.Sessions.Count == 1, "the malformed session was cleaned up");
         // The well-behaved client is unaffected.
         using var buffer = Gpu.Upload<int>([1, 2, 3]);
