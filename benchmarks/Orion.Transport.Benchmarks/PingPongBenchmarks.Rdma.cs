@@ -16,6 +16,7 @@ public partial class PingPongBenchmarks
     {
         AllocateBuffers();
         _rdma = OrionSession.StartRdmaSoftware(connection => OrionPeers.EchoAsync(connection, Size));
+        _loop = new MeasuredLoop(loop => OrionRoundTripsAsync(loop, _rdma.Client));
         ConnectionWarmUp.Run(OrionRdmaSoftware);
         _recorder.Reset();
     }
@@ -23,6 +24,7 @@ public partial class PingPongBenchmarks
     [GlobalCleanup(Target = nameof(OrionRdmaSoftware))]
     public void CleanUpOrionRdmaSoftware()
     {
+        StopLoop();
         LatencyResultStore.Write(nameof(PingPongBenchmarks), nameof(OrionRdmaSoftware), Size, _recorder.ComputePercentiles());
         _rdma?.Dispose();
         _rdma = null;
@@ -30,5 +32,5 @@ public partial class PingPongBenchmarks
 
     /// <summary>Orion's RDMA transport over the software provider, message path (SEND up to 4 KiB, WRITE with immediate above).</summary>
     [Benchmark(OperationsPerInvoke = RoundTripsPerInvoke)]
-    public ValueTask OrionRdmaSoftware() => OrionRoundTripsAsync(_rdma!.Client);
+    public ValueTask OrionRdmaSoftware() => _loop!.InvokeAsync();
 }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
+using System.Net.Sockets;
 using BenchmarkDotNet.Attributes;
 
 namespace Orion.Transport.Benchmarks;
@@ -23,6 +23,8 @@ public partial class PingPongBenchmarks
     private byte[] _reply = [];
     private RawSocketSession? _raw;
     private OrionSession? _orion;
+    /// <summary>The async cases' measured loop, one per set-up case.</summary>
+    private MeasuredLoop? _loop;
 
     [ParamsSource(nameof(Sizes))]
     public int Size { get; set; }
@@ -34,6 +36,7 @@ public partial class PingPongBenchmarks
     {
         AllocateBuffers();
         _raw = RawSocketSession.StartEcho(Size, blocking: false);
+        _loop = new MeasuredLoop(RawRoundTripsAsync);
         ConnectionWarmUp.Run(RawSocket);
         _recorder.Reset();
     }
@@ -42,16 +45,29 @@ public partial class PingPongBenchmarks
     public void CleanUpRawSocket() => FinishRaw(nameof(RawSocket));
 
     [Benchmark(Baseline = true, OperationsPerInvoke = RoundTripsPerInvoke)]
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask RawSocket()
+    public ValueTask RawSocket() => _loop!.InvokeAsync();
+
+    private async Task RawRoundTripsAsync(MeasuredLoop loop)
     {
         var socket = _raw!.Client;
-        for (var i = 0; i < RoundTripsPerInvoke; i++)
+        Memory<byte> payload = _payload;
+        Memory<byte> reply = _reply;
+        while (await loop.WaitForInvocationAsync())
         {
-            var start = Stopwatch.GetTimestamp();
-            await SocketIo.SendAllAsync(socket, _payload);
-            await SocketIo.ReceiveExactlyAsync(socket, _reply);
-            _recorder.Record(start, Stopwatch.GetTimestamp());
+            for (var i = 0; i < RoundTripsPerInvoke; i++)
+            {
+                var start = Stopwatch.GetTimestamp();
+                for (var sent = 0; sent < Size;)
+                {
+                    sent += await socket.SendAsync(payload[sent..], SocketFlags.None);
+                }
+                for (var received = 0; received < Size;)
+                {
+                    var count = await socket.ReceiveAsync(reply[received..], SocketFlags.None);
+                    received += count > 0 ? count : throw SocketIo.PeerClosedMidMessage();
+                }
+                _recorder.Record(start, Stopwatch.GetTimestamp());
+            }
         }
     }
 
@@ -85,6 +101,7 @@ public partial class PingPongBenchmarks
     {
         AllocateBuffers();
         _orion = OrionSession.StartTcp(connection => OrionPeers.EchoAsync(connection, Size));
+        _loop = new MeasuredLoop(loop => OrionRoundTripsAsync(loop, _orion.Client));
         ConnectionWarmUp.Run(OrionTcp);
         _recorder.Reset();
     }
@@ -92,6 +109,7 @@ public partial class PingPongBenchmarks
     [GlobalCleanup(Target = nameof(OrionTcp))]
     public void CleanUpOrionTcp()
     {
+        StopLoop();
         LatencyResultStore.Write(nameof(PingPongBenchmarks), nameof(OrionTcp), Size, _recorder.ComputePercentiles());
         _orion?.Dispose();
         _orion = null;
@@ -99,23 +117,31 @@ public partial class PingPongBenchmarks
 
     /// <summary>Orion's TCP transport, message path (every size here is within the default MaxMessageSize).</summary>
     [Benchmark(OperationsPerInvoke = RoundTripsPerInvoke)]
-    public ValueTask OrionTcp() => OrionRoundTripsAsync(_orion!.Client);
+    public ValueTask OrionTcp() => _loop!.InvokeAsync();
 
     /// <summary>The measured loop of every Orion transport's case: send, wait for the whole echo, record.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask OrionRoundTripsAsync(TransportConnection connection)
+    private async Task OrionRoundTripsAsync(MeasuredLoop loop, TransportConnection connection)
     {
-        for (var i = 0; i < RoundTripsPerInvoke; i++)
+        while (await loop.WaitForInvocationAsync())
         {
-            var start = Stopwatch.GetTimestamp();
-            await connection.SendAsync(_payload);
-            var reply = await connection.ReceiveAsync();
-            _recorder.Record(start, Stopwatch.GetTimestamp());
-            if (reply.Length != Size)
+            for (var i = 0; i < RoundTripsPerInvoke; i++)
             {
-                throw new InvalidOperationException($"The echo returned {reply.Length} bytes for a message of {Size}.");
+                var start = Stopwatch.GetTimestamp();
+                await connection.SendAsync(_payload);
+                var reply = await connection.ReceiveAsync();
+                _recorder.Record(start, Stopwatch.GetTimestamp());
+                if (reply.Length != Size)
+                {
+                    throw new InvalidOperationException($"The echo returned {reply.Length} bytes for a message of {Size}.");
+                }
             }
         }
+    }
+
+    private void StopLoop()
+    {
+        _loop?.Stop();
+        _loop = null;
     }
 
     private void AllocateBuffers()
@@ -127,6 +153,7 @@ public partial class PingPongBenchmarks
 
     private void FinishRaw(string method)
     {
+        StopLoop();
         LatencyResultStore.Write(nameof(PingPongBenchmarks), method, Size, _recorder.ComputePercentiles());
         _raw?.Dispose();
         _raw = null;

@@ -30,12 +30,20 @@ internal sealed class RawSocketSession : IDisposable
             : new RawSocketSession(client, server, s => RawSocketPeers.EchoAsync(s, messageSize), null);
     }
 
-    public static RawSocketSession StartSink(long burstBytes, bool blocking)
+    /// <summary>A sink that receives whole messages of <paramref name="messageSize"/> (the streaming baseline).</summary>
+    public static RawSocketSession StartMessageSink(int messageSize, int messagesPerBurst, bool blocking)
     {
         var (client, server) = LoopbackSockets.Connect();
         return blocking
-            ? new RawSocketSession(client, server, null, s => RawSocketPeers.StartBlockingSink(s, burstBytes))
-            : new RawSocketSession(client, server, s => RawSocketPeers.SinkAsync(s, burstBytes), null);
+            ? new RawSocketSession(client, server, null, s => RawSocketPeers.StartBlockingMessageSink(s, messageSize, messagesPerBurst))
+            : new RawSocketSession(client, server, s => RawSocketPeers.MessageSinkAsync(s, messageSize, messagesPerBurst), null);
+    }
+
+    /// <summary>A sink that reads whatever has arrived, in 4 MiB reads.</summary>
+    public static RawSocketSession StartStreamSink(long burstBytes)
+    {
+        var (client, server) = LoopbackSockets.Connect();
+        return new RawSocketSession(client, server, s => RawSocketPeers.StreamSinkAsync(s, burstBytes), null);
     }
 
     public void Dispose()

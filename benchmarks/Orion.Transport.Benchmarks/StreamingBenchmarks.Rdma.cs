@@ -16,6 +16,7 @@ public partial class StreamingBenchmarks
     {
         AllocatePayload();
         _rdma = OrionSession.StartRdmaSoftware(connection => OrionPeers.MessageSinkAsync(connection, MessagesPerBurst));
+        _loop = new MeasuredLoop(loop => OrionBurstsAsync(loop, _rdma.Client, bulk: false));
         ConnectionWarmUp.Run(OrionRdmaSoftwareMessages);
     }
 
@@ -24,21 +25,23 @@ public partial class StreamingBenchmarks
     {
         AllocatePayload();
         _rdma = OrionSession.StartRdmaSoftware(connection => OrionPeers.BulkSinkAsync(connection, Size, MessagesPerBurst));
+        _loop = new MeasuredLoop(loop => OrionBurstsAsync(loop, _rdma.Client, bulk: true));
         ConnectionWarmUp.Run(OrionRdmaSoftwareBulk);
     }
 
     [GlobalCleanup(Targets = [nameof(OrionRdmaSoftwareMessages), nameof(OrionRdmaSoftwareBulk)])]
     public void CleanUpOrionRdmaSoftware()
     {
+        StopLoop();
         _rdma?.Dispose();
         _rdma = null;
     }
 
     /// <summary>RDMA over the software provider, message path: <c>SendAsync</c> / <c>ReceiveAsync</c> per message.</summary>
     [Benchmark]
-    public ValueTask OrionRdmaSoftwareMessages() => OrionBurstAsync(_rdma!.Client, bulk: false);
+    public ValueTask OrionRdmaSoftwareMessages() => _loop!.InvokeAsync();
 
     /// <summary>RDMA over the software provider, bulk path: <c>SendBulkAsync</c> (WRITE with immediate, zero-copy from the pinned payload).</summary>
     [Benchmark]
-    public ValueTask OrionRdmaSoftwareBulk() => OrionBurstAsync(_rdma!.Client, bulk: true);
+    public ValueTask OrionRdmaSoftwareBulk() => _loop!.InvokeAsync();
 }

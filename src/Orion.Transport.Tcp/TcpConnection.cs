@@ -1,4 +1,3 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -8,8 +7,8 @@ using Orion.Transport.Framing;
 namespace Orion.Transport.Tcp;
 
 /// <summary>
-/// A framed connection over a connected socket. Input is a pull-based <see cref="PipeReader"/> over
-/// the socket, which reads only when asked: unread data stays in the kernel (backpressure on the
+/// A framed connection over a connected socket. Input is a pull-based reader over one receive
+/// buffer of the connection's own (<see cref="SocketInputReader"/>), which reads only when asked: unread data stays in the kernel (backpressure on the
 /// sender), and a bulk payload is read straight from the socket into the caller's buffer once the
 /// reader's buffered bytes are used up. Output goes to the socket directly: a small frame is copied
 /// behind its header into one per-connection buffer and sent with one call; a large payload is sent
@@ -22,15 +21,15 @@ internal sealed class TcpConnection : FramedConnection
     /// the payload's own memory is sent, so the copy never costs more than the extra syscall.</summary>
     private const int CoalesceBufferSize = 64 * 1024;
 
-    /// <summary>The input reader's segment size: large enough that a stream of small messages is read
-    /// with few syscalls.</summary>
+    /// <summary>The input reader's buffer: large enough that a stream of small messages is read with
+    /// few syscalls. Held for the connection's lifetime, like the send buffer.</summary>
     private const int ReadBufferSize = 64 * 1024;
 
     private readonly Socket _socket;
     private readonly byte[] _sendBuffer = GC.AllocateUninitializedArray<byte>(CoalesceBufferSize, pinned: true);
     private readonly VectoredSocketSender _vectoredSender;
 
-    private TcpConnection(Socket socket, PipeReader input, TransportOptions options, TransportEndpoint local, TransportEndpoint remote)
+    private TcpConnection(Socket socket, SocketInputReader input, TransportOptions options, TransportEndpoint local, TransportEndpoint remote)
         : base(input, options, local, remote)
     {
         _socket = socket;
@@ -43,8 +42,7 @@ internal sealed class TcpConnection : FramedConnection
 
     public static TcpConnection Create(Socket socket, TransportOptions options)
     {
-        var input = PipeReader.Create(new NetworkStream(socket, ownsSocket: false),
-            new StreamPipeReaderOptions(bufferSize: ReadBufferSize, minimumReadSize: 4096, leaveOpen: false));
+        var input = new SocketInputReader(socket, ReadBufferSize);
         return new TcpConnection(socket, input, options, ToEndpoint(socket.LocalEndPoint), ToEndpoint(socket.RemoteEndPoint));
     }
 

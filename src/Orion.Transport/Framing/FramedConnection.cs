@@ -30,7 +30,7 @@ internal abstract class FramedConnection : TransportConnection
     private Timer? _timer;
     private TransportException? _fault;
     /// <summary>Bytes at the start of the input that belong to the message the caller holds: examined
-    /// (so the sender is not held back by them) but consumed only at the next receive.</summary>
+    /// (so the sender is not held back by them) but consumed only when the next receive starts.</summary>
     private long _outstandingMessageBytes;
     /// <summary>Holds a large message read straight from the stream (see <see cref="DirectMessageThreshold"/>);
     /// reused for the next one, rented from the shared pool.</summary>
@@ -170,39 +170,26 @@ internal abstract class FramedConnection : TransportConnection
         }
     }
 
+    // ReceiveAsync and ReceiveBulkAsync await only the reader, the stream and each other's helpers
+    // that return those tasks as they are (StartRead, ReadPayloadPartAsync): no nested async
+    // method, because each one that waits boxes a state machine, and the pool those boxes come from
+    // misses when continuations hop between threads (it did, per large message, on a 16-core host).
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         await EnterReceiveAsync(cancellationToken).ConfigureAwait(false);
+        ConsumeOutstandingMessage();
         var midFrame = false;
         try
         {
+            FrameHeader header;
+            ReadOnlySequence<byte> buffer;
             while (true)
             {
-                // ReadInputAsync inlined: every pooled async level that suspends is one more chance
-                // for its state-machine box to miss the pool (it is returned on another thread), and
-                // this is the path every small message takes.
-                var pending = _input.ReadAsync(cancellationToken);
-                ReadResult result;
-                if (pending.IsCompleted)
-                {
-                    result = pending.Result;
-                }
-                else
-                {
-                    BeginWaitForInput();
-                    try
-                    {
-                        result = await pending.ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        EndWaitForInput();
-                    }
-                }
-                ThrowIfReadCanceled(result);
-                var buffer = SkipOutstandingMessage(result.Buffer);
-                if (FrameHeader.TryRead(buffer, Options, out var header))
+                var result = FinishRead(await StartRead(cancellationToken).ConfigureAwait(false));
+                buffer = SkipOutstandingMessage(result.Buffer);
+                if (FrameHeader.TryRead(buffer, Options, out header))
                 {
                     if (ConsumedControlFrame(header, buffer))
                     {
@@ -226,12 +213,28 @@ internal abstract class FramedConnection : TransportConnection
                     }
                     if (CanReadDirect && header.Length > DirectMessageThreshold)
                     {
-                        midFrame = true; // From here the header is consumed.
-                        return await ReceiveMessageDirectAsync(buffer, (int)header.Length, cancellationToken).ConfigureAwait(false);
+                        break;
                     }
                 }
                 WaitForMoreInput(result, buffer);
             }
+
+            // A large message: what the input reader holds is copied, the rest is read from the
+            // stream straight into the same contiguous buffer.
+            midFrame = true; // From here the header is consumed.
+            var length = (int)header.Length;
+            if (_directMessageBuffer is null || _directMessageBuffer.Length < length)
+            {
+                ReturnDirectMessageBuffer();
+                _directMessageBuffer = ArrayPool<byte>.Shared.Rent(length);
+            }
+            var destination = _directMessageBuffer.AsMemory(0, length);
+            var copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
+            while (copied < length)
+            {
+                copied += CountPayloadPart(await ReadPayloadPartAsync(destination[copied..], cancellationToken).ConfigureAwait(false));
+            }
+            return new ReadOnlySequence<byte>(destination);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
         {
@@ -247,6 +250,7 @@ internal abstract class FramedConnection : TransportConnection
         }
         finally
         {
+            EndWaitForInput();
             _receiveLock.Release();
         }
     }
@@ -255,13 +259,14 @@ internal abstract class FramedConnection : TransportConnection
     public override async ValueTask ReceiveBulkAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         await EnterReceiveAsync(cancellationToken).ConfigureAwait(false);
+        ConsumeOutstandingMessage();
         var midFrame = false;
         try
         {
             var copied = 0;
             while (true)
             {
-                var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+                var result = FinishRead(await StartRead(cancellationToken).ConfigureAwait(false));
                 var buffer = SkipOutstandingMessage(result.Buffer);
                 if (FrameHeader.TryRead(buffer, Options, out var header))
                 {
@@ -288,9 +293,9 @@ internal abstract class FramedConnection : TransportConnection
 
             // The input reader is now empty (or the payload is complete): the rest comes from the
             // stream straight into the destination where the stream allows it.
-            if (copied < destination.Length)
+            while (copied < destination.Length)
             {
-                await ReadRestAsync(destination, copied, cancellationToken).ConfigureAwait(false);
+                copied += CountPayloadPart(await ReadPayloadPartAsync(destination[copied..], cancellationToken).ConfigureAwait(false));
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
@@ -307,6 +312,7 @@ internal abstract class FramedConnection : TransportConnection
         }
         finally
         {
+            EndWaitForInput();
             _receiveLock.Release();
         }
     }
@@ -339,64 +345,41 @@ internal abstract class FramedConnection : TransportConnection
         _input.AdvanceTo(buffer.Start, buffer.End);
     }
 
-    /// <summary>Receives a large message whose header is at the start of <paramref name="buffer"/>:
-    /// what the input reader holds is copied, the rest is read from the stream into the same buffer.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadOnlySequence<byte>> ReceiveMessageDirectAsync(ReadOnlySequence<byte> buffer, int length, CancellationToken cancellationToken)
+    /// <summary>Starts reading the next part of a payload into <paramref name="rest"/>: straight from
+    /// the stream where it allows it (the input reader holds nothing by then), else through the
+    /// reader. <see cref="CountPayloadPart"/> takes the result.</summary>
+    private ValueTask<int> ReadPayloadPartAsync(Memory<byte> rest, CancellationToken cancellationToken)
     {
-        if (_directMessageBuffer is null || _directMessageBuffer.Length < length)
+        if (!CanReadDirect)
         {
-            ReturnDirectMessageBuffer();
-            _directMessageBuffer = ArrayPool<byte>.Shared.Rent(length);
+            return CopyFromInputAsync(rest, cancellationToken);
         }
-        var destination = _directMessageBuffer.AsMemory(0, length);
-        var copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
-        if (copied < length)
-        {
-            await ReadRestAsync(destination, copied, cancellationToken).ConfigureAwait(false);
-        }
-        return new ReadOnlySequence<byte>(destination);
+        BeginWaitForInput();
+        return ReadDirectAsync(rest, cancellationToken);
     }
 
-    /// <summary>Fills <paramref name="destination"/> from <paramref name="copied"/> on: straight from the
-    /// stream where it allows it (the input reader holds nothing by now), else through the reader.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask ReadRestAsync(Memory<byte> destination, int copied, CancellationToken cancellationToken)
+    private int CountPayloadPart(int read)
     {
-        while (copied < destination.Length)
+        EndWaitForInput();
+        ThrowIfFailed();
+        if (read == 0)
         {
-            if (CanReadDirect)
-            {
-                Volatile.Write(ref _lastInputTicks, Environment.TickCount64);
-                Volatile.Write(ref _waitingForInput, 1);
-                int read;
-                try
-                {
-                    read = await ReadDirectAsync(destination[copied..], cancellationToken).ConfigureAwait(false);
-                }
-                finally
-                {
-                    Volatile.Write(ref _waitingForInput, 0);
-                }
-                ThrowIfFailed();
-                if (read == 0)
-                {
-                    throw EndOfStream(midFrame: true);
-                }
-                copied += read;
-                BytesReadDirect += read;
-            }
-            else
-            {
-                var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
-                var taken = CopyBuffered(result.Buffer, destination.Span[copied..]);
-                if (taken == 0 && result.IsCompleted)
-                {
-                    throw EndOfStream(midFrame: true);
-                }
-                copied += taken;
-            }
+            throw EndOfStream(midFrame: true);
         }
+        if (CanReadDirect)
+        {
+            BytesReadDirect += read;
+        }
+        return read;
+    }
+
+    /// <summary>A payload part through the input reader (streams without a direct path: the in-memory
+    /// transport). Returns 0 at the end of the stream.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> CopyFromInputAsync(Memory<byte> rest, CancellationToken cancellationToken)
+    {
+        var result = FinishRead(await StartRead(cancellationToken).ConfigureAwait(false));
+        return CopyBuffered(result.Buffer, rest.Span);
     }
 
     private void ReturnDirectMessageBuffer()
@@ -408,8 +391,24 @@ internal abstract class FramedConnection : TransportConnection
         }
     }
 
+    /// <summary>Consumes the message returned by the previous receive, which its caller no longer
+    /// reads, so that the input can reuse its space before reading more (the TCP reader then
+    /// receives into an empty buffer instead of behind, or moving, the old message).</summary>
+    private void ConsumeOutstandingMessage()
+    {
+        // A reader takes AdvanceTo only after a read. TryRead returns the buffered bytes again without
+        // waiting; a pipe returns nothing when all it holds was examined, and the message is then
+        // skipped after the next read instead (SkipOutstandingMessage).
+        if (_outstandingMessageBytes != 0 && _input.TryRead(out var buffered))
+        {
+            _input.AdvanceTo(buffered.Buffer.GetPosition(_outstandingMessageBytes));
+            _outstandingMessageBytes = 0;
+        }
+    }
+
     /// <summary>Drops the message returned by the previous receive from the front of
-    /// <paramref name="buffer"/>; the caller's next <c>AdvanceTo</c> consumes it.</summary>
+    /// <paramref name="buffer"/> if <see cref="ConsumeOutstandingMessage"/> could not consume it;
+    /// the caller's next <c>AdvanceTo</c> consumes it.</summary>
     private ReadOnlySequence<byte> SkipOutstandingMessage(in ReadOnlySequence<byte> buffer)
     {
         if (_outstandingMessageBytes == 0)
@@ -449,30 +448,23 @@ internal abstract class FramedConnection : TransportConnection
         }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadResult> ReadInputAsync(CancellationToken cancellationToken)
+    /// <summary>Starts a read of the input. ReadAsync, not TryRead: it completes at once when
+    /// unexamined bytes are buffered, and waits for new bytes when everything buffered was examined
+    /// (Pipe.TryRead returns examined bytes again, which would spin while a frame is incomplete).
+    /// <see cref="FinishRead"/> takes the result.</summary>
+    private ValueTask<ReadResult> StartRead(CancellationToken cancellationToken)
     {
-        // ReadAsync, not TryRead: it completes at once when unexamined bytes are buffered, and waits
-        // for new bytes when everything buffered was examined. (Pipe.TryRead returns examined bytes
-        // again, which would spin while a frame is incomplete.)
         var pending = _input.ReadAsync(cancellationToken);
-        ReadResult result;
-        if (pending.IsCompleted)
-        {
-            result = pending.Result;
-        }
-        else
+        if (!pending.IsCompleted)
         {
             BeginWaitForInput();
-            try
-            {
-                result = await pending.ConfigureAwait(false);
-            }
-            finally
-            {
-                EndWaitForInput();
-            }
         }
+        return pending;
+    }
+
+    private ReadResult FinishRead(in ReadResult result)
+    {
+        EndWaitForInput();
         ThrowIfReadCanceled(result);
         return result;
     }
