@@ -56,6 +56,8 @@ internal sealed class TcpConnection : FramedConnection
         }
     }
 
+    protected override bool InputCompletesInline => true;
+
     protected override bool CanReadDirect => true;
 
     /// <summary>A message that cannot fit one reader segment with its header is read straight from the socket.</summary>

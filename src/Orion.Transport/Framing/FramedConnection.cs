@@ -16,10 +16,12 @@ namespace Orion.Transport.Framing;
 /// stream and the sender feels backpressure, and a bulk payload can be read straight into the
 /// caller's buffer. The idle timeout therefore counts only while a receive is waiting for input.
 /// </remarks>
-internal abstract class FramedConnection : TransportConnection
+internal abstract partial class FramedConnection : TransportConnection
 {
     /// <summary>How long a graceful close may wait for the close frame to leave and for the peer to finish.</summary>
     protected static readonly TimeSpan GracefulCloseTimeout = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan AbandonedReceiveCheckInterval = TimeSpan.FromMilliseconds(100);
 
     private readonly PipeReader _input;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -51,6 +53,7 @@ internal abstract class FramedConnection : TransportConnection
         _idleTimeoutMs = ToMilliseconds(options.IdleTimeout);
         _keepAliveMs = ToMilliseconds(options.KeepAliveInterval);
         _lastInputTicks = _lastOutputTicks = Environment.TickCount64;
+        _receive = new ReceiveOperation(this);
     }
 
     public sealed override TransportEndpoint LocalEndpoint { get; }
@@ -68,6 +71,10 @@ internal abstract class FramedConnection : TransportConnection
     /// <summary>Writes one whole frame (header, then payload) to the stream and waits while the
     /// stream is full. Called under the send lock; may throw the stream's own exceptions.</summary>
     protected abstract ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+
+    /// <summary>True when a waiting read of the input completes by calling its continuation on the
+    /// thread that completed it (the TCP reader), rather than by queueing it (a pipe).</summary>
+    protected virtual bool InputCompletesInline => false;
 
     /// <summary>True when <see cref="ReadDirectAsync"/> reads the stream underneath the input reader.</summary>
     protected virtual bool CanReadDirect => false;
@@ -170,153 +177,6 @@ internal abstract class FramedConnection : TransportConnection
         }
     }
 
-    // ReceiveAsync and ReceiveBulkAsync await only the reader, the stream and each other's helpers
-    // that return those tasks as they are (StartRead, ReadPayloadPartAsync): no nested async
-    // method, because each one that waits boxes a state machine, and the pool those boxes come from
-    // misses when continuations hop between threads (it did, per large message, on a 16-core host).
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public override async ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
-    {
-        await EnterReceiveAsync(cancellationToken).ConfigureAwait(false);
-        ConsumeOutstandingMessage();
-        var midFrame = false;
-        try
-        {
-            FrameHeader header;
-            ReadOnlySequence<byte> buffer;
-            while (true)
-            {
-                var result = FinishRead(await StartRead(cancellationToken).ConfigureAwait(false));
-                buffer = SkipOutstandingMessage(result.Buffer);
-                if (FrameHeader.TryRead(buffer, Options, out header))
-                {
-                    if (ConsumedControlFrame(header, buffer))
-                    {
-                        continue;
-                    }
-                    if (header.Kind == FrameKind.Bulk)
-                    {
-                        throw new TransportException(TransportError.UnexpectedFrame,
-                            $"A bulk transfer of {header.Length} bytes arrived where a message was expected.");
-                    }
-                    if (buffer.Length - FrameHeader.Size >= header.Length)
-                    {
-                        var payload = buffer.Slice(FrameHeader.Size, header.Length);
-                        // The caller reads the payload in place, so it is consumed only at the next
-                        // receive; it is marked examined now, because a pipe counts unexamined bytes
-                        // against its writer and a sender must not wait for this side's next receive
-                        // to finish its send.
-                        _input.AdvanceTo(buffer.Start, payload.End);
-                        _outstandingMessageBytes = FrameHeader.Size + header.Length;
-                        return payload;
-                    }
-                    if (CanReadDirect && header.Length > DirectMessageThreshold)
-                    {
-                        break;
-                    }
-                }
-                WaitForMoreInput(result, buffer);
-            }
-
-            // A large message: what the input reader holds is copied, the rest is read from the
-            // stream straight into the same contiguous buffer.
-            midFrame = true; // From here the header is consumed.
-            var length = (int)header.Length;
-            if (_directMessageBuffer is null || _directMessageBuffer.Length < length)
-            {
-                ReturnDirectMessageBuffer();
-                _directMessageBuffer = ArrayPool<byte>.Shared.Rent(length);
-            }
-            var destination = _directMessageBuffer.AsMemory(0, length);
-            var copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
-            while (copied < length)
-            {
-                copied += CountPayloadPart(await ReadPayloadPartAsync(destination[copied..], cancellationToken).ConfigureAwait(false));
-            }
-            return new ReadOnlySequence<byte>(destination);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
-        {
-            if (midFrame)
-            {
-                Fail(new TransportException(TransportError.ConnectionAborted, "A receive was cancelled in the middle of a large message; the connection was aborted."));
-            }
-            throw; // Otherwise nothing was consumed: the connection stays usable.
-        }
-        catch (Exception exception)
-        {
-            throw Fail(exception);
-        }
-        finally
-        {
-            EndWaitForInput();
-            _receiveLock.Release();
-        }
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public override async ValueTask ReceiveBulkAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
-    {
-        await EnterReceiveAsync(cancellationToken).ConfigureAwait(false);
-        ConsumeOutstandingMessage();
-        var midFrame = false;
-        try
-        {
-            var copied = 0;
-            while (true)
-            {
-                var result = FinishRead(await StartRead(cancellationToken).ConfigureAwait(false));
-                var buffer = SkipOutstandingMessage(result.Buffer);
-                if (FrameHeader.TryRead(buffer, Options, out var header))
-                {
-                    if (ConsumedControlFrame(header, buffer))
-                    {
-                        continue;
-                    }
-                    if (header.Kind == FrameKind.Message)
-                    {
-                        throw new TransportException(TransportError.UnexpectedFrame,
-                            $"A message of {header.Length} bytes arrived where a bulk transfer of {destination.Length} bytes was expected.");
-                    }
-                    if (header.Length != (uint)destination.Length)
-                    {
-                        throw new TransportException(TransportError.UnexpectedFrame,
-                            $"A bulk transfer of {header.Length} bytes arrived where one of {destination.Length} bytes was expected.");
-                    }
-                    midFrame = true;
-                    copied = CopyBuffered(buffer.Slice(FrameHeader.Size), destination.Span);
-                    break;
-                }
-                WaitForMoreInput(result, buffer);
-            }
-
-            // The input reader is now empty (or the payload is complete): the rest comes from the
-            // stream straight into the destination where the stream allows it.
-            while (copied < destination.Length)
-            {
-                copied += CountPayloadPart(await ReadPayloadPartAsync(destination[copied..], cancellationToken).ConfigureAwait(false));
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
-        {
-            if (midFrame)
-            {
-                Fail(new TransportException(TransportError.ConnectionAborted, "A bulk receive was cancelled in the middle of the transfer; the connection was aborted."));
-            }
-            throw;
-        }
-        catch (Exception exception)
-        {
-            throw Fail(exception);
-        }
-        finally
-        {
-            EndWaitForInput();
-            _receiveLock.Release();
-        }
-    }
-
     /// <summary>Consumes a keepalive (true: the caller reads on) or a close frame (throws) at the
     /// front of <paramref name="buffer"/>; false for any other kind, which stays in the buffer.</summary>
     private bool ConsumedControlFrame(in FrameHeader header, in ReadOnlySequence<byte> buffer)
@@ -382,6 +242,18 @@ internal abstract class FramedConnection : TransportConnection
         return CopyBuffered(result.Buffer, rest.Span);
     }
 
+    /// <summary>The buffer a large message is read into, <paramref name="length"/> bytes of it; kept
+    /// for the next one.</summary>
+    private Memory<byte> DirectMessageBuffer(int length)
+    {
+        if (_directMessageBuffer is null || _directMessageBuffer.Length < length)
+        {
+            ReturnDirectMessageBuffer();
+            _directMessageBuffer = ArrayPool<byte>.Shared.Rent(length);
+        }
+        return _directMessageBuffer.AsMemory(0, length);
+    }
+
     private void ReturnDirectMessageBuffer()
     {
         if (_directMessageBuffer is not null)
@@ -428,24 +300,6 @@ internal abstract class FramedConnection : TransportConnection
         taken.CopyTo(destination);
         _input.AdvanceTo(taken.End);
         return count;
-    }
-
-    private async ValueTask EnterReceiveAsync(CancellationToken cancellationToken)
-    {
-        ThrowIfFailed();
-        if (!_receiveLock.Wait(0, CancellationToken.None))
-        {
-            await _receiveLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        try
-        {
-            ThrowIfFailed();
-        }
-        catch
-        {
-            _receiveLock.Release();
-            throw;
-        }
     }
 
     /// <summary>Starts a read of the input. ReadAsync, not TryRead: it completes at once when
@@ -504,9 +358,13 @@ internal abstract class FramedConnection : TransportConnection
         }
         if (!await _receiveLock.WaitAsync(GracefulCloseTimeout).ConfigureAwait(false))
         {
-            // A receive is stuck in the stream (a direct bulk read): end the stream under it.
+            // A receive is stuck in the stream (a direct bulk read): end the stream under it. Its
+            // caller frees the lock by taking the result; one who never does must not hang the close.
             OnFailed(TransportError.ConnectionAborted);
-            await _receiveLock.WaitAsync().ConfigureAwait(false);
+            while (!await _receiveLock.WaitAsync(AbandonedReceiveCheckInterval).ConfigureAwait(false))
+            {
+                _receive.ReleaseIfAbandoned();
+            }
         }
         try
         {
