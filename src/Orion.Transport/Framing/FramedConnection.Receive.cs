@@ -1,23 +1,14 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using System.Threading.Tasks.Sources;
 
 namespace Orion.Transport.Framing;
 
 /// <content>
 /// Receiving: <see cref="ReceiveAsync"/> and <see cref="ReceiveBulkAsync"/> run one reusable
-/// <see cref="ReceiveOperation"/>, so that a receive allocates nothing, whichever threads it starts
-/// and ends on.
+/// <see cref="ReceiveOperation"/> (see <see cref="LockedOperation{TResult}"/> for why), so that a
+/// receive allocates nothing.
 /// </content>
-/// <remarks>
-/// Why not an async method: a receive that waits boxes its state machine. The pooling builder
-/// caches boxes per thread, and a receive is typically started on one thread (the application's,
-/// or the previous continuation's) and finished on another (the socket's completion); on the
-/// 16-core host that missed the cache about once per call started from a fresh thread (17 B per
-/// round trip in the benchmark, about one box per 16 round trips). The receive lock admits one
-/// receive at a time, so one operation object per connection, reset per receive, is enough.
-/// </remarks>
 internal abstract partial class FramedConnection
 {
     private readonly ReceiveOperation _receive;
@@ -68,12 +59,11 @@ internal abstract partial class FramedConnection
     /// at hand and resumes from the reader's or the stream's completion when it had to wait.
     /// Started with the receive lock held; the lock is released when the caller takes the result.
     /// </summary>
-    private sealed class ReceiveOperation : IValueTaskSource<ReadOnlySequence<byte>>, IValueTaskSource
+    private sealed class ReceiveOperation : LockedOperation<ReadOnlySequence<byte>>
     {
         private readonly FramedConnection _connection;
         private readonly Action _onInputRead;
         private readonly Action _onPayloadPartRead;
-        private ManualResetValueTaskSourceCore<ReadOnlySequence<byte>> _completion;
         private ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _inputRead;
         private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _payloadPartRead;
 
@@ -86,25 +76,20 @@ internal abstract partial class FramedConnection
         /// <summary>The header is consumed and the payload not yet complete: from here, a failure or a
         /// cancellation leaves the stream unframed.</summary>
         private bool _readingPayload;
-        /// <summary>1 from <see cref="Start"/> until the caller has taken the result.</summary>
-        private int _holdsLock;
 
         public ReceiveOperation(FramedConnection connection)
+            : base(connection._receiveLock)
         {
             _connection = connection;
             _onInputRead = OnInputRead;
             _onPayloadPartRead = OnPayloadPartRead;
-            // The caller's continuation runs where the data arrived, as an async method's would.
-            _completion.RunContinuationsAsynchronously = false;
         }
 
         /// <summary>Starts a receive of a message (<paramref name="bulkDestination"/> null) or of a
         /// bulk transfer into <paramref name="bulkDestination"/>; returns the token of the task.</summary>
         public short Start(Memory<byte>? bulkDestination, CancellationToken cancellationToken)
         {
-            MarkLockHeld();
-            _completion.Reset();
-            var token = _completion.Version;
+            var token = Begin();
             _cancellationToken = cancellationToken;
             _bulk = bulkDestination.HasValue;
             _destination = bulkDestination.GetValueOrDefault();
@@ -304,7 +289,7 @@ internal abstract partial class FramedConnection
         private void Succeed(ReadOnlySequence<byte> result)
         {
             Finish();
-            _completion.SetResult(result);
+            Complete(result);
         }
 
         private void Fail(Exception exception)
@@ -327,7 +312,7 @@ internal abstract partial class FramedConnection
                 error = connection.Fail(exception);
             }
             Finish();
-            _completion.SetException(error);
+            Complete(error);
         }
 
         private void Finish()
@@ -338,58 +323,5 @@ internal abstract partial class FramedConnection
             }
             _connection.EndWaitForInput();
         }
-
-        /// <summary>Takes the result and frees the operation (and the receive lock) for the next
-        /// receive. The lock is held until here, not released on completion: a receiver waiting for
-        /// the lock would otherwise restart this object before its caller had read the result.</summary>
-        private ReadOnlySequence<byte> TakeResult(short token)
-        {
-            if (token != _completion.Version)
-            {
-                throw new InvalidOperationException("The result of this receive was already taken; a receive's task can be awaited only once.");
-            }
-            try
-            {
-                return _completion.GetResult(token);
-            }
-            finally
-            {
-                ReleaseLock();
-            }
-        }
-
-        /// <summary>For a close that cannot wait: frees the lock of a receive that completed but whose
-        /// task was never awaited (a caller's bug, which must not hang the close).</summary>
-        public void ReleaseIfAbandoned()
-        {
-            if (_completion.GetStatus(_completion.Version) != ValueTaskSourceStatus.Pending)
-            {
-                ReleaseLock();
-            }
-        }
-
-        private void MarkLockHeld() => Volatile.Write(ref _holdsLock, 1);
-
-        private void ReleaseLock()
-        {
-            if (Interlocked.Exchange(ref _holdsLock, 0) == 1)
-            {
-                _connection._receiveLock.Release();
-            }
-        }
-
-        ReadOnlySequence<byte> IValueTaskSource<ReadOnlySequence<byte>>.GetResult(short token) => TakeResult(token);
-
-        void IValueTaskSource.GetResult(short token) => TakeResult(token);
-
-        ValueTaskSourceStatus IValueTaskSource<ReadOnlySequence<byte>>.GetStatus(short token) => _completion.GetStatus(token);
-
-        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
-
-        void IValueTaskSource<ReadOnlySequence<byte>>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-            => _completion.OnCompleted(continuation, state, token, flags);
-
-        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
-            => _completion.OnCompleted(continuation, state, token, flags);
     }
 }

@@ -54,6 +54,7 @@ internal abstract partial class FramedConnection : TransportConnection
         _keepAliveMs = ToMilliseconds(options.KeepAliveInterval);
         _lastInputTicks = _lastOutputTicks = Environment.TickCount64;
         _receive = new ReceiveOperation(this);
+        _send = new SendOperation(this);
     }
 
     public sealed override TransportEndpoint LocalEndpoint { get; }
@@ -118,63 +119,6 @@ internal abstract partial class FramedConnection : TransportConnection
             return;
         }
         _timer = new Timer(static state => ((FramedConnection)state!).OnTimerTick(), this, periodMs, periodMs);
-    }
-
-    public override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
-    {
-        if (message.Length > Options.MaxMessageSize)
-        {
-            // Local misuse: the connection stays usable.
-            throw new TransportException(TransportError.FrameTooLarge,
-                $"Message of {message.Length} bytes exceeds MaxMessageSize ({Options.MaxMessageSize} bytes).");
-        }
-        return SendFrameAsync(FrameKind.Message, message, cancellationToken);
-    }
-
-    public override ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-    {
-        if (data.Length > FrameHeader.MaxBulkLength(Options))
-        {
-            throw new TransportException(TransportError.FrameTooLarge,
-                $"Bulk transfer of {data.Length} bytes exceeds MaxBulkSize ({FrameHeader.MaxBulkLength(Options)} bytes).");
-        }
-        return SendFrameAsync(FrameKind.Bulk, data, cancellationToken);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendFrameAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
-    {
-        ThrowIfFailed();
-        if (!_sendLock.Wait(0, CancellationToken.None))
-        {
-            await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        // From here the lock is held and released by the finally below.
-        var writing = false;
-        try
-        {
-            ThrowIfFailed();
-            writing = true;
-            await WriteFrameAsync(new FrameHeader(kind, (uint)payload.Length), payload, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _lastOutputTicks, Environment.TickCount64);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested && _fault is null)
-        {
-            if (writing)
-            {
-                // Part of a frame may be out: the stream is no longer framed, so the connection ends.
-                Fail(new TransportException(TransportError.ConnectionAborted, "A send was cancelled in the middle of a frame; the connection was aborted."));
-            }
-            throw;
-        }
-        catch (Exception exception)
-        {
-            throw Fail(exception);
-        }
-        finally
-        {
-            _sendLock.Release();
-        }
     }
 
     /// <summary>Consumes a keepalive (true: the caller reads on) or a close frame (throws) at the

@@ -144,6 +144,54 @@ public abstract class TransportConformanceTests
     // ----------------------------------------------------------------- many connections
 
     [Fact]
+    public async Task Frames_stay_whole_while_keepalives_race_the_sends_and_sends_wait_for_room()
+    {
+        // Keepalives every few milliseconds contend for the send lock between the sender's frames,
+        // and frames of 256 KiB make sends wait for the stream to drain: every frame must still
+        // arrive whole, in order, with the message and bulk paths interleaved.
+        var options = CreateOptions() with { KeepAliveInterval = TimeSpan.FromMilliseconds(5) };
+        await using var pair = await ConnectPairAsync(options, options);
+        int[] sizes = [1, 100, 5000, 70_000, 256 * 1024];
+        const int frames = 300;
+        var payloads = sizes.Select((size, i) => Pattern(size, seed: i + 1)).ToArray();
+        var send = Task.Run(async () =>
+        {
+            for (var i = 0; i < frames; i++)
+            {
+                var payload = payloads[i % payloads.Length];
+                if (i % 3 == 2)
+                {
+                    await pair.Client.SendBulkAsync(payload);
+                }
+                else
+                {
+                    await pair.Client.SendAsync(payload);
+                }
+                if (i % 50 == 0)
+                {
+                    await Task.Delay(10); // quiet spells, so that keepalives go out in between
+                }
+            }
+        });
+        var bulk = new byte[sizes.Max()];
+        for (var i = 0; i < frames; i++)
+        {
+            var expected = payloads[i % payloads.Length];
+            if (i % 3 == 2)
+            {
+                await Timed(pair.Server.ReceiveBulkAsync(bulk.AsMemory(0, expected.Length)));
+                Assert.True(expected.AsSpan().SequenceEqual(bulk.AsSpan(0, expected.Length)), $"bulk transfer {i} arrived changed");
+            }
+            else
+            {
+                var message = await Timed(pair.Server.ReceiveAsync());
+                AssertSequenceEqual(expected, message);
+            }
+        }
+        await send.WaitAsync(OperationTimeout);
+    }
+
+    [Fact]
     public async Task Hundred_concurrent_connections_each_exchange_their_own_messages()
     {
         const int connections = 100;
