@@ -52,6 +52,9 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
     /// it (<see cref="CancelPendingRead"/>); the next read then waits for it instead of starting another.</summary>
     private bool _receiveOutstanding;
     private bool _cancelNextRead;
+    /// <summary>The waiting read's token and its registration (only for a token that can be cancelled).</summary>
+    private CancellationToken _readToken;
+    private CancellationTokenRegistration _readCancellation;
     private bool _socketEnded;
     private Exception? _receiveError;
     private bool _readerCompleted;
@@ -109,6 +112,12 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
     public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
         ThrowIfCompleted();
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromCanceled<ReadResult>(cancellationToken);
+        }
+        bool startReceive;
+        short version;
         lock (_stateLock)
         {
             if (_readerWaiting)
@@ -128,40 +137,93 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
             {
                 return ValueTask.FromException<ReadResult>(_receiveError);
             }
-            _pendingRead.Reset();
-            _readerWaiting = true;
-            if (_receiveOutstanding)
+            // A receive left in flight by a cancelled read is this read's receive; otherwise start one
+            // (making room first, which may refuse before anything changed).
+            startReceive = !_receiveOutstanding;
+            if (startReceive)
             {
-                // Left over from a cancelled read: its bytes are this read's bytes.
-                return new ValueTask<ReadResult>(this, _pendingRead.Version);
+                MakeRoomToReceive();
+                _receiveOutstanding = true;
             }
-            MakeRoomToReceive();
-            _receiveOutstanding = true;
+            _pendingRead.Reset();
+            version = _pendingRead.Version;
+            _readerWaiting = true;
+            _readToken = cancellationToken;
         }
-
-        ValueTask<int> receive;
-        try
+        if (cancellationToken.CanBeCanceled)
         {
-            receive = _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancellationToken);
+            // The socket receive itself never gets the caller's token: cancelling releases this read
+            // and leaves the receive in flight for the next one, so no bytes are lost either way.
+            var registration = cancellationToken.UnsafeRegister(static state => ((SocketInputReader)state!).OnReadCancelled(), this);
+            lock (_stateLock)
+            {
+                if (_readerWaiting && _pendingRead.Version == version)
+                {
+                    _readCancellation = registration;
+                    registration = default;
+                }
+            }
+            registration.Unregister(); // the read already ended (an adopted receive completed, or the token fired)
         }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
+        if (startReceive)
         {
-            // The socket refused the call outright (disposed by a failure on another thread).
-            receive = ValueTask.FromException<int>(exception);
-        }
-        var version = _pendingRead.Version;
-        if (receive.IsCompleted)
-        {
-            // Completes the source before anyone waits on it: the caller sees a completed ValueTask.
-            CompleteReceive(receive.ConfigureAwait(false).GetAwaiter());
-        }
-        else
-        {
-            _receive = receive.ConfigureAwait(false).GetAwaiter();
-            _receive.UnsafeOnCompleted(_onReceiveCompleted);
+            ValueTask<int> receive;
+            try
+            {
+                receive = _socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, CancellationToken.None);
+            }
+#pragma warning disable CA1031 // The socket refused the call outright (disposed by a failure elsewhere): that is the read's result.
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                receive = ValueTask.FromException<int>(exception);
+            }
+            if (receive.IsCompleted)
+            {
+                // Completes the source before anyone waits on it: the caller sees a completed ValueTask.
+                CompleteReceive(receive.ConfigureAwait(false).GetAwaiter());
+            }
+            else
+            {
+                _receive = receive.ConfigureAwait(false).GetAwaiter();
+                _receive.UnsafeOnCompleted(_onReceiveCompleted);
+            }
         }
         return new ValueTask<ReadResult>(this, version);
     }
+
+    /// <summary>The waiting read's token was cancelled: releases that read (not the socket receive).</summary>
+    private void OnReadCancelled()
+    {
+        CancellationToken token;
+        lock (_stateLock)
+        {
+            if (!_readerWaiting || !_readToken.IsCancellationRequested)
+            {
+                return; // That read had already completed.
+            }
+            _readerWaiting = false;
+            token = _readToken;
+            _readCancellation = default; // we are its callback: nothing to unregister
+        }
+        ReleaseWaitingReadLater(default, new OperationCanceledException(token));
+    }
+
+    /// <summary>Completes a read released by cancellation on the thread pool, not on the thread that
+    /// cancelled: that thread (an abort, a timer) must not run the reader's continuation, which may
+    /// need what the cancelling thread holds.</summary>
+    private void ReleaseWaitingReadLater(ReadResult result, Exception? error)
+        => ThreadPool.UnsafeQueueUserWorkItem(static state =>
+        {
+            if (state.Error is null)
+            {
+                state.Reader._pendingRead.SetResult(state.Result);
+            }
+            else
+            {
+                state.Reader._pendingRead.SetException(state.Error);
+            }
+        }, (Reader: this, Result: result, Error: error), preferLocal: false);
 
     private void OnReceiveCompleted()
     {
@@ -194,14 +256,11 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
     {
         ReadResult result = default;
         Exception? failure;
+        CancellationTokenRegistration registration;
         lock (_stateLock)
         {
             _receiveOutstanding = false;
-            if (error is OperationCanceledException)
-            {
-                // The caller's token: that read ends, the socket and the stream stay usable.
-            }
-            else if (error is not null)
+            if (error is not null)
             {
                 _receiveError = error;
             }
@@ -215,12 +274,15 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
                 return; // The read was cancelled; these bytes wait for the next one.
             }
             _readerWaiting = false;
-            failure = error ?? _receiveError;
+            registration = _readCancellation;
+            _readCancellation = default;
+            failure = _receiveError;
             if (failure is null)
             {
                 result = new ReadResult(Buffered(), isCanceled: false, _socketEnded);
             }
         }
+        registration.Unregister(); // not Dispose: that would wait for a callback blocked on our lock
         if (failure is null)
         {
             _pendingRead.SetResult(result);
@@ -231,8 +293,8 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
         }
     }
 
-    /// <summary>Ensures room behind the buffered bytes for a worthwhile receive. Only while no
-    /// receive is in flight (it writes behind _end).</summary>
+    /// <summary>Ensures room behind the buffered bytes for a receive, preferably a worthwhile one.
+    /// Only while no receive is in flight (it writes behind _end).</summary>
     private void MakeRoomToReceive()
     {
         if (_start == _end)
@@ -244,18 +306,23 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
         {
             return;
         }
-        if (_start == 0)
+        if (_start > 0)
+        {
+            var length = _end - _start;
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, length);
+            _examined -= _start;
+            _start = 0;
+            _end = length;
+            return;
+        }
+        if (_end == _buffer.Length)
         {
             // Everything buffered was examined and is still wanted: the frame is larger than the
             // buffer, which the framing layer's direct-read threshold rules out.
             throw new InvalidOperationException(
                 $"The input buffer ({_buffer.Length} bytes) is full with an incomplete frame; frames this large must be read directly.");
         }
-        var length = _end - _start;
-        Buffer.BlockCopy(_buffer, _start, _buffer, 0, length);
-        _examined -= _start;
-        _start = 0;
-        _end = length;
+        // The front of a frame fills most of the buffer: receive its rest into the room left.
     }
 
     public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
@@ -294,6 +361,7 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
     public override void CancelPendingRead()
     {
         ReadResult result;
+        CancellationTokenRegistration registration;
         lock (_stateLock)
         {
             if (!_readerWaiting)
@@ -302,11 +370,14 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
                 return;
             }
             // The socket receive stays in flight (the next read adopts it); the waiting read is
-            // released now with a cancelled result, as a pipe's reader would be.
+            // released with a cancelled result, as a pipe's reader would be.
             _readerWaiting = false;
+            registration = _readCancellation;
+            _readCancellation = default;
             result = new ReadResult(Buffered(), isCanceled: true, _socketEnded);
         }
-        _pendingRead.SetResult(result);
+        registration.Unregister();
+        ReleaseWaitingReadLater(result, null);
     }
 
     public override void Complete(Exception? exception = null) => _readerCompleted = true;

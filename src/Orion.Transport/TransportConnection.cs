@@ -12,7 +12,10 @@ namespace Orion.Transport;
 /// A bulk transfer is announced by the protocol in a preceding message; the receiver then calls
 /// <see cref="ReceiveBulkAsync"/> with a destination of exactly the announced length.</para>
 /// <para>Concurrency: one sender and one receiver at a time (they may be different threads). The
-/// protocol above serialises its writes, as a single writer drains its batch.</para>
+/// protocol above serialises its writes, as a single writer drains its batch. Every returned task
+/// must be awaited (or its result taken) exactly once, as any <see cref="ValueTask"/>: the stream
+/// transports reuse one operation object per direction, and a send or receive whose task is
+/// dropped keeps that direction busy until the connection is closed.</para>
 /// <para>Errors: every failure is a <see cref="TransportException"/> whose
 /// <see cref="TransportException.Error"/> says why; once a connection has failed, every later call
 /// fails with the same error. Nothing hangs: a dead peer surfaces as reset or idle timeout.</para>

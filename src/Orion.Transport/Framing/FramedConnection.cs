@@ -217,6 +217,13 @@ internal abstract partial class FramedConnection : TransportConnection
         // skipped after the next read instead (SkipOutstandingMessage).
         if (_outstandingMessageBytes != 0 && _input.TryRead(out var buffered))
         {
+            if (buffered.IsCanceled)
+            {
+                // A failure (abort, dispose) raced this receive's start and cancelled the read that
+                // TryRead has just taken: report it, or the next read would wait for nothing.
+                _input.AdvanceTo(buffered.Buffer.Start);
+                throw FailureException();
+            }
             _input.AdvanceTo(buffered.Buffer.GetPosition(_outstandingMessageBytes));
             _outstandingMessageBytes = 0;
         }

@@ -25,6 +25,8 @@ internal abstract class LockedOperation<TResult> : IValueTaskSource<TResult>, IV
     private ManualResetValueTaskSourceCore<TResult> _completion;
     /// <summary>1 from <see cref="Begin"/> until the caller has taken the result.</summary>
     private int _holdsLock;
+    /// <summary>1 once the current use has published its result (read by a close that cannot wait).</summary>
+    private int _completed;
 
     protected LockedOperation(SemaphoreSlim heldLock)
     {
@@ -35,22 +37,31 @@ internal abstract class LockedOperation<TResult> : IValueTaskSource<TResult>, IV
     /// <summary>Starts a use, with the lock held by the caller; returns the token of its task.</summary>
     protected short Begin()
     {
-        Volatile.Write(ref _holdsLock, 1);
         _completion.Reset();
+        Volatile.Write(ref _completed, 0);
+        Volatile.Write(ref _holdsLock, 1);
         return _completion.Version;
     }
 
     /// <summary>Publishes the result; must be the last thing the operation does with its state.</summary>
-    protected void Complete(TResult result) => _completion.SetResult(result);
+    protected void Complete(TResult result)
+    {
+        Volatile.Write(ref _completed, 1);
+        _completion.SetResult(result);
+    }
 
     /// <summary>Publishes the failure; must be the last thing the operation does with its state.</summary>
-    protected void Complete(Exception error) => _completion.SetException(error);
+    protected void Complete(Exception error)
+    {
+        Volatile.Write(ref _completed, 1);
+        _completion.SetException(error);
+    }
 
     /// <summary>For a close that cannot wait: frees the lock of an operation that completed but
     /// whose task was never awaited (a caller's bug, which must not hang the close).</summary>
     public void ReleaseIfAbandoned()
     {
-        if (_completion.GetStatus(_completion.Version) != ValueTaskSourceStatus.Pending)
+        if (Volatile.Read(ref _completed) == 1)
         {
             ReleaseLock();
         }
@@ -61,6 +72,12 @@ internal abstract class LockedOperation<TResult> : IValueTaskSource<TResult>, IV
         if (token != _completion.Version)
         {
             throw new InvalidOperationException("The result of this operation was already taken; its task can be awaited only once.");
+        }
+        if (_completion.GetStatus(token) == ValueTaskSourceStatus.Pending)
+        {
+            // Asked before completion (a blocking .Result on a pending task): the operation still
+            // owns the lock and its state, so nothing may be released.
+            throw new InvalidOperationException("The operation has not completed; await its task.");
         }
         try
         {

@@ -102,6 +102,51 @@ public sealed class TcpLargeMessageTests
         Assert.Equal(TransportError.ConnectionReset, failure.Error);
     }
 
+    [Theory]
+    [InlineData(63_000, 62_000)] // most of the input buffer holds the front of one frame
+    [InlineData(64 * 1024 - 8, 65_000)] // the largest frame that goes through the input buffer
+    public async Task A_message_near_the_input_buffer_size_arriving_in_two_parts_is_reassembled(int size, int firstPart)
+    {
+        var transport = new TcpTransport();
+        await using var listener = await transport.ListenAsync(new TransportEndpoint("tcp", "127.0.0.1", 0), new TransportOptions());
+        var accept = listener.AcceptAsync().AsTask();
+        using var raw = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
+        await raw.ConnectAsync(System.Net.IPAddress.Loopback, listener.Endpoint.Port);
+        await using var server = await accept.WaitAsync(Timeout);
+
+        var payload = Pattern(size, seed: 5);
+        var frame = new byte[8 + size];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)size);
+        frame[4] = 1; // message
+        payload.CopyTo(frame, 8);
+        var receive = server.ReceiveAsync().AsTask();
+        await raw.SendAsync(frame.AsMemory(0, firstPart));
+        await Task.Delay(200); // the server reads the first part on its own
+        await raw.SendAsync(frame.AsMemory(firstPart));
+
+        var received = await receive.WaitAsync(Timeout);
+        Assert.True(received.ToArray().AsSpan().SequenceEqual(payload));
+    }
+
+    [Fact]
+    public async Task Dispose_with_a_receive_pending_finishes_although_the_peer_never_closes()
+    {
+        // The peer is alive but silent: the graceful close cannot wait for its end of stream, and
+        // the drain's own timeout (not the cancelled receive's) must end it.
+        var transport = new TcpTransport();
+        await using var listener = await transport.ListenAsync(new TransportEndpoint("tcp", "127.0.0.1", 0), new TransportOptions());
+        var accept = listener.AcceptAsync().AsTask();
+        using var raw = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await raw.ConnectAsync(System.Net.IPAddress.Loopback, listener.Endpoint.Port);
+        var server = await accept.WaitAsync(Timeout);
+        var receive = server.ReceiveAsync().AsTask();
+
+        var dispose = server.DisposeAsync().AsTask();
+        await dispose.WaitAsync(TimeSpan.FromSeconds(15));
+        var failure = await Assert.ThrowsAsync<TransportException>(() => receive.WaitAsync(Timeout));
+        Assert.Equal(TransportError.ConnectionAborted, failure.Error);
+    }
+
     private static byte[] Pattern(int size, int seed)
     {
         var bytes = new byte[size];
