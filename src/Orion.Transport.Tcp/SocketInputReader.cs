@@ -71,8 +71,7 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
         _pendingRead.RunContinuationsAsynchronously = false;
     }
 
-    /// <summary>Bytes received and not yet consumed; the framing layer reads the stream directly
-    /// only when this is zero.</summary>
+    /// <summary>Bytes received and not yet consumed (the tests check the buffer's bookkeeping with it).</summary>
     public int BufferedBytes
     {
         get

@@ -62,10 +62,12 @@ internal abstract partial class FramedConnection
     private sealed class ReceiveOperation : LockedOperation<ReadOnlySequence<byte>>
     {
         private readonly FramedConnection _connection;
-        private readonly Action _onInputRead;
-        private readonly Action _onPayloadPartRead;
+        private readonly Action _resume;
         private ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _inputRead;
         private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _payloadPartRead;
+        /// <summary>The read of the current phase (<see cref="_inputRead"/> or <see cref="_payloadPartRead"/>)
+        /// is stored and its completion resumes <see cref="Run"/>, which takes its result first.</summary>
+        private bool _resuming;
 
         private CancellationToken _cancellationToken;
         private bool _bulk;
@@ -81,8 +83,7 @@ internal abstract partial class FramedConnection
             : base(connection._receiveLock)
         {
             _connection = connection;
-            _onInputRead = OnInputRead;
-            _onPayloadPartRead = OnPayloadPartRead;
+            _resume = Run;
         }
 
         /// <summary>Starts a receive of a message (<paramref name="bulkDestination"/> null) or of a
@@ -95,6 +96,7 @@ internal abstract partial class FramedConnection
             _destination = bulkDestination.GetValueOrDefault();
             _copied = 0;
             _readingPayload = false;
+            _resuming = false;
             try
             {
                 _connection.ThrowIfFailed();
@@ -111,42 +113,68 @@ internal abstract partial class FramedConnection
             return token;
         }
 
-        /// <summary>Steps until the receive completes or has to wait; never throws.</summary>
+        /// <summary>Steps until the receive completes or has to wait; never throws. Also the
+        /// continuation of a read that had to wait: it then starts with that read's result.</summary>
         private void Run()
         {
             try
             {
                 while (true)
                 {
+                    bool completed;
                     if (!_readingPayload)
                     {
-                        var read = _connection.StartRead(_cancellationToken);
-                        if (!read.IsCompleted)
+                        ReadResult input;
+                        if (_resuming)
                         {
+                            _resuming = false;
+                            var read = _inputRead;
+                            _inputRead = default;
+                            input = read.GetResult();
+                        }
+                        else
+                        {
+                            var read = _connection.StartRead(_cancellationToken);
+                            if (!read.IsCompleted)
+                            {
 #pragma warning disable CA2012 // Consumed once, through the stored awaiter.
-                            _inputRead = (_connection.InputCompletesInline ? read : PassThroughAsync(read)).ConfigureAwait(false).GetAwaiter();
+                                _inputRead = (_connection.InputCompletesInline ? read : PassThroughAsync(read)).ConfigureAwait(false).GetAwaiter();
 #pragma warning restore CA2012
-                            _inputRead.UnsafeOnCompleted(_onInputRead);
-                            return;
+                                _resuming = true;
+                                _inputRead.UnsafeOnCompleted(_resume);
+                                return;
+                            }
+                            input = read.Result;
                         }
-                        if (TakeInput(_connection.FinishRead(read.Result)))
-                        {
-                            return;
-                        }
+                        completed = TakeInput(_connection.FinishRead(input));
                     }
                     else
                     {
-                        var part = _connection.ReadPayloadPartAsync(_destination[_copied..], _cancellationToken);
-                        if (!part.IsCompleted)
+                        int received;
+                        if (_resuming)
                         {
-                            _payloadPartRead = part.ConfigureAwait(false).GetAwaiter();
-                            _payloadPartRead.UnsafeOnCompleted(_onPayloadPartRead);
-                            return;
+                            _resuming = false;
+                            var part = _payloadPartRead;
+                            _payloadPartRead = default;
+                            received = part.GetResult();
                         }
-                        if (TakePayloadPart(_connection.CountPayloadPart(part.Result)))
+                        else
                         {
-                            return;
+                            var part = _connection.ReadPayloadPartAsync(_destination[_copied..], _cancellationToken);
+                            if (!part.IsCompleted)
+                            {
+                                _payloadPartRead = part.ConfigureAwait(false).GetAwaiter();
+                                _resuming = true;
+                                _payloadPartRead.UnsafeOnCompleted(_resume);
+                                return;
+                            }
+                            received = part.Result;
                         }
+                        completed = TakePayloadPart(_connection.CountPayloadPart(received));
+                    }
+                    if (completed)
+                    {
+                        return; // nothing may be touched after the result is published
                     }
                 }
             }
@@ -163,48 +191,6 @@ internal abstract partial class FramedConnection
         /// method's state machine as it is; a pooled state machine usually costs nothing.</summary>
         [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
         private static async ValueTask<ReadResult> PassThroughAsync(ValueTask<ReadResult> read) => await read.ConfigureAwait(false);
-
-        private void OnInputRead()
-        {
-            var read = _inputRead;
-            _inputRead = default;
-            try
-            {
-                if (TakeInput(_connection.FinishRead(read.GetResult())))
-                {
-                    return;
-                }
-            }
-#pragma warning disable CA1031 // As above.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                Fail(exception);
-                return;
-            }
-            Run();
-        }
-
-        private void OnPayloadPartRead()
-        {
-            var part = _payloadPartRead;
-            _payloadPartRead = default;
-            try
-            {
-                if (TakePayloadPart(_connection.CountPayloadPart(part.GetResult())))
-                {
-                    return;
-                }
-            }
-#pragma warning disable CA1031 // As above.
-            catch (Exception exception)
-#pragma warning restore CA1031
-            {
-                Fail(exception);
-                return;
-            }
-            Run();
-        }
 
         /// <summary>Looks at what the input holds: true when the receive completed (nothing may be
         /// touched after that), false to read on (more input, or the payload from the stream).</summary>

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
+using Orion.Transport.Framing;
 using Orion.Transport.Tcp;
 
 namespace Orion.Transport.Tests.Tcp;
@@ -107,22 +108,15 @@ public sealed class TcpLargeMessageTests
     [InlineData(64 * 1024 - 8, 65_000)] // the largest frame that goes through the input buffer
     public async Task A_message_near_the_input_buffer_size_arriving_in_two_parts_is_reassembled(int size, int firstPart)
     {
-        var transport = new TcpTransport();
-        await using var listener = await transport.ListenAsync(new TransportEndpoint("tcp", "127.0.0.1", 0), new TransportOptions());
-        var accept = listener.AcceptAsync().AsTask();
-        using var raw = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp) { NoDelay = true };
-        await raw.ConnectAsync(System.Net.IPAddress.Loopback, listener.Endpoint.Port);
-        await using var server = await accept.WaitAsync(Timeout);
-
+        await using var pair = await RawTcpPair.ConnectAsync(Timeout);
         var payload = Pattern(size, seed: 5);
-        var frame = new byte[8 + size];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(frame, (uint)size);
-        frame[4] = 1; // message
-        payload.CopyTo(frame, 8);
-        var receive = server.ReceiveAsync().AsTask();
-        await raw.SendAsync(frame.AsMemory(0, firstPart));
+        var frame = new byte[FrameHeader.Size + size];
+        new FrameHeader(FrameKind.Message, (uint)size).Write(frame);
+        payload.CopyTo(frame, FrameHeader.Size);
+        var receive = pair.Server.ReceiveAsync().AsTask();
+        await pair.Raw.SendAsync(frame.AsMemory(0, firstPart));
         await Task.Delay(200); // the server reads the first part on its own
-        await raw.SendAsync(frame.AsMemory(firstPart));
+        await pair.Raw.SendAsync(frame.AsMemory(firstPart));
 
         var received = await receive.WaitAsync(Timeout);
         Assert.True(received.ToArray().AsSpan().SequenceEqual(payload));
@@ -133,12 +127,8 @@ public sealed class TcpLargeMessageTests
     {
         // The peer is alive but silent: the graceful close cannot wait for its end of stream, and
         // the drain's own timeout (not the cancelled receive's) must end it.
-        var transport = new TcpTransport();
-        await using var listener = await transport.ListenAsync(new TransportEndpoint("tcp", "127.0.0.1", 0), new TransportOptions());
-        var accept = listener.AcceptAsync().AsTask();
-        using var raw = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
-        await raw.ConnectAsync(System.Net.IPAddress.Loopback, listener.Endpoint.Port);
-        var server = await accept.WaitAsync(Timeout);
+        await using var pair = await RawTcpPair.ConnectAsync(Timeout);
+        var server = pair.Server;
         var receive = server.ReceiveAsync().AsTask();
 
         var dispose = server.DisposeAsync().AsTask();
