@@ -57,7 +57,7 @@ var workerScheme = new Option<string>("--listen-scheme") { DefaultValueFactory =
 var workerHost = new Option<string>("--listen-host") { Required = true };
 var workerPort = new Option<int>("--listen-port") { DefaultValueFactory = _ => 0 };
 var workerSession = new Option<ulong>("--session-id") { Required = true };
-var workerChunk = new Option<int>("--chunk-bytes") { DefaultValueFactory = _ => Orion.Cuda.Remote.Protocol.ProtocolLimits.DefaultChunkBytes };
+var workerChunk = new Option<int>("--chunk-bytes") { DefaultValueFactory = _ => Orion.Cuda.Protocol.Wire.ProtocolLimits.DefaultChunkBytes };
 var workerTimeout = new Option<int>("--connect-timeout-ms") { DefaultValueFactory = _ => 10_000 };
 var worker = new Command(WorkerCommandLine.Command, "Serve one redirected session (started by the supervisor; the ticket comes on stdin).")
 {

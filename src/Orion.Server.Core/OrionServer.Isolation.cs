@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Isolation;
 using Orion.Server.Core.Sessions;
 using Orion.Transport;

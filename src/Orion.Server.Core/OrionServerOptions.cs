@@ -1,4 +1,4 @@
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
 namespace Orion.Server.Core;

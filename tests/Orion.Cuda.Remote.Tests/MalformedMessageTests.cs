@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
 namespace Orion.Cuda.Remote.Tests;

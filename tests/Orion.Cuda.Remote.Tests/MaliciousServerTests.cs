@@ -1,6 +1,6 @@
 using System.Buffers;
 using Orion.Cuda.Remote.Client;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 using Orion.Transport.InMemory;
 

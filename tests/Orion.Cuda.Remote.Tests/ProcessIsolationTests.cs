@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Cuda.Remote.Client;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core;
 using Orion.Server.Core.Backend.Emulated;
 using Orion.Server.Core.Isolation;

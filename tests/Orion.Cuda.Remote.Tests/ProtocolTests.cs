@@ -1,4 +1,4 @@
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Tests;
 

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 using Orion.Cuda.Remote.Client;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Client;
 

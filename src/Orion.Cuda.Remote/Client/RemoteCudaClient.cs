@@ -1,6 +1,6 @@
 using System.Buffers;
-using Orion.Cuda.Remote.Buffers;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Buffers;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
 namespace Orion.Cuda.Remote.Client;

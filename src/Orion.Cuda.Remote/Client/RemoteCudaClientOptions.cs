@@ -1,3 +1,4 @@
+using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
 namespace Orion.Cuda.Remote.Client;
@@ -15,7 +16,7 @@ public sealed class RemoteCudaClientOptions
     public TransportOptions TransportOptions { get; set; } = TransportOptions.Default;
 
     /// <summary>The protocol version to offer; only tests change it (to see a mismatch refused).</summary>
-    public ushort ProtocolVersion { get; set; } = Protocol.ProtocolLimits.Version;
+    public ushort ProtocolVersion { get; set; } = ProtocolLimits.Version;
 
     /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;

@@ -1,4 +1,3 @@
-using Orion.Cuda.Remote;
 
 namespace Orion.Server.Core.Backend;
 

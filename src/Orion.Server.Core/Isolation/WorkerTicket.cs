@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Server.Core.Isolation;
 

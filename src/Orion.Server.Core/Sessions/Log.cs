@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
 namespace Orion.Server.Core.Sessions;

@@ -1,5 +1,4 @@
-using Orion.Cuda.Remote;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Backend;
 
 namespace Orion.Server.Core.Sessions;

@@ -2,9 +2,8 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Orion.Cuda.Remote;
-using Orion.Cuda.Remote.Buffers;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Buffers;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Backend;
 using Orion.Transport;
 

@@ -1,5 +1,4 @@
-using Orion.Cuda.Remote;
-using Orion.Cuda.Remote.Protocol;
+using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Server.Core.Sessions;
 

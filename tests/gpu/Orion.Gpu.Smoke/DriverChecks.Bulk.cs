@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using Orion.Cuda.Remote;
 using Orion.Gpu.Tests;
 using Orion.Server.Core.Backend.Cuda;
 using Orion.Server.Core.Backend.Cuda.Interop;

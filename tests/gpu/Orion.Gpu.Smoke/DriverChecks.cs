@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
-using Orion.Cuda.Remote;
 using Orion.Gpu.Tests;
 using Orion.Server.Core.Backend.Cuda;
 using Orion.Server.Core.Backend.Cuda.Interop;

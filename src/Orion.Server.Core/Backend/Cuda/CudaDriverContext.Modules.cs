@@ -1,6 +1,5 @@
 using System.Runtime.InteropServices;
 using System.Text;
-using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Server.Core.Backend.Cuda;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend.Cuda.Interop;
 
 namespace Orion.Server.Core.Backend.Cuda;

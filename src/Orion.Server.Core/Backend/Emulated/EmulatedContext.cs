@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
-using Orion.Cuda.Remote;
 
 namespace Orion.Server.Core.Backend.Emulated;
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Orion.Cuda.Remote;
 
 namespace Orion.Server.Core.Backend.Emulated;
 

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Cuda;
 using Orion.Server.Core.Backend.Cuda.Interop;

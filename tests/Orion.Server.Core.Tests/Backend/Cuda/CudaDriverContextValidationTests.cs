@@ -1,4 +1,3 @@
-using Orion.Cuda.Remote;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Cuda;
 

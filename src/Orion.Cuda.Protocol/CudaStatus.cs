@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote;
+namespace Orion.Cuda.Protocol;
 
 /// <summary>
 /// A CUDA driver API result (<c>CUresult</c>); every value is identical to CUDA's, so codes travel

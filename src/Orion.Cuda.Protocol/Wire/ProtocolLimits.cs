@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Protocol;
+namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>Constants and limits of protocol v1; every decoded length or count is checked against these before allocation.</summary>
 public static class ProtocolLimits

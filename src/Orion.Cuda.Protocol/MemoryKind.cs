@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote;
+namespace Orion.Cuda.Protocol;
 
 /// <summary>Which side of a 2D copy an address belongs to (wire values of protocol v1).</summary>
 public enum MemoryKind : byte

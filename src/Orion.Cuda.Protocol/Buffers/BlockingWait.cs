@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Buffers;
+namespace Orion.Cuda.Protocol.Buffers;
 
 /// <summary>
 /// Blocks the calling thread until a <see cref="ValueTask"/> completes, without the Task that
@@ -7,7 +7,7 @@ namespace Orion.Cuda.Remote.Buffers;
 /// CUDA calls, the server's executor thread).
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "One per thread for the thread's lifetime; its event holds no kernel handle unless a wait spins out, and is reclaimed with the thread.")]
-internal sealed class BlockingWait
+public sealed class BlockingWait
 {
     [ThreadStatic]
     private static BlockingWait? t_current;

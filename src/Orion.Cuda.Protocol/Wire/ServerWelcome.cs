@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Protocol;
+namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>
 /// The server's answer to a hello. When <see cref="Status"/> is not accepted, <see cref="Message"/>

@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote;
+namespace Orion.Cuda.Protocol;
 
 /// <summary>A grid or block extent, as CUDA's <c>dim3</c>.</summary>
 public readonly record struct Dim3(uint X, uint Y = 1, uint Z = 1)

@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Protocol;
+namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>
 /// The operations a client record carries (protocol v1). Numbers are wire values and never change

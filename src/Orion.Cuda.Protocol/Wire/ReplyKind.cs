@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Protocol;
+namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>What a server record is.</summary>
 public enum ReplyKind : ushort

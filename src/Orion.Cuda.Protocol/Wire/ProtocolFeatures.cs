@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Protocol;
+namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>Optional protocol features; the session uses the intersection of what both sides offer.</summary>
 [Flags]

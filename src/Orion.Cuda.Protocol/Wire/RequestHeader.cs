@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Protocol;
+namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>
 /// The header of one client record: opcode u16, modes u16, request id u32 (0: no reply wanted),

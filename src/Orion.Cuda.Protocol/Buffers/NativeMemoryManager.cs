@@ -1,21 +1,21 @@
 using System.Buffers;
 
-namespace Orion.Cuda.Remote.Buffers;
+namespace Orion.Cuda.Protocol.Buffers;
 
 /// <summary>
 /// Presents native memory (pinned staging, a caller's fixed buffer) as <see cref="Memory{T}"/> so
 /// the transport's bulk path can read into or write from it without a copy. Reusable: point it at a
 /// new range with <see cref="Reset"/> once the previous transfer has completed.
 /// </summary>
-internal sealed unsafe class NativeMemoryManager : MemoryManager<byte>
+public sealed unsafe class NativeMemoryManager : MemoryManager<byte>
 {
     private byte* _pointer;
     private int _length;
 
-    public void Reset(nint pointer, int length)
+    public void Reset(nint address, int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        _pointer = (byte*)pointer;
+        _pointer = (byte*)address;
         _length = length;
     }
 

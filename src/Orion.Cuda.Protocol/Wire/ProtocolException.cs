@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote.Protocol;
+namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>
 /// The peer sent something that is not valid protocol v1 (a truncated record, a length or count over

@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Remote;
+namespace Orion.Cuda.Protocol;
 
 /// <summary>
 /// One remote device as the server describes it at connect time: enough to fill CUDA 13's
