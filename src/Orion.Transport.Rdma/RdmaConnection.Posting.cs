@@ -5,7 +5,7 @@ namespace Orion.Transport.Rdma;
 /// <summary>Posting work requests: frames, chunks, receives and credit returns. All under <c>_lock</c>.</summary>
 internal sealed partial class RdmaConnection
 {
-    private bool TryPostFrame(FrameKind kind, ReadOnlySpan<byte> payload, long length, int creditsNeeded)
+    private bool TryPostFrame(RdmaFrameKind kind, ReadOnlySpan<byte> payload, long length, int creditsNeeded)
     {
         lock (_lock)
         {
@@ -15,14 +15,14 @@ internal sealed partial class RdmaConnection
 
     /// <summary>Posts one SEND if credits, a send buffer (unless inline) and send-queue room allow;
     /// returns its sequence number, or 0 when the caller must wait.</summary>
-    private long TryPostFrameLocked(FrameKind kind, ReadOnlySpan<byte> payload, long length, int creditsNeeded, bool forceSignal = false)
+    private long TryPostFrameLocked(RdmaFrameKind kind, ReadOnlySpan<byte> payload, long length, int creditsNeeded, bool forceSignal = false)
     {
         ThrowIfFailed();
         if (_sendCredits < creditsNeeded || !HasSendQueueRoom())
         {
             return 0;
         }
-        var frameLength = FrameHeader.Size + payload.Length;
+        var frameLength = RdmaFrameHeader.Size + payload.Length;
         var inline = frameLength <= _endpoint.MaxInlineData;
         var buffer = -1;
         Span<byte> frame;
@@ -39,8 +39,8 @@ internal sealed partial class RdmaConnection
             buffer = _sendBufferHead;
             frame = _sendSlab.Span(buffer)[..frameLength];
         }
-        new FrameHeader(kind, (ushort)_owedReceiveCredits, (ushort)_owedSlotCredits, length).Write(frame);
-        payload.CopyTo(frame[FrameHeader.Size..]);
+        new RdmaFrameHeader(kind, (ushort)_owedReceiveCredits, (ushort)_owedSlotCredits, length).Write(frame);
+        payload.CopyTo(frame[RdmaFrameHeader.Size..]);
         var sequence = _postedSequence + 1;
         var signal = forceSignal || sequence - _lastSignaledSequence >= _signalInterval || (buffer >= 0 && _sendBuffersFree == 1);
         var request = new SendWorkRequest
@@ -165,7 +165,7 @@ internal sealed partial class RdmaConnection
     {
         if (_owedReceiveCredits >= _receiveCreditThreshold || _owedSlotCredits >= _slotCreditThreshold)
         {
-            TryPostFrameLocked(FrameKind.Credit, default, 0, creditsNeeded: 1);
+            TryPostFrameLocked(RdmaFrameKind.Credit, default, 0, creditsNeeded: 1);
         }
     }
 

@@ -110,7 +110,7 @@ internal sealed partial class RdmaConnection
         var index = (int)workRequestId;
         _lastReceiveTicks = Environment.TickCount64;
         var frame = _receiveSlab.Buffer.AsSpan(_receiveSlab.OffsetOf(index), (int)byteLength);
-        if (!FrameHeader.TryRead(frame, out var header, out var error))
+        if (!RdmaFrameHeader.TryRead(frame, out var header, out var error))
         {
             Fail(TransportError.ProtocolViolation, "Invalid frame from the peer: " + error + ".");
             return;
@@ -119,16 +119,16 @@ internal sealed partial class RdmaConnection
         {
             return;
         }
-        var payloadLength = byteLength - FrameHeader.Size;
+        var payloadLength = byteLength - RdmaFrameHeader.Size;
         switch (header.Kind)
         {
-            case FrameKind.Message when header.Length == payloadLength && _chunkBytesExpected == 0:
+            case RdmaFrameKind.Message when header.Length == payloadLength && _chunkBytesExpected == 0:
                 Enqueue(new IncomingItem(IncomingKind.Message, index, header.Length));
                 break;
-            case FrameKind.Bulk when header.Length == payloadLength && _chunkBytesExpected == 0:
+            case RdmaFrameKind.Bulk when header.Length == payloadLength && _chunkBytesExpected == 0:
                 Enqueue(new IncomingItem(IncomingKind.Bulk, index, header.Length));
                 break;
-            case FrameKind.MessageStart when payloadLength == 0 && _chunkBytesExpected == 0 && header.Length > 0:
+            case RdmaFrameKind.MessageStart when payloadLength == 0 && _chunkBytesExpected == 0 && header.Length > 0:
                 if (header.Length > Options.MaxMessageSize)
                 {
                     Fail(TransportError.FrameTooLarge, $"The peer announced a {header.Length}-byte message; the limit is {Options.MaxMessageSize}.");
@@ -137,7 +137,7 @@ internal sealed partial class RdmaConnection
                 _chunkBytesExpected = header.Length;
                 StageOrEnqueue(IncomingKind.MessageStart, IncomingKind.StagedMessage, index, header.Length);
                 break;
-            case FrameKind.BulkStart when payloadLength == 0 && _chunkBytesExpected == 0:
+            case RdmaFrameKind.BulkStart when payloadLength == 0 && _chunkBytesExpected == 0:
                 if (header.Length > Options.MaxBulkSize)
                 {
                     Fail(TransportError.FrameTooLarge, $"The peer announced a {header.Length}-byte bulk transfer; the limit is {Options.MaxBulkSize}.");
@@ -146,10 +146,10 @@ internal sealed partial class RdmaConnection
                 _chunkBytesExpected = header.Length;
                 StageOrEnqueue(IncomingKind.BulkStart, IncomingKind.StagedBulk, index, header.Length);
                 break;
-            case FrameKind.Credit or FrameKind.KeepAlive when payloadLength == 0 && header.Length == 0:
+            case RdmaFrameKind.Credit or RdmaFrameKind.KeepAlive when payloadLength == 0 && header.Length == 0:
                 RepostReceive(index);
                 break;
-            case FrameKind.Close when payloadLength == 0 && _chunkBytesExpected == 0:
+            case RdmaFrameKind.Close when payloadLength == 0 && _chunkBytesExpected == 0:
                 _peerClosed = true;
                 Enqueue(new IncomingItem(IncomingKind.Closed, index, 0));
                 break;
@@ -274,7 +274,7 @@ internal sealed partial class RdmaConnection
             if (Options.KeepAliveInterval > TimeSpan.Zero && Options.KeepAliveInterval != Timeout.InfiniteTimeSpan
                 && now - _lastSendTicks >= (long)Options.KeepAliveInterval.TotalMilliseconds)
             {
-                TryPostFrameLocked(FrameKind.KeepAlive, default, 0, creditsNeeded: 2);
+                TryPostFrameLocked(RdmaFrameKind.KeepAlive, default, 0, creditsNeeded: 2);
             }
             ReturnCreditsIfDueLocked();
         }

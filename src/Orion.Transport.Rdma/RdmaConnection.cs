@@ -157,13 +157,13 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             throw new TransportException(TransportError.FrameTooLarge, $"A message of {message.Length} bytes exceeds the limit of {Options.MaxMessageSize}.");
         }
-        if (FrameHeader.Size + message.Length <= _sendLimit)
+        if (RdmaFrameHeader.Size + message.Length <= _sendLimit)
         {
-            return TryPostFrame(FrameKind.Message, message.Span, message.Length, creditsNeeded: 2)
+            return TryPostFrame(RdmaFrameKind.Message, message.Span, message.Length, creditsNeeded: 2)
                 ? default
-                : SendWholeFrameAsync(FrameKind.Message, message, cancellationToken);
+                : SendWholeFrameAsync(RdmaFrameKind.Message, message, cancellationToken);
         }
-        return SendChunkedAsync(FrameKind.MessageStart, message, cancellationToken);
+        return SendChunkedAsync(RdmaFrameKind.MessageStart, message, cancellationToken);
     }
 
     public override ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
@@ -173,19 +173,19 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             throw new TransportException(TransportError.FrameTooLarge, $"A bulk transfer of {data.Length} bytes exceeds the limit of {Options.MaxBulkSize}.");
         }
-        if (FrameHeader.Size + data.Length <= _sendLimit)
+        if (RdmaFrameHeader.Size + data.Length <= _sendLimit)
         {
             // A small transfer is copied into one SEND: once posted, the caller's buffer is free, so
             // the call does not wait for the progress thread to see a write completion.
-            return TryPostFrame(FrameKind.Bulk, data.Span, data.Length, creditsNeeded: 2)
+            return TryPostFrame(RdmaFrameKind.Bulk, data.Span, data.Length, creditsNeeded: 2)
                 ? default
-                : SendWholeFrameAsync(FrameKind.Bulk, data, cancellationToken);
+                : SendWholeFrameAsync(RdmaFrameKind.Bulk, data, cancellationToken);
         }
-        return SendChunkedAsync(FrameKind.BulkStart, data, cancellationToken);
+        return SendChunkedAsync(RdmaFrameKind.BulkStart, data, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendWholeFrameAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async ValueTask SendWholeFrameAsync(RdmaFrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         do
         {
@@ -208,7 +208,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         {
             case IncomingKind.Message:
                 _heldReceiveBuffer = item.Index;
-                return new ReadOnlySequence<byte>(_receiveSlab.Buffer, _receiveSlab.OffsetOf(item.Index) + FrameHeader.Size, (int)item.Length);
+                return new ReadOnlySequence<byte>(_receiveSlab.Buffer, _receiveSlab.OffsetOf(item.Index) + RdmaFrameHeader.Size, (int)item.Length);
             case IncomingKind.MessageStart:
                 RepostReceive(item.Index);
                 var length = (int)item.Length; // bounded by MaxMessageSize when the frame arrived
@@ -239,7 +239,7 @@ internal sealed partial class RdmaConnection : TransportConnection
         }
         if (item.Kind == IncomingKind.Bulk && item.Length == destination.Length)
         {
-            _receiveSlab.Buffer.AsSpan(_receiveSlab.OffsetOf(item.Index) + FrameHeader.Size, (int)item.Length).CopyTo(destination.Span);
+            _receiveSlab.Buffer.AsSpan(_receiveSlab.OffsetOf(item.Index) + RdmaFrameHeader.Size, (int)item.Length).CopyTo(destination.Span);
             RepostReceive(item.Index);
             return;
         }
@@ -303,12 +303,12 @@ internal sealed partial class RdmaConnection : TransportConnection
     {
         lock (_lock)
         {
-            return TryPostFrameLocked(FrameKind.Close, default, 0, creditsNeeded: 1, forceSignal: true);
+            return TryPostFrameLocked(RdmaFrameKind.Close, default, 0, creditsNeeded: 1, forceSignal: true);
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendChunkedAsync(FrameKind kind, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    private async ValueTask SendChunkedAsync(RdmaFrameKind kind, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         while (!TryPostFrame(kind, default, data.Length, creditsNeeded: 2))
         {

@@ -19,9 +19,10 @@ namespace Orion.Transport.Tcp;
 /// itself (an <see cref="IValueTaskSource{TResult}"/> reset per read): nothing is allocated per read.</para>
 /// <para>The buffer holds at most one frame that is being assembled plus whatever followed it in the
 /// same receive; a frame that cannot fit is the framing layer's job to read directly
-/// (<c>DirectMessageThreshold</c>). Consumed bytes free the buffer: when everything is consumed the
-/// next receive starts at offset 0, otherwise the unconsumed tail is moved to the front only when the
-/// space behind it runs short.</para>
+/// (<see cref="Orion.Transport.Streams.StreamTransportConnection.InputBufferSize"/>, set to this
+/// buffer's size). Consumed bytes free the buffer: when everything is consumed the next receive
+/// starts at offset 0, otherwise the unconsumed tail is moved to the front only when the space
+/// behind it runs short.</para>
 /// <para>Single reader, as every <see cref="PipeReader"/>: the framing layer's receive lock
 /// guarantees one read at a time. <see cref="CancelPendingRead"/> may come from any thread.</para>
 /// </remarks>

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using Orion.Transport.Framing;
+using Orion.Transport.Streams;
 
 namespace Orion.Transport.Tcp;
 
@@ -15,7 +15,7 @@ namespace Orion.Transport.Tcp;
 /// from the caller's memory without a copy, in the same call as its header (vectored) where the
 /// memory is an array. A full send buffer simply makes the send wait.
 /// </summary>
-internal sealed class TcpConnection : FramedConnection
+internal sealed class TcpConnection : StreamTransportConnection
 {
     /// <summary>Frames up to this size (header included) are coalesced into one send call; above it
     /// the payload's own memory is sent, so the copy never costs more than the extra syscall.</summary>
@@ -60,32 +60,33 @@ internal sealed class TcpConnection : FramedConnection
 
     protected override bool CanReadDirect => true;
 
-    /// <summary>A message that cannot fit one reader segment with its header is read straight from the socket.</summary>
-    protected override int DirectMessageThreshold => ReadBufferSize - FrameHeader.Size;
+    protected override int InputBufferSize => ReadBufferSize;
 
     protected override bool LingerUntilPeerCloses => true;
 
-    protected override ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    protected override ValueTask WriteFrameAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        header.Write(_sendBuffer);
-        if (payload.Length <= CoalesceBufferSize - FrameHeader.Size)
+        // The header goes to the send buffer: a small payload is coalesced behind it into one send
+        // call, and in front of a large array payload it is the first part of a vectored send.
+        header.Span.CopyTo(_sendBuffer);
+        if (payload.Length <= CoalesceBufferSize - header.Length)
         {
-            payload.Span.CopyTo(_sendBuffer.AsSpan(FrameHeader.Size));
-            return SendAllAsync(_sendBuffer.AsMemory(0, FrameHeader.Size + payload.Length), cancellationToken);
+            payload.Span.CopyTo(_sendBuffer.AsSpan(header.Length));
+            return SendAllAsync(_sendBuffer.AsMemory(0, header.Length + payload.Length), cancellationToken);
         }
         if (MemoryMarshal.TryGetArray(payload, out var payloadArray))
         {
             // One syscall for header and payload: two sends would put the header in a segment of its
             // own (NoDelay) and cost the peer an extra wakeup.
-            return _vectoredSender.SendAsync(new ArraySegment<byte>(_sendBuffer, 0, FrameHeader.Size), payloadArray, cancellationToken);
+            return _vectoredSender.SendAsync(new ArraySegment<byte>(_sendBuffer, 0, header.Length), payloadArray, cancellationToken);
         }
-        return SendHeaderThenPayloadAsync(payload, cancellationToken);
+        return SendHeaderThenPayloadAsync(header, payload, cancellationToken);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendHeaderThenPayloadAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async ValueTask SendHeaderThenPayloadAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        await SendAllAsync(_sendBuffer.AsMemory(0, FrameHeader.Size), cancellationToken).ConfigureAwait(false);
+        await SendAllAsync(header, cancellationToken).ConfigureAwait(false);
         await SendAllAsync(payload, cancellationToken).ConfigureAwait(false);
     }
 
@@ -102,11 +103,11 @@ internal sealed class TcpConnection : FramedConnection
     protected override ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken)
         => _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
 
-    protected override void OnFailed(TransportError error)
+    protected override void OnFailed(TransportError reason)
     {
         try
         {
-            if (error == TransportError.ConnectionClosed)
+            if (reason == TransportError.ConnectionClosed)
             {
                 // The peer closed gracefully and is waiting for our end of stream.
                 _socket.Shutdown(SocketShutdown.Both);

@@ -38,10 +38,10 @@ internal sealed class SoftwareRawConnection : RawConnection
     }
 
     /// <summary>The bytes of a valid frame header, for tests that announce something bad.</summary>
-    public static byte[] Frame(FrameKind kind, long length)
+    public static byte[] Frame(RdmaFrameKind kind, long length)
     {
-        var bytes = new byte[FrameHeader.Size];
-        new FrameHeader(kind, 0, 0, length).Write(bytes);
+        var bytes = new byte[RdmaFrameHeader.Size];
+        new RdmaFrameHeader(kind, 0, 0, length).Write(bytes);
         return bytes;
     }
 

@@ -27,11 +27,11 @@ public sealed class SoftwareRdmaConformanceTests : TransportConformanceTests
     protected override byte[] GarbageBytes() => [0x7F, 0, 0, 0, 0, 0, 0, 0, 0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4];
 
     protected override byte[] OversizedMessageHeader(TransportOptions serverOptions)
-        => SoftwareRawConnection.Frame(FrameKind.MessageStart, serverOptions.MaxMessageSize + 1L);
+        => SoftwareRawConnection.Frame(RdmaFrameKind.MessageStart, serverOptions.MaxMessageSize + 1L);
 
     protected override byte[] OversizedBulkHeader(TransportOptions serverOptions)
-        => SoftwareRawConnection.Frame(FrameKind.BulkStart, serverOptions.MaxBulkSize + 1);
+        => SoftwareRawConnection.Frame(RdmaFrameKind.BulkStart, serverOptions.MaxBulkSize + 1);
 
     /// <summary>A large message is announced, then the peer vanishes before writing any of it.</summary>
-    protected override byte[] TruncatedMessage() => SoftwareRawConnection.Frame(FrameKind.MessageStart, 1000);
+    protected override byte[] TruncatedMessage() => SoftwareRawConnection.Frame(RdmaFrameKind.MessageStart, 1000);
 }

@@ -120,5 +120,5 @@ public sealed class RdmaSteadyStateAllocationTests
         Assert.True(perTransfer < Limit(size), $"{perTransfer:0.0} bytes allocated per {(bulk ? "bulk transfer" : "message")}");
     }
 
-    private static double Limit(int size) => FrameHeader.Size + size <= RdmaTransportSettings.Default.ReceiveBufferSize ? 32 : size <= 4096 ? 128 : 320;
+    private static double Limit(int size) => RdmaFrameHeader.Size + size <= RdmaTransportSettings.Default.ReceiveBufferSize ? 32 : size <= 4096 ? 128 : 320;
 }

@@ -9,10 +9,10 @@ public sealed class WireFormatTests
     [Fact]
     public void Frame_header_round_trips()
     {
-        var bytes = new byte[FrameHeader.Size];
-        new FrameHeader(FrameKind.BulkStart, 7, 3, 1L << 40).Write(bytes);
-        Assert.True(FrameHeader.TryRead(bytes, out var header, out _));
-        Assert.Equal(new FrameHeader(FrameKind.BulkStart, 7, 3, 1L << 40), header);
+        var bytes = new byte[RdmaFrameHeader.Size];
+        new RdmaFrameHeader(RdmaFrameKind.BulkStart, 7, 3, 1L << 40).Write(bytes);
+        Assert.True(RdmaFrameHeader.TryRead(bytes, out var header, out _));
+        Assert.Equal(new RdmaFrameHeader(RdmaFrameKind.BulkStart, 7, 3, 1L << 40), header);
     }
 
     [Theory]
@@ -24,7 +24,7 @@ public sealed class WireFormatTests
     [InlineData(new byte[] { 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x80 }, "negative")]    // negative length
     public void Invalid_frame_headers_are_refused_with_a_reason(byte[] bytes, string reason)
     {
-        Assert.False(FrameHeader.TryRead(bytes, out _, out var error));
+        Assert.False(RdmaFrameHeader.TryRead(bytes, out _, out var error));
         Assert.Contains(reason, error, StringComparison.Ordinal);
     }
 

@@ -1,12 +1,12 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
-using Orion.Transport.Framing;
+using Orion.Transport.Streams;
 
 namespace Orion.Transport.InMemory;
 
 /// <summary>One end of an in-memory connection: framed bytes over two pipes, one per direction.</summary>
-internal sealed class InMemoryConnection : FramedConnection
+internal sealed class InMemoryConnection : StreamTransportConnection
 {
     /// <summary>Payloads are flushed in pieces of this size, so a large one never sits whole in the
     /// pipe and the reader's pace throttles the writer.</summary>
@@ -30,10 +30,9 @@ internal sealed class InMemoryConnection : FramedConnection
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    protected override async ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    protected override async ValueTask WriteFrameAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        header.Write(_output.GetSpan(FrameHeader.Size));
-        _output.Advance(FrameHeader.Size);
+        _output.Write(header.Span);
         while (true)
         {
             var chunk = payload[..Math.Min(payload.Length, FlushChunkSize)];
@@ -55,10 +54,10 @@ internal sealed class InMemoryConnection : FramedConnection
         }
     }
 
-    protected override void OnFailed(TransportError error)
+    protected override void OnFailed(TransportError reason)
     {
         _output.CancelPendingFlush();
-        if (error != TransportError.ConnectionClosed)
+        if (reason != TransportError.ConnectionClosed)
         {
             _peer?.Fail(new TransportException(TransportError.ConnectionReset, "The peer aborted the connection."));
         }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
+using Orion.Transport.Streams;
 
 namespace Orion.Transport.InMemory;
 
@@ -77,7 +78,7 @@ public sealed class InMemoryTransport : ITransport
     /// a writer waiting for room would wait on each other forever.</summary>
     private static Pipe CreatePipe(TransportOptions writer, TransportOptions reader)
     {
-        long pauseAt = Math.Max(writer.MaxPendingSendBytes, (long)reader.MaxMessageSize + Framing.FrameHeader.Size + 1);
+        long pauseAt = Math.Max(writer.MaxPendingSendBytes, (long)reader.MaxMessageSize + StreamFrameHeader.Size + 1);
         return new Pipe(new PipeOptions(
             pauseWriterThreshold: pauseAt,
             resumeWriterThreshold: pauseAt / 2,

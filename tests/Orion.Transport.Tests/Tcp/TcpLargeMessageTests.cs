@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
-using Orion.Transport.Framing;
+using Orion.Transport.Streams;
 using Orion.Transport.Tcp;
 
 namespace Orion.Transport.Tests.Tcp;
@@ -95,7 +95,7 @@ public sealed class TcpLargeMessageTests
         var socket = ((TcpConnection)pair.Client).Socket;
         var partial = new byte[8 + 100_000];
         System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(partial, 1024 * 1024);
-        partial[4] = 1; // FrameKind.Message
+        partial[4] = 1; // StreamFrameKind.Message
         await socket.SendAsync(partial);
         pair.Client.Abort("test: peer vanishes mid-message");
 
@@ -110,9 +110,9 @@ public sealed class TcpLargeMessageTests
     {
         await using var pair = await RawTcpPair.ConnectAsync(Timeout);
         var payload = Pattern(size, seed: 5);
-        var frame = new byte[FrameHeader.Size + size];
-        new FrameHeader(FrameKind.Message, (uint)size).Write(frame);
-        payload.CopyTo(frame, FrameHeader.Size);
+        var frame = new byte[StreamFrameHeader.Size + size];
+        new StreamFrameHeader(StreamFrameKind.Message, (uint)size).Write(frame);
+        payload.CopyTo(frame, StreamFrameHeader.Size);
         var receive = pair.Server.ReceiveAsync().AsTask();
         await pair.Raw.SendAsync(frame.AsMemory(0, firstPart));
         await Task.Delay(200); // the server reads the first part on its own

@@ -1,7 +1,8 @@
 namespace Orion.Transport.Rdma;
 
-/// <summary>What a SEND carries (first byte of its 16-byte header).</summary>
-internal enum FrameKind : byte
+/// <summary>What a SEND on an RDMA queue pair carries (first byte of its <see cref="RdmaFrameHeader"/>).
+/// The values are wire constants: never renumber them.</summary>
+internal enum RdmaFrameKind : byte
 {
     /// <summary>A whole message in this SEND.</summary>
     Message = 1,

@@ -1,10 +1,12 @@
 using System.Buffers;
 using System.Buffers.Binary;
 
-namespace Orion.Transport.Framing;
+namespace Orion.Transport.Streams;
 
 /// <summary>
-/// The 8-byte header in front of every frame on a byte-stream transport (TCP, in-memory):
+/// The 8-byte header in front of every frame on a byte-stream transport (TCP, in-memory; see
+/// <see cref="StreamTransportConnection"/>). The RDMA transport has a header of its own
+/// (<c>RdmaFrameHeader</c>), for SENDs that carry credits:
 /// <code>
 /// offset 0  u32 payload length, little-endian (header excluded)
 /// offset 4  u8  kind: 1 message, 2 bulk, 3 keepalive, 4 close
@@ -13,7 +15,7 @@ namespace Orion.Transport.Framing;
 /// An unknown kind, non-zero reserved bytes, or a payload on keepalive/close is a protocol
 /// violation. The length is checked against the receiver's limits before anything is allocated.
 /// </summary>
-internal readonly record struct FrameHeader(FrameKind Kind, uint Length)
+internal readonly record struct StreamFrameHeader(StreamFrameKind Kind, uint Length)
 {
     public const int Size = 8;
 
@@ -29,7 +31,7 @@ internal readonly record struct FrameHeader(FrameKind Kind, uint Length)
     /// <summary>Parses and validates a header against <paramref name="options"/>.</summary>
     /// <returns>False when fewer than <see cref="Size"/> bytes are available.</returns>
     /// <exception cref="TransportException">The bytes are not a valid header, or the length is over the limit.</exception>
-    public static bool TryRead(in ReadOnlySequence<byte> buffer, TransportOptions options, out FrameHeader header)
+    public static bool TryRead(in ReadOnlySequence<byte> buffer, TransportOptions options, out StreamFrameHeader header)
     {
         if (buffer.Length < Size)
         {
@@ -42,10 +44,10 @@ internal readonly record struct FrameHeader(FrameKind Kind, uint Length)
         return true;
     }
 
-    public static FrameHeader Parse(ReadOnlySpan<byte> bytes, TransportOptions options)
+    public static StreamFrameHeader Parse(ReadOnlySpan<byte> bytes, TransportOptions options)
     {
         var length = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
-        var kind = (FrameKind)bytes[4];
+        var kind = (StreamFrameKind)bytes[4];
         if ((bytes[5] | bytes[6] | bytes[7]) != 0)
         {
             throw new TransportException(TransportError.ProtocolViolation,
@@ -53,22 +55,22 @@ internal readonly record struct FrameHeader(FrameKind Kind, uint Length)
         }
         switch (kind)
         {
-            case FrameKind.Message:
+            case StreamFrameKind.Message:
                 if (length > (uint)options.MaxMessageSize)
                 {
                     throw new TransportException(TransportError.FrameTooLarge,
                         $"Incoming message of {length} bytes exceeds the limit of {options.MaxMessageSize} bytes.");
                 }
                 break;
-            case FrameKind.Bulk:
+            case StreamFrameKind.Bulk:
                 if (length > MaxBulkLength(options))
                 {
                     throw new TransportException(TransportError.FrameTooLarge,
                         $"Incoming bulk transfer of {length} bytes exceeds the limit of {MaxBulkLength(options)} bytes.");
                 }
                 break;
-            case FrameKind.KeepAlive:
-            case FrameKind.Close:
+            case StreamFrameKind.KeepAlive:
+            case StreamFrameKind.Close:
                 if (length != 0)
                 {
                     throw new TransportException(TransportError.ProtocolViolation,
@@ -79,7 +81,7 @@ internal readonly record struct FrameHeader(FrameKind Kind, uint Length)
                 throw new TransportException(TransportError.ProtocolViolation,
                     $"Invalid frame header: unknown frame kind {(byte)kind}.");
         }
-        return new FrameHeader(kind, length);
+        return new StreamFrameHeader(kind, length);
     }
 
     /// <summary>The largest bulk payload a frame may carry: the configured limit, capped by what one

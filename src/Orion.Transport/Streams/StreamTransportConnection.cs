@@ -2,24 +2,33 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 
-namespace Orion.Transport.Framing;
+namespace Orion.Transport.Streams;
 
 /// <summary>
-/// A <see cref="TransportConnection"/> over a byte stream: the <see cref="FrameHeader"/> framing,
-/// limits, the error model (first failure wins and sticks), idle timeout and keepalive, graceful
-/// close. A subclass supplies only the stream: how frames are written, how the input is read (a
-/// pull-based <see cref="PipeReader"/>, so that bulk payloads can bypass it), and how the stream is
-/// shut down. TCP and the in-memory transport share this class, so both behave the same.
+/// The base of a transport over a reliable, ordered byte stream (TCP and the in-memory transport
+/// derive from it). It owns everything above the bytes: the stream framing, the limits (checked
+/// before anything is allocated), the error model (the first failure wins and sticks), idle
+/// timeout and keepalive, and graceful close, so every stream transport behaves the same and
+/// passes the same conformance suite. A subclass supplies only the stream: a pull-based
+/// <see cref="PipeReader"/> for its input, <see cref="WriteFrameAsync"/> for its output, and how
+/// the stream is ended (<see cref="OnFailed"/>, <see cref="ShutdownOutput"/>, <see cref="ReleaseStream"/>).
 /// </summary>
 /// <remarks>
-/// Receiving is pull-based: nothing is read until the caller asks, so unread data stays in the
+/// <para>The frame format is not part of this contract: <see cref="WriteFrameAsync"/> receives
+/// each frame's header as opaque bytes to write in front of its payload, and the input is parsed
+/// here. A subclass therefore never depends on the layout, and the format can change (with the
+/// protocol version) without breaking one.</para>
+/// <para>Receiving is pull-based: nothing is read until the caller asks, so unread data stays in the
 /// stream and the sender feels backpressure, and a bulk payload can be read straight into the
-/// caller's buffer. The idle timeout therefore counts only while a receive is waiting for input.
+/// caller's buffer (<see cref="CanReadDirect"/>). The idle timeout therefore counts only while a
+/// receive is waiting for input.</para>
+/// <para>A subclass calls <see cref="StartTimer"/> at the end of its constructor. The connection's
+/// own operations are sealed, so a subclass cannot step around the framing or the error model.</para>
 /// </remarks>
-internal abstract partial class FramedConnection : TransportConnection
+public abstract partial class StreamTransportConnection : TransportConnection
 {
     /// <summary>How long a graceful close may wait for the close frame to leave and for the peer to finish.</summary>
-    protected static readonly TimeSpan GracefulCloseTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan GracefulCloseTimeout = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan AbandonedReceiveCheckInterval = TimeSpan.FromMilliseconds(100);
 
@@ -27,6 +36,9 @@ internal abstract partial class FramedConnection : TransportConnection
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly SemaphoreSlim _receiveLock = new(1, 1);
     private readonly TaskCompletionSource<TransportError> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>The header of the frame being written: one per connection, because frames are written
+    /// one at a time under the send lock, and the lock is held until the write has completed.</summary>
+    private readonly byte[] _outgoingHeader = new byte[StreamFrameHeader.Size];
     private readonly long _idleTimeoutMs;
     private readonly long _keepAliveMs;
     private Timer? _timer;
@@ -34,7 +46,7 @@ internal abstract partial class FramedConnection : TransportConnection
     /// <summary>Bytes at the start of the input that belong to the message the caller holds: examined
     /// (so the sender is not held back by them) but consumed only when the next receive starts.</summary>
     private long _outstandingMessageBytes;
-    /// <summary>Holds a large message read straight from the stream (see <see cref="DirectMessageThreshold"/>);
+    /// <summary>Holds a large message read straight from the stream (see <see cref="InputBufferSize"/>);
     /// reused for the next one, rented from the shared pool.</summary>
     private byte[]? _directMessageBuffer;
     private long _lastInputTicks;
@@ -42,9 +54,18 @@ internal abstract partial class FramedConnection : TransportConnection
     private int _waitingForInput;
     private int _disposed;
 
-    protected FramedConnection(PipeReader input, TransportOptions options, TransportEndpoint localEndpoint, TransportEndpoint remoteEndpoint)
+    /// <summary>Creates a connection over a stream that is already connected.</summary>
+    /// <param name="input">The stream's input, pull-based: it reads only when asked. The connection
+    /// completes it when it is disposed.</param>
+    /// <param name="options">Limits and timers; validated here.</param>
+    /// <param name="localEndpoint">This side's address, as the connection reports it.</param>
+    /// <param name="remoteEndpoint">The peer's address, as the connection reports it.</param>
+    protected StreamTransportConnection(PipeReader input, TransportOptions options, TransportEndpoint localEndpoint, TransportEndpoint remoteEndpoint)
     {
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(localEndpoint);
+        ArgumentNullException.ThrowIfNull(remoteEndpoint);
         options.Validate();
         _input = input;
         Options = options;
@@ -69,32 +90,41 @@ internal abstract partial class FramedConnection : TransportConnection
     /// caller's buffer); tests use it to prove the zero-copy path is taken.</summary>
     internal long BytesReadDirect { get; private set; }
 
-    /// <summary>Writes one whole frame (header, then payload) to the stream and waits while the
-    /// stream is full. Called under the send lock; may throw the stream's own exceptions.</summary>
-    protected abstract ValueTask WriteFrameAsync(FrameHeader header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
+    /// <summary>Writes one whole frame to the stream: <paramref name="header"/>, then
+    /// <paramref name="payload"/> right behind it, and waits while the stream is full (backpressure).</summary>
+    /// <remarks>Frames are written one at a time: the next call comes only after the returned task
+    /// has completed. <paramref name="header"/> belongs to the connection and stays unchanged until
+    /// then; <paramref name="payload"/> is the caller's. The stream's own exceptions may escape:
+    /// <see cref="TranslateException"/> maps them. A cancelled or failed write ends the connection,
+    /// since part of a frame may be out.</remarks>
+    protected abstract ValueTask WriteFrameAsync(ReadOnlyMemory<byte> header, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken);
 
     /// <summary>True when a waiting read of the input completes by calling its continuation on the
-    /// thread that completed it (the TCP reader), rather than by queueing it (a pipe).</summary>
+    /// thread that completed it (the TCP reader), rather than by queueing it (a pipe). It affects
+    /// cost, never correctness: where it is false, a waiting read resumes through a pooled state
+    /// machine, because a reader that queues a plain continuation allocates a work item per wait.</summary>
     protected virtual bool InputCompletesInline => false;
 
-    /// <summary>True when <see cref="ReadDirectAsync"/> reads the stream underneath the input reader.</summary>
+    /// <summary>True when <see cref="ReadDirectAsync"/> reads the stream underneath the input reader:
+    /// bulk payloads and large messages are then read straight into their destination.</summary>
     protected virtual bool CanReadDirect => false;
 
-    /// <summary>Messages with a payload larger than this, not yet fully buffered, are read from the
-    /// stream straight into one contiguous buffer (where <see cref="CanReadDirect"/>) instead of
-    /// through the input reader: the reader would deliver them as a chain of its segments, one read
-    /// call per segment, and a caller that needs them contiguous would copy them again.</summary>
-    protected virtual int DirectMessageThreshold => int.MaxValue;
+    /// <summary>The capacity of the input reader's buffer, where <see cref="CanReadDirect"/>. A message
+    /// whose frame does not fit it, and has not fully arrived, is read from the stream straight into
+    /// one contiguous buffer instead of through the reader: the reader would deliver it as a chain of
+    /// its segments, one read call per segment, and a caller that needs it contiguous would copy it again.</summary>
+    protected virtual int InputBufferSize => int.MaxValue;
 
     /// <summary>Reads from the stream straight into <paramref name="destination"/>, bypassing the
-    /// input reader (only called when that reader holds no buffered bytes). Returns 0 at end of stream.</summary>
+    /// input reader; only called where <see cref="CanReadDirect"/>, and only when that reader holds
+    /// no buffered bytes. Returns 0 at end of stream.</summary>
     protected virtual ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken)
         => throw new NotSupportedException("This stream has no direct read path.");
 
-    /// <summary>The connection has failed with <paramref name="error"/>: make every pending stream
+    /// <summary>The connection has failed for <paramref name="reason"/>: make every pending stream
     /// operation end now (never hang), and tell the peer the way the stream can (reset, or end of
     /// stream when the peer closed gracefully). Must be thread-safe and must not throw.</summary>
-    protected abstract void OnFailed(TransportError error);
+    protected abstract void OnFailed(TransportError reason);
 
     /// <summary>After a close frame was written: end the output so the peer sees end of stream.</summary>
     protected abstract void ShutdownOutput();
@@ -109,7 +139,17 @@ internal abstract partial class FramedConnection : TransportConnection
     /// <summary>Maps an exception of the stream underneath to the transport's error model.</summary>
     protected abstract TransportException TranslateException(Exception exception);
 
-    /// <summary>Starts the idle/keepalive timer; the subclass calls it once it is fully constructed.</summary>
+    /// <summary>Puts the header of a <paramref name="kind"/> frame in front of <paramref name="payload"/>
+    /// and writes both. Called under the send lock, which guards the one header buffer.</summary>
+    private ValueTask FrameAndWriteAsync(StreamFrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        new StreamFrameHeader(kind, (uint)payload.Length).Write(_outgoingHeader);
+        return WriteFrameAsync(_outgoingHeader, payload, cancellationToken);
+    }
+
+    /// <summary>Starts the idle/keepalive timer. The subclass calls it at the end of its constructor,
+    /// not the base constructor: a tick may write a keepalive or call <see cref="OnFailed"/>, which
+    /// must not run on a half-constructed subclass.</summary>
     protected void StartTimer()
     {
         var periodMs = Math.Min(_idleTimeoutMs > 0 ? Math.Max(_idleTimeoutMs / 4, 10) : long.MaxValue,
@@ -118,20 +158,20 @@ internal abstract partial class FramedConnection : TransportConnection
         {
             return;
         }
-        _timer = new Timer(static state => ((FramedConnection)state!).OnTimerTick(), this, periodMs, periodMs);
+        _timer = new Timer(static state => ((StreamTransportConnection)state!).OnTimerTick(), this, periodMs, periodMs);
     }
 
     /// <summary>Consumes a keepalive (true: the caller reads on) or a close frame (throws) at the
     /// front of <paramref name="buffer"/>; false for any other kind, which stays in the buffer.</summary>
-    private bool ConsumedControlFrame(in FrameHeader header, in ReadOnlySequence<byte> buffer)
+    private bool ConsumedControlFrame(in StreamFrameHeader header, in ReadOnlySequence<byte> buffer)
     {
         switch (header.Kind)
         {
-            case FrameKind.KeepAlive:
-                _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+            case StreamFrameKind.KeepAlive:
+                _input.AdvanceTo(buffer.GetPosition(StreamFrameHeader.Size));
                 return true;
-            case FrameKind.Close:
-                _input.AdvanceTo(buffer.GetPosition(FrameHeader.Size));
+            case StreamFrameKind.Close:
+                _input.AdvanceTo(buffer.GetPosition(StreamFrameHeader.Size));
                 throw PeerClosed();
             default:
                 return false;
@@ -292,11 +332,13 @@ internal abstract partial class FramedConnection : TransportConnection
         }
     }
 
-    public override void Abort(string reason)
+    public sealed override void Abort(string reason)
         => Fail(new TransportException(TransportError.ConnectionAborted, $"The connection was aborted by this side: {reason}"));
 
-    public override async ValueTask DisposeAsync()
+    public sealed override async ValueTask DisposeAsync()
     {
+        // A subclass may add a finalizer for its stream; once disposed, there is nothing left for it.
+        GC.SuppressFinalize(this);
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
@@ -342,7 +384,7 @@ internal abstract partial class FramedConnection : TransportConnection
         try
         {
             using var timeout = new CancellationTokenSource(GracefulCloseTimeout);
-            await WriteFrameAsync(new FrameHeader(FrameKind.Close, 0), ReadOnlyMemory<byte>.Empty, timeout.Token).ConfigureAwait(false);
+            await FrameAndWriteAsync(StreamFrameKind.Close, ReadOnlyMemory<byte>.Empty, timeout.Token).ConfigureAwait(false);
             ShutdownOutput();
             return true;
         }
@@ -406,7 +448,7 @@ internal abstract partial class FramedConnection : TransportConnection
         {
             if (_fault is null)
             {
-                await WriteFrameAsync(new FrameHeader(FrameKind.KeepAlive, 0), ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
+                await FrameAndWriteAsync(StreamFrameKind.KeepAlive, ReadOnlyMemory<byte>.Empty, CancellationToken.None).ConfigureAwait(false);
                 Volatile.Write(ref _lastOutputTicks, Environment.TickCount64);
             }
         }
@@ -424,7 +466,7 @@ internal abstract partial class FramedConnection : TransportConnection
 
     /// <summary>Records the first failure, ends the stream under every pending operation and
     /// returns the exception for the caller to throw. Later failures return the first one's error.</summary>
-    protected TransportException Fail(Exception exception)
+    private protected TransportException Fail(Exception exception)
     {
         var failure = exception as TransportException ?? (_fault is null ? TranslateException(exception) : null);
         if (failure is not null && TryRecordFailure(failure))

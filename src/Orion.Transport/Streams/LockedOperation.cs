@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Sources;
 
-namespace Orion.Transport.Framing;
+namespace Orion.Transport.Streams;
 
 /// <summary>
 /// A reusable asynchronous operation that runs while its caller holds a lock (a connection's send

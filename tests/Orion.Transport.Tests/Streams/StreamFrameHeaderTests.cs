@@ -1,8 +1,8 @@
-using Orion.Transport.Framing;
+using Orion.Transport.Streams;
 
-namespace Orion.Transport.Tests.Framing;
+namespace Orion.Transport.Tests.Streams;
 
-public sealed class FrameHeaderTests
+public sealed class StreamFrameHeaderTests
 {
     private static readonly TransportOptions Limits = new() { MaxMessageSize = 1000, MaxBulkSize = 5000 };
 
@@ -14,17 +14,17 @@ public sealed class FrameHeaderTests
     [InlineData(4, 0u)]
     public void Written_header_parses_back(byte kindValue, uint length)
     {
-        var kind = (FrameKind)kindValue;
-        var bytes = new byte[FrameHeader.Size];
-        new FrameHeader(kind, length).Write(bytes);
-        Assert.Equal(new FrameHeader(kind, length), FrameHeader.Parse(bytes, Limits));
+        var kind = (StreamFrameKind)kindValue;
+        var bytes = new byte[StreamFrameHeader.Size];
+        new StreamFrameHeader(kind, length).Write(bytes);
+        Assert.Equal(new StreamFrameHeader(kind, length), StreamFrameHeader.Parse(bytes, Limits));
     }
 
     [Fact]
     public void Layout_is_length_little_endian_then_kind_then_three_zero_bytes()
     {
-        var bytes = new byte[FrameHeader.Size];
-        new FrameHeader(FrameKind.Bulk, 0x01020304).Write(bytes);
+        var bytes = new byte[StreamFrameHeader.Size];
+        new StreamFrameHeader(StreamFrameKind.Bulk, 0x01020304).Write(bytes);
         Assert.Equal(new byte[] { 4, 3, 2, 1, 2, 0, 0, 0 }, bytes);
     }
 
@@ -39,7 +39,7 @@ public sealed class FrameHeaderTests
     [InlineData(new byte[] { 0xFF, 0xFF, 0xFF, 0xFF, 1, 0, 0, 0 }, TransportError.FrameTooLarge)] // 4 GiB message
     public void Invalid_headers_are_rejected_with_a_clear_error(byte[] bytes, TransportError expected)
     {
-        var failure = Assert.Throws<TransportException>(() => FrameHeader.Parse(bytes, Limits));
+        var failure = Assert.Throws<TransportException>(() => StreamFrameHeader.Parse(bytes, Limits));
         Assert.Equal(expected, failure.Error);
         Assert.False(string.IsNullOrWhiteSpace(failure.Message));
     }
@@ -47,10 +47,10 @@ public sealed class FrameHeaderTests
     [Fact]
     public void Bulk_limit_is_capped_by_what_one_buffer_can_address()
     {
-        Assert.Equal(int.MaxValue, FrameHeader.MaxBulkLength(new TransportOptions { MaxBulkSize = long.MaxValue }));
-        var bytes = new byte[FrameHeader.Size];
-        new FrameHeader(FrameKind.Bulk, (uint)int.MaxValue + 1).Write(bytes);
-        var failure = Assert.Throws<TransportException>(() => FrameHeader.Parse(bytes, new TransportOptions { MaxBulkSize = long.MaxValue }));
+        Assert.Equal(int.MaxValue, StreamFrameHeader.MaxBulkLength(new TransportOptions { MaxBulkSize = long.MaxValue }));
+        var bytes = new byte[StreamFrameHeader.Size];
+        new StreamFrameHeader(StreamFrameKind.Bulk, (uint)int.MaxValue + 1).Write(bytes);
+        var failure = Assert.Throws<TransportException>(() => StreamFrameHeader.Parse(bytes, new TransportOptions { MaxBulkSize = long.MaxValue }));
         Assert.Equal(TransportError.FrameTooLarge, failure.Error);
     }
 }

@@ -1,7 +1,8 @@
-namespace Orion.Transport.Framing;
+namespace Orion.Transport.Streams;
 
-/// <summary>What a frame carries. The values are wire constants: never renumber them.</summary>
-internal enum FrameKind : byte
+/// <summary>What a frame on a byte-stream transport carries (<see cref="StreamFrameHeader"/>). The
+/// values are wire constants: never renumber them.</summary>
+internal enum StreamFrameKind : byte
 {
     /// <summary>A framed message, delivered whole by <see cref="TransportConnection.ReceiveAsync"/>.</summary>
     Message = 1,

@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Orion.Transport.Framing;
+namespace Orion.Transport.Streams;
 
 /// <content>
 /// Sending: one frame at a time under the send lock. A write the stream finishes at once (the usual
@@ -8,11 +8,11 @@ namespace Orion.Transport.Framing;
 /// the reusable <see cref="SendOperation"/> (see <see cref="LockedOperation{TResult}"/> for why),
 /// so that a send allocates nothing either way.
 /// </content>
-internal abstract partial class FramedConnection
+public abstract partial class StreamTransportConnection
 {
     private readonly SendOperation _send;
 
-    public override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    public sealed override ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
         if (message.Length > Options.MaxMessageSize)
         {
@@ -20,20 +20,20 @@ internal abstract partial class FramedConnection
             throw new TransportException(TransportError.FrameTooLarge,
                 $"Message of {message.Length} bytes exceeds MaxMessageSize ({Options.MaxMessageSize} bytes).");
         }
-        return SendFrame(FrameKind.Message, message, cancellationToken);
+        return SendFrame(StreamFrameKind.Message, message, cancellationToken);
     }
 
-    public override ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    public sealed override ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
     {
-        if (data.Length > FrameHeader.MaxBulkLength(Options))
+        if (data.Length > StreamFrameHeader.MaxBulkLength(Options))
         {
             throw new TransportException(TransportError.FrameTooLarge,
-                $"Bulk transfer of {data.Length} bytes exceeds MaxBulkSize ({FrameHeader.MaxBulkLength(Options)} bytes).");
+                $"Bulk transfer of {data.Length} bytes exceeds MaxBulkSize ({StreamFrameHeader.MaxBulkLength(Options)} bytes).");
         }
-        return SendFrame(FrameKind.Bulk, data, cancellationToken);
+        return SendFrame(StreamFrameKind.Bulk, data, cancellationToken);
     }
 
-    private ValueTask SendFrame(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private ValueTask SendFrame(StreamFrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         if (_fault is not null)
         {
@@ -48,7 +48,7 @@ internal abstract partial class FramedConnection
 
     /// <summary>Another send is in progress (or a keepalive): waits for it, cancellably, then sends.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask SendFrameWhenFreeAsync(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    private async ValueTask SendFrameWhenFreeAsync(StreamFrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         await _send.Start(kind, payload, cancellationToken).ConfigureAwait(false);
@@ -60,26 +60,26 @@ internal abstract partial class FramedConnection
     /// </summary>
     private sealed class SendOperation : LockedOperation<bool>
     {
-        private readonly FramedConnection _connection;
+        private readonly StreamTransportConnection _connection;
         private readonly Action _onWritten;
         private ConfiguredValueTaskAwaitable.ConfiguredValueTaskAwaiter _write;
         private CancellationToken _cancellationToken;
 
-        public SendOperation(FramedConnection connection)
+        public SendOperation(StreamTransportConnection connection)
             : base(connection._sendLock)
         {
             _connection = connection;
             _onWritten = OnWritten;
         }
 
-        public ValueTask Start(FrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+        public ValueTask Start(StreamFrameKind kind, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
         {
             var connection = _connection;
             ValueTask write;
             try
             {
                 connection.ThrowIfFailed();
-                write = connection.WriteFrameAsync(new FrameHeader(kind, (uint)payload.Length), payload, cancellationToken);
+                write = connection.FrameAndWriteAsync(kind, payload, cancellationToken);
             }
 #pragma warning disable CA1031 // Every failure becomes the send's result.
             catch (Exception exception)

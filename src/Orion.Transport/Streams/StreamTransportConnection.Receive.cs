@@ -2,18 +2,18 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 
-namespace Orion.Transport.Framing;
+namespace Orion.Transport.Streams;
 
 /// <content>
 /// Receiving: <see cref="ReceiveAsync"/> and <see cref="ReceiveBulkAsync"/> run one reusable
 /// <see cref="ReceiveOperation"/> (see <see cref="LockedOperation{TResult}"/> for why), so that a
 /// receive allocates nothing.
 /// </content>
-internal abstract partial class FramedConnection
+public abstract partial class StreamTransportConnection
 {
     private readonly ReceiveOperation _receive;
 
-    public override ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
+    public sealed override ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default)
     {
         if (_fault is not null)
         {
@@ -26,7 +26,7 @@ internal abstract partial class FramedConnection
         return new ValueTask<ReadOnlySequence<byte>>(_receive, _receive.Start(bulkDestination: null, cancellationToken));
     }
 
-    public override ValueTask ReceiveBulkAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    public sealed override ValueTask ReceiveBulkAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         if (_fault is not null)
         {
@@ -61,7 +61,7 @@ internal abstract partial class FramedConnection
     /// </summary>
     private sealed class ReceiveOperation : LockedOperation<ReadOnlySequence<byte>>
     {
-        private readonly FramedConnection _connection;
+        private readonly StreamTransportConnection _connection;
         private readonly Action _resume;
         private ConfiguredValueTaskAwaitable<ReadResult>.ConfiguredValueTaskAwaiter _inputRead;
         private ConfiguredValueTaskAwaitable<int>.ConfiguredValueTaskAwaiter _payloadPartRead;
@@ -79,7 +79,7 @@ internal abstract partial class FramedConnection
         /// cancellation leaves the stream unframed.</summary>
         private bool _readingPayload;
 
-        public ReceiveOperation(FramedConnection connection)
+        public ReceiveOperation(StreamTransportConnection connection)
             : base(connection._receiveLock)
         {
             _connection = connection;
@@ -198,7 +198,7 @@ internal abstract partial class FramedConnection
         {
             var connection = _connection;
             var buffer = connection.SkipOutstandingMessage(result.Buffer);
-            if (FrameHeader.TryRead(buffer, connection.Options, out var header))
+            if (StreamFrameHeader.TryRead(buffer, connection.Options, out var header))
             {
                 if (connection.ConsumedControlFrame(header, buffer))
                 {
@@ -208,24 +208,24 @@ internal abstract partial class FramedConnection
                 {
                     return TakeBulkHeader(header, buffer);
                 }
-                if (header.Kind == FrameKind.Bulk)
+                if (header.Kind == StreamFrameKind.Bulk)
                 {
                     throw new TransportException(TransportError.UnexpectedFrame,
                         $"A bulk transfer of {header.Length} bytes arrived where a message was expected.");
                 }
-                if (buffer.Length - FrameHeader.Size >= header.Length)
+                if (buffer.Length - StreamFrameHeader.Size >= header.Length)
                 {
-                    var payload = buffer.Slice(FrameHeader.Size, header.Length);
+                    var payload = buffer.Slice(StreamFrameHeader.Size, header.Length);
                     // The caller reads the payload in place, so it is consumed only at the next
                     // receive; it is marked examined now, because a pipe counts unexamined bytes
                     // against its writer and a sender must not wait for this side's next receive
                     // to finish its send.
                     connection._input.AdvanceTo(buffer.Start, payload.End);
-                    connection._outstandingMessageBytes = FrameHeader.Size + header.Length;
+                    connection._outstandingMessageBytes = StreamFrameHeader.Size + header.Length;
                     Succeed(payload);
                     return true;
                 }
-                if (connection.CanReadDirect && header.Length > connection.DirectMessageThreshold)
+                if (connection.CanReadDirect && StreamFrameHeader.Size + (long)header.Length > connection.InputBufferSize)
                 {
                     // A large message: what the input holds is copied, the rest is read from the
                     // stream straight into the same contiguous buffer.
@@ -237,9 +237,9 @@ internal abstract partial class FramedConnection
             return false;
         }
 
-        private bool TakeBulkHeader(in FrameHeader header, in ReadOnlySequence<byte> buffer)
+        private bool TakeBulkHeader(in StreamFrameHeader header, in ReadOnlySequence<byte> buffer)
         {
-            if (header.Kind == FrameKind.Message)
+            if (header.Kind == StreamFrameKind.Message)
             {
                 throw new TransportException(TransportError.UnexpectedFrame,
                     $"A message of {header.Length} bytes arrived where a bulk transfer of {_destination.Length} bytes was expected.");
@@ -257,7 +257,7 @@ internal abstract partial class FramedConnection
         private bool BeginPayload(in ReadOnlySequence<byte> buffer)
         {
             _readingPayload = true; // the header is consumed with the first copy
-            _copied = _connection.CopyBuffered(buffer.Slice(FrameHeader.Size), _destination.Span);
+            _copied = _connection.CopyBuffered(buffer.Slice(StreamFrameHeader.Size), _destination.Span);
             return TakePayloadPart(0);
         }
 

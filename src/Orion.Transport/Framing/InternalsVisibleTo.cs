@@ -1,4 +1,0 @@
-using System.Runtime.CompilerServices;
-
-// The TCP transport reuses the framing (FramedConnection, FrameHeader) without making it public API.
-[assembly: InternalsVisibleTo("Orion.Transport.Tcp")]
