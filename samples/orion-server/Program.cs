@@ -52,42 +52,20 @@ var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA 
     listen, devices, token, logLevel, emulated, emulatedDevices, isolation,
 };
 
-// The hidden worker subcommand: the supervisor starts one per session in process-isolation mode.
-var workerScheme = new Option<string>("--listen-scheme") { DefaultValueFactory = _ => TcpTransport.Scheme };
-var workerHost = new Option<string>("--listen-host") { Required = true };
-var workerPort = new Option<int>("--listen-port") { DefaultValueFactory = _ => 0 };
-var workerSession = new Option<ulong>("--session-id") { Required = true };
-var workerChunk = new Option<int>("--chunk-bytes") { DefaultValueFactory = _ => Orion.Cuda.Protocol.Wire.ProtocolLimits.DefaultChunkBytes };
-var workerTimeout = new Option<int>("--connect-timeout-ms") { DefaultValueFactory = _ => 10_000 };
-var worker = new Command(WorkerCommandLine.Command, "Serve one redirected session (started by the supervisor; the ticket comes on stdin).")
-{
-    workerScheme, workerHost, workerPort, workerSession, workerChunk, workerTimeout, devices, logLevel, emulated, emulatedDevices,
-};
-worker.Hidden = true;
-root.Subcommands.Add(worker);
-
-ILoggerFactory CreateLoggerFactory(ParseResult parse, bool everythingToStderr) => LoggerFactory.Create(builder =>
-{
-    builder.SetMinimumLevel(parse.GetValue(logLevel)).AddSimpleConsole(options =>
+ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
+    builder.SetMinimumLevel(level).AddSimpleConsole(options =>
     {
         options.SingleLine = true;
-        // A worker's lines are timestamped by the supervisor's log they are forwarded into.
-        options.TimestampFormat = everythingToStderr ? null : "HH:mm:ss.fff ";
-    });
-    if (everythingToStderr)
-    {
-        // A worker's stdout carries only its endpoint line; its log goes to stderr, which the supervisor forwards.
-        builder.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
-    }
-});
+        options.TimestampFormat = "HH:mm:ss.fff ";
+    }));
 
-IGpuBackend? CreateBackend(ParseResult parse, ILogger logger)
+IGpuBackend? CreateBackend(bool useEmulated, int emulatedDeviceCount, ILogger logger)
 {
-    if (parse.GetValue(emulated))
+    if (useEmulated)
     {
         var backend = new EmulatedGpuBackend(new EmulatedDeviceOptions
         {
-            DeviceCount = Math.Clamp(parse.GetValue(emulatedDevices), 1, 8),
+            DeviceCount = Math.Clamp(emulatedDeviceCount, 1, 8),
             Kernels = DemoKernels.Create(),
         });
         ServerLog.ServingEmulated(logger, backend.Description);
@@ -102,57 +80,29 @@ IGpuBackend? CreateBackend(ParseResult parse, ILogger logger)
     return cuda;
 }
 
-worker.SetAction(async (parse, cancellationToken) =>
-{
-    using var loggerFactory = CreateLoggerFactory(parse, everythingToStderr: true);
-    var logger = loggerFactory.CreateLogger("orion-worker");
-    var ticket = Console.In.ReadLine();
-    var port = parse.GetValue(workerPort);
-    if (!WorkerTicket.IsWellFormed(ticket) || parse.GetValue(workerScheme) != TcpTransport.Scheme || port is < 0 or > 65535)
+// In process isolation the supervisor starts this program again as each session's worker, and the
+// package serves that side. The backend arguments are those the supervisor gave ProcessWorkerLauncher
+// below, so a worker serves the same backend as its supervisor. A worker listens with the scheme the
+// client reached the supervisor with; these workers offer TCP only, so a session that came over RDMA
+// is refused as unavailable.
+if (await OrionWorkerProcess.TryRunAsync(args, new TransportFactory().Add(new TcpTransport()), request =>
     {
-        ServerLog.WorkerBadArguments(logger);
-        return WorkerExitCodes.BadArguments;
-    }
-    using var backend = CreateBackend(parse, logger);
-    if (backend is null)
-    {
-        return WorkerExitCodes.CannotStart;
-    }
-    var endpoint = new TransportEndpoint(TcpTransport.Scheme, parse.GetValue(workerHost)!, port);
-    var request = new WorkerLaunchRequest(parse.GetValue(workerSession), endpoint, ticket!, parse.GetValue(devices) ?? [],
-        parse.GetValue(workerChunk), TimeSpan.FromMilliseconds(Math.Clamp(parse.GetValue(workerTimeout), 100, 600_000)));
-    await using var server = new OrionWorker(backend, new TransportFactory().Add(new TcpTransport()), request, loggerFactory: loggerFactory);
-    try
-    {
-        await server.StartAsync(cancellationToken);
-    }
-    catch (Exception ex) when (ex is InvalidOperationException or TransportException or ArgumentException)
-    {
-        ServerLog.CannotStart(logger, ex.Message);
-        return WorkerExitCodes.CannotStart;
-    }
-    Console.Out.WriteLine(WorkerCommandLine.ListeningPrefix + server.Endpoint);
-    Console.Out.Flush();
-    // The supervisor holds our stdin open for as long as it lives: end of file means it is gone.
-    var watchdog = new Thread(() =>
-    {
-        while (Console.In.ReadLine() is not null)
+        var logger = request.LoggerFactory.CreateLogger("orion-server");
+        var backendOptions = root.Parse(request.BackendArguments.ToArray());
+        if (backendOptions.Errors.Count > 0)
         {
+            ServerLog.InvalidBackendArguments(logger, string.Join("; ", backendOptions.Errors.Select(e => e.Message)));
+            return null;
         }
-        _ = server.StopAsync(WorkerExitCodes.SupervisorGone);
-    }) { IsBackground = true, Name = "orion-worker-supervisor-watch" };
-    watchdog.Start();
-    using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-    {
-        context.Cancel = true;
-        _ = server.StopAsync(WorkerExitCodes.SupervisorGone);
-    });
-    return await server.Completion;
-});
+        return CreateBackend(backendOptions.GetValue(emulated), backendOptions.GetValue(emulatedDevices), logger);
+    }) is { } workerExitCode)
+{
+    return workerExitCode;
+}
 
 root.SetAction(async (parse, cancellationToken) =>
 {
-    using var loggerFactory = CreateLoggerFactory(parse, everythingToStderr: false);
+    using var loggerFactory = CreateLoggerFactory(parse.GetValue(logLevel));
     var logger = loggerFactory.CreateLogger("orion-server");
 
     var endpoints = new List<TransportEndpoint>();
@@ -166,7 +116,7 @@ root.SetAction(async (parse, cancellationToken) =>
         endpoints.Add(endpoint);
     }
 
-    var backend = CreateBackend(parse, logger);
+    var backend = CreateBackend(parse.GetValue(emulated), parse.GetValue(emulatedDevices), logger);
     if (backend is null)
     {
         return 3;
@@ -180,15 +130,15 @@ root.SetAction(async (parse, cancellationToken) =>
     };
     if (isProcess)
     {
-        // Workers are this same program. Run through `dotnet orion-server.dll`, ProcessPath is dotnet itself.
-        var executable = Environment.ProcessPath ?? "orion-server";
-        string[] leading = Path.GetFileNameWithoutExtension(executable) == "dotnet" ? [Path.Combine(AppContext.BaseDirectory, "orion-server.dll")] : [];
-        List<string> backendArguments = ["--log-level", parse.GetValue(logLevel).ToString()];
+        // Workers are this same program, started with the backend options it was given.
+        List<string> backendArguments = [];
         if (parse.GetValue(emulated))
         {
             backendArguments.AddRange(["--emulated", "--emulated-devices", parse.GetValue(emulatedDevices).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
         }
-        options.WorkerLauncher = new ProcessWorkerLauncher(executable, leading, backendArguments, loggerFactory);
+        var launcher = ProcessWorkerLauncher.ForThisProgram(backendArguments, loggerFactory);
+        launcher.WorkerLogLevel = parse.GetValue(logLevel);
+        options.WorkerLauncher = launcher;
     }
     foreach (var endpoint in endpoints)
     {

@@ -25,6 +25,6 @@ internal static partial class ServerLog
     [LoggerMessage(7, LogLevel.Information, "Stopping: ending {Count} session(s)")]
     public static partial void Stopping(ILogger logger, int count);
 
-    [LoggerMessage(8, LogLevel.Error, "Worker: unsupported --listen-scheme (this build serves tcp), bad --listen-port, or no valid ticket on stdin (64 lowercase hex characters)")]
-    public static partial void WorkerBadArguments(ILogger logger);
+    [LoggerMessage(8, LogLevel.Error, "Worker: invalid backend arguments from the supervisor: {Errors}")]
+    public static partial void InvalidBackendArguments(ILogger logger, string errors);
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Cuda.Remote.Client;
 using Orion.Server.Core;
@@ -10,10 +11,10 @@ using Orion.Transport.Tcp;
 namespace Orion.Cuda.Remote.Tests;
 
 /// <summary>
-/// Starts the real <c>orion-server worker</c> process (built from samples/orion-server, emulated device)
-/// and shows the isolation guarantees: a session's work runs in its worker, the worker exits when its
-/// session ends or its supervisor goes away, and killing one worker ends only that client's session.
-/// Set <c>ORION_SERVER_DLL</c> to use another build of orion-server.dll.
+/// Starts real worker processes: samples/orion-server (emulated device), whose Main hands a worker command
+/// line to the package's <see cref="OrionWorkerProcess"/>. Shows the isolation guarantees: a session's work
+/// runs in its worker, the worker exits when its session ends or its supervisor goes away, and killing one
+/// worker ends only that client's session. Set <c>ORION_SERVER_DLL</c> to use another build of orion-server.dll.
 /// </summary>
 public sealed class RealWorkerProcessTests : IAsyncLifetime
 {
@@ -42,7 +43,7 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
     }
 
     private static ProcessWorkerLauncher CreateLauncher() =>
-        new(DotnetHost(), [FindServerDll()], ["--emulated", "--log-level", "Warning"]) { StartTimeout = Patience };
+        new(DotnetHost(), [FindServerDll()], ["--emulated"]) { StartTimeout = Patience, WorkerLogLevel = LogLevel.Warning };
 
     private static string DotnetHost()
     {
@@ -166,6 +167,49 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
         var lonely = await launcher.LaunchAsync(new WorkerLaunchRequest(2, endpoint, WorkerTicket.Create(), [0], 1 << 20, TimeSpan.FromMilliseconds(300)), CancellationToken.None);
         Assert.Equal(WorkerExitCodes.NoClient, await lonely.Exited.WaitAsync(Patience));
         await lonely.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_real_worker_given_a_malformed_command_line_exits_with_bad_arguments_and_says_why()
+    {
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in new[] { FindServerDll(), WorkerCommandLine.Command, "--listen-scheme", "tcp", "--listen-host", "127.0.0.1", "--session-id", "1", "--listen-port", "70000" })
+        {
+            start.ArgumentList.Add(argument);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(Patience);
+        await process.WaitForExitAsync(timeout.Token);
+
+        Assert.Equal(WorkerExitCodes.BadArguments, process.ExitCode);
+        Assert.Contains("Worker: bad arguments: invalid --listen-port '70000'", await stderr, StringComparison.Ordinal);
+        Assert.Equal("", await stdout);
+    }
+
+    [Fact]
+    public async Task A_worker_that_serves_a_session_until_its_supervisor_goes_away_exits_as_supervisor_gone()
+    {
+        var launcher = CreateLauncher();
+        var ticket = WorkerTicket.Create();
+        var worker = await launcher.LaunchAsync(
+            new WorkerLaunchRequest(3, new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", 0), ticket, [0], 1 << 20, Patience), CancellationToken.None);
+        using var timeout = new CancellationTokenSource(Patience);
+        var client = await RemoteCudaClient.ConnectAsync(_transports, worker.Endpoint, new RemoteCudaClientOptions { AuthToken = ticket }, timeout.Token);
+        VectorAdd(new RemoteGpu(client), 500, 1f);
+
+        // The session is live: the worker must still report that its supervisor went away, not that the session ended.
+        await worker.DisposeAsync();
+        Assert.Equal(WorkerExitCodes.SupervisorGone, await worker.Exited);
+        await WaitUntilAsync(() => !client.IsConnected, "the client saw its session end");
+        await client.DisposeAsync();
     }
 
     private static bool ProcessHasExited(int pid)

@@ -11,10 +11,13 @@ namespace Orion.Server.Core.Isolation;
 /// Serves exactly one session: listens on an ephemeral endpoint, admits the first connection that
 /// presents the ticket (others are refused), serves it with the ordinary session code, and completes
 /// when that session ends. Completes early (<see cref="WorkerExitCodes.NoClient"/>) when no client
-/// presents the ticket within the connect timeout. <c>orion-server worker</c> runs one per process.
+/// presents the ticket within the connect timeout. <see cref="OrionWorkerProcess"/> runs one per worker process.
 /// </summary>
 public sealed class OrionWorker : IAsyncDisposable
 {
+    /// <summary>No exit code yet (every real one is non-negative).</summary>
+    private const int NotStopped = -1;
+
     private readonly IGpuBackend _backend;
     private readonly TransportFactory _transports;
     private readonly WorkerLaunchRequest _request;
@@ -29,6 +32,7 @@ public sealed class OrionWorker : IAsyncDisposable
     private ServerSessionConfig? _config;
     private ServerSession? _admitted;
     private int _listenerClosed;
+    private int _exitCode = NotStopped;
 
     public OrionWorker(IGpuBackend backend, TransportFactory transports, WorkerLaunchRequest request, TransportOptions? transportOptions = null, ILoggerFactory? loggerFactory = null)
     {
@@ -140,9 +144,12 @@ public sealed class OrionWorker : IAsyncDisposable
         await _listener.DisposeAsync().ConfigureAwait(false);
     }
 
-    /// <summary>Ends the worker with <paramref name="exitCode"/>: closes the listener, ends every connection and waits for their cleanup.</summary>
+    /// <summary>Ends the worker with <paramref name="exitCode"/>: closes the listener, ends every connection and waits for their cleanup.
+    /// When stops race, the first one's exit code is reported.</summary>
     public async Task StopAsync(int exitCode)
     {
+        // Stopping aborts the admitted session, whose end stops the worker again as SessionEnded: the first reason must win.
+        Interlocked.CompareExchange(ref _exitCode, exitCode, NotStopped);
         await CloseListenerAsync().ConfigureAwait(false);
         await _acceptLoop.ConfigureAwait(false);
         var sessions = _connections.Keys.ToArray();
@@ -151,7 +158,7 @@ public sealed class OrionWorker : IAsyncDisposable
             session.Abort("worker stopping");
         }
         await Task.WhenAll(sessions.Select(s => s.Completion)).ConfigureAwait(false);
-        _completion.TrySetResult(exitCode);
+        _completion.TrySetResult(Volatile.Read(ref _exitCode));
     }
 
     /// <summary>Stops (as if the supervisor went away) unless already ended.</summary>

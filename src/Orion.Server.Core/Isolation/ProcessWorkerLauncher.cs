@@ -7,8 +7,10 @@ using Orion.Transport;
 namespace Orion.Server.Core.Isolation;
 
 /// <summary>
-/// Starts each worker as its own process (<c>orion-server worker ...</c>, see <see cref="WorkerCommandLine"/>),
-/// so that a device fault, crash or kill of one session's worker cannot touch another session.
+/// Starts each worker as its own process (<c>&lt;program&gt; worker ...</c>, see <see cref="WorkerCommandLine"/>),
+/// so that a device fault, crash or kill of one session's worker cannot touch another session. The program
+/// is usually the host itself, which serves the worker side by calling <see cref="OrionWorkerProcess.TryRunAsync"/>
+/// first thing in <c>Main</c> (<see cref="ForThisProgram"/>).
 /// </summary>
 public sealed class ProcessWorkerLauncher : IWorkerLauncher
 {
@@ -17,9 +19,10 @@ public sealed class ProcessWorkerLauncher : IWorkerLauncher
     private readonly string[] _backendArguments;
     private readonly ILogger _logger;
 
-    /// <param name="fileName">The executable: the orion-server apphost, or <c>dotnet</c> with the dll as a leading argument.</param>
-    /// <param name="leadingArguments">Arguments before the <c>worker</c> subcommand (e.g. the path of orion-server.dll).</param>
-    /// <param name="backendArguments">Arguments choosing the worker's backend (e.g. <c>--emulated</c>), appended last.</param>
+    /// <param name="fileName">The executable: the host's apphost or native executable, or <c>dotnet</c> with the dll as a leading argument.</param>
+    /// <param name="leadingArguments">Arguments before the <c>worker</c> subcommand (e.g. the path of the host's dll).</param>
+    /// <param name="backendArguments">Arguments for the host's backend factory in the worker (e.g. <c>--emulated</c>), handed
+    /// back to it unchanged as <see cref="WorkerBackendRequest.BackendArguments"/>.</param>
     /// <param name="loggerFactory">Receives the workers' output lines.</param>
     public ProcessWorkerLauncher(string fileName, IEnumerable<string> leadingArguments, IEnumerable<string> backendArguments, ILoggerFactory? loggerFactory = null)
     {
@@ -32,8 +35,43 @@ public sealed class ProcessWorkerLauncher : IWorkerLauncher
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<ProcessWorkerLauncher>();
     }
 
+    /// <summary>Starts workers as the running program itself: its apphost or native executable, or, when it runs
+    /// as <c>dotnet host.dll</c>, <c>dotnet</c> with that dll.</summary>
+    /// <param name="backendArguments">Arguments for the program's backend factory in the worker, handed back unchanged.</param>
+    /// <param name="loggerFactory">Receives the workers' output lines.</param>
+    /// <exception cref="InvalidOperationException">The running program's executable cannot be told.</exception>
+    public static ProcessWorkerLauncher ForThisProgram(IEnumerable<string> backendArguments, ILoggerFactory? loggerFactory = null)
+    {
+        var (fileName, leadingArguments) = ThisProgram(Environment.ProcessPath, Environment.GetCommandLineArgs().FirstOrDefault());
+        return new ProcessWorkerLauncher(fileName, leadingArguments, backendArguments, loggerFactory);
+    }
+
+    /// <summary>How to start the running program again, from its process path and its first command-line argument
+    /// (under <c>dotnet</c>, the path of the entry dll).</summary>
+    internal static (string FileName, string[] LeadingArguments) ThisProgram(string? processPath, string? entryArgument)
+    {
+        if (string.IsNullOrEmpty(processPath))
+        {
+            throw new InvalidOperationException("The running program's executable is unknown; construct the ProcessWorkerLauncher with its path.");
+        }
+        if (!string.Equals(Path.GetFileNameWithoutExtension(processPath), "dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return (processPath, []);
+        }
+        if (string.IsNullOrEmpty(entryArgument) || !entryArgument.EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException(
+                $"The program runs under dotnet but its entry dll is unknown ('{entryArgument}'); construct the ProcessWorkerLauncher with it.");
+        }
+        return (processPath, [Path.GetFullPath(entryArgument)]);
+    }
+
     /// <summary>How long a worker may take to report its endpoint (process start, runtime and driver init).</summary>
-    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(30);
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The least severe level workers log (to their stderr, forwarded into this launcher's log as
+    /// <c>Worker &lt;pid&gt;: ...</c> lines).</summary>
+    public LogLevel WorkerLogLevel { get; set; } = LogLevel.Information;
 
     public async Task<IWorker> LaunchAsync(WorkerLaunchRequest request, CancellationToken cancellationToken)
     {
@@ -45,7 +83,7 @@ public sealed class ProcessWorkerLauncher : IWorkerLauncher
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in _leadingArguments.Concat(WorkerCommandLine.Arguments(request, _backendArguments)))
+        foreach (var argument in _leadingArguments.Concat(WorkerCommandLine.Arguments(request, _backendArguments, WorkerLogLevel)))
         {
             start.ArgumentList.Add(argument);
         }
