@@ -11,16 +11,18 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
     public static TheoryData<string, byte[]> MalformedBatches => new()
     {
         { "unknown opcode", Record(999, []) },
-        { "announces", Header(Opcode.DeviceSynchronize, 0, 1, bodyLength: 1000) },
+        { "announces", Header(Opcode.SynchronizeDevice, 0, 1, bodyLength: 1000) },
         { "string of 5000 bytes", Record((ushort)Opcode.GetFunction, [.. U64(16), .. U64(17), .. U16(5000), .. new byte[5000]], requestId: 1) },
-        { "module image", Record((ushort)Opcode.ModuleLoad, [.. U64(16), .. U64(1UL << 40)], requestId: 1) },
-        { "trailing bytes", Record((ushort)Opcode.DeviceSynchronize, [1, 2, 3], requestId: 1) },
+        { "imageBytes 1099511627776 is over its limit", Record((ushort)Opcode.LoadModule, [.. U64(16), .. U64(1UL << 40)], requestId: 1) },
+        { "trailing bytes", Record((ushort)Opcode.SynchronizeDevice, [1, 2, 3], requestId: 1) },
         { "truncated", Record((ushort)Opcode.Allocate, [1, 2], requestId: 1) },
-        { "memset element size", Record((ushort)Opcode.Memset, [.. U64(0), .. U32(0), 3, .. U64(1), .. U64(0)], requestId: 1) },
+        { "elementSize 3 is not a defined value", Record((ushort)Opcode.Memset, [.. U64(0), .. U32(0), 3, .. U64(1)], requestId: 1) },
         { "empty message", [] },
-        { "mode bits", Header(Opcode.DeviceSynchronize, 0x80, 1, 0) },
-        { "needs a request id", Record((ushort)Opcode.CopyDeviceToHost, [.. U64(0x1000), .. U64(16), .. U64(0)]) },
-        { "neither host (1) nor device (2)", Record((ushort)Opcode.Copy2D, [9, 2, .. new byte[7 * 8]], requestId: 1) },
+        { "reserved field", Header(Opcode.SynchronizeDevice, 0x80, 1, 0) },
+        { "CopyDeviceToHost needs a request id", Record((ushort)Opcode.CopyDeviceToHost, [.. U64(0x1000), .. U64(16)]) },
+        { "CreateStream is asynchronous and has no reply", Record((ushort)Opcode.CreateStream, [.. U64(16), .. U32(0), .. U32(0)], requestId: 7) },
+        { "byte field of 40000 bytes exceeds the limit", Record((ushort)Opcode.Launch, [.. U64(16), .. U64(0), .. new byte[28], .. U32(40000), .. new byte[40000]]) },
+        { "splits rows wider than", Record((ushort)Opcode.Copy2DHostToDevice, [.. U64(0), .. U64(1UL << 30), .. U64(1UL << 27), .. U64(2)], requestId: 1) },
     };
 
     [Theory]
@@ -63,7 +65,7 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
         Assert.Equal(CudaStatus.Success, header.Status);
         var address = reader.ReadUInt64();
         await WaitUntilAsync(() => Server.Sessions.Any(s => s.Allocations == 1), "the raw session holds its allocation");
-        await connection.SendAsync(Record((ushort)Opcode.CopyHostToDevice, [.. U64(address), .. U64(1 << 20), .. U64(0)], requestId: 2));
+        await connection.SendAsync(Record((ushort)Opcode.CopyHostToDevice, [.. U64(address), .. U64(1 << 20)], requestId: 2));
         await connection.SendBulkAsync(new byte[ChunkBytes]);
         Assert.Equal(1, Backend.LiveContextCount); // the raw session's (the other client has not used the device yet)
         connection.Abort("client crashed mid-copy");
@@ -117,8 +119,8 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
     private static byte[] Record(ushort opcode, byte[] body, uint requestId = 0) =>
         [.. Header((Opcode)opcode, 0, requestId, body.Length), .. body];
 
-    private static byte[] Header(Opcode opcode, ushort modes, uint requestId, int bodyLength) =>
-        [.. U16((ushort)opcode), .. U16(modes), .. U32(requestId), .. U32((uint)bodyLength)];
+    private static byte[] Header(Opcode opcode, ushort reserved, uint requestId, int bodyLength) =>
+        [.. U16((ushort)opcode), .. U16(reserved), .. U32(requestId), .. U32((uint)bodyLength)];
 
     private static byte[] U16(ushort value)
     {

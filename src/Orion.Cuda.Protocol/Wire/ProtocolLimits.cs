@@ -1,13 +1,13 @@
 namespace Orion.Cuda.Protocol.Wire;
 
-/// <summary>Constants and limits of protocol v1; every decoded length or count is checked against these before allocation.</summary>
+/// <summary>Constants and limits of the protocol; every decoded length or count is checked against these before allocation.</summary>
 public static class ProtocolLimits
 {
     /// <summary>"ORN1" little-endian: the first four bytes of both handshake messages.</summary>
     public const uint Magic = 0x314E524F;
 
     /// <summary>The protocol version this build speaks.</summary>
-    public const ushort Version = 1;
+    public const ushort Version = 2;
 
     /// <summary>Longest auth token, client name, server description or error text (UTF-8 bytes).</summary>
     public const int MaxTextBytes = 1024;
@@ -48,7 +48,7 @@ public static class ProtocolLimits
     /// <summary>Longest redirect endpoint text (UTF-8 bytes), e.g. <c>tcp://10.0.0.5:40123</c>.</summary>
     public const int MaxEndpointBytes = 256;
 
-    /// <summary>Size of a client record header: opcode u16, flags u16, request id u32, body length u32.</summary>
+    /// <summary>Size of a client record header: opcode u16, reserved u16, request id u32, body length u32.</summary>
     public const int RequestHeaderBytes = 12;
 
     /// <summary>Size of a server record header: kind u16, reserved u16, request id u32, status i32, async status i32, body length u32.</summary>

@@ -37,7 +37,13 @@ public ref struct ProtocolReader
 
     public float ReadSingle() => BinaryPrimitives.ReadSingleLittleEndian(Take(4));
 
-    public Dim3 ReadDim3() => new(ReadUInt32(), ReadUInt32(), ReadUInt32());
+    /// <summary>One byte, 0 or 1; anything else is malformed.</summary>
+    public bool ReadBoolean() => ReadByte() switch
+    {
+        0 => false,
+        1 => true,
+        var other => throw new ProtocolException($"boolean field holds {other}, not 0 or 1"),
+    };
 
     /// <summary>A u16-length-prefixed UTF-8 string of at most <paramref name="maxBytes"/> bytes.</summary>
     public string ReadString(int maxBytes)

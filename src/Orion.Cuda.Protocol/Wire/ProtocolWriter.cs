@@ -45,12 +45,7 @@ public sealed class ProtocolWriter : IDisposable
 
     public void WriteSingle(float value) => BinaryPrimitives.WriteSingleLittleEndian(Reserve(4), value);
 
-    public void WriteDim3(Dim3 value)
-    {
-        WriteUInt32(value.X);
-        WriteUInt32(value.Y);
-        WriteUInt32(value.Z);
-    }
+    public void WriteBoolean(bool value) => WriteByte(value ? (byte)1 : (byte)0);
 
     /// <summary>A u16-length-prefixed UTF-8 string; throws when it is longer than <paramref name="maxBytes"/>.</summary>
     public void WriteString(string value, int maxBytes)

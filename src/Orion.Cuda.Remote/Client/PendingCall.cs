@@ -1,3 +1,5 @@
+using Orion.Cuda.Protocol.Wire;
+
 namespace Orion.Cuda.Remote.Client;
 
 /// <summary>
@@ -18,9 +20,12 @@ internal sealed class PendingCall : IDisposable
     /// <summary>Bytes the request asked for: a reply announcing anything else is rejected, so a broken server cannot overrun the destination.</summary>
     public ulong ExpectedBytes;
 
-    /// <summary>For a 2D device-to-host copy: row width and the destination's pitch (0: contiguous).</summary>
+    /// <summary>For 2D data (more than one row): row width and the destination's pitch; 0 for contiguous data.</summary>
     public ulong RowWidth;
     public ulong RowPitch;
+
+    /// <summary>The server's reply arrived (false when the connection failed first).</summary>
+    public bool Answered;
 
     /// <summary>Nobody waits (an asynchronous device-to-host copy): the receive loop recycles it.</summary>
     public bool Detached;
@@ -40,6 +45,7 @@ internal sealed class PendingCall : IDisposable
         RowWidth = 0;
         RowPitch = 0;
         Detached = false;
+        Answered = false;
         Done.Reset();
     }
 
@@ -51,18 +57,21 @@ internal sealed class PendingCall : IDisposable
         }
         body.CopyTo(Body);
         BodyLength = body.Length;
+        Answered = true;
     }
 
-    // Reply fields by offset; a body too short (only a broken server sends one) reads as 0.
-    public ulong UInt64At(int offset) =>
-        offset + 8 <= BodyLength ? System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(Body.AsSpan(offset)) : 0;
+    /// <summary>The reply's body, to be decoded field by field (only once <see cref="Answered"/>).</summary>
+    public ProtocolReader Reply => new(Body.AsSpan(0, BodyLength));
 
-    public uint UInt32At(int offset) =>
-        offset + 4 <= BodyLength ? System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(Body.AsSpan(offset)) : 0;
-
-    public int Int32At(int offset) => (int)UInt32At(offset);
-
-    public float SingleAt(int offset) => BitConverter.UInt32BitsToSingle(UInt32At(offset));
-
-    public byte ByteAt(int offset) => offset < BodyLength ? Body[offset] : (byte)0;
+    /// <summary>The reply's data lands in <paramref name="host"/>: <paramref name="rows"/> rows of <paramref name="rowBytes"/>, <see cref="HostBuffer.Pitch"/> apart (0: packed).</summary>
+    public void ExpectData(HostBuffer host, ulong rowBytes, ulong rows)
+    {
+        Destination = host.Address;
+        ExpectedBytes = rowBytes * rows;
+        if (rows > 1)
+        {
+            RowWidth = rowBytes;
+            RowPitch = host.Pitch == 0 ? rowBytes : host.Pitch;
+        }
+    }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Client;
@@ -25,59 +24,25 @@ public sealed partial class RemoteCudaClient
             return CudaStatus.InvalidValue;
         }
         var handle = NewHandle();
-        var call = RentCall();
-        lock (_writerGate)
-        {
-            var record = Begin(Opcode.ModuleLoad, RequestModes.None, call.RequestId);
-            record.Writer.WriteUInt64(handle);
-            record.Writer.WriteUInt64(bytes);
-            record.End();
-            WriteBatchLocked();
-            SendBulkLocked(image, bytes);
-        }
-        var status = AwaitReply(call);
-        ReturnCall(call);
+        var status = Remote.LoadModule(handle, bytes, new HostBuffer(image));
         module = status == CudaStatus.Success ? handle : 0;
         return status;
     }
 
-    public CudaStatus UnloadModule(ulong module) => Call(Opcode.ModuleUnload, module);
+    public CudaStatus UnloadModule(ulong module) => Remote.UnloadModule(module);
 
     /// <summary>Looks up a kernel; its parameter layout is kept for launches and returned by <see cref="GetParameterLayout"/>.</summary>
     public CudaStatus GetFunction(ulong module, string name, out ulong function)
     {
         ArgumentNullException.ThrowIfNull(name);
         function = 0;
-        if (Encoding.UTF8.GetByteCount(name) > ProtocolLimits.MaxSymbolBytes)
-        {
-            return CudaStatus.InvalidValue;
-        }
         var handle = NewHandle();
-        var call = RentCall();
-        var record = Begin(Opcode.GetFunction, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(module);
-        record.Writer.WriteUInt64(handle);
-        record.Writer.WriteString(name, ProtocolLimits.MaxSymbolBytes);
-        var status = Complete(call, record.End().Sequence);
+        var status = Remote.GetFunction(module, handle, name, out var layout);
         if (status == CudaStatus.Success)
         {
-            var count = call.UInt32At(0);
-            if (count > ProtocolLimits.MaxKernelParameters || call.BodyLength < 4 + ((int)count * 8))
-            {
-                status = CudaStatus.Unknown; // only a broken server answers like this
-            }
-            else
-            {
-                var layout = new KernelParameterInfo[count];
-                for (var i = 0; i < layout.Length; i++)
-                {
-                    layout[i] = new KernelParameterInfo(call.UInt32At(4 + (i * 8)), call.UInt32At(8 + (i * 8)));
-                }
-                _layouts[handle] = layout;
-                function = handle;
-            }
+            _layouts[handle] = layout;
+            function = handle;
         }
-        ReturnCall(call);
         return status;
     }
 
@@ -103,78 +68,21 @@ public sealed partial class RemoteCudaClient
     public CudaStatus GetGlobal(ulong module, string name, out ulong address, out ulong bytes)
     {
         ArgumentNullException.ThrowIfNull(name);
-        address = 0;
-        bytes = 0;
-        if (Encoding.UTF8.GetByteCount(name) > ProtocolLimits.MaxSymbolBytes)
-        {
-            return CudaStatus.InvalidValue;
-        }
-        var call = RentCall();
-        var record = Begin(Opcode.GetGlobal, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(module);
-        record.Writer.WriteString(name, ProtocolLimits.MaxSymbolBytes);
-        var status = Complete(call, record.End().Sequence);
-        if (status == CudaStatus.Success)
-        {
-            address = call.UInt64At(0);
-            bytes = call.UInt64At(8);
-        }
-        ReturnCall(call);
-        return status;
+        return Remote.GetGlobal(module, name, out address, out bytes);
     }
 
     /// <summary><c>cuFuncGetAttribute</c>; <paramref name="attribute"/> is a <c>CUfunction_attribute</c> value.</summary>
-    public CudaStatus GetFunctionAttribute(ulong function, int attribute, out int value)
-    {
-        var call = RentCall();
-        var record = Begin(Opcode.FunctionGetAttribute, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(function);
-        record.Writer.WriteInt32(attribute);
-        var status = Complete(call, record.End().Sequence);
-        value = call.Int32At(0);
-        ReturnCall(call);
-        return status;
-    }
+    public CudaStatus GetFunctionAttribute(ulong function, int attribute, out int value) => Remote.GetFunctionAttribute(function, attribute, out value);
 
     /// <summary><c>cuFuncSetAttribute</c>.</summary>
-    public CudaStatus SetFunctionAttribute(ulong function, int attribute, int value)
-    {
-        var call = RentCall();
-        var record = Begin(Opcode.FunctionSetAttribute, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(function);
-        record.Writer.WriteInt32(attribute);
-        record.Writer.WriteInt32(value);
-        var status = Complete(call, record.End().Sequence);
-        ReturnCall(call);
-        return status;
-    }
+    public CudaStatus SetFunctionAttribute(ulong function, int attribute, int value) => Remote.SetFunctionAttribute(function, attribute, value);
 
     /// <summary><c>cuFuncSetCacheConfig</c>; <paramref name="config"/> is a <c>CUfunc_cache</c> value.</summary>
-    public CudaStatus SetFunctionCacheConfig(ulong function, int config)
-    {
-        var call = RentCall();
-        var record = Begin(Opcode.FunctionSetCacheConfig, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(function);
-        record.Writer.WriteInt32(config);
-        var status = Complete(call, record.End().Sequence);
-        ReturnCall(call);
-        return status;
-    }
+    public CudaStatus SetFunctionCacheConfig(ulong function, int config) => Remote.SetFunctionCacheConfig(function, config);
 
     /// <summary><c>cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags</c>.</summary>
-    public CudaStatus GetMaxActiveBlocksPerMultiprocessor(ulong function, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks)
-    {
-        var call = RentCall();
-        var record = Begin(Opcode.OccupancyMaxActiveBlocks, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(function);
-        record.Writer.WriteInt32(blockSize);
-        record.Writer.WriteUInt64(dynamicSharedMemoryBytes);
-        record.Writer.WriteUInt32(flags);
-        var status = Complete(call, record.End().Sequence);
-        blocks = call.Int32At(0);
-        ReturnCall(call);
-        return status;
-    }
+    public CudaStatus GetMaxActiveBlocksPerMultiprocessor(ulong function, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks) =>
+        Remote.GetMaxActiveBlocksPerMultiprocessor(function, blockSize, dynamicSharedMemoryBytes, flags, out blocks);
 
     /// <summary>
     /// Launches with an already packed parameter buffer (laid out by <see cref="GetParameterLayout"/>).
@@ -190,15 +98,12 @@ public sealed partial class RemoteCudaClient
         {
             return CudaStatus.InvalidValue;
         }
-        var record = Begin(Opcode.Launch);
-        WriteLaunchHeader(record.Writer, function, grid, block, sharedMemoryBytes, stream);
-        record.Writer.WriteBytes(packedParameters);
-        return EndAsync(ref record);
+        return Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packedParameters);
     }
 
     /// <summary>
     /// Launches with CUDA's <c>void** args</c>: one pointer per parameter, each read for the size
-    /// the layout gives and packed straight into the outgoing batch.
+    /// the layout gives and packed (on the stack when small) before the record is appended.
     /// </summary>
     public unsafe CudaStatus Launch(ulong function, Dim3 grid, Dim3 block, uint sharedMemoryBytes, ulong stream, void** arguments)
     {
@@ -211,24 +116,26 @@ public sealed partial class RemoteCudaClient
             return CudaStatus.InvalidValue;
         }
         var size = PackedSize(layout);
-        var record = Begin(Opcode.Launch);
-        WriteLaunchHeader(record.Writer, function, grid, block, sharedMemoryBytes, stream);
-        record.Writer.WriteUInt32((uint)size);
-        var packed = record.Writer.Reserve(size);
+        if (size > ProtocolLimits.MaxKernelParameterBytes)
+        {
+            return CudaStatus.InvalidValue;
+        }
+        byte[]? rented = size > StackPackedBytes ? System.Buffers.ArrayPool<byte>.Shared.Rent(size) : null;
+        var packed = rented is null ? stackalloc byte[StackPackedBytes] : rented;
+        packed = packed[..size];
         packed.Clear();
         for (var i = 0; i < layout.Length; i++)
         {
-            new ReadOnlySpan<byte>(arguments[i], (int)layout[i].Size).CopyTo(packed.Slice((int)layout[i].Offset));
+            new ReadOnlySpan<byte>(arguments[i], (int)layout[i].Size).CopyTo(packed[(int)layout[i].Offset..]);
         }
-        return EndAsync(ref record);
+        var status = Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packed);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
+        return status;
     }
 
-    private static void WriteLaunchHeader(ProtocolWriter writer, ulong function, Dim3 grid, Dim3 block, uint sharedMemoryBytes, ulong stream)
-    {
-        writer.WriteUInt64(function);
-        writer.WriteUInt64(stream);
-        writer.WriteDim3(grid);
-        writer.WriteDim3(block);
-        writer.WriteUInt32(sharedMemoryBytes);
-    }
+    /// <summary>Parameter buffers up to this size are packed on the stack (most kernels take a few hundred bytes).</summary>
+    private const int StackPackedBytes = 1024;
 }

@@ -1,5 +1,3 @@
-using Orion.Cuda.Protocol.Wire;
-
 namespace Orion.Cuda.Remote.Client;
 
 // Streams and events. Handles are chosen here, so creating one needs no round trip; stream 0 is the
@@ -12,28 +10,17 @@ public sealed partial class RemoteCudaClient
     public CudaStatus CreateStream(uint flags, int priority, out ulong stream)
     {
         stream = NewHandle();
-        var record = Begin(Opcode.StreamCreate);
-        record.Writer.WriteUInt64(stream);
-        record.Writer.WriteUInt32(flags);
-        record.Writer.WriteInt32(priority);
-        return EndAsync(ref record);
+        return Remote.CreateStream(stream, flags, priority);
     }
 
-    public CudaStatus DestroyStream(ulong stream) => AsyncCall(Opcode.StreamDestroy, stream);
+    public CudaStatus DestroyStream(ulong stream) => Remote.DestroyStream(stream);
 
-    public CudaStatus SynchronizeStream(ulong stream) => Call(Opcode.StreamSynchronize, stream);
+    public CudaStatus SynchronizeStream(ulong stream) => Remote.SynchronizeStream(stream);
 
     /// <summary><see cref="CudaStatus.Success"/> when the stream is idle, <see cref="CudaStatus.NotReady"/> otherwise.</summary>
-    public CudaStatus QueryStream(ulong stream) => Call(Opcode.StreamQuery, stream);
+    public CudaStatus QueryStream(ulong stream) => Remote.QueryStream(stream);
 
-    public CudaStatus StreamWaitEvent(ulong stream, ulong gpuEvent, uint flags = 0)
-    {
-        var record = Begin(Opcode.StreamWaitEvent);
-        record.Writer.WriteUInt64(stream);
-        record.Writer.WriteUInt64(gpuEvent);
-        record.Writer.WriteUInt32(flags);
-        return EndAsync(ref record);
-    }
+    public CudaStatus StreamWaitEvent(ulong stream, ulong gpuEvent, uint flags = 0) => Remote.StreamWaitEvent(stream, gpuEvent, flags);
 
     /// <summary>
     /// <c>cudaLaunchHostFunc</c>: <paramref name="callback"/> runs here, with <paramref name="userData"/>,
@@ -50,55 +37,24 @@ public sealed partial class RemoteCudaClient
         {
             _markers[marker] = (callback, userData);
         }
-        var record = Begin(Opcode.LaunchHostFunction);
-        record.Writer.WriteUInt64(stream);
-        record.Writer.WriteUInt64(marker);
-        Flush(record.End().Sequence);
-        return _failure is null ? CudaStatus.Success : ConnectionLost;
+        return Remote.LaunchHostFunction(stream, marker);
     }
 
     /// <summary><c>cuEventCreate</c>: asynchronous, like stream creation.</summary>
     public CudaStatus CreateEvent(uint flags, out ulong gpuEvent)
     {
         gpuEvent = NewHandle();
-        var record = Begin(Opcode.EventCreate);
-        record.Writer.WriteUInt64(gpuEvent);
-        record.Writer.WriteUInt32(flags);
-        return EndAsync(ref record);
+        return Remote.CreateEvent(gpuEvent, flags);
     }
 
-    public CudaStatus DestroyEvent(ulong gpuEvent) => AsyncCall(Opcode.EventDestroy, gpuEvent);
+    public CudaStatus DestroyEvent(ulong gpuEvent) => Remote.DestroyEvent(gpuEvent);
 
     /// <summary><c>cuEventRecordWithFlags</c> (flags 0: <c>cuEventRecord</c>).</summary>
-    public CudaStatus RecordEvent(ulong gpuEvent, ulong stream, uint flags = 0)
-    {
-        var record = Begin(Opcode.EventRecord);
-        record.Writer.WriteUInt64(gpuEvent);
-        record.Writer.WriteUInt64(stream);
-        record.Writer.WriteUInt32(flags);
-        return EndAsync(ref record);
-    }
+    public CudaStatus RecordEvent(ulong gpuEvent, ulong stream, uint flags = 0) => Remote.RecordEvent(gpuEvent, stream, flags);
 
-    public CudaStatus SynchronizeEvent(ulong gpuEvent) => Call(Opcode.EventSynchronize, gpuEvent);
+    public CudaStatus SynchronizeEvent(ulong gpuEvent) => Remote.SynchronizeEvent(gpuEvent);
 
-    public CudaStatus QueryEvent(ulong gpuEvent) => Call(Opcode.EventQuery, gpuEvent);
+    public CudaStatus QueryEvent(ulong gpuEvent) => Remote.QueryEvent(gpuEvent);
 
-    public CudaStatus GetEventElapsedTime(ulong start, ulong end, out float milliseconds)
-    {
-        var call = RentCall();
-        var record = Begin(Opcode.EventElapsedTime, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(start);
-        record.Writer.WriteUInt64(end);
-        var status = Complete(call, record.End().Sequence);
-        milliseconds = call.SingleAt(0);
-        ReturnCall(call);
-        return status;
-    }
-
-    private CudaStatus AsyncCall(Opcode opcode, ulong argument)
-    {
-        var record = Begin(opcode);
-        record.Writer.WriteUInt64(argument);
-        return EndAsync(ref record);
-    }
+    public CudaStatus GetEventElapsedTime(ulong start, ulong end, out float milliseconds) => Remote.GetEventElapsedTime(start, end, out milliseconds);
 }

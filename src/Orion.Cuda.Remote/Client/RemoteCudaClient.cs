@@ -1,5 +1,6 @@
 using System.Buffers;
 using Orion.Cuda.Protocol.Buffers;
+using Orion.Cuda.Protocol.Description;
 using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
@@ -20,6 +21,7 @@ namespace Orion.Cuda.Remote.Client;
 /// <para>Handles of streams, events, modules and functions are chosen here, so creating them costs
 /// no round trip. The current device is per client (session), not per thread.</para>
 /// </remarks>
+[RemoteCallClient]
 public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 {
     /// <summary>What every call returns once the connection to the server is gone.</summary>
@@ -193,11 +195,11 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         private readonly int _bodyStart;
         private Lock.Scope _scope;
 
-        internal RecordBuilder(RemoteCudaClient owner, Opcode opcode, RequestModes modes, uint requestId)
+        internal RecordBuilder(RemoteCudaClient owner, Opcode opcode, uint requestId)
         {
             _owner = owner;
             _scope = owner._batchGate.EnterScope();
-            _bodyStart = RequestHeader.BeginRecord(owner._batch, opcode, modes, requestId);
+            _bodyStart = RequestHeader.BeginRecord(owner._batch, opcode, requestId);
         }
 
         public readonly ProtocolWriter Writer => _owner._batch;
@@ -213,8 +215,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private RecordBuilder Begin(Opcode opcode, RequestModes modes = RequestModes.None, uint requestId = 0) =>
-        new(this, opcode, modes, requestId);
+    private RecordBuilder Begin(Opcode opcode, uint requestId) => new(this, opcode, requestId);
+
+    /// <summary>What a call that returns without waiting reports: success, or the connection's loss.</summary>
+    private CudaStatus CurrentStatus => _failure is null ? CudaStatus.Success : ConnectionLost;
 
     /// <summary>Ends an asynchronous record: nothing is written unless the batch is full.</summary>
     private CudaStatus EndAsync(ref RecordBuilder record)
@@ -224,7 +228,22 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         {
             Flush(sequence);
         }
-        return _failure is null ? CudaStatus.Success : ConnectionLost;
+        return CurrentStatus;
+    }
+
+    /// <summary>Ends an asynchronous record and writes the batch at once (a host-function marker must reach the server even if nothing synchronizes).</summary>
+    private CudaStatus EndAndFlush(ref RecordBuilder record)
+    {
+        Flush(record.End().Sequence);
+        return CurrentStatus;
+    }
+
+    /// <summary>A reply that does not decode as its call's reply: only a broken server sends one, so the connection is given up.</summary>
+    private CudaStatus MalformedReply(ProtocolException problem)
+    {
+        Fail("the server sent a malformed reply: " + problem.Message);
+        _connection.Abort("malformed server reply");
+        return ConnectionLost;
     }
 
     /// <summary>Makes sure every record up to <paramref name="sequence"/> has been written.</summary>
@@ -271,22 +290,50 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Sends <paramref name="bytes"/> from <paramref name="source"/> as bulk chunks. Caller holds the writer lock.</summary>
-    private void SendBulkLocked(nint source, ulong bytes)
+    /// <summary>
+    /// Sends a call's bulk data from <paramref name="host"/>, cut as <see cref="BulkLayout"/> says (rows
+    /// of a pitched buffer are packed first). Caller holds the writer lock.
+    /// </summary>
+    private unsafe void SendBulkLocked(HostBuffer host, ulong rowBytes, ulong rows)
     {
-        for (ulong offset = 0; offset < bytes && _failure is null;)
+        var layout = new BulkLayout(rowBytes, rows, ChunkBytes);
+        var pitched = rows > 1 && host.Pitch != 0 && host.Pitch != rowBytes;
+        byte[]? packed = pitched ? ArrayPool<byte>.Shared.Rent(layout.ChunkAt(0)) : null;
+        try
         {
-            var chunk = (int)Math.Min((ulong)ChunkBytes, bytes - offset);
-            _sendWindow.Reset(source + (nint)offset, chunk);
-            try
+            for (ulong offset = 0; offset < layout.TotalBytes && _failure is null;)
             {
-                Wait(_connection.SendBulkAsync(_sendWindow.Memory));
+                var chunk = layout.ChunkAt(offset);
+                if (packed is null)
+                {
+                    _sendWindow.Reset(host.Address + (nint)offset, chunk);
+                }
+                else
+                {
+                    var firstRow = offset / rowBytes;
+                    for (ulong r = 0; r < (ulong)chunk / rowBytes; r++)
+                    {
+                        new ReadOnlySpan<byte>((byte*)host.Address + ((firstRow + r) * host.Pitch), (int)rowBytes).CopyTo(packed.AsSpan((int)(r * rowBytes)));
+                    }
+                    _sendWindow.Reset(0, 0);
+                }
+                try
+                {
+                    Wait(packed is null ? _connection.SendBulkAsync(_sendWindow.Memory) : _connection.SendBulkAsync(packed.AsMemory(0, chunk)));
+                }
+                catch (TransportException ex)
+                {
+                    Fail("sending data to the server failed: " + ex.Message);
+                }
+                offset += (ulong)chunk;
             }
-            catch (TransportException ex)
+        }
+        finally
+        {
+            if (packed is not null)
             {
-                Fail("sending data to the server failed: " + ex.Message);
+                ArrayPool<byte>.Shared.Return(packed);
             }
-            offset += (ulong)chunk;
         }
     }
 
@@ -355,17 +402,6 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     }
 
     private void Latch(CudaStatus status) => Interlocked.CompareExchange(ref _clientLatched, (int)status, 0);
-
-    /// <summary>A call with no reply body: append, write, wait.</summary>
-    private CudaStatus Call(Opcode opcode, ulong argument)
-    {
-        var call = RentCall();
-        var record = Begin(opcode, RequestModes.None, call.RequestId);
-        record.Writer.WriteUInt64(argument);
-        var status = Complete(call, record.End().Sequence);
-        ReturnCall(call);
-        return status;
-    }
 
     private ulong NewHandle() => (ulong)Interlocked.Increment(ref _nextHandle);
 
@@ -465,11 +501,12 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     private async Task ReceiveDataAsync(PendingCall call, ulong bytes)
     {
+        var layout = call.RowWidth == 0 ? BulkLayout.Contiguous(bytes, ChunkBytes) : new BulkLayout(call.RowWidth, bytes / call.RowWidth, ChunkBytes);
         if (call.RowWidth == 0 || call.RowWidth == call.RowPitch)
         {
             for (ulong offset = 0; offset < bytes;)
             {
-                var chunk = (int)Math.Min((ulong)ChunkBytes, bytes - offset);
+                var chunk = layout.ChunkAt(offset);
                 _receiveWindow.Reset(call.Destination + (nint)offset, chunk);
                 await _connection.ReceiveBulkAsync(_receiveWindow.Memory).ConfigureAwait(false);
                 offset += (ulong)chunk;
@@ -478,17 +515,15 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
         // Pitched destination: rows arrive packed, in groups of whole rows per chunk.
         var width = call.RowWidth;
-        var rowsPerChunk = Math.Max(1UL, (ulong)ChunkBytes / width);
-        var height = bytes / width;
-        var scratch = ArrayPool<byte>.Shared.Rent((int)(rowsPerChunk * width));
+        var scratch = ArrayPool<byte>.Shared.Rent(layout.ChunkAt(0));
         try
         {
-            for (ulong row = 0; row < height; row += rowsPerChunk)
+            for (ulong offset = 0; offset < bytes;)
             {
-                var rows = Math.Min(rowsPerChunk, height - row);
-                var chunk = (int)(rows * width);
+                var chunk = layout.ChunkAt(offset);
                 await _connection.ReceiveBulkAsync(scratch.AsMemory(0, chunk)).ConfigureAwait(false);
-                ScatterRows(scratch, call.Destination + (nint)(row * call.RowPitch), width, call.RowPitch, rows);
+                ScatterRows(scratch, call.Destination + (nint)(offset / width * call.RowPitch), width, call.RowPitch, (ulong)chunk / width);
+                offset += (ulong)chunk;
             }
         }
         finally

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
-using Orion.Cuda.Protocol.Buffers;
 using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Backend;
 using Orion.Transport;
@@ -17,7 +16,6 @@ namespace Orion.Server.Core.Sessions;
 internal sealed partial class ServerSession : IDisposable
 {
     private readonly TransportConnection _connection;
-    private readonly IGpuBackend _backend;
     private readonly ServerSessionConfig _config;
     private readonly ILogger _logger;
     private readonly Action<ServerSession> _onEnded;
@@ -25,17 +23,11 @@ internal sealed partial class ServerSession : IDisposable
     private readonly Lock _sendGate = new();
     private readonly ProtocolWriter _replies = new();
     private readonly ProtocolWriter _notifications = new(256);
-    private readonly NativeMemoryManager _bulkWindow = new();
-    private readonly SessionTables _tables = new();
-    private readonly IGpuContext?[] _contexts;
-    private readonly nint[] _staging;
-    private readonly Action<ulong> _hostFunctionReached;
+    private readonly SessionObjects _objects;
+    private readonly CallDispatcher _calls;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[] _message = new byte[4096];
-    private byte[]? _discard;
     private Thread? _thread;
-    private int _currentDevice;
-    private CudaStatus _latched;
     private string _clientName = "";
     private volatile bool _ended;
     private bool _handshakeDone;
@@ -45,13 +37,11 @@ internal sealed partial class ServerSession : IDisposable
         _admit = admit;
         Id = id;
         _connection = connection;
-        _backend = backend;
         _config = config;
         _logger = logger;
         _onEnded = onEnded;
-        _contexts = new IGpuContext?[config.Devices.Length];
-        _staging = new nint[config.Devices.Length];
-        _hostFunctionReached = OnHostFunctionReached;
+        _objects = new SessionObjects(backend, config);
+        _calls = new CallDispatcher(_objects, connection, _replies, _sendGate, FlushReplies, OnHostFunctionReached);
     }
 
     public ulong Id { get; }
@@ -70,13 +60,8 @@ internal sealed partial class ServerSession : IDisposable
 
     public SessionSnapshot Snapshot()
     {
-        var (allocations, bytes, streams, events, modules, functions) = _tables.Counts();
-        var contexts = 0;
-        foreach (var context in _contexts)
-        {
-            contexts += context is null ? 0 : 1;
-        }
-        return new SessionSnapshot(Id, _clientName, _connection.RemoteEndpoint.ToString(), contexts, allocations, bytes, streams, events, modules, functions);
+        var (allocations, bytes, streams, events, modules, functions) = _objects.Tables.Counts();
+        return new SessionSnapshot(Id, _clientName, _connection.RemoteEndpoint.ToString(), _objects.ContextCount, allocations, bytes, streams, events, modules, functions);
     }
 
     private void Run()
@@ -90,7 +75,7 @@ internal sealed partial class ServerSession : IDisposable
             while (true)
             {
                 var length = ReceiveMessage();
-                ExecuteMessage(_message.AsSpan(0, length));
+                _calls.Execute(_message.AsSpan(0, length));
             }
         }
         catch (TransportException ex) when (!_handshakeDone)
@@ -267,10 +252,7 @@ internal sealed partial class ServerSession : IDisposable
     private void Cleanup()
     {
         _ended = true;
-        for (var device = 0; device < _contexts.Length; device++)
-        {
-            DestroyContext(device);
-        }
+        _objects.DestroyAll();
         try
         {
             _connection.Abort("session ended");
@@ -293,24 +275,6 @@ internal sealed partial class ServerSession : IDisposable
             _replies.Dispose();
             _notifications.Dispose();
         }
-        ((IDisposable)_bulkWindow).Dispose();
-    }
-
-    private void DestroyContext(int device)
-    {
-        var context = _contexts[device];
-        if (context is null)
-        {
-            return;
-        }
-        if (_staging[device] != 0)
-        {
-            context.FreeHost(_staging[device]);
-            _staging[device] = 0;
-        }
-        // Destroying the context frees every allocation, module, stream and event still in it.
-        context.Dispose();
-        _contexts[device] = null;
-        _tables.RemoveDevice(device);
+        _calls.Dispose();
     }
 }

@@ -1,0 +1,49 @@
+using Orion.Cuda.Protocol.Description;
+using Orion.Cuda.Protocol.Wire;
+
+namespace Orion.Cuda.Protocol.Calls;
+
+/// <summary>Modules, their functions and globals, and kernel launches.</summary>
+[RemoteCallArea("Modules")]
+public interface IModuleCalls
+{
+    /// <summary><c>cuModuleLoadData</c> on the current device: the image (fatbin, cubin or PTX) follows the record.</summary>
+    [RemoteCall(40, CallMode.Synchronous, Bulk = BulkDirection.ToServer)]
+    CudaStatus LoadModule([Handle(HandleKind.Module, New = true)] ulong moduleHandle,
+        [BulkSize(BulkSizePart.Bytes), Limit(ProtocolLimits.MaxModuleImageBytes)] ulong imageBytes, IncomingData image);
+
+    /// <summary><c>cuModuleUnload</c>.</summary>
+    [RemoteCall(41, CallMode.Synchronous)]
+    CudaStatus UnloadModule([Handle(HandleKind.Module)] ulong moduleHandle);
+
+    /// <summary><c>cuModuleGetFunction</c>; the reply carries the kernel's parameter layout (<c>cuFuncGetParamInfo</c>), by which the client packs arguments.</summary>
+    [RemoteCall(42, CallMode.Synchronous)]
+    CudaStatus GetFunction([Handle(HandleKind.Module)] ulong moduleHandle, [Handle(HandleKind.Function, New = true)] ulong functionHandle,
+        [MaxBytes(ProtocolLimits.MaxSymbolBytes)] string name, [MaxCount(ProtocolLimits.MaxKernelParameters)] out KernelParameterInfo[] parameters);
+
+    /// <summary><c>cuModuleGetGlobal</c>: a <c>__device__</c> or <c>__constant__</c> variable's address and size.</summary>
+    [RemoteCall(43, CallMode.Synchronous)]
+    CudaStatus GetGlobal([Handle(HandleKind.Module)] ulong moduleHandle, [MaxBytes(ProtocolLimits.MaxSymbolBytes)] string name, out ulong address, out ulong bytes);
+
+    /// <summary><c>cuFuncGetAttribute</c>; <paramref name="attribute"/> is a <c>CUfunction_attribute</c> value.</summary>
+    [RemoteCall(44, CallMode.Synchronous)]
+    CudaStatus GetFunctionAttribute([Handle(HandleKind.Function)] ulong functionHandle, int attribute, out int value);
+
+    /// <summary><c>cuFuncSetAttribute</c>.</summary>
+    [RemoteCall(45, CallMode.Synchronous)]
+    CudaStatus SetFunctionAttribute([Handle(HandleKind.Function)] ulong functionHandle, int attribute, int value);
+
+    /// <summary><c>cuFuncSetCacheConfig</c>; <paramref name="config"/> is a <c>CUfunc_cache</c> value.</summary>
+    [RemoteCall(46, CallMode.Synchronous)]
+    CudaStatus SetFunctionCacheConfig([Handle(HandleKind.Function)] ulong functionHandle, int config);
+
+    /// <summary><c>cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags</c>.</summary>
+    [RemoteCall(47, CallMode.Synchronous)]
+    CudaStatus GetMaxActiveBlocksPerMultiprocessor([Handle(HandleKind.Function)] ulong functionHandle, int blockSize, ulong dynamicSharedMemoryBytes, uint flags,
+        out int blocks);
+
+    /// <summary><c>cuLaunchKernel</c> with the parameters packed by the function's layout.</summary>
+    [RemoteCall(48, CallMode.Asynchronous)]
+    CudaStatus Launch([Handle(HandleKind.Function)] ulong functionHandle, [Handle(HandleKind.Stream)] ulong stream, Dim3 grid, Dim3 block, uint sharedMemoryBytes,
+        [MaxBytes(ProtocolLimits.MaxKernelParameterBytes)] ReadOnlySpan<byte> parameters);
+}

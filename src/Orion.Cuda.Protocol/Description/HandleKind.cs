@@ -1,0 +1,13 @@
+namespace Orion.Cuda.Protocol.Description;
+
+/// <summary>What a handle parameter names. Handles are chosen by the client, so creating an object needs no round trip.</summary>
+public enum HandleKind
+{
+    Module = 1,
+    Function = 2,
+    /// <summary>0, 1 and 2 name the device's default stream (CUDA's legacy and per-thread sentinels).</summary>
+    Stream = 3,
+    Event = 4,
+    /// <summary>A host-function marker: the client's number for a callback, echoed when the stream reaches it.</summary>
+    HostFunctionMarker = 5,
+}

@@ -1,0 +1,141 @@
+using Orion.Server.Core.Backend;
+
+namespace Orion.Server.Core.Sessions;
+
+/// <summary>
+/// What a session owns on the GPU: its context per device (created on first use), each device's
+/// pinned staging buffer, the table of its allocations and handles, and the current device. The
+/// call handlers share it; only the session's executor thread touches it.
+/// </summary>
+internal sealed class SessionObjects
+{
+    /// <summary>Handles below this are reserved: 0 the legacy default stream, 1 and 2 CUDA's legacy and per-thread stream sentinels.</summary>
+    public const ulong FirstClientHandle = 16;
+
+    private readonly IGpuBackend _backend;
+    private readonly ServerSessionConfig _config;
+    private readonly IGpuContext?[] _contexts;
+    private readonly nint[] _staging;
+
+    public SessionObjects(IGpuBackend backend, ServerSessionConfig config)
+    {
+        _backend = backend;
+        _config = config;
+        _contexts = new IGpuContext?[config.Devices.Length];
+        _staging = new nint[config.Devices.Length];
+    }
+
+    public SessionTables Tables { get; } = new();
+
+    public IGpuBackend Backend => _backend;
+
+    public ServerSessionConfig Config => _config;
+
+    public int DeviceCount => _contexts.Length;
+
+    public int CurrentDevice { get; set; }
+
+    public int ContextCount => _contexts.Count(context => context is not null);
+
+    /// <summary>The current device's context, created on first use; null status when it is ready.</summary>
+    public CudaStatus? WithContext(out IGpuContext context)
+    {
+        var existing = _contexts[CurrentDevice];
+        if (existing is null)
+        {
+            var status = _backend.CreateContext(_config.Devices[CurrentDevice], out existing);
+            if (status != CudaStatus.Success || existing is null)
+            {
+                context = null!;
+                return status == CudaStatus.Success ? CudaStatus.Unknown : status;
+            }
+            _contexts[CurrentDevice] = existing;
+        }
+        context = existing;
+        return null;
+    }
+
+    /// <summary>The context of a device the session already used (its objects exist only there).</summary>
+    public IGpuContext ContextOf(int device) =>
+        _contexts[device] ?? throw new InvalidOperationException($"no context for device {device} although the session holds objects there");
+
+    public CudaStatus? ResolveStream(ulong handle, out GpuStreamHandle stream) => ResolveStream(handle, CurrentDevice, out stream);
+
+    public CudaStatus? ResolveStream(ulong handle, int device, out GpuStreamHandle stream)
+    {
+        stream = GpuStreamHandle.Null;
+        if (handle < FirstClientHandle)
+        {
+            // 0, and CUDA's legacy (1) and per-thread (2) sentinels, all mean the device's default stream.
+            return handle <= 2 ? null : CudaStatus.InvalidHandle;
+        }
+        if (!Tables.TryGetStream(handle, out var entry) || entry.Device != device)
+        {
+            return CudaStatus.InvalidHandle;
+        }
+        stream = entry.Stream;
+        return null;
+    }
+
+    public CudaStatus? CheckNewHandle(ulong handle) =>
+        handle < FirstClientHandle || Tables.ContainsHandle(handle) ? CudaStatus.InvalidValue : null;
+
+    public CudaStatus? CheckRange(ulong address, ulong bytes) => CheckRange(address, bytes, CurrentDevice);
+
+    public CudaStatus? CheckRange(ulong address, ulong bytes, int device) =>
+        bytes == 0 || Tables.ContainsRange(address, bytes, device) ? null : CudaStatus.InvalidValue;
+
+    /// <summary>Bytes from the first row's start to the last row's end; a value no allocation can hold when it overflows.</summary>
+    public static ulong PitchedExtent(ulong pitch, ulong rowBytes, ulong height)
+    {
+        if (height == 0)
+        {
+            return 0;
+        }
+        var rows = (UInt128)(height - 1) * pitch + rowBytes;
+        return rows > ulong.MaxValue ? ulong.MaxValue : (ulong)rows;
+    }
+
+    /// <summary>The current device's pinned staging buffer (one chunk), allocated on first use; the context must exist.</summary>
+    public CudaStatus? Staging(out nint staging)
+    {
+        staging = _staging[CurrentDevice];
+        if (staging != 0)
+        {
+            return null;
+        }
+        var status = ContextOf(CurrentDevice).AllocateHost((ulong)_config.ChunkBytes, out staging);
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+        _staging[CurrentDevice] = staging;
+        return null;
+    }
+
+    /// <summary>Destroys the device's context, which frees every allocation, module, stream and event still in it.</summary>
+    public void DestroyContext(int device)
+    {
+        var context = _contexts[device];
+        if (context is null)
+        {
+            return;
+        }
+        if (_staging[device] != 0)
+        {
+            context.FreeHost(_staging[device]);
+            _staging[device] = 0;
+        }
+        context.Dispose();
+        _contexts[device] = null;
+        Tables.RemoveDevice(device);
+    }
+
+    public void DestroyAll()
+    {
+        for (var device = 0; device < _contexts.Length; device++)
+        {
+            DestroyContext(device);
+        }
+    }
+}

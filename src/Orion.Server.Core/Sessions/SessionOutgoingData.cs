@@ -1,0 +1,87 @@
+using Orion.Cuda.Protocol.Buffers;
+using Orion.Cuda.Protocol.Description;
+using Orion.Cuda.Protocol.Wire;
+using Orion.Transport;
+
+namespace Orion.Server.Core.Sessions;
+
+/// <summary>
+/// The data that follows a reply. From <see cref="Announce"/> to the end of the call the session's
+/// send lock is held, so that no host-function notification lands between the reply and its data.
+/// </summary>
+internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportConnection connection, Lock sendGate, int chunkBytes) : OutgoingData, IDisposable
+{
+    private readonly NativeMemoryManager _window = new();
+    private RequestHeader _header;
+    private bool _announced;
+    private byte[]? _zeros;
+
+    public void Begin(in RequestHeader header, ulong rowBytes, ulong rows)
+    {
+        if (rows > 1 && rowBytes > (ulong)chunkBytes)
+        {
+            throw new ProtocolException($"2D data with rows of {rowBytes} bytes; the client splits rows wider than the {chunkBytes}-byte chunk");
+        }
+        _header = header;
+        _announced = false;
+        Layout = new BulkLayout(rowBytes, rows, chunkBytes);
+        Transferred = 0;
+    }
+
+    public override void Announce()
+    {
+        if (_announced)
+        {
+            throw new InvalidOperationException("the call's data was already announced");
+        }
+        sendGate.Enter();
+        _announced = true;
+        dispatcher.ReplyWithData(_header, CudaStatus.Success, Layout.TotalBytes);
+    }
+
+    public override int SendNext(nint source)
+    {
+        var chunk = NextChunkBytes;
+        if (!_announced || chunk == 0)
+        {
+            throw new InvalidOperationException(_announced ? "the call's data has all been sent" : "announce the data before sending it");
+        }
+        _window.Reset(source, chunk);
+        SyncWait.Wait(connection.SendBulkAsync(_window.Memory));
+        Transferred += (ulong)chunk;
+        return chunk;
+    }
+
+    public override void Latch(CudaStatus status) => dispatcher.Latch(status);
+
+    /// <summary>Ends the call: a failure before the announcement is a reply without data; after it, whatever was not sent goes as zeros, with an error latched.</summary>
+    public void End(in RequestHeader header, CudaStatus status)
+    {
+        if (!_announced)
+        {
+            dispatcher.ReplyWithData(header, status, 0);
+            return;
+        }
+        try
+        {
+            dispatcher.Latch(status);
+            if (Remaining > 0)
+            {
+                dispatcher.Latch(CudaStatus.Unknown);
+                for (var chunk = NextChunkBytes; chunk > 0; chunk = NextChunkBytes)
+                {
+                    _zeros ??= new byte[chunkBytes];
+                    SyncWait.Wait(connection.SendBulkAsync(_zeros.AsMemory(0, chunk)));
+                    Transferred += (ulong)chunk;
+                }
+            }
+        }
+        finally
+        {
+            _announced = false;
+            sendGate.Exit();
+        }
+    }
+
+    public void Dispose() => ((IDisposable)_window).Dispose();
+}
