@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 using Orion.Cuda.Protocol.Description;
@@ -195,7 +196,8 @@ public sealed class ServerDecoderFuzzTests : RemoteCudaTestBase
                 }
                 break;
             case 1 when mutated.Count > 1:
-                mutated.RemoveRange(random.Next(1, mutated.Count), mutated.Count - random.Next(1, mutated.Count));
+                var keep = random.Next(1, mutated.Count);
+                mutated.RemoveRange(keep, mutated.Count - keep);
                 break;
             case 2:
                 var tail = new byte[random.Next(1, 64)];
