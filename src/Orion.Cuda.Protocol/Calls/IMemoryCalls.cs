@@ -11,13 +11,13 @@ namespace Orion.Cuda.Protocol.Calls;
 [RemoteCallArea("Memory")]
 public interface IMemoryCalls
 {
-    /// <summary><c>cuMemAlloc</c>.</summary>
+    /// <summary><c>cuMemAlloc</c>. Sizes are the driver's to refuse (a 1 PiB request is out of memory, not malformed), so they have no wire limit.</summary>
     [RemoteCall(16, CallMode.Synchronous)]
-    CudaStatus Allocate([Limit(ProtocolLimits.MaxTransferBytes)] ulong bytes, out ulong address);
+    CudaStatus Allocate(ulong bytes, out ulong address);
 
     /// <summary><c>cuMemAllocPitch</c>.</summary>
     [RemoteCall(17, CallMode.Synchronous)]
-    CudaStatus AllocatePitch([Limit(ProtocolLimits.MaxTransferBytes)] ulong widthBytes, [Limit(ProtocolLimits.MaxTransferBytes)] ulong height, uint elementBytes,
+    CudaStatus AllocatePitch(ulong widthBytes, ulong height, uint elementBytes,
         out ulong address, out ulong pitch);
 
     /// <summary><c>cuMemFree</c>; synchronizing, as <c>cudaFree</c> is.</summary>
@@ -26,7 +26,7 @@ public interface IMemoryCalls
 
     /// <summary><c>cuMemAllocAsync</c>: needs the address back, so the client waits.</summary>
     [RemoteCall(19, CallMode.Synchronous)]
-    CudaStatus AllocateAsync([Limit(ProtocolLimits.MaxTransferBytes)] ulong bytes, [Handle(HandleKind.Stream)] ulong stream, out ulong address);
+    CudaStatus AllocateAsync(ulong bytes, [Handle(HandleKind.Stream)] ulong stream, out ulong address);
 
     /// <summary><c>cuMemFreeAsync</c>.</summary>
     [RemoteCall(20, CallMode.Asynchronous)]
