@@ -13,10 +13,10 @@
 
 #include "stub_internal.h"
 
-/* The X-macro list must match orion_client.h exactly; a mismatch fails the build here. */
+/* The X-macro list is generated from orion_client.h; this checks that it was read right. */
 #define STUB_CLIENT_FN(ret, name, params)                                                                          \
     _Static_assert(__builtin_types_compatible_p(__typeof__(&name), ret(*) params),                                \
-                   #name " in stub_client_functions.h does not match orion_client.h");
+                   #name " in the generated stub_client_functions.h does not match orion_client.h");
 #include "stub_client_functions.h"
 #undef STUB_CLIENT_FN
 

@@ -9,8 +9,6 @@ namespace Orion.Cuda.Client.Native.Exports;
 /// </summary>
 internal static class ExportGuard
 {
-    public const int AbiVersion = 2;
-
     /// <summary>The runtime, or null with cudaErrorNoDevice when orion_initialize did not succeed.</summary>
     public static ClientRuntime? Runtime(out int error)
     {
