@@ -367,6 +367,9 @@ public abstract class RemoteCudaEndToEndTests : RemoteCudaTestBase
         var client = Gpu.Client;
         Assert.Equal(CudaStatus.InvalidValue, client.Free(0xDEAD_0000));
         Assert.Equal(CudaStatus.OutOfMemory, client.Allocate(1UL << 40, out _));
+        // Sizes past any transfer limit are still the device's to refuse, as natively (cudaMalloc of 1 PiB is out of memory).
+        Assert.Equal(CudaStatus.OutOfMemory, client.Allocate(1UL << 50, out _));
+        Assert.Equal(CudaStatus.OutOfMemory, client.AllocatePitch(1UL << 45, 1UL << 10, 4, out _, out _));
         Assert.Equal(CudaStatus.InvalidValue, client.Allocate(0, out _));
         Assert.Equal(CudaStatus.InvalidHandle, client.SynchronizeStream(999_999));
         Assert.Equal(CudaStatus.InvalidHandle, client.QueryEvent(999_999));
