@@ -77,16 +77,26 @@ internal static class ServerEmitter
             Direction.InOut => $"ref {WireCode.Id(p.Name)}",
             _ => WireCode.Id(p.Name),
         }));
+        if (bulk?.Kind == WireKind.Outgoing)
+        {
+            // The handler holds the session's send lock from its announcement on: it is released
+            // here whatever happens, or a host-function notification would wait forever.
+            source.Line($"var status = {WireCode.Status}.Unknown;");
+            source.Open("try");
+            source.Line($"status = {handler}.{call.Name}({arguments});");
+            source.Close();
+            source.Open("finally");
+            source.Line("EndOutgoing(header, status);");
+            source.Close();
+            source.Close();
+            return;
+        }
         source.Line($"var status = {handler}.{call.Name}({arguments});");
         if (bulk?.Kind == WireKind.Incoming)
         {
             source.Line("EndIncoming(); // drops what the handler did not take, so the connection stays in step");
         }
-        if (bulk?.Kind == WireKind.Outgoing)
-        {
-            source.Line("EndOutgoing(header, status);");
-        }
-        else if (call.IsSynchronous)
+        if (call.IsSynchronous)
         {
             source.Line("var start = BeginReply(header, status);");
             var outs = call.Parameters.Where(p => p.Direction is Direction.Out or Direction.InOut).ToList();

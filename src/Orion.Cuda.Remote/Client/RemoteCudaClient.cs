@@ -315,7 +315,6 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
                     {
                         new ReadOnlySpan<byte>((byte*)host.Address + ((firstRow + r) * host.Pitch), (int)rowBytes).CopyTo(packed.AsSpan((int)(r * rowBytes)));
                     }
-                    _sendWindow.Reset(0, 0);
                 }
                 try
                 {
