@@ -33,12 +33,36 @@ internal enum Direction
 /// <summary>One area (a described interface) with its calls.</summary>
 internal sealed record AreaModel(string Name, string InterfaceType, EquatableArray<CallModel> Calls);
 
-/// <summary>One described call. Mode: 1 synchronous, 2 asynchronous. Bulk: 0 none, 1 to server, 2 to client (the Description enums' values).</summary>
-internal sealed record CallModel(string Area, string InterfaceType, string Name, int Opcode, int Mode, int Bulk, bool FlushAtOnce, EquatableArray<ParameterModel> Parameters)
+/// <summary>Mirrors Orion.Cuda.Protocol.Description.CallMode (same values: the attribute carries them as numbers).</summary>
+internal enum CallMode
 {
-    public bool IsSynchronous => Mode == 1;
+    Synchronous = 1,
+    Asynchronous = 2,
+}
 
-    public bool CarriesRequestId => Mode == 1 || Bulk == 2;
+/// <summary>Mirrors Orion.Cuda.Protocol.Description.BulkDirection.</summary>
+internal enum BulkDirection
+{
+    None = 0,
+    ToServer = 1,
+    ToClient = 2,
+}
+
+/// <summary>Mirrors Orion.Cuda.Protocol.Description.BulkSizePart.</summary>
+internal enum BulkSizePart
+{
+    Bytes = 1,
+    RowBytes = 2,
+    Rows = 3,
+}
+
+/// <summary>One described call.</summary>
+internal sealed record CallModel(string Area, string InterfaceType, string Name, int Opcode, CallMode Mode, BulkDirection Bulk, bool FlushAtOnce, EquatableArray<ParameterModel> Parameters)
+{
+    public bool IsSynchronous => Mode == CallMode.Synchronous;
+
+    /// <summary>A synchronous call, or one whose data comes back, carries a request id; any other call must not.</summary>
+    public bool CarriesRequestId => Mode == CallMode.Synchronous || Bulk == BulkDirection.ToClient;
 }
 
 /// <summary>
@@ -57,4 +81,4 @@ internal sealed record ParameterModel(
     ulong? Limit,
     int? MaxBytes,
     int? MaxCount,
-    int? BulkPart);
+    BulkSizePart? BulkPart);

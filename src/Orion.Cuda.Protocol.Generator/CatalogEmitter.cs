@@ -36,15 +36,15 @@ internal static class CatalogEmitter
         source.Line("[");
         foreach (var call in areas.SelectMany(a => a.Calls))
         {
-            source.Line($"new(\"{call.Area}\", \"{call.Name}\", {call.Opcode}, ({D}.CallMode){call.Mode}, ({D}.BulkDirection){call.Bulk}, {(call.FlushAtOnce ? "true" : "false")},");
+            source.Line($"new(\"{call.Area}\", \"{call.Name}\", {call.Opcode}, {D}.CallMode.{call.Mode}, {D}.BulkDirection.{call.Bulk}, {(call.FlushAtOnce ? "true" : "false")},");
             source.Line("[");
             foreach (var p in call.Parameters)
             {
                 var type = p.Kind == WireKind.WireValueArray ? p.Type + "[]" : p.Type;
-                source.Line($"    new(\"{p.Name}\", \"{type.Replace("global::", "")}\", ({D}.ParameterDirection){(int)p.Direction}, {WireCode.FixedBytes(p)}, "
+                source.Line($"    new(\"{p.Name}\", \"{type.Replace("global::", "")}\", {D}.ParameterDirection.{p.Direction}, {WireCode.FixedBytes(p)}, "
                     + $"{(p.Handle is { } h ? $"({D}.HandleKind){h}" : "null")}, {(p.NewHandle ? "true" : "false")}, "
                     + $"{(p.Limit is { } l ? l.ToString(CultureInfo.InvariantCulture) + "UL" : "null")}, {(p.MaxBytes?.ToString(CultureInfo.InvariantCulture) ?? "null")}, {(p.MaxCount?.ToString(CultureInfo.InvariantCulture) ?? "null")}, "
-                    + $"{(p.BulkPart is { } b ? $"({D}.BulkSizePart){b}" : "null")}),");
+                    + $"{(p.BulkPart is { } b ? $"{D}.BulkSizePart.{b}" : "null")}),");
             }
             source.Line("]),");
         }

@@ -48,7 +48,7 @@ internal static class ClientEmitter
         EmitRequestChecks(source, call);
         var opcode = $"{WireCode.OpcodeType}.{call.Name}";
         var (rowBytes, rows) = BulkSize(call);
-        if (call.Bulk == 1)
+        if (call.Bulk == BulkDirection.ToServer)
         {
             var host = WireCode.Id(call.Parameters.First(p => p.Direction == Direction.Bulk).Name);
             if (call.IsSynchronous)
@@ -72,10 +72,10 @@ internal static class ClientEmitter
             }
             else
             {
-                source.Line("return _client.CurrentStatus;");
+                source.Line("return _client.ConnectionStatus;");
             }
         }
-        else if (call.Bulk == 2)
+        else if (call.Bulk == BulkDirection.ToClient)
         {
             var host = WireCode.Id(call.Parameters.First(p => p.Direction == Direction.Bulk).Name);
             source.Line("var call = _client.RentCall();");
@@ -142,13 +142,13 @@ internal static class ClientEmitter
 
     private static (string RowBytes, string Rows) BulkSize(CallModel call)
     {
-        var bytes = call.Parameters.FirstOrDefault(p => p.BulkPart == 1);
+        var bytes = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.Bytes);
         if (bytes is not null)
         {
             return (WireCode.Id(bytes.Name), "1UL");
         }
-        var row = call.Parameters.FirstOrDefault(p => p.BulkPart == 2);
-        var rows = call.Parameters.FirstOrDefault(p => p.BulkPart == 3);
+        var row = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.RowBytes);
+        var rows = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.Rows);
         return row is null || rows is null ? ("0UL", "0UL") : (WireCode.Id(row.Name), WireCode.Id(rows.Name));
     }
 
@@ -170,7 +170,7 @@ internal static class ClientEmitter
             }
         }
         var (rowBytes, rows) = BulkSize(call);
-        if (call.Parameters.Any(p => p.BulkPart == 2))
+        if (call.Parameters.Any(p => p.BulkPart == BulkSizePart.RowBytes))
         {
             source.Line($"if ((global::System.UInt128){rowBytes} * {rows} > {WireCode.Limits}.MaxTransferBytes) return {WireCode.Status}.InvalidValue;");
         }
@@ -191,11 +191,9 @@ internal static class ClientEmitter
 
     private static void EmitReplyDecode(SourceBuilder source, CallModel call)
     {
+        // A reply is decoded in full even when it carries no fields: a body that is not exactly the
+        // call's reply is a broken server.
         var outs = call.Parameters.Where(p => p.Direction is Direction.Out or Direction.InOut).ToList();
-        if (outs.Count == 0)
-        {
-            return;
-        }
         source.Open("if (call.Answered)");
         source.Open("try");
         source.Line("var reply = call.Reply;");
@@ -206,7 +204,7 @@ internal static class ClientEmitter
             {
                 source.Line($"var {p.Name}Count = reply.ReadUInt32();");
                 source.Line($"if ({p.Name}Count > {p.MaxCount} || (ulong){p.Name}Count * (ulong){p.Type}.WireBytes > (ulong)reply.Remaining)");
-                source.Line($"    throw new {WireCode.Malformed}($\"{call.Name} reply: {p.Name} count {{{p.Name}Count}} is over its limit ({p.MaxCount}) or longer than the reply\");");
+                source.Line($"    throw new {WireCode.ProtocolExceptionType}($\"{call.Name} reply: {p.Name} count {{{p.Name}Count}} is over its limit ({p.MaxCount}) or longer than the reply\");");
                 source.Line($"var {p.Name}Items = new {p.Type}[{p.Name}Count];");
                 source.Line($"for (var i = 0; i < {p.Name}Items.Length; i++) {p.Name}Items[i] = {p.Type}.Read(ref reply);");
                 source.Line($"{id} = {p.Name}Items;");
@@ -218,7 +216,7 @@ internal static class ClientEmitter
         }
         source.Line($"reply.ExpectEnd(\"{call.Name} reply\");");
         source.Close();
-        source.Open($"catch ({WireCode.Malformed} ex)");
+        source.Open($"catch ({WireCode.ProtocolExceptionType} ex)");
         foreach (var p in outs.Where(p => p.Direction == Direction.Out))
         {
             source.Line($"{WireCode.Id(p.Name)} = {DefaultOf(p)};");

@@ -92,14 +92,14 @@ internal static class DescriptionReader
             return null;
         }
         var opcode = (int)(ushort)attribute.ConstructorArguments[0].Value!;
-        var mode = (int)attribute.ConstructorArguments[1].Value!;
-        var bulk = 0;
+        var mode = (CallMode)(int)attribute.ConstructorArguments[1].Value!;
+        var bulk = BulkDirection.None;
         var flush = false;
         foreach (var named in attribute.NamedArguments)
         {
             if (named.Key == "Bulk")
             {
-                bulk = (int)named.Value.Value!;
+                bulk = (BulkDirection)(int)named.Value.Value!;
             }
             else if (named.Key == "FlushAtOnce")
             {
@@ -129,19 +129,20 @@ internal static class DescriptionReader
         var bulkParameters = call.Parameters.Count(p => p.Direction == Direction.Bulk);
         var sizes = call.Parameters.Where(p => p.BulkPart is not null).Select(p => p.BulkPart!.Value).OrderBy(p => p).ToArray();
         var hasOut = call.Parameters.Any(p => p.Direction is Direction.Out or Direction.InOut);
-        if (call.Bulk == 0 && (bulkParameters > 0 || sizes.Length > 0))
+        if (call.Bulk == BulkDirection.None && (bulkParameters > 0 || sizes.Length > 0))
         {
             problem = "bulk data parameters need Bulk = ToServer or ToClient";
         }
-        else if (call.Bulk != 0 && (bulkParameters != 1 || !(sizes.SequenceEqual([1]) || sizes.SequenceEqual([2, 3]))))
+        else if (call.Bulk != BulkDirection.None && (bulkParameters != 1 || !(sizes.SequenceEqual([BulkSizePart.Bytes]) || sizes.SequenceEqual([BulkSizePart.RowBytes, BulkSizePart.Rows]))))
         {
             problem = "a bulk call has one IncomingData or OutgoingData parameter and its size as [BulkSize(Bytes)] or [BulkSize(RowBytes)] + [BulkSize(Rows)]";
         }
-        else if (call.Bulk == 1 && call.Parameters.Any(p => p.Kind == WireKind.Outgoing) || call.Bulk == 2 && call.Parameters.Any(p => p.Kind == WireKind.Incoming))
+        else if ((call.Bulk == BulkDirection.ToServer && call.Parameters.Any(p => p.Kind == WireKind.Outgoing))
+            || (call.Bulk == BulkDirection.ToClient && call.Parameters.Any(p => p.Kind == WireKind.Incoming)))
         {
             problem = "the bulk parameter's type does not match the call's bulk direction";
         }
-        else if (hasOut && (!call.IsSynchronous || call.Bulk == 2))
+        else if (hasOut && (!call.IsSynchronous || call.Bulk == BulkDirection.ToClient))
         {
             problem = "only a synchronous call without data for the client has out or ref fields";
         }
@@ -173,7 +174,7 @@ internal static class DescriptionReader
         ulong? limit = null;
         int? maxBytes = null;
         int? maxCount = null;
-        int? bulkPart = null;
+        BulkSizePart? bulkPart = null;
         foreach (var attribute in parameter.GetAttributes())
         {
             var value = attribute.ConstructorArguments.Length > 0 ? attribute.ConstructorArguments[0].Value : null;
@@ -193,7 +194,7 @@ internal static class DescriptionReader
                     maxCount = (int)value!;
                     break;
                 case "BulkSizeAttribute":
-                    bulkPart = (int)value!;
+                    bulkPart = (BulkSizePart)(int)value!;
                     break;
             }
         }

@@ -28,7 +28,7 @@ internal static class ServerEmitter
         {
             source.Line($"case {WireCode.OpcodeType}.{call.Name}: {call.Name}(header, ref body); break;");
         }
-        source.Line($"default: throw new {WireCode.Malformed}($\"unknown opcode {{(ushort)header.Opcode}}\");");
+        source.Line($"default: throw new {WireCode.ProtocolExceptionType}($\"unknown opcode {{(ushort)header.Opcode}}\");");
         source.Close();
         source.Close();
         foreach (var area in areas)
@@ -53,23 +53,25 @@ internal static class ServerEmitter
             source.Line($"var {id} = {WireCode.Read(p, "body")};");
             if (WireCode.Violation(p, id) is { } violation)
             {
-                source.Line($"if ({violation}) throw new {WireCode.Malformed}($\"{call.Name}: {p.Name} {{{id}}} is {(p.Limit is { } limit ? $"over its limit of {limit}" : "not a defined value")}\");");
+                source.Line($"if ({violation}) throw new {WireCode.ProtocolExceptionType}($\"{call.Name}: {p.Name} {{{id}}} is {(p.Limit is { } limit ? $"over its limit of {limit}" : "not a defined value")}\");");
             }
         }
         source.Line($"body.ExpectEnd(\"{call.Name}\");");
         var bulk = call.Parameters.FirstOrDefault(p => p.Direction == Direction.Bulk);
         if (bulk is not null)
         {
-            var row = call.Parameters.FirstOrDefault(p => p.BulkPart is 1 or 2)!;
-            var rows = call.Parameters.FirstOrDefault(p => p.BulkPart == 3);
+            var row = call.Parameters.FirstOrDefault(p => p.BulkPart is BulkSizePart.Bytes or BulkSizePart.RowBytes)!;
+            var rows = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.Rows);
             if (rows is not null)
             {
-                source.Line($"if ((global::System.UInt128){WireCode.Id(row.Name)} * {WireCode.Id(rows.Name)} > {WireCode.Limits}.MaxTransferBytes) throw new {WireCode.Malformed}(\"{call.Name}: {row.Name} x {rows.Name} is over the transfer limit\");");
+                source.Line($"if ((global::System.UInt128){WireCode.Id(row.Name)} * {WireCode.Id(rows.Name)} > {WireCode.Limits}.MaxTransferBytes) throw new {WireCode.ProtocolExceptionType}(\"{call.Name}: {row.Name} x {rows.Name} is over the transfer limit\");");
             }
-            var rowCount = rows is null ? "1UL" : WireCode.Id(rows.Name);
+            var layout = rows is null
+                ? $"global::Orion.Cuda.Protocol.Wire.BulkLayout.Contiguous({WireCode.Id(row.Name)}, ChunkBytes)"
+                : $"global::Orion.Cuda.Protocol.Wire.BulkLayout.ForRows({WireCode.Id(row.Name)}, {WireCode.Id(rows.Name)}, ChunkBytes)";
             source.Line(bulk.Kind == WireKind.Incoming
-                ? $"var {WireCode.Id(bulk.Name)} = BeginIncoming({WireCode.Id(row.Name)}, {rowCount});"
-                : $"var {WireCode.Id(bulk.Name)} = BeginOutgoing(header, {WireCode.Id(row.Name)}, {rowCount});");
+                ? $"var {WireCode.Id(bulk.Name)} = BeginIncoming({layout});"
+                : $"var {WireCode.Id(bulk.Name)} = BeginOutgoing(header, {layout});");
         }
         var arguments = string.Join(", ", call.Parameters.Select(p => p.Direction switch
         {

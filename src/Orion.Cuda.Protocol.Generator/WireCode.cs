@@ -7,7 +7,7 @@ namespace Orion.Cuda.Protocol.Generator;
 internal static class WireCode
 {
     public const string Limits = "global::Orion.Cuda.Protocol.Wire.ProtocolLimits";
-    public const string Malformed = "global::Orion.Cuda.Protocol.Wire.ProtocolException";
+    public const string ProtocolExceptionType = "global::Orion.Cuda.Protocol.Wire.ProtocolException";
     public const string Status = "global::Orion.Cuda.Protocol.CudaStatus";
     public const string OpcodeType = "global::Orion.Cuda.Protocol.Wire.Opcode";
 

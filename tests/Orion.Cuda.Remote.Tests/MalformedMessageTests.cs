@@ -1,7 +1,8 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
+
+using static Orion.Cuda.Remote.Tests.RawRecords;
 
 namespace Orion.Cuda.Remote.Tests;
 
@@ -10,26 +11,28 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
 {
     public static TheoryData<string, byte[]> MalformedBatches => new()
     {
-        { "unknown opcode", Record(999, []) },
+        { "unknown opcode", Record((Opcode)999, []) },
         { "announces", Header(Opcode.SynchronizeDevice, 0, 1, bodyLength: 1000) },
-        { "string of 5000 bytes", Record((ushort)Opcode.GetFunction, [.. U64(16), .. U64(17), .. U16(5000), .. new byte[5000]], requestId: 1) },
-        { "imageBytes 1099511627776 is over its limit", Record((ushort)Opcode.LoadModule, [.. U64(16), .. U64(1UL << 40)], requestId: 1) },
-        { "trailing bytes", Record((ushort)Opcode.SynchronizeDevice, [1, 2, 3], requestId: 1) },
-        { "truncated", Record((ushort)Opcode.Allocate, [1, 2], requestId: 1) },
-        { "elementSize 3 is not a defined value", Record((ushort)Opcode.Memset, [.. U64(0), .. U32(0), 3, .. U64(1)], requestId: 1) },
+        { "string of 5000 bytes", Record(Opcode.GetFunction, [.. U64(16), .. U64(17), .. U16(5000), .. new byte[5000]], requestId: 1) },
+        { "imageBytes 1099511627776 is over its limit", Record(Opcode.LoadModule, [.. U64(16), .. U64(1UL << 40)], requestId: 1) },
+        { "trailing bytes", Record(Opcode.SynchronizeDevice, [1, 2, 3], requestId: 1) },
+        { "truncated", Record(Opcode.Allocate, [1, 2], requestId: 1) },
+        { "elementSize 3 is not a defined value", Record(Opcode.Memset, [.. U64(0), .. U32(0), 3, .. U64(1)], requestId: 1) },
         { "empty message", [] },
         { "reserved field", Header(Opcode.SynchronizeDevice, 0x80, 1, 0) },
-        { "CopyDeviceToHost needs a request id", Record((ushort)Opcode.CopyDeviceToHost, [.. U64(0x1000), .. U64(16)]) },
-        { "CreateStream is asynchronous and has no reply", Record((ushort)Opcode.CreateStream, [.. U64(16), .. U32(0), .. U32(0)], requestId: 7) },
-        { "byte field of 40000 bytes exceeds the limit", Record((ushort)Opcode.Launch, [.. U64(16), .. U64(0), .. new byte[28], .. U32(40000), .. new byte[40000]]) },
-        { "splits rows wider than", Record((ushort)Opcode.Copy2DHostToDevice, [.. U64(0), .. U64(1UL << 30), .. U64(1UL << 27), .. U64(2)], requestId: 1) },
+        { "CopyDeviceToHost needs a request id", Record(Opcode.CopyDeviceToHost, [.. U64(0x1000), .. U64(16)]) },
+        { "CreateStream is asynchronous and has no reply", Record(Opcode.CreateStream, [.. U64(16), .. U32(0), .. U32(0)], requestId: 7) },
+        { "byte field of 40000 bytes exceeds the limit", Record(Opcode.Launch, [.. U64(16), .. U64(0), .. new byte[28], .. U32(40000), .. new byte[40000]]) },
+        { "splits rows wider than", Record(Opcode.Copy2DHostToDevice, [.. U64(0), .. U64(1UL << 30), .. U64(1UL << 27), .. U64(2)], requestId: 1) },
+        // One row is still 2D data: it would otherwise be cut into chunks smaller than a row (stale staging bytes sent back).
+        { "rows of 134217728 bytes", Record(Opcode.Copy2DDeviceToHost, [.. U64(0), .. U64(1UL << 30), .. U64(1UL << 27), .. U64(1)], requestId: 1) },
     };
 
     [Theory]
     [MemberData(nameof(MalformedBatches))]
     public async Task A_malformed_message_ends_that_session_only(string expectedReason, byte[] message)
     {
-        await using var raw = await OpenRawSessionAsync();
+        await using var raw = await OpenRawSessionAsync("raw-test");
         var peerClosedDuringSend = false;
         try
         {
@@ -56,16 +59,16 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
     [Fact]
     public async Task A_client_that_vanishes_in_the_middle_of_a_copy_is_cleaned_up()
     {
-        var connection = await OpenRawSessionAsync();
+        var connection = await OpenRawSessionAsync("raw-test");
         // Allocate, then announce a 1 MiB host-to-device copy and send only part of its data.
-        await connection.SendAsync(Record((ushort)Opcode.Allocate, U64(1 << 20), requestId: 1));
+        await connection.SendAsync(Record(Opcode.Allocate, U64(1 << 20), requestId: 1));
         var reply = (await connection.ReceiveAsync()).ToArray();
         var reader = new ProtocolReader(reply);
         var header = ReplyHeader.Read(ref reader);
         Assert.Equal(CudaStatus.Success, header.Status);
         var address = reader.ReadUInt64();
         await WaitUntilAsync(() => Server.Sessions.Any(s => s.Allocations == 1), "the raw session holds its allocation");
-        await connection.SendAsync(Record((ushort)Opcode.CopyHostToDevice, [.. U64(address), .. U64(1 << 20)], requestId: 2));
+        await connection.SendAsync(Record(Opcode.CopyHostToDevice, [.. U64(address), .. U64(1 << 20)], requestId: 2));
         await connection.SendBulkAsync(new byte[ChunkBytes]);
         Assert.Equal(1, Backend.LiveContextCount); // the raw session's (the other client has not used the device yet)
         connection.Abort("client crashed mid-copy");
@@ -88,17 +91,6 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
         Gpu.Synchronize();
     }
 
-    private async Task<TransportConnection> OpenRawSessionAsync()
-    {
-        var connection = await Transports.ConnectAsync(Server.Endpoints[0]);
-        using var hello = new ProtocolWriter();
-        new ClientHello(ProtocolLimits.Version, ProtocolFeatures.None, "", "raw-test").Encode(hello);
-        await connection.SendAsync(hello.WrittenMemory);
-        var welcome = ServerWelcome.Decode((await connection.ReceiveAsync()).ToArray());
-        Assert.Equal(HandshakeStatus.Accepted, welcome.Status);
-        return connection;
-    }
-
     /// <summary>Reads until the server's session-ended record, then expects the connection to end.</summary>
     private static async Task<string> ReadSessionEndAsync(TransportConnection connection)
     {
@@ -114,32 +106,5 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
         var header = ReplyHeader.Read(ref reader);
         Assert.Equal(ReplyKind.SessionEnded, header.Kind);
         return reader.ReadString(ProtocolLimits.MaxTextBytes);
-    }
-
-    private static byte[] Record(ushort opcode, byte[] body, uint requestId = 0) =>
-        [.. Header((Opcode)opcode, 0, requestId, body.Length), .. body];
-
-    private static byte[] Header(Opcode opcode, ushort reserved, uint requestId, int bodyLength) =>
-        [.. U16((ushort)opcode), .. U16(reserved), .. U32(requestId), .. U32((uint)bodyLength)];
-
-    private static byte[] U16(ushort value)
-    {
-        var bytes = new byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
-        return bytes;
-    }
-
-    private static byte[] U32(uint value)
-    {
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
-        return bytes;
-    }
-
-    private static byte[] U64(ulong value)
-    {
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
-        return bytes;
     }
 }

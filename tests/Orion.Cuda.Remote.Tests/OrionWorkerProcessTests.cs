@@ -71,20 +71,6 @@ public sealed class OrionWorkerProcessTests : IDisposable
         }
     }
 
-    private static void VectorAddWorks(RemoteGpu gpu)
-    {
-        using var module = gpu.LoadModule(TestKernels.ModuleImage);
-        var kernel = module.GetKernel("vectorAdd");
-        const int N = 2000;
-        var a = Enumerable.Range(0, N).Select(i => (float)i).ToArray();
-        var b = Enumerable.Range(0, N).Select(i => 3f * i).ToArray();
-        using var da = gpu.Upload<float>(a);
-        using var db = gpu.Upload<float>(b);
-        using var dc = gpu.Allocate<float>(N);
-        kernel.Launch((N + 255) / 256, 256, da, db, dc, N);
-        Assert.Equal(a.Zip(b, (x, y) => x + y), dc.ToArray());
-    }
-
     [Fact]
     public async Task The_entry_serves_a_session_from_a_launcher_built_command_line_and_hands_the_backend_arguments_back_unchanged()
     {
@@ -104,7 +90,7 @@ public sealed class OrionWorkerProcessTests : IDisposable
 
         var client = await RemoteCudaClient.ConnectAsync(_transports, endpoint, new RemoteCudaClientOptions { AuthToken = ticket });
         Assert.Equal(7UL, client.SessionId);
-        VectorAddWorks(new RemoteGpu(client));
+        TestKernels.AssertVectorAddWorks(new RemoteGpu(client));
         await client.DisposeAsync();
 
         Assert.Equal(WorkerExitCodes.SessionEnded, await worker.WaitAsync(Patience));

@@ -53,20 +53,6 @@ public abstract class ProcessIsolationTests : RemoteCudaTestBase
         return worker;
     }
 
-    private static void VectorAddWorks(RemoteGpu gpu)
-    {
-        using var module = gpu.LoadModule(TestKernels.ModuleImage);
-        var kernel = module.GetKernel("vectorAdd");
-        const int N = 3000;
-        var a = Enumerable.Range(0, N).Select(i => (float)i).ToArray();
-        var b = Enumerable.Range(0, N).Select(i => 2f * i).ToArray();
-        using var da = gpu.Upload<float>(a);
-        using var db = gpu.Upload<float>(b);
-        using var dc = gpu.Allocate<float>(N);
-        kernel.Launch((N + 255) / 256, 256, da, db, dc, N);
-        Assert.Equal(a.Zip(b, (x, y) => x + y), dc.ToArray());
-    }
-
     [Fact]
     public async Task Client_is_redirected_to_its_own_worker_which_serves_the_session_and_ends_with_it()
     {
@@ -78,7 +64,7 @@ public abstract class ProcessIsolationTests : RemoteCudaTestBase
         var worker = Assert.Single(server.Workers);
         Assert.Equal(client.SessionId, worker.SessionId);
         Assert.Empty(server.Sessions); // the supervisor carries no session traffic
-        VectorAddWorks(gpu);
+        TestKernels.AssertVectorAddWorks(gpu);
 
         await client.DisposeAsync();
         await WaitUntilAsync(() => server.Workers.Count == 0, "the worker ended with its session");
@@ -92,8 +78,8 @@ public abstract class ProcessIsolationTests : RemoteCudaTestBase
         var second = new RemoteGpu(await ConnectAsync(server));
         Assert.Equal(2, launcher.Launched);
         Assert.Equal(2, server.Workers.Select(w => w.Endpoint).Distinct().Count());
-        VectorAddWorks(first);
-        VectorAddWorks(second);
+        TestKernels.AssertVectorAddWorks(first);
+        TestKernels.AssertVectorAddWorks(second);
     }
 
     [Fact]

@@ -1,4 +1,6 @@
+using System.Buffers;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Cuda.Remote.Client;
 using Orion.Server.Core;
 using Orion.Server.Core.Backend.Emulated;
@@ -80,6 +82,18 @@ public abstract class RemoteCudaTestBase : IAsyncLifetime
         var client = await RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[endpoint], options ?? new RemoteCudaClientOptions { ClientName = GetType().Name });
         _clients.Add(client);
         return client;
+    }
+
+    /// <summary>A connection that has done the handshake and nothing else, for tests that send records by hand.</summary>
+    protected async Task<TransportConnection> OpenRawSessionAsync(string clientName)
+    {
+        var connection = await Transports.ConnectAsync(Server.Endpoints[0]);
+        using var hello = new ProtocolWriter();
+        new ClientHello(ProtocolLimits.Version, ProtocolFeatures.None, "", clientName).Encode(hello);
+        await connection.SendAsync(hello.WrittenMemory);
+        var welcome = ServerWelcome.Decode((await connection.ReceiveAsync()).ToArray());
+        Assert.Equal(HandshakeStatus.Accepted, welcome.Status);
+        return connection;
     }
 
     /// <summary>Waits (bounded) until <paramref name="condition"/> holds; sessions end on their own threads.</summary>

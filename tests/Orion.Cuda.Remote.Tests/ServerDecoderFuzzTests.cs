@@ -6,6 +6,8 @@ using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 using Orion.Transport.InMemory;
 
+using static Orion.Cuda.Remote.Tests.RawRecords;
+
 namespace Orion.Cuda.Remote.Tests;
 
 /// <summary>
@@ -64,7 +66,7 @@ public sealed class ServerDecoderFuzzTests : RemoteCudaTestBase
     /// </summary>
     private async Task<bool> RunCaseAsync(byte[] message)
     {
-        await using var connection = await OpenRawSessionAsync();
+        await using var connection = await OpenRawSessionAsync("fuzz");
         try
         {
             await connection.SendAsync(message);
@@ -111,16 +113,6 @@ public sealed class ServerDecoderFuzzTests : RemoteCudaTestBase
             }
         }
         return false;
-    }
-
-    private async Task<TransportConnection> OpenRawSessionAsync()
-    {
-        var connection = await Transports.ConnectAsync(Server.Endpoints[0]);
-        using var hello = new ProtocolWriter();
-        new ClientHello(ProtocolLimits.Version, ProtocolFeatures.None, "", "fuzz").Encode(hello);
-        await connection.SendAsync(hello.WrittenMemory);
-        Assert.Equal(HandshakeStatus.Accepted, ServerWelcome.Decode((await connection.ReceiveAsync()).ToArray()).Status);
-        return connection;
     }
 
     /// <summary>One to four records of described calls with random fields (no bulk data follows).</summary>
@@ -220,22 +212,5 @@ public sealed class ServerDecoderFuzzTests : RemoteCudaTestBase
                 break;
         }
         return [.. mutated];
-    }
-
-    private static byte[] Record(Opcode opcode, byte[] body, uint requestId) =>
-        [.. U16((ushort)opcode), .. U16(0), .. U32(requestId), .. U32((uint)body.Length), .. body];
-
-    private static byte[] U16(ushort value)
-    {
-        var bytes = new byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
-        return bytes;
-    }
-
-    private static byte[] U32(uint value)
-    {
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
-        return bytes;
     }
 }

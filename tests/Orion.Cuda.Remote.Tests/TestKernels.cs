@@ -50,4 +50,18 @@ public static class TestKernels
 
     /// <summary>Some module image; the emulated device accepts any non-empty image.</summary>
     public static byte[] ModuleImage => "// emulated module: kernels are resolved by name\n"u8.ToArray();
+
+    /// <summary>Runs vectorAdd on <paramref name="gpu"/> over <paramref name="count"/> elements and checks every sum: proof that a session serves real work.</summary>
+    public static void AssertVectorAddWorks(RemoteGpu gpu, int count = 2000)
+    {
+        using var module = gpu.LoadModule(ModuleImage);
+        var kernel = module.GetKernel("vectorAdd");
+        var a = Enumerable.Range(0, count).Select(i => (float)i).ToArray();
+        var b = Enumerable.Range(0, count).Select(i => 3f * i).ToArray();
+        using var da = gpu.Upload<float>(a);
+        using var db = gpu.Upload<float>(b);
+        using var dc = gpu.Allocate<float>(count);
+        kernel.Launch((uint)((count + 255) / 256), 256, da, db, dc, count);
+        Assert.Equal(a.Zip(b, (x, y) => x + y), dc.ToArray());
+    }
 }

@@ -10,6 +10,16 @@ public readonly record struct BulkLayout(ulong RowBytes, ulong Rows, int ChunkBy
     /// <summary>Contiguous data of <paramref name="bytes"/>.</summary>
     public static BulkLayout Contiguous(ulong bytes, int chunkBytes) => new(bytes, 1, chunkBytes);
 
+    /// <summary>
+    /// <paramref name="rows"/> rows of <paramref name="rowBytes"/> (a 2D transfer, whatever its height).
+    /// A row must fit one chunk: the client splits wider rows into column bands, so a wider one is malformed.
+    /// </summary>
+    /// <exception cref="ProtocolException">A row is wider than a chunk.</exception>
+    public static BulkLayout ForRows(ulong rowBytes, ulong rows, int chunkBytes) =>
+        rowBytes <= (ulong)chunkBytes
+            ? new(rowBytes, rows, chunkBytes)
+            : throw new ProtocolException($"2D data with rows of {rowBytes} bytes; the client splits rows wider than the {chunkBytes}-byte chunk");
+
     public ulong TotalBytes => RowBytes * Rows;
 
     /// <summary>Rows per chunk of 2D data (at least one: rows wider than a chunk are the client's to split).</summary>

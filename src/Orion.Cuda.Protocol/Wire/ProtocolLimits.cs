@@ -48,6 +48,12 @@ public static class ProtocolLimits
     /// <summary>Longest redirect endpoint text (UTF-8 bytes), e.g. <c>tcp://10.0.0.5:40123</c>.</summary>
     public const int MaxEndpointBytes = 256;
 
+    /// <summary>
+    /// The first handle a client may choose for a stream, event, module or function. Below it: 0 is the
+    /// legacy default stream, 1 and 2 CUDA's legacy and per-thread stream sentinels; the rest is reserved.
+    /// </summary>
+    public const ulong FirstClientHandle = 16;
+
     /// <summary>Size of a client record header: opcode u16, reserved u16, request id u32, body length u32.</summary>
     public const int RequestHeaderBytes = 12;
 

@@ -26,13 +26,6 @@ public sealed class ProtocolWriter : IDisposable
 
     public void Clear() => _length = 0;
 
-    /// <summary>Drops everything written after <paramref name="length"/> (undo a half-written record).</summary>
-    public void Truncate(int length)
-    {
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, _length);
-        _length = length;
-    }
-
     public void WriteByte(byte value) => Reserve(1)[0] = value;
 
     public void WriteUInt16(ushort value) => BinaryPrimitives.WriteUInt16LittleEndian(Reserve(2), value);

@@ -24,8 +24,14 @@ internal sealed class PendingCall : IDisposable
     public ulong RowWidth;
     public ulong RowPitch;
 
-    /// <summary>The server's reply arrived (false when the connection failed first).</summary>
-    public bool Answered;
+    private volatile bool _bodyComplete;
+
+    /// <summary>
+    /// The server's reply is here in full and the call is done: only then may the caller decode
+    /// <see cref="Reply"/>. A call released by a failed connection is done without a reply, and the
+    /// receive loop may still be filling a reply when a failure releases its caller.
+    /// </summary>
+    public bool Answered => Done.IsSet && _bodyComplete;
 
     /// <summary>Nobody waits (an asynchronous device-to-host copy): the receive loop recycles it.</summary>
     public bool Detached;
@@ -45,7 +51,7 @@ internal sealed class PendingCall : IDisposable
         RowWidth = 0;
         RowPitch = 0;
         Detached = false;
-        Answered = false;
+        _bodyComplete = false;
         Done.Reset();
     }
 
@@ -57,7 +63,7 @@ internal sealed class PendingCall : IDisposable
         }
         body.CopyTo(Body);
         BodyLength = body.Length;
-        Answered = true;
+        _bodyComplete = true;
     }
 
     /// <summary>The reply's body, to be decoded field by field (only once <see cref="Answered"/>).</summary>

@@ -2,6 +2,7 @@ namespace Orion.Cuda.Remote.Client;
 
 public sealed partial class RemoteCudaClient
 {
+    private readonly Lock _deviceGate = new();
     private int _currentDevice;
 
     /// <summary>The device later calls use (per client, not per thread).</summary>
@@ -14,8 +15,13 @@ public sealed partial class RemoteCudaClient
         {
             return CudaStatus.InvalidDevice;
         }
-        Volatile.Write(ref _currentDevice, device);
-        return Remote.SetDevice((uint)device);
+        // The device this client remembers and the order of SetDevice records must agree: the last
+        // thread to set one is the last whose record the server runs.
+        lock (_deviceGate)
+        {
+            Volatile.Write(ref _currentDevice, device);
+            return Remote.SetDevice((uint)device);
+        }
     }
 
     /// <summary>Waits for all work of the current device (<c>cuCtxSynchronize</c>).</summary>

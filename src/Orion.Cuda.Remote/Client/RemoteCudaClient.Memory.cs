@@ -1,5 +1,3 @@
-using Orion.Cuda.Protocol.Wire;
-
 namespace Orion.Cuda.Remote.Client;
 
 // Memory: allocation, copies and memsets. Host addresses are pointers the caller keeps valid for
@@ -7,16 +5,33 @@ namespace Orion.Cuda.Remote.Client;
 // before returning) or, for an asynchronous device-to-host copy, until the next synchronizing call.
 public sealed partial class RemoteCudaClient
 {
-    public CudaStatus Allocate(ulong bytes, out ulong address) => Remote.Allocate(bytes, out address);
+    // An allocating call that reports a failure (its own, or an earlier asynchronous one surfacing
+    // with it) gives no address, as cuMemAlloc does not.
 
-    public CudaStatus AllocatePitch(ulong widthBytes, ulong height, uint elementSizeBytes, out ulong address, out ulong pitch) =>
-        Remote.AllocatePitch(widthBytes, height, elementSizeBytes, out address, out pitch);
+    public CudaStatus Allocate(ulong bytes, out ulong address)
+    {
+        var status = Remote.Allocate(bytes, out address);
+        address = status == CudaStatus.Success ? address : 0;
+        return status;
+    }
+
+    public CudaStatus AllocatePitch(ulong widthBytes, ulong height, uint elementSizeBytes, out ulong address, out ulong pitch)
+    {
+        var status = Remote.AllocatePitch(widthBytes, height, elementSizeBytes, out address, out pitch);
+        (address, pitch) = status == CudaStatus.Success ? (address, pitch) : (0, 0);
+        return status;
+    }
 
     /// <summary><c>cuMemFree</c>; synchronizing, as <c>cudaFree</c> is.</summary>
     public CudaStatus Free(ulong address) => Remote.Free(address);
 
     /// <summary><c>cuMemAllocAsync</c>: needs the address back, so it waits for the reply.</summary>
-    public CudaStatus AllocateAsync(ulong bytes, ulong stream, out ulong address) => Remote.AllocateAsync(bytes, stream, out address);
+    public CudaStatus AllocateAsync(ulong bytes, ulong stream, out ulong address)
+    {
+        var status = Remote.AllocateAsync(bytes, stream, out address);
+        address = status == CudaStatus.Success ? address : 0;
+        return status;
+    }
 
     /// <summary><c>cuMemFreeAsync</c>: asynchronous.</summary>
     public CudaStatus FreeAsync(ulong address, ulong stream) => Remote.FreeAsync(address, stream);
@@ -46,10 +61,10 @@ public sealed partial class RemoteCudaClient
     public CudaStatus CopyDeviceToHostAsync(nint destination, ulong source, ulong bytes, ulong stream) =>
         CheckHostTransfer(destination, bytes) ?? Remote.CopyDeviceToHostAsync(source, bytes, stream, new HostBuffer(destination));
 
-    /// <summary>Nothing to move is success without a round trip; a missing host buffer or an oversized transfer is refused here.</summary>
+    /// <summary>Nothing to move is success without a round trip; a missing host buffer is refused here (sizes over the limit by the encoder).</summary>
     private static CudaStatus? CheckHostTransfer(nint host, ulong bytes) =>
         bytes == 0 ? CudaStatus.Success
-        : host == 0 || bytes > ProtocolLimits.MaxTransferBytes ? CudaStatus.InvalidValue
+        : host == 0 ? CudaStatus.InvalidValue
         : null;
 
     /// <summary>Device to device; synchronous, or stream-ordered when <paramref name="async"/>.</summary>

@@ -19,7 +19,7 @@ public sealed partial class RemoteCudaClient
     public CudaStatus LoadModule(nint image, ulong bytes, out ulong module)
     {
         module = 0;
-        if ((image == 0 && bytes > 0) || bytes > (ulong)ProtocolLimits.MaxModuleImageBytes)
+        if (image == 0 && bytes > 0)
         {
             return CudaStatus.InvalidValue;
         }
@@ -68,7 +68,9 @@ public sealed partial class RemoteCudaClient
     public CudaStatus GetGlobal(ulong module, string name, out ulong address, out ulong bytes)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return Remote.GetGlobal(module, name, out address, out bytes);
+        var status = Remote.GetGlobal(module, name, out address, out bytes);
+        (address, bytes) = status == CudaStatus.Success ? (address, bytes) : (0, 0);
+        return status;
     }
 
     /// <summary><c>cuFuncGetAttribute</c>; <paramref name="attribute"/> is a <c>CUfunction_attribute</c> value.</summary>
@@ -121,19 +123,24 @@ public sealed partial class RemoteCudaClient
             return CudaStatus.InvalidValue;
         }
         byte[]? rented = size > StackPackedBytes ? System.Buffers.ArrayPool<byte>.Shared.Rent(size) : null;
-        var packed = rented is null ? stackalloc byte[StackPackedBytes] : rented;
-        packed = packed[..size];
-        packed.Clear();
-        for (var i = 0; i < layout.Length; i++)
+        try
         {
-            new ReadOnlySpan<byte>(arguments[i], (int)layout[i].Size).CopyTo(packed[(int)layout[i].Offset..]);
+            var packed = rented is null ? stackalloc byte[StackPackedBytes] : rented;
+            packed = packed[..size];
+            packed.Clear();
+            for (var i = 0; i < layout.Length; i++)
+            {
+                new ReadOnlySpan<byte>(arguments[i], (int)layout[i].Size).CopyTo(packed[(int)layout[i].Offset..]);
+            }
+            return Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packed);
         }
-        var status = Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packed);
-        if (rented is not null)
+        finally
         {
-            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            if (rented is not null)
+            {
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
         }
-        return status;
     }
 
     /// <summary>Parameter buffers up to this size are packed on the stack (most kernels take a few hundred bytes).</summary>

@@ -27,7 +27,6 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// <summary>What every call returns once the connection to the server is gone.</summary>
     public const CudaStatus ConnectionLost = CudaStatus.DeviceUnavailable;
 
-    private const ulong FirstHandle = 16;
 
     private readonly TransportConnection _connection;
     private readonly ServerWelcome _welcome;
@@ -56,9 +55,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     private readonly Dictionary<ulong, (Action<nint> Callback, nint UserData)> _markers = [];
 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<ulong, KernelParameterInfo[]> _layouts = new();
-    private long _nextHandle = (long)FirstHandle;
+    private long _nextHandle = (long)ProtocolLimits.FirstClientHandle;
     private int _clientLatched;
     private volatile string? _failure;
+    private string? _abortReason;
     private int _disposed;
 
     private RemoteCudaClient(TransportConnection connection, ServerWelcome welcome, RemoteCudaClientOptions options)
@@ -218,7 +218,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     private RecordBuilder Begin(Opcode opcode, uint requestId) => new(this, opcode, requestId);
 
     /// <summary>What a call that returns without waiting reports: success, or the connection's loss.</summary>
-    private CudaStatus CurrentStatus => _failure is null ? CudaStatus.Success : ConnectionLost;
+    private CudaStatus ConnectionStatus => _failure is null ? CudaStatus.Success : ConnectionLost;
 
     /// <summary>Ends an asynchronous record: nothing is written unless the batch is full.</summary>
     private CudaStatus EndAsync(ref RecordBuilder record)
@@ -228,20 +228,24 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         {
             Flush(sequence);
         }
-        return CurrentStatus;
+        return ConnectionStatus;
     }
 
     /// <summary>Ends an asynchronous record and writes the batch at once (a host-function marker must reach the server even if nothing synchronizes).</summary>
     private CudaStatus EndAndFlush(ref RecordBuilder record)
     {
         Flush(record.End().Sequence);
-        return CurrentStatus;
+        return ConnectionStatus;
     }
 
-    /// <summary>A reply that does not decode as its call's reply: only a broken server sends one, so the connection is given up.</summary>
+    /// <summary>
+    /// A reply that does not decode as its call's reply: only a broken server sends one, so the
+    /// connection is given up. It is aborted here and failed by the receive loop, the one thread
+    /// that fills calls, so no call is released while the loop may still be writing into it.
+    /// </summary>
     private CudaStatus MalformedReply(ProtocolException problem)
     {
-        Fail("the server sent a malformed reply: " + problem.Message);
+        Interlocked.CompareExchange(ref _abortReason, "the server sent a malformed reply: " + problem.Message, null);
         _connection.Abort("malformed server reply");
         return ConnectionLost;
     }
@@ -439,7 +443,8 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
         catch (TransportException ex)
         {
-            Fail(ex.Error == TransportError.ConnectionAborted && _disposed != 0 ? "the client was disposed" : $"connection to the server lost ({ex.Error}): {ex.Message}");
+            Fail(ex.Error == TransportError.ConnectionAborted && _disposed != 0 ? "the client was disposed"
+                : Volatile.Read(ref _abortReason) ?? $"connection to the server lost ({ex.Error}): {ex.Message}");
         }
         catch (ProtocolException ex)
         {
@@ -479,7 +484,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             call.SetBody(body);
             if (call.Destination != 0)
             {
-                var bytes = new ProtocolReader(body).ReadUInt64();
+                // A data reply's body is the byte count that follows, nothing else.
+                var announcement = new ProtocolReader(body);
+                var bytes = announcement.ReadUInt64();
+                announcement.ExpectEnd($"reply to request {header.RequestId} (data)");
                 if (bytes != 0 && bytes != call.ExpectedBytes)
                 {
                     throw new ProtocolException($"reply to request {header.RequestId} announces {bytes} bytes of data; {call.ExpectedBytes} were requested");

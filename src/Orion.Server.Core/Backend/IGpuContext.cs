@@ -121,7 +121,7 @@ public interface IGpuContext : IDisposable
     CudaStatus UnloadModule(GpuModuleHandle gpuModule);
 
     /// <summary><c>cuModuleGetFunction</c>, with its parameter layout (<c>cuFuncGetParamInfo</c>, in parameter order).</summary>
-    CudaStatus GetFunction(GpuModuleHandle gpuModule, string name, out GpuFunctionHandle kernel, out KernelParameter[] parameters);
+    CudaStatus GetFunction(GpuModuleHandle gpuModule, string name, out GpuFunctionHandle kernel, out KernelParameterInfo[] parameters);
 
     /// <summary><c>cuModuleGetGlobal_v2</c>: a <c>__device__</c> or <c>__constant__</c> variable.</summary>
     CudaStatus GetGlobal(GpuModuleHandle gpuModule, string name, out ulong address, out ulong bytes);

@@ -27,10 +27,12 @@ internal sealed partial class CallDispatcher : IDisposable
 
     /// <summary>
     /// Replies go into <paramref name="replies"/>, the session's buffer, which <paramref name="flush"/>
-    /// writes out under <paramref name="sendGate"/>; host-function markers the GPU reaches go to
-    /// <paramref name="hostFunctionReached"/>.
+    /// writes out under <paramref name="sendGate"/>; <paramref name="sendGateReleased"/> runs after a
+    /// data reply gives the lock back (notifications may have queued meanwhile); host-function
+    /// markers the GPU reaches go to <paramref name="hostFunctionReached"/>.
     /// </summary>
-    public CallDispatcher(SessionObjects objects, TransportConnection connection, ProtocolWriter replies, Lock sendGate, Action flush, Action<ulong> hostFunctionReached)
+    public CallDispatcher(SessionObjects objects, TransportConnection connection, ProtocolWriter replies, Lock sendGate, Action flush, Action sendGateReleased,
+        Action<ulong> hostFunctionReached)
     {
         _replies = replies;
         _flush = flush;
@@ -39,8 +41,9 @@ internal sealed partial class CallDispatcher : IDisposable
         _modules = new ModuleCallHandler(objects);
         _streams = new StreamCallHandler(objects, hostFunctionReached);
         _events = new EventCallHandler(objects);
-        _incoming = new SessionIncomingData(connection, objects.Config.ChunkBytes);
-        _outgoing = new SessionOutgoingData(this, connection, sendGate, objects.Config.ChunkBytes);
+        ChunkBytes = objects.Config.ChunkBytes;
+        _incoming = new SessionIncomingData(connection, ChunkBytes);
+        _outgoing = new SessionOutgoingData(this, connection, sendGate, sendGateReleased, ChunkBytes);
     }
 
     /// <summary>Runs every record of <paramref name="message"/>, then sends the replies they produced.</summary>
@@ -100,17 +103,20 @@ internal sealed partial class CallDispatcher : IDisposable
         }
     }
 
-    private SessionIncomingData BeginIncoming(ulong rowBytes, ulong rows)
+    /// <summary>The session's bulk chunk size, by which both sides cut a call's data (<see cref="BulkLayout"/>).</summary>
+    private int ChunkBytes { get; }
+
+    private SessionIncomingData BeginIncoming(BulkLayout layout)
     {
-        _incoming.Begin(rowBytes, rows);
+        _incoming.Begin(layout);
         return _incoming;
     }
 
     private void EndIncoming() => _incoming.DiscardRest();
 
-    private SessionOutgoingData BeginOutgoing(in RequestHeader header, ulong rowBytes, ulong rows)
+    private SessionOutgoingData BeginOutgoing(in RequestHeader header, BulkLayout layout)
     {
-        _outgoing.Begin(header, rowBytes, rows);
+        _outgoing.Begin(header, layout);
         return _outgoing;
     }
 

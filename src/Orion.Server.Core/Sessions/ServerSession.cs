@@ -23,6 +23,7 @@ internal sealed partial class ServerSession : IDisposable
     private readonly Lock _sendGate = new();
     private readonly ProtocolWriter _replies = new();
     private readonly ProtocolWriter _notifications = new(256);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<ulong> _reachedMarkers = new();
     private readonly SessionObjects _objects;
     private readonly CallDispatcher _calls;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -41,7 +42,7 @@ internal sealed partial class ServerSession : IDisposable
         _logger = logger;
         _onEnded = onEnded;
         _objects = new SessionObjects(backend, config);
-        _calls = new CallDispatcher(_objects, connection, _replies, _sendGate, FlushReplies, OnHostFunctionReached);
+        _calls = new CallDispatcher(_objects, connection, _replies, _sendGate, FlushReplies, SendReachedMarkersIfFree, OnHostFunctionReached);
     }
 
     public ulong Id { get; }
@@ -213,40 +214,74 @@ internal sealed partial class ServerSession : IDisposable
         return length;
     }
 
+    /// <summary>Sends the replies gathered so far, after any host-function notification still queued (the GPU reached those first).</summary>
     private void FlushReplies()
     {
         lock (_sendGate)
         {
-            if (_replies.Length == 0)
+            SendReachedMarkersLocked();
+            if (_replies.Length > 0)
             {
-                return;
+                SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
+                _replies.Clear();
             }
-            SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
-            _replies.Clear();
         }
+        SendReachedMarkersIfFree();
     }
 
+    /// <summary>
+    /// Runs on the driver's callback thread when a stream reaches a host-function marker. It never
+    /// waits for the send lock: the executor may hold it while it waits for this very stream (a
+    /// device-to-host copy queued behind the host function), and the stream cannot move on until
+    /// this callback returns. The marker is queued; whoever holds or next frees the lock sends it.
+    /// </summary>
     private void OnHostFunctionReached(ulong marker)
     {
         if (_ended)
         {
             return;
         }
-        try
+        _reachedMarkers.Enqueue(marker);
+        SendReachedMarkersIfFree();
+    }
+
+    /// <summary>Sends queued notifications if the send lock is free; called by whoever may have left some behind.</summary>
+    private void SendReachedMarkersIfFree()
+    {
+        // A thread inside a data reply holds the lock: nothing may come between the reply and its data.
+        while (!_reachedMarkers.IsEmpty && !_sendGate.IsHeldByCurrentThread && _sendGate.TryEnter())
         {
-            lock (_sendGate)
+            try
             {
-                _notifications.Clear();
-                var start = ReplyHeader.BeginRecord(_notifications, ReplyKind.HostFunctionReached, 0, CudaStatus.Success, CudaStatus.Success);
-                _notifications.WriteUInt64(marker);
-                ReplyHeader.EndRecord(_notifications, start);
-                SyncWait.Wait(_connection.SendAsync(_notifications.WrittenMemory));
+                SendReachedMarkersLocked();
+            }
+            catch (TransportException)
+            {
+                // The session is ending; its executor sees the same failure and cleans up.
+                return;
+            }
+            finally
+            {
+                _sendGate.Exit();
             }
         }
-        catch (TransportException)
+    }
+
+    /// <summary>Sends every queued notification, in the order the GPU reached them. Caller holds the send lock.</summary>
+    private void SendReachedMarkersLocked()
+    {
+        if (_reachedMarkers.IsEmpty)
         {
-            // The session is ending; its executor sees the same failure and cleans up.
+            return;
         }
+        _notifications.Clear();
+        while (_reachedMarkers.TryDequeue(out var marker))
+        {
+            var start = ReplyHeader.BeginRecord(_notifications, ReplyKind.HostFunctionReached, 0, CudaStatus.Success, CudaStatus.Success);
+            _notifications.WriteUInt64(marker);
+            ReplyHeader.EndRecord(_notifications, start);
+        }
+        SyncWait.Wait(_connection.SendAsync(_notifications.WrittenMemory));
     }
 
     private void Cleanup()

@@ -11,13 +11,9 @@ internal sealed class SessionIncomingData(TransportConnection connection, int ch
     private readonly NativeMemoryManager _window = new();
     private byte[]? _discard;
 
-    public void Begin(ulong rowBytes, ulong rows)
+    public void Begin(BulkLayout layout)
     {
-        if (rows > 1 && rowBytes > (ulong)chunkBytes)
-        {
-            throw new ProtocolException($"2D data with rows of {rowBytes} bytes; the client splits rows wider than the {chunkBytes}-byte chunk");
-        }
-        Layout = new BulkLayout(rowBytes, rows, chunkBytes);
+        Layout = layout;
         Transferred = 0;
     }
 

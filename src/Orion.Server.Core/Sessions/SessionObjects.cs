@@ -1,3 +1,4 @@
+using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Backend;
 
 namespace Orion.Server.Core.Sessions;
@@ -9,9 +10,6 @@ namespace Orion.Server.Core.Sessions;
 /// </summary>
 internal sealed class SessionObjects
 {
-    /// <summary>Handles below this are reserved: 0 the legacy default stream, 1 and 2 CUDA's legacy and per-thread stream sentinels.</summary>
-    public const ulong FirstClientHandle = 16;
-
     private readonly IGpuBackend _backend;
     private readonly ServerSessionConfig _config;
     private readonly IGpuContext?[] _contexts;
@@ -64,7 +62,7 @@ internal sealed class SessionObjects
     public CudaStatus? ResolveStream(ulong handle, int device, out GpuStreamHandle stream)
     {
         stream = GpuStreamHandle.Null;
-        if (handle < FirstClientHandle)
+        if (handle < ProtocolLimits.FirstClientHandle)
         {
             // 0, and CUDA's legacy (1) and per-thread (2) sentinels, all mean the device's default stream.
             return handle <= 2 ? null : CudaStatus.InvalidHandle;
@@ -78,7 +76,7 @@ internal sealed class SessionObjects
     }
 
     public CudaStatus? CheckNewHandle(ulong handle) =>
-        handle < FirstClientHandle || Tables.ContainsHandle(handle) ? CudaStatus.InvalidValue : null;
+        handle < ProtocolLimits.FirstClientHandle || Tables.ContainsHandle(handle) ? CudaStatus.InvalidValue : null;
 
     public CudaStatus? CheckRange(ulong address, ulong bytes) => CheckRange(address, bytes, CurrentDevice);
 

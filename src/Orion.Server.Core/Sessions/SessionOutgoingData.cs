@@ -7,24 +7,21 @@ namespace Orion.Server.Core.Sessions;
 
 /// <summary>
 /// The data that follows a reply. From <see cref="Announce"/> to the end of the call the session's
-/// send lock is held, so that no host-function notification lands between the reply and its data.
+/// send lock is held, so that no host-function notification lands between the reply and its data
+/// (notifications queue meanwhile and go out once the lock is given back).
 /// </summary>
-internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportConnection connection, Lock sendGate, int chunkBytes) : OutgoingData, IDisposable
+internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportConnection connection, Lock sendGate, Action sendGateReleased, int chunkBytes) : OutgoingData, IDisposable
 {
     private readonly NativeMemoryManager _window = new();
     private RequestHeader _header;
     private bool _announced;
     private byte[]? _zeros;
 
-    public void Begin(in RequestHeader header, ulong rowBytes, ulong rows)
+    public void Begin(in RequestHeader header, BulkLayout layout)
     {
-        if (rows > 1 && rowBytes > (ulong)chunkBytes)
-        {
-            throw new ProtocolException($"2D data with rows of {rowBytes} bytes; the client splits rows wider than the {chunkBytes}-byte chunk");
-        }
         _header = header;
         _announced = false;
-        Layout = new BulkLayout(rowBytes, rows, chunkBytes);
+        Layout = layout;
         Transferred = 0;
     }
 
@@ -80,6 +77,7 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
         {
             _announced = false;
             sendGate.Exit();
+            sendGateReleased();
         }
     }
 

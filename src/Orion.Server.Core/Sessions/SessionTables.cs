@@ -30,7 +30,7 @@ internal sealed class SessionTables
 
     public sealed record ModuleEntry(int Device, GpuModuleHandle Module);
 
-    public sealed record FunctionEntry(int Device, ulong ModuleHandle, GpuFunctionHandle Function, KernelParameter[] Parameters, int ParameterBytes);
+    public sealed record FunctionEntry(int Device, ulong ModuleHandle, GpuFunctionHandle Function, int ParameterBytes);
 
     public (int Allocations, ulong Bytes, int Streams, int Events, int Modules, int Functions) Counts()
     {

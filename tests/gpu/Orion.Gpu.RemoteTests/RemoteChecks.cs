@@ -137,6 +137,8 @@ internal sealed unsafe class RemoteChecks(CheckRunner runner, RemoteGpu gpu, str
         using DeviceBuffer<float> dy = gpu.Allocate<float>(N);
         float* result = (float*)NativeMemory.Alloc((nuint)N * 4);
         using var reached = new ManualResetEventSlim();
+        using var beforeDownload = new ManualResetEventSlim();
+        var order = new System.Collections.Concurrent.ConcurrentQueue<string>();
         try
         {
             // producer: upload, kernel, hand-off event; consumer: wait for it, download, callback.
@@ -145,8 +147,11 @@ internal sealed unsafe class RemoteChecks(CheckRunner runner, RemoteGpu gpu, str
             kernel.Launch(new Dim3(N / BlockSize), new Dim3(BlockSize), 0, producer, dx, dy, N, 2f, KernelArgument.From(p), KernelArgument.From((byte)1));
             handoff.Record(producer);
             consumer.Wait(handoff);
+            // A host function the download waits for on its stream: the server must not hold its
+            // send lock while the GPU runs it (its notification would wait forever for that lock).
+            consumer.LaunchHostFunction(() => { order.Enqueue("before"); beforeDownload.Set(); });
             Expect.Ok(gpu.Client.CopyDeviceToHostAsync((nint)result, dy.Address, (ulong)N * 4, consumer.Handle), "cuMemcpyDtoHAsync");
-            consumer.LaunchHostFunction(reached.Set);
+            consumer.LaunchHostFunction(() => { order.Enqueue("after"); reached.Set(); });
             stop.Record(consumer);
             stop.Synchronize();
             Expect.True(stop.IsComplete, "stop event complete after synchronize");
@@ -154,9 +159,10 @@ internal sealed unsafe class RemoteChecks(CheckRunner runner, RemoteGpu gpu, str
             Expect.True(consumer.IsIdle && producer.IsIdle, "streams idle");
             float elapsed = stop.ElapsedSince(start);
             Expect.True(elapsed > 0, $"elapsed {elapsed} ms");
-            Expect.True(reached.Wait(TimeSpan.FromSeconds(10)), "host function never reported");
+            Expect.True(reached.Wait(TimeSpan.FromSeconds(10)) && beforeDownload.Wait(TimeSpan.FromSeconds(10)), "host function never reported");
+            Expect.True(string.Join(",", order) == "before,after", $"host functions ran in stream order ({string.Join(",", order)})");
             Expect.SameBits(expected, new ReadOnlySpan<float>(result, N), "cross-stream pipeline vs host");
-            return $"priorities [{least},{greatest}]; upload+kernel+download of 16 MiB across 2 streams: {elapsed:F3} ms by events; host function reported";
+            return $"priorities [{least},{greatest}]; upload+kernel+download of 16 MiB across 2 streams: {elapsed:F3} ms by events; host functions before and after the download reported in order";
         }
         finally
         {

@@ -211,7 +211,7 @@ internal sealed class BackendChecks(CheckRunner runner, string? fatbinPath)
     /// <summary>Launches orion_mixed through the backend with packed parameters, timed by events.</summary>
     private static string RunKernel(IGpuContext c, GpuModuleHandle module, GpuStreamHandle stream, GpuEventHandle start, GpuEventHandle stop)
     {
-        Expect.Status(CudaStatus.Success, c.GetFunction(module, MixedKernel.Name, out GpuFunctionHandle function, out KernelParameter[] layout), "GetFunction");
+        Expect.Status(CudaStatus.Success, c.GetFunction(module, MixedKernel.Name, out GpuFunctionHandle function, out KernelParameterInfo[] layout), "GetFunction");
         Expect.Equal(
             string.Join(" ", MixedKernel.ExpectedLayout.Select(p => $"{p.Offset}/{p.Size}")),
             string.Join(" ", layout.Select(p => $"{p.Offset}/{p.Size}")),

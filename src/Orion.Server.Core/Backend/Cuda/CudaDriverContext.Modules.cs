@@ -75,7 +75,7 @@ internal sealed unsafe partial class CudaDriverContext
         return status;
     }
 
-    public CudaStatus GetFunction(GpuModuleHandle gpuModule, string name, out GpuFunctionHandle kernel, out KernelParameter[] parameters)
+    public CudaStatus GetFunction(GpuModuleHandle gpuModule, string name, out GpuFunctionHandle kernel, out KernelParameterInfo[] parameters)
     {
         kernel = default;
         parameters = [];
@@ -109,7 +109,7 @@ internal sealed unsafe partial class CudaDriverContext
             return status;
         }
 
-        var layout = new List<KernelParameter>();
+        var layout = new List<KernelParameterInfo>();
         int packedBytes = 0;
         for (int index = 0; ; index++)
         {
@@ -130,7 +130,7 @@ internal sealed unsafe partial class CudaDriverContext
                 return status;
             }
 
-            layout.Add(new KernelParameter((uint)offset, (uint)size));
+            layout.Add(new KernelParameterInfo((uint)offset, (uint)size));
             packedBytes = Math.Max(packedBytes, (int)(offset + size));
         }
 

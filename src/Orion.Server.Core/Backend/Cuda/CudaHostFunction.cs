@@ -37,7 +37,7 @@ internal sealed unsafe class CudaHostFunction
         {
             function._callback(function._marker);
         }
-#pragma warning disable CA1031 // an exception must not unwind into the driver's thread; the session's callback only queues a notification
+#pragma warning disable CA1031 // an exception must not unwind into the driver's thread; the session's callback queues a notification and sends it only if the send lock is free
         catch (Exception)
 #pragma warning restore CA1031
         {

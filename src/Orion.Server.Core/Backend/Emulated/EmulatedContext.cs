@@ -418,7 +418,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         return CudaStatus.Success;
     }
 
-    public CudaStatus GetFunction(GpuModuleHandle gpuModule, string name, out GpuFunctionHandle kernel, out KernelParameter[] parameters)
+    public CudaStatus GetFunction(GpuModuleHandle gpuModule, string name, out GpuFunctionHandle kernel, out KernelParameterInfo[] parameters)
     {
         kernel = default;
         parameters = [];
@@ -437,7 +437,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         var handle = _nextHandle++;
         _functions[handle] = new EmulatedFunction(gpuModule.Value, definition);
         kernel = new GpuFunctionHandle(handle);
-        parameters = (KernelParameter[])definition.Layout.Clone();
+        parameters = (KernelParameterInfo[])definition.Layout.Clone();
         return CudaStatus.Success;
     }
 

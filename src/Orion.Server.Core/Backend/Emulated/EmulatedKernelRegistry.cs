@@ -17,7 +17,7 @@ public sealed class EmulatedKernelRegistry
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(parameterSizes);
         ArgumentNullException.ThrowIfNull(body);
-        var layout = new KernelParameter[parameterSizes.Count];
+        var layout = new KernelParameterInfo[parameterSizes.Count];
         uint offset = 0;
         for (var i = 0; i < layout.Length; i++)
         {
@@ -25,7 +25,7 @@ public sealed class EmulatedKernelRegistry
             ArgumentOutOfRangeException.ThrowIfZero(size);
             var alignment = Math.Min(8u, size is 1 or 2 or 4 or 8 ? size : 8u);
             offset = (offset + alignment - 1) / alignment * alignment;
-            layout[i] = new KernelParameter(offset, size);
+            layout[i] = new KernelParameterInfo(offset, size);
             offset += size;
         }
         _kernels[name] = new EmulatedKernelDefinition(name, layout, body);

@@ -7,9 +7,9 @@ public sealed class EmulatedLaunch
 {
     private readonly EmulatedContext _context;
     private readonly byte[] _parameters;
-    private readonly KernelParameter[] _layout;
+    private readonly KernelParameterInfo[] _layout;
 
-    internal EmulatedLaunch(EmulatedContext context, in LaunchConfiguration configuration, KernelParameter[] layout, byte[] parameters)
+    internal EmulatedLaunch(EmulatedContext context, in LaunchConfiguration configuration, KernelParameterInfo[] layout, byte[] parameters)
     {
         _context = context;
         _layout = layout;

@@ -69,13 +69,9 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
 
     private CudaStatus ReceiveCopy(ulong destination, ulong bytes, bool ordered, ulong stream, IncomingData data)
     {
-        GpuStreamHandle gpuStream = default;
-        nint staging = 0;
-        var status = objects.WithContext(out var context) ?? objects.CheckRange(destination, bytes)
-            ?? objects.ResolveStream(stream, out gpuStream) ?? objects.Staging(out staging);
-        if (status is not null)
+        if (PrepareStaged(destination, bytes, stream, out var context, out var gpuStream, out var staging) is { } refused)
         {
-            return status.Value;
+            return refused;
         }
         while (data.Remaining > 0)
         {
@@ -94,24 +90,51 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
 
     private CudaStatus SendCopy(ulong source, ulong bytes, bool ordered, ulong stream, OutgoingData data)
     {
-        GpuStreamHandle gpuStream = default;
-        nint staging = 0;
-        var status = objects.WithContext(out var context) ?? objects.CheckRange(source, bytes)
-            ?? objects.ResolveStream(stream, out gpuStream) ?? objects.Staging(out staging);
-        if (status is not null)
+        if (PrepareStaged(source, bytes, stream, out var context, out var gpuStream, out var staging) is { } refused)
         {
-            return status.Value;
+            return refused;
         }
-        data.Announce();
         while (data.Remaining > 0)
         {
             var chunk = (ulong)data.NextChunkBytes;
             var copied = ordered
                 ? Waited(context, context.CopyDeviceToHostAsync(staging, source + data.Transferred, chunk, gpuStream), gpuStream)
                 : context.CopyDeviceToHost(staging, source + data.Transferred, chunk);
+            if (AnnounceAfterFirstChunk(data, copied) is { } failed)
+            {
+                return failed;
+            }
             SendStaged(data, staging, (int)chunk, copied);
         }
         return CudaStatus.Success;
+    }
+
+    /// <summary>What a copy between device memory and the client's host memory needs: the context, the stream, the staging buffer; or why it cannot run.</summary>
+    private CudaStatus? PrepareStaged(ulong address, ulong bytes, ulong stream, out IGpuContext context, out GpuStreamHandle gpuStream, out nint staging)
+    {
+        gpuStream = default;
+        staging = 0;
+        return objects.WithContext(out context) ?? objects.CheckRange(address, bytes)
+            ?? objects.ResolveStream(stream, out gpuStream) ?? objects.Staging(out staging);
+    }
+
+    /// <summary>
+    /// The reply goes out once the first chunk is in staging: that copy has waited for the work queued
+    /// before it (host functions too, whose notifications then precede the reply, as the GPU reached
+    /// them), and if it failed the failure is the call's own status, with no data. Returns that failure.
+    /// </summary>
+    private static CudaStatus? AnnounceAfterFirstChunk(OutgoingData data, CudaStatus copied)
+    {
+        if (data.Transferred > 0)
+        {
+            return null;
+        }
+        if (copied != CudaStatus.Success)
+        {
+            return copied;
+        }
+        data.Announce();
+        return null;
     }
 
     /// <summary>Sends one staged chunk; a chunk that could not be copied goes as zeros after the reply promised it, and its error latches.</summary>
@@ -213,13 +236,9 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         {
             return CudaStatus.Success;
         }
-        GpuStreamHandle gpuStream = default;
-        nint staging = 0;
-        var status = objects.WithContext(out var context) ?? objects.ResolveStream(stream, out gpuStream)
-            ?? PitchCheck(destination, destinationPitch, width, height) ?? objects.Staging(out staging);
-        if (status is not null)
+        if (PrepareStagedRows(destination, destinationPitch, width, height, stream, out var context, out var gpuStream, out var staging) is { } refused)
         {
-            return status.Value;
+            return refused;
         }
         while (data.Remaining > 0)
         {
@@ -241,24 +260,32 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         {
             return CudaStatus.Success;
         }
-        GpuStreamHandle gpuStream = default;
-        nint staging = 0;
-        var status = objects.WithContext(out var context) ?? objects.ResolveStream(stream, out gpuStream)
-            ?? PitchCheck(source, sourcePitch, width, height) ?? objects.Staging(out staging);
-        if (status is not null)
+        if (PrepareStagedRows(source, sourcePitch, width, height, stream, out var context, out var gpuStream, out var staging) is { } refused)
         {
-            return status.Value;
+            return refused;
         }
-        data.Announce();
         while (data.Remaining > 0)
         {
             var row = data.Transferred / width;
             var chunk = data.NextChunkBytes;
             var copy = new MemoryCopy2D(MemoryLocation.Device, source + (row * sourcePitch), sourcePitch, MemoryLocation.Host, (ulong)staging, width, width, (ulong)chunk / width);
             var copied = ordered ? Waited(context, context.Copy2DAsync(copy, gpuStream), gpuStream) : context.Copy2D(copy);
+            if (AnnounceAfterFirstChunk(data, copied) is { } failed)
+            {
+                return failed;
+            }
             SendStaged(data, staging, chunk, copied);
         }
         return CudaStatus.Success;
+    }
+
+    /// <summary>As <see cref="PrepareStaged"/>, for rows of a pitched device buffer (the checks in the order the 2D copy always made them).</summary>
+    private CudaStatus? PrepareStagedRows(ulong address, ulong pitch, ulong width, ulong height, ulong stream, out IGpuContext context, out GpuStreamHandle gpuStream, out nint staging)
+    {
+        gpuStream = default;
+        staging = 0;
+        return objects.WithContext(out context) ?? objects.ResolveStream(stream, out gpuStream)
+            ?? PitchCheck(address, pitch, width, height) ?? objects.Staging(out staging);
     }
 
     private CudaStatus? PitchCheck(ulong address, ulong pitch, ulong width, ulong height) =>
@@ -275,12 +302,12 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
             ?? objects.ResolveStream(stream, out var gpuStream) ?? context.MemsetAsync(destination, value, elementSize, count, gpuStream);
 
     public CudaStatus Memset2D(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height) =>
-        Memset2D(destination, pitch, value, elementSize, widthElements, height, ordered: false, 0);
+        SetRows(destination, pitch, value, elementSize, widthElements, height, ordered: false, 0);
 
     public CudaStatus Memset2DAsync(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height, ulong stream) =>
-        Memset2D(destination, pitch, value, elementSize, widthElements, height, ordered: true, stream);
+        SetRows(destination, pitch, value, elementSize, widthElements, height, ordered: true, stream);
 
-    private CudaStatus Memset2D(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong width, ulong height, bool ordered, ulong stream)
+    private CudaStatus SetRows(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong width, ulong height, bool ordered, ulong stream)
     {
         var rowBytes = width * (ulong)elementSize;
         if (rowBytes > pitch && height > 1)

@@ -72,13 +72,12 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
             return CudaStatus.NotSupported;
         }
         var parameterBytes = 0;
-        parameters = new KernelParameterInfo[layout.Length];
-        for (var i = 0; i < layout.Length; i++)
+        foreach (var parameter in layout)
         {
-            parameters[i] = new KernelParameterInfo(layout[i].Offset, layout[i].Size);
-            parameterBytes = (int)Math.Max(parameterBytes, layout[i].Offset + layout[i].Size);
+            parameterBytes = (int)Math.Max(parameterBytes, parameter.Offset + parameter.Size);
         }
-        objects.Tables.TryAddFunction(functionHandle, new SessionTables.FunctionEntry(module.Device, moduleHandle, function, layout, parameterBytes));
+        parameters = layout;
+        objects.Tables.TryAddFunction(functionHandle, new SessionTables.FunctionEntry(module.Device, moduleHandle, function, parameterBytes));
         return CudaStatus.Success;
     }
 

@@ -62,7 +62,7 @@ public sealed class CudaDriverContextValidationTests
         var module = new GpuModuleHandle(0x5EED0);
         var function = new GpuFunctionHandle(0x5EED0);
 
-        Assert.Equal(CudaStatus.InvalidHandle, context.GetFunction(module, "kernel", out _, out KernelParameter[] layout));
+        Assert.Equal(CudaStatus.InvalidHandle, context.GetFunction(module, "kernel", out _, out KernelParameterInfo[] layout));
         Assert.Empty(layout);
         Assert.Equal(CudaStatus.InvalidHandle, context.GetGlobal(module, "global", out _, out _));
         Assert.Equal(CudaStatus.InvalidHandle, context.UnloadModule(module));
