@@ -77,9 +77,16 @@ for source in $SOURCES; do
     fi
 done
 
+# Which libraries each run mapped, read from /proc/self/maps at exit (tests/cuda/maps_probe).
+gcc -std=c11 -O2 -shared -fPIC "$ROOT/tests/cuda/maps_probe/maps_probe.c" -o "$WORK/maps_probe.so" > "$OUT/maps-probe-build.log" 2>&1 \
+    || say "maps probe build FAILED"
+# Used as `timeout N env $(probe FILE) program`: the probe goes into the program only (not into
+# timeout, whose own exit would overwrite the file).
+probe() { echo "ORION_MAPS_OUT=$1 LD_PRELOAD=$WORK/maps_probe.so"; }
+
 # 2. Native runs (timeouts: a hang is a failure, never a stuck run).
 for name in "${PROGRAMS[@]}"; do
-    timeout 60 "$WORK/$name" > "$OUT/native/$name.out" 2> "$OUT/native/$name.err"
+    timeout 60 env $(probe "$OUT/native/$name.maps") "$WORK/$name" > "$OUT/native/$name.out" 2> "$OUT/native/$name.err"
     echo "$?" > "$OUT/native/$name.rc"
 done
 say "native: ${#PROGRAMS[@]} programs built and run"
@@ -122,13 +129,18 @@ done
 export ORION_SERVER=${ORION_SERVER:-127.0.0.1:$PORT}
 pass=0 fail=0
 printf '| program | native rc | Orion rc | output |\n| --- | --- | --- | --- |\n' > "$OUT/results.md"
+native_libcuda=0 orion_libcuda=0 orion_maps=0
 for name in "${PROGRAMS[@]}"; do
-    LD_LIBRARY_PATH=$STUB_DIR timeout 120 "$WORK/$name" > "$OUT/orion/$name.out" 2> "$OUT/orion/$name.err"
+    LD_LIBRARY_PATH=$STUB_DIR timeout 120 env $(probe "$OUT/orion/$name.maps") "$WORK/$name" > "$OUT/orion/$name.out" 2> "$OUT/orion/$name.err"
     rc=$?
     native_rc=$(cat "$OUT/native/$name.rc")
+    grep -q 'libcuda\.so' "$OUT/native/$name.maps" 2>/dev/null && native_libcuda=$((native_libcuda + 1))
+    [ -s "$OUT/orion/$name.maps" ] && orion_maps=$((orion_maps + 1))
+    mapped_libcuda=0
+    grep -q 'libcuda\.so' "$OUT/orion/$name.maps" 2>/dev/null && { mapped_libcuda=1; orion_libcuda=$((orion_libcuda + 1)); }
     # Device printf lines are printed by the server's driver, not in the client's stdout.
     if diff <(grep -v '^device:' "$OUT/native/$name.out") "$OUT/orion/$name.out" > "$OUT/orion/$name.diff" \
-        && [ "$rc" = "$native_rc" ]; then
+        && [ "$rc" = "$native_rc" ] && [ "$mapped_libcuda" = 0 ]; then
         verdict=identical; pass=$((pass + 1))
     else
         verdict=DIFFERENT; fail=$((fail + 1))
@@ -136,6 +148,7 @@ for name in "${PROGRAMS[@]}"; do
     echo "| $name | $native_rc | $rc | $verdict |" >> "$OUT/results.md"
 done
 say "through Orion: $pass identical, $fail different"
+say "NVIDIA's libcuda.so mapped (per /proc/self/maps at exit): natively in $native_libcuda of ${#PROGRAMS[@]} runs, through Orion in $orion_libcuda of $orion_maps runs"
 for name in "${PROGRAMS[@]}"; do
     if [ -s "$OUT/orion/$name.diff" ] || ! grep -q "| $name | .* identical |" "$OUT/results.md"; then
         echo "---- $name (rc $(cat "$OUT/native/$name.rc") native) diff native vs Orion:"
