@@ -508,20 +508,21 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     private async Task ReceiveDataAsync(PendingCall call, ulong bytes)
     {
-        var layout = call.RowWidth == 0 ? BulkLayout.Contiguous(bytes, ChunkBytes) : new BulkLayout(call.RowWidth, bytes / call.RowWidth, ChunkBytes);
-        if (call.RowWidth == 0 || call.RowWidth == call.RowPitch)
+        // Read once: a failure on another thread may recycle the call while its data is still arriving.
+        var (destination, width, pitch) = (call.Destination, call.RowWidth, call.RowPitch);
+        var layout = width == 0 ? BulkLayout.Contiguous(bytes, ChunkBytes) : new BulkLayout(width, bytes / width, ChunkBytes);
+        if (width == 0 || width == pitch)
         {
             for (ulong offset = 0; offset < bytes;)
             {
                 var chunk = layout.ChunkAt(offset);
-                _receiveWindow.Reset(call.Destination + (nint)offset, chunk);
+                _receiveWindow.Reset(destination + (nint)offset, chunk);
                 await _connection.ReceiveBulkAsync(_receiveWindow.Memory).ConfigureAwait(false);
                 offset += (ulong)chunk;
             }
             return;
         }
         // Pitched destination: rows arrive packed, in groups of whole rows per chunk.
-        var width = call.RowWidth;
         var scratch = ArrayPool<byte>.Shared.Rent(layout.ChunkAt(0));
         try
         {
@@ -529,7 +530,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             {
                 var chunk = layout.ChunkAt(offset);
                 await _connection.ReceiveBulkAsync(scratch.AsMemory(0, chunk)).ConfigureAwait(false);
-                ScatterRows(scratch, call.Destination + (nint)(offset / width * call.RowPitch), width, call.RowPitch, (ulong)chunk / width);
+                ScatterRows(scratch, destination + (nint)(offset / width * pitch), width, pitch, (ulong)chunk / width);
                 offset += (ulong)chunk;
             }
         }
