@@ -1,3 +1,5 @@
+using System.Linq;
+
 namespace Orion.Cuda.Protocol.Generator;
 
 /// <summary>How a parameter is encoded on the wire.</summary>
@@ -63,6 +65,15 @@ internal sealed record CallModel(string Area, string InterfaceType, string Name,
 
     /// <summary>A synchronous call, or one whose data comes back, carries a request id; any other call must not.</summary>
     public bool CarriesRequestId => Mode == CallMode.Synchronous || Bulk == BulkDirection.ToClient;
+
+    /// <summary>The bulk data parameter (IncomingData or OutgoingData), or null for a call without bulk data.</summary>
+    public ParameterModel? BulkData => Parameters.FirstOrDefault(p => p.Direction == Direction.Bulk);
+
+    /// <summary>The parameter that sizes the bulk data: all its bytes, or the bytes of one row.</summary>
+    public ParameterModel? BulkRowBytes => Parameters.FirstOrDefault(p => p.BulkPart is BulkSizePart.Bytes or BulkSizePart.RowBytes);
+
+    /// <summary>The parameter that gives the rows of 2D bulk data; null for contiguous data.</summary>
+    public ParameterModel? BulkRows => Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.Rows);
 }
 
 /// <summary>

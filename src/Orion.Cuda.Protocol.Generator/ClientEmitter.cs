@@ -50,7 +50,7 @@ internal static class ClientEmitter
         var (rowBytes, rows) = BulkSize(call);
         if (call.Bulk == BulkDirection.ToServer)
         {
-            var host = WireCode.Id(call.Parameters.First(p => p.Direction == Direction.Bulk).Name);
+            var host = WireCode.Id(call.BulkData!.Name);
             if (call.IsSynchronous)
             {
                 source.Line("var call = _client.RentCall();");
@@ -77,7 +77,7 @@ internal static class ClientEmitter
         }
         else if (call.Bulk == BulkDirection.ToClient)
         {
-            var host = WireCode.Id(call.Parameters.First(p => p.Direction == Direction.Bulk).Name);
+            var host = WireCode.Id(call.BulkData!.Name);
             source.Line("var call = _client.RentCall();");
             source.Line($"call.ExpectData({host}, {rowBytes}, {rows});");
             if (!call.IsSynchronous)
@@ -140,17 +140,10 @@ internal static class ClientEmitter
         _ => "default",
     };
 
-    private static (string RowBytes, string Rows) BulkSize(CallModel call)
-    {
-        var bytes = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.Bytes);
-        if (bytes is not null)
-        {
-            return (WireCode.Id(bytes.Name), "1UL");
-        }
-        var row = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.RowBytes);
-        var rows = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.Rows);
-        return row is null || rows is null ? ("0UL", "0UL") : (WireCode.Id(row.Name), WireCode.Id(rows.Name));
-    }
+    /// <summary>The bulk size as C# expressions: row bytes and rows (one row for contiguous data).</summary>
+    private static (string RowBytes, string Rows) BulkSize(CallModel call) =>
+        call.BulkRowBytes is not { } row ? ("0UL", "0UL")
+        : (WireCode.Id(row.Name), call.BulkRows is { } rows ? WireCode.Id(rows.Name) : "1UL");
 
     /// <summary>Limits are checked before the record is begun: nothing half-written, nothing sent.</summary>
     private static void EmitRequestChecks(SourceBuilder source, CallModel call)
@@ -170,7 +163,7 @@ internal static class ClientEmitter
             }
         }
         var (rowBytes, rows) = BulkSize(call);
-        if (call.Parameters.Any(p => p.BulkPart == BulkSizePart.RowBytes))
+        if (call.BulkRows is not null)
         {
             source.Line($"if ((global::System.UInt128){rowBytes} * {rows} > {WireCode.Limits}.MaxTransferBytes) return {WireCode.Status}.InvalidValue;");
         }

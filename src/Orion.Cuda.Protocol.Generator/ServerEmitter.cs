@@ -57,11 +57,11 @@ internal static class ServerEmitter
             }
         }
         source.Line($"body.ExpectEnd(\"{call.Name}\");");
-        var bulk = call.Parameters.FirstOrDefault(p => p.Direction == Direction.Bulk);
+        var bulk = call.BulkData;
         if (bulk is not null)
         {
-            var row = call.Parameters.FirstOrDefault(p => p.BulkPart is BulkSizePart.Bytes or BulkSizePart.RowBytes)!;
-            var rows = call.Parameters.FirstOrDefault(p => p.BulkPart == BulkSizePart.Rows);
+            var row = call.BulkRowBytes!;
+            var rows = call.BulkRows;
             if (rows is not null)
             {
                 source.Line($"if ((global::System.UInt128){WireCode.Id(row.Name)} * {WireCode.Id(rows.Name)} > {WireCode.Limits}.MaxTransferBytes) throw new {WireCode.ProtocolExceptionType}(\"{call.Name}: {row.Name} x {rows.Name} is over the transfer limit\");");

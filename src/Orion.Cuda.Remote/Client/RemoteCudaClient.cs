@@ -27,7 +27,6 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// <summary>What every call returns once the connection to the server is gone.</summary>
     public const CudaStatus ConnectionLost = CudaStatus.DeviceUnavailable;
 
-
     private readonly TransportConnection _connection;
     private readonly ServerWelcome _welcome;
     private readonly int _maxBatchBytes;
