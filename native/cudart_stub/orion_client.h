@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature below changes; the stub refuses a client of another version. */
-#define ORION_CLIENT_ABI_VERSION 2
+#define ORION_CLIENT_ABI_VERSION 3
 
 typedef void (*orion_host_callback)(uint64_t stream, int32_t status, void *fn, void *user_data);
 
@@ -66,6 +66,11 @@ int32_t orion_memcpy_2d_dtod(int32_t device, uint64_t dst, uint64_t dst_pitch, u
 int32_t orion_memset(int32_t device, uint64_t dst, uint8_t value, uint64_t size, uint64_t stream, int32_t async);
 int32_t orion_memset_2d(int32_t device, uint64_t dst, uint64_t pitch, uint8_t value, uint64_t width,
                         uint64_t height, uint64_t stream, int32_t async);
+/* cuMemsetD16/D32 and their 2D forms: count (width) elements of element_bytes (1, 2 or 4) each. */
+int32_t orion_memset_elements(int32_t device, uint64_t dst, uint32_t value, int32_t element_bytes, uint64_t count,
+                              uint64_t stream, int32_t async);
+int32_t orion_memset_2d_elements(int32_t device, uint64_t dst, uint64_t pitch, uint32_t value, int32_t element_bytes,
+                                 uint64_t width, uint64_t height, uint64_t stream, int32_t async);
 int32_t orion_memcpy_peer(int32_t dst_device, uint64_t dst, int32_t src_device, uint64_t src, uint64_t size,
                           uint64_t stream, int32_t async);
 
@@ -80,12 +85,20 @@ int32_t orion_module_get_global(int32_t device, uint64_t module, const char *nam
 int32_t orion_function_get_attributes(int32_t device, uint64_t function, int32_t count, const int32_t *attributes,
                                       int32_t *values);
 int32_t orion_function_set_attribute(int32_t device, uint64_t function, int32_t attribute, int32_t value);
+/* config is a CUfunc_cache value (a preference the driver may ignore). */
+int32_t orion_function_set_cache_config(int32_t device, uint64_t function, int32_t config);
 int32_t orion_occupancy_max_active_blocks(int32_t device, uint64_t function, int32_t block_size,
                                           uint64_t dynamic_shared_bytes, uint32_t flags, int32_t *blocks);
 /* args is the kernel's void** argument array; the client packs it by the function's layout. */
 int32_t orion_launch_kernel(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
                             uint32_t block_x, uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,
                             uint64_t stream, void **args);
+
+/* The same with the parameters already packed by the kernel's layout (cuLaunchKernel's
+ * CU_LAUNCH_PARAM_BUFFER_POINTER); size may exceed the layout's (padding), never fall short. */
+int32_t orion_launch_kernel_packed(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
+                                   uint32_t block_x, uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,
+                                   uint64_t stream, const void *parameters, uint64_t size);
 
 /* Streams and events. */
 int32_t orion_stream_create(int32_t device, uint32_t flags, int32_t priority, uint64_t *stream);

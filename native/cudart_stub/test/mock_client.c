@@ -266,6 +266,39 @@ EXPORT int32_t orion_memset_2d(int32_t device, uint64_t dst, uint64_t pitch, uin
     return finish(async);
 }
 
+/* Elements of 1, 2 or 4 bytes, stored little-endian as a GPU does. */
+static void fill_elements(unsigned char *target, uint32_t value, int32_t element_bytes, uint64_t count)
+{
+    for (uint64_t i = 0; i < count; i++)
+        memcpy(target + i * (uint64_t)element_bytes, &value, (size_t)element_bytes);
+}
+
+EXPORT int32_t orion_memset_elements(int32_t device, uint64_t dst, uint32_t value, int32_t element_bytes,
+                                     uint64_t count, uint64_t stream, int32_t async)
+{
+    if (element_bytes != 1 && element_bytes != 2 && element_bytes != 4)
+        return INVALID_VALUE;
+    unsigned char *target = translate(dst, count * (uint64_t)element_bytes);
+    if (target == NULL)
+        return INVALID_VALUE;
+    fill_elements(target, value, element_bytes, count);
+    return finish(async);
+}
+
+EXPORT int32_t orion_memset_2d_elements(int32_t device, uint64_t dst, uint64_t pitch, uint32_t value,
+                                        int32_t element_bytes, uint64_t width, uint64_t height, uint64_t stream,
+                                        int32_t async)
+{
+    if (element_bytes != 1 && element_bytes != 2 && element_bytes != 4)
+        return INVALID_VALUE;
+    unsigned char *target = translate(dst, pitch * (height - 1) + width * (uint64_t)element_bytes);
+    if (target == NULL)
+        return INVALID_VALUE;
+    for (uint64_t row = 0; row < height; row++)
+        fill_elements(target + row * pitch, value, element_bytes, width);
+    return finish(async);
+}
+
 EXPORT int32_t orion_memcpy_peer(int32_t dst_device, uint64_t dst, int32_t src_device, uint64_t src, uint64_t size,
                                  uint64_t stream, int32_t async)
 {
@@ -335,6 +368,11 @@ EXPORT int32_t orion_function_set_attribute(int32_t device, uint64_t function, i
     return OK;
 }
 
+EXPORT int32_t orion_function_set_cache_config(int32_t device, uint64_t function, int32_t config)
+{
+    return config >= 0 && config <= 3 ? OK : INVALID_VALUE;
+}
+
 EXPORT int32_t orion_occupancy_max_active_blocks(int32_t device, uint64_t function, int32_t block_size,
                                                  uint64_t dynamic_shared_bytes, uint32_t flags, int32_t *blocks)
 {
@@ -369,6 +407,20 @@ EXPORT int32_t orion_launch_kernel(int32_t device, uint64_t function, uint32_t g
     if (counter != NULL)
         *counter += 1;
     return OK;
+}
+
+/* The packed form of orion_test_vector_add's parameters: three pointers and an int. */
+EXPORT int32_t orion_launch_kernel_packed(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                          uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                          uint32_t shared_bytes, uint64_t stream, const void *parameters,
+                                          uint64_t size)
+{
+    if (function == 1 && size < 28)
+        return INVALID_VALUE;
+    const unsigned char *bytes = parameters;
+    void *args[4] = {(void *)bytes, (void *)(bytes + 8), (void *)(bytes + 16), (void *)(bytes + 24)};
+    return orion_launch_kernel(device, function, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_bytes,
+                               stream, args);
 }
 
 EXPORT int32_t orion_stream_create(int32_t device, uint32_t flags, int32_t priority, uint64_t *stream)

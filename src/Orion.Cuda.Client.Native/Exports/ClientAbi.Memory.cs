@@ -99,6 +99,23 @@ internal static unsafe partial class ClientAbi
             : ExportGuard.Status(client.Memset2D(destination, pitch, value, 1, width, height, stream, async != 0));
     }
 
+    public static int MemsetElements(int device, ulong destination, uint value, int elementBytes, ulong count, ulong stream, int async)
+    {
+        var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);
+        return client is null
+            ? error
+            : ExportGuard.Status(client.Memset(destination, value, elementBytes, count, stream, async != 0));
+    }
+
+    public static int Memset2dElements(int device, ulong destination, ulong pitch, uint value, int elementBytes, ulong width, ulong height, ulong stream,
+        int async)
+    {
+        var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);
+        return client is null
+            ? error
+            : ExportGuard.Status(client.Memset2D(destination, pitch, value, elementBytes, width, height, stream, async != 0));
+    }
+
     public static int MemcpyPeer(int destinationDevice, ulong destination, int sourceDevice, ulong source, ulong size, ulong stream, int async)
     {
         var runtime = ExportGuard.Runtime(out var error);

@@ -1,3 +1,4 @@
+using Orion.Cuda.Protocol.Wire;
 using Orion.Cuda.Remote;
 
 namespace Orion.Cuda.Client.Native.Exports;
@@ -98,6 +99,12 @@ internal static unsafe partial class ClientAbi
         return client is null ? error : ExportGuard.Status(client.SetFunctionAttribute(function, attribute, value));
     }
 
+    public static int FunctionSetCacheConfig(int device, ulong function, int config)
+    {
+        var client = ExportGuard.Runtime(out var error)?.Select(device, out error);
+        return client is null ? error : ExportGuard.Status(client.SetFunctionCacheConfig(function, config));
+    }
+
     public static int OccupancyMaxActiveBlocks(int device, ulong function, int blockSize, ulong dynamicSharedBytes, uint flags, int* blocks)
     {
         if (blocks is null)
@@ -121,6 +128,20 @@ internal static unsafe partial class ClientAbi
         return client is null
             ? error
             : ExportGuard.Status(client.Launch(function, new Dim3(gridX, gridY, gridZ), new Dim3(blockX, blockY, blockZ), sharedBytes, stream, args));
+    }
+
+    public static int LaunchKernelPacked(int device, ulong function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
+        uint sharedBytes, ulong stream, void* parameters, ulong size)
+    {
+        if ((parameters is null && size > 0) || size > ProtocolLimits.MaxKernelParameterBytes)
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);
+        return client is null
+            ? error
+            : ExportGuard.Status(client.Launch(function, new Dim3(gridX, gridY, gridZ), new Dim3(blockX, blockY, blockZ), sharedBytes, stream,
+                new ReadOnlySpan<byte>(parameters, (int)size)));
     }
 
     /// <summary>A NUL-terminated UTF-8 name, or null when absent, empty or longer than the limit.</summary>

@@ -96,11 +96,14 @@ public sealed partial class RemoteCudaClient
         {
             return CudaStatus.InvalidHandle;
         }
-        if (packedParameters.Length != PackedSize(layout))
+        // A caller's buffer (cuLaunchKernel's CU_LAUNCH_PARAM_BUFFER_POINTER) may be padded past
+        // the last parameter; only the layout's bytes travel.
+        var size = PackedSize(layout);
+        if (packedParameters.Length < size)
         {
             return CudaStatus.InvalidValue;
         }
-        return Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packedParameters);
+        return Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packedParameters[..size]);
     }
 
     /// <summary>

@@ -1,0 +1,87 @@
+/* Declarations shared by the driver front end's translation units (none of this is exported). */
+#ifndef ORION_DRIVER_INTERNAL_H
+#define ORION_DRIVER_INTERNAL_H
+
+#include <stdint.h>
+
+#include "cuda_driver_abi.h"
+#include "orion_client.h"
+
+#define DRIVER_API __attribute__((visibility("default")))
+#define DRIVER_MAX_DEVICES 16
+
+/* The client library's entry points, resolved once by driver_client.c. */
+typedef struct driver_client_api {
+#define STUB_CLIENT_FN(ret, name, params) ret(*name) params;
+#include "stub_client_functions.h"
+#undef STUB_CLIENT_FN
+} driver_client_api;
+
+extern driver_client_api driver_client;
+
+/*
+ * cuInit's work: loads the client library and connects, once per process. Returns CUDA_SUCCESS,
+ * or CUDA_ERROR_NO_DEVICE (message already printed) when the client or server is unavailable.
+ */
+CUresult driver_connect(void);
+/* The usual first line of an entry point: CUDA_ERROR_NOT_INITIALIZED before a successful cuInit. */
+CUresult driver_begin(void);
+
+/* A client result (a cudaError_t number) as the driver's CUresult. */
+CUresult driver_result(int32_t client_status);
+
+/* Logging (driver_log.c): level from ORION_LOG_LEVEL; lines go to stderr prefixed "orion: ". */
+enum driver_log_level { DRIVER_LOG_NONE, DRIVER_LOG_ERROR, DRIVER_LOG_WARN, DRIVER_LOG_INFO, DRIVER_LOG_DEBUG };
+void driver_log(enum driver_log_level level, const char *format, ...) __attribute__((format(printf, 2, 3)));
+/* CUDA_ERROR_NOT_SUPPORTED, logging name once per process (*logged remembers). */
+CUresult driver_not_supported(const char *name, int *logged);
+#define DRIVER_NOT_SUPPORTED(what)                                                                                 \
+    do {                                                                                                           \
+        static int logged_;                                                                                        \
+        return driver_not_supported(what, &logged_);                                                               \
+    } while (0)
+
+/* Devices (driver_device.c). */
+CUresult driver_device_count(int *count);
+CUresult driver_check_device(CUdevice device);
+CUresult driver_device_attribute(CUdevice device, int attribute, int *value);
+
+/* Contexts (driver_context.c): the calling thread's current context and its device. */
+CUcontext driver_current_context(void);
+/* The current context's device, or CUDA_ERROR_INVALID_CONTEXT when the thread has none. */
+CUresult driver_current_device(int *device);
+/* The device of ctx, or of the current context when ctx is NULL. */
+CUresult driver_context_device(CUcontext ctx, int *device);
+/* The device's primary context (the server session's context there). */
+CUcontext driver_primary_context(int device);
+
+/* Streams (driver_stream.c): a CUstream as the client's (device, stream handle). per_thread: the
+ * caller is a _ptsz/_ptds variant, for which stream 0 means the per-thread default stream. */
+CUresult driver_resolve_stream(CUstream stream, int per_thread, int *device, uint64_t *handle);
+
+/* Functions and kernels (driver_module.c): the client's function handle for a CUfunction or a
+ * CUkernel (which launch APIs accept in its place) on the given device. */
+CUresult driver_resolve_function(CUfunction function, int device, uint64_t *handle);
+
+/* Allocations (driver_ranges.c): device and host ranges this process got from the front end,
+ * for cuPointerGetAttribute(s), cuMemGetAddressRange and unified copies. */
+typedef struct driver_range {
+    uint64_t base;
+    uint64_t size;
+    int memory_type; /* CU_MEMORYTYPE_DEVICE or CU_MEMORYTYPE_HOST */
+    int device;
+    unsigned int flags;
+    uint64_t buffer_id;
+} driver_range;
+
+CUresult driver_ranges_add(uint64_t base, uint64_t size, int memory_type, int device, unsigned int flags);
+int driver_ranges_remove(uint64_t base, int memory_type, driver_range *removed);
+int driver_ranges_find(uint64_t address, driver_range *found);
+void driver_ranges_forget_device(int device);
+
+/* Private export tables (driver_export_tables.c). */
+CUresult driver_export_table(const void **table, const CUuuid *id);
+
+static inline uint64_t driver_address(const void *pointer) { return (uint64_t)(uintptr_t)pointer; }
+
+#endif

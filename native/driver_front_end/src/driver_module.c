@@ -1,0 +1,507 @@
+/*
+ * Modules, libraries, functions and kernels. A module lives on one device (the current
+ * context's when it was loaded). A library is context-independent: its image is kept on the
+ * client and loaded on a device the first time one of its kernels, modules or globals is
+ * needed there; a kernel resolves to one function per device the same way.
+ *
+ * Records are never freed, only marked dead, so that a stale handle is refused with
+ * CUDA_ERROR_INVALID_HANDLE instead of being read after free.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "driver_handles.h"
+#include "driver_image.h"
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+#define LIBRARY_BINARY_IS_PRESERVED 1 /* CUlibraryOption */
+#define LIBRARY_HOST_UNIVERSAL_TABLE 0
+
+static int live(const void *record, uint64_t magic)
+{
+    return record != NULL && __atomic_load_n((const uint64_t *)record, __ATOMIC_ACQUIRE) == magic;
+}
+
+static CUresult load_module(int device, const void *image, struct driver_library *library, struct driver_module **out)
+{
+    uint64_t size = 0;
+    const void *extent = driver_image_extent(image, &size);
+    if (extent == NULL || size == 0)
+        return CUDA_ERROR_INVALID_IMAGE;
+    uint64_t remote = 0;
+    CUresult result = driver_result(driver_client.orion_module_load(device, extent, size, &remote));
+    if (result != CUDA_SUCCESS)
+        return result;
+    struct driver_module *module = calloc(1, sizeof *module);
+    if (module == NULL) {
+        driver_client.orion_module_unload(device, remote);
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    *module = (struct driver_module){DRIVER_MODULE_MAGIC, device, remote, library};
+    *out = module;
+    return CUDA_SUCCESS;
+}
+
+static CUresult module_load_data(CUmodule *module, const void *image)
+{
+    int device;
+    if (module == NULL || image == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_current_device(&device);
+    return result != CUDA_SUCCESS ? result : load_module(device, image, NULL, module);
+}
+
+DRIVER_API CUresult cuModuleLoadData(CUmodule *module, const void *image) { return module_load_data(module, image); }
+DRIVER_API CUresult cuModuleLoadFatBinary(CUmodule *module, const void *image) { return module_load_data(module, image); }
+
+/* JIT options only tune or report on compilation of PTX, which the server does; reports
+ * (log buffers) are left empty, with their sizes set to 0 as for an empty log. */
+static void clear_jit_reports(unsigned int count, const int *options, void **values)
+{
+    for (unsigned int i = 0; options != NULL && values != NULL && i < count; i++)
+        if (options[i] == 4 /* CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES */ || options[i] == 6 /* ERROR_LOG_BUFFER_SIZE */)
+            values[i] = (void *)(uintptr_t)0;
+}
+
+DRIVER_API CUresult cuModuleLoadDataEx(CUmodule *module, const void *image, unsigned int count, int *options,
+                                       void **values)
+{
+    CUresult result = module_load_data(module, image);
+    clear_jit_reports(count, options, values);
+    return result;
+}
+
+DRIVER_API CUresult cuModuleUnload(CUmodule module)
+{
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(module, DRIVER_MODULE_MAGIC) || module->library != NULL)
+        return CUDA_ERROR_INVALID_HANDLE;
+    result = driver_result(driver_client.orion_module_unload(module->device, module->remote));
+    if (result == CUDA_SUCCESS)
+        __atomic_store_n(&module->magic, DRIVER_DEAD_MAGIC, __ATOMIC_RELEASE);
+    return result;
+}
+
+static CUresult get_function(struct driver_module *module, const char *name, struct driver_function **out)
+{
+    uint64_t remote = 0;
+    CUresult result = driver_result(driver_client.orion_module_get_function(module->device, module->remote, name, &remote));
+    if (result != CUDA_SUCCESS)
+        return result == CUDA_ERROR_INVALID_VALUE ? CUDA_ERROR_NOT_FOUND : result;
+    struct driver_function *function = calloc(1, sizeof *function);
+    char *copy = strdup(name);
+    if (function == NULL || copy == NULL) {
+        free(function);
+        free(copy);
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    *function = (struct driver_function){DRIVER_FUNCTION_MAGIC, module->device, remote, module, copy};
+    *out = function;
+    return CUDA_SUCCESS;
+}
+
+DRIVER_API CUresult cuModuleGetFunction(CUfunction *function, CUmodule module, const char *name)
+{
+    if (function == NULL || name == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(module, DRIVER_MODULE_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    return get_function(module, name, function);
+}
+
+static CUresult get_global(struct driver_module *module, const char *name, CUdeviceptr *address, size_t *bytes)
+{
+    uint64_t remote_address = 0, remote_bytes = 0;
+    CUresult result = driver_result(
+        driver_client.orion_module_get_global(module->device, module->remote, name, &remote_address, &remote_bytes));
+    if (result != CUDA_SUCCESS)
+        return result == CUDA_ERROR_INVALID_VALUE ? CUDA_ERROR_NOT_FOUND : result;
+    if (address != NULL)
+        *address = remote_address;
+    if (bytes != NULL)
+        *bytes = remote_bytes;
+    return CUDA_SUCCESS;
+}
+
+DRIVER_API CUresult cuModuleGetGlobal_v2(CUdeviceptr *address, size_t *bytes, CUmodule module, const char *name)
+{
+    if (name == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(module, DRIVER_MODULE_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    return get_global(module, name, address, bytes);
+}
+
+/* The loading mode Orion's driver follows for libraries: loaded on a device when first used. */
+DRIVER_API CUresult cuModuleGetLoadingMode(int *mode)
+{
+    if (mode == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    *mode = CU_MODULE_LAZY_LOADING;
+    return CUDA_SUCCESS;
+}
+
+/* Libraries. */
+
+DRIVER_API CUresult cuLibraryLoadData(CUlibrary *library, const void *code, int *jit_options, void **jit_values,
+                                      unsigned int jit_count, int *library_options, void **library_values,
+                                      unsigned int library_count)
+{
+    if (library == NULL || code == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    int preserved = 0;
+    for (unsigned int i = 0; library_options != NULL && i < library_count; i++) {
+        if (library_options[i] == LIBRARY_BINARY_IS_PRESERVED)
+            preserved = library_values != NULL && library_values[i] != NULL;
+        else if (library_options[i] == LIBRARY_HOST_UNIVERSAL_TABLE)
+            DRIVER_NOT_SUPPORTED("cuLibraryLoadData with CU_LIBRARY_HOST_UNIVERSAL_FUNCTION_AND_DATA_TABLE");
+        else
+            return CUDA_ERROR_INVALID_VALUE;
+    }
+    clear_jit_reports(jit_count, jit_options, jit_values);
+    uint64_t size = 0;
+    const void *image = driver_image_extent(code, &size);
+    if (image == NULL || size == 0)
+        return CUDA_ERROR_INVALID_IMAGE;
+    struct driver_library *record = calloc(1, sizeof *record);
+    if (record == NULL)
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    if (!preserved) {
+        /* The caller may free its image once this returns, but the image is loaded later. */
+        record->owned_copy = malloc(size);
+        if (record->owned_copy == NULL) {
+            free(record);
+            return CUDA_ERROR_OUT_OF_MEMORY;
+        }
+        memcpy(record->owned_copy, image, size);
+        image = record->owned_copy;
+    }
+    record->image = image;
+    record->image_size = size;
+    __atomic_store_n(&record->magic, DRIVER_LIBRARY_MAGIC, __ATOMIC_RELEASE);
+    *library = record;
+    return CUDA_SUCCESS;
+}
+
+/* The library's module on device, loading it there on first use. */
+static CUresult library_module(struct driver_library *library, int device, struct driver_module **module)
+{
+    pthread_mutex_lock(&lock);
+    CUresult result = CUDA_SUCCESS;
+    if (library->modules[device] == NULL)
+        result = load_module(device, library->image, library, &library->modules[device]);
+    *module = library->modules[device];
+    pthread_mutex_unlock(&lock);
+    return result;
+}
+
+DRIVER_API CUresult cuLibraryUnload(CUlibrary library)
+{
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(library, DRIVER_LIBRARY_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    __atomic_store_n(&library->magic, DRIVER_DEAD_MAGIC, __ATOMIC_RELEASE);
+    for (int device = 0; device < DRIVER_MAX_DEVICES; device++) {
+        struct driver_module *module = library->modules[device];
+        if (module != NULL) {
+            CUresult unloaded = driver_result(driver_client.orion_module_unload(device, module->remote));
+            __atomic_store_n(&module->magic, DRIVER_DEAD_MAGIC, __ATOMIC_RELEASE);
+            if (result == CUDA_SUCCESS)
+                result = unloaded;
+        }
+    }
+    free(library->owned_copy);
+    library->owned_copy = NULL;
+    return result;
+}
+
+DRIVER_API CUresult cuLibraryGetModule(CUmodule *module, CUlibrary library)
+{
+    int device;
+    if (module == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_current_device(&device);
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(library, DRIVER_LIBRARY_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    return library_module(library, device, module);
+}
+
+DRIVER_API CUresult cuLibraryGetGlobal(CUdeviceptr *address, size_t *bytes, CUlibrary library, const char *name)
+{
+    int device;
+    struct driver_module *module;
+    if (name == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_current_device(&device);
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(library, DRIVER_LIBRARY_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    result = library_module(library, device, &module);
+    return result != CUDA_SUCCESS ? result : get_global(module, name, address, bytes);
+}
+
+/* The kernel's function on device, resolving it there on first use. */
+static CUresult kernel_function(struct driver_kernel *kernel, int device, struct driver_function **function)
+{
+    struct driver_module *module;
+    CUresult result = library_module(kernel->library, device, &module);
+    if (result != CUDA_SUCCESS)
+        return result;
+    pthread_mutex_lock(&lock);
+    if (kernel->functions[device] == NULL)
+        result = get_function(module, kernel->name, &kernel->functions[device]);
+    *function = kernel->functions[device];
+    pthread_mutex_unlock(&lock);
+    return result;
+}
+
+DRIVER_API CUresult cuLibraryGetKernel(CUkernel *kernel, CUlibrary library, const char *name)
+{
+    if (kernel == NULL || name == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(library, DRIVER_LIBRARY_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    struct driver_kernel *record = calloc(1, sizeof *record);
+    char *copy = strdup(name);
+    if (record == NULL || copy == NULL) {
+        free(record);
+        free(copy);
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    record->library = library;
+    record->name = copy;
+    /* With a current context, the name is checked now (CUDA_ERROR_NOT_FOUND), as the driver does. */
+    int device;
+    if (driver_context_device(NULL, &device) == CUDA_SUCCESS) {
+        struct driver_function *function;
+        result = kernel_function(record, device, &function);
+        if (result != CUDA_SUCCESS) {
+            free(copy);
+            free(record);
+            return result;
+        }
+    }
+    __atomic_store_n(&record->magic, DRIVER_KERNEL_MAGIC, __ATOMIC_RELEASE);
+    *kernel = record;
+    return CUDA_SUCCESS;
+}
+
+DRIVER_API CUresult cuKernelGetFunction(CUfunction *function, CUkernel kernel)
+{
+    int device;
+    if (function == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_current_device(&device);
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(kernel, DRIVER_KERNEL_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    return kernel_function(kernel, device, function);
+}
+
+DRIVER_API CUresult cuKernelGetLibrary(CUlibrary *library, CUkernel kernel)
+{
+    if (library == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    if (!live(kernel, DRIVER_KERNEL_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    *library = kernel->library;
+    return CUDA_SUCCESS;
+}
+
+DRIVER_API CUresult cuKernelGetName(const char **name, CUkernel kernel)
+{
+    if (name == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    if (!live(kernel, DRIVER_KERNEL_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    *name = kernel->name;
+    return CUDA_SUCCESS;
+}
+
+CUresult driver_resolve_function(CUfunction function, int device, uint64_t *handle)
+{
+    if (live(function, DRIVER_FUNCTION_MAGIC)) {
+        if (function->device != device)
+            return CUDA_ERROR_INVALID_HANDLE;
+        *handle = function->remote;
+        return CUDA_SUCCESS;
+    }
+    /* Launch and attribute calls accept a CUkernel in place of a CUfunction. */
+    struct driver_kernel *kernel = (struct driver_kernel *)function;
+    if (!live(kernel, DRIVER_KERNEL_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    struct driver_function *resolved;
+    CUresult result = kernel_function(kernel, device, &resolved);
+    if (result == CUDA_SUCCESS)
+        *handle = resolved->remote;
+    return result;
+}
+
+/* A function's device: its own, or for a kernel the current context's. */
+static CUresult function_target(CUfunction function, int *device, uint64_t *handle)
+{
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (live(function, DRIVER_FUNCTION_MAGIC))
+        *device = function->device;
+    else if ((result = driver_current_device(device)) != CUDA_SUCCESS)
+        return result;
+    return driver_resolve_function(function, *device, handle);
+}
+
+static CUresult function_attribute(int *value, int attribute, CUfunction function, int device)
+{
+    uint64_t handle;
+    if (value == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_resolve_function(function, device, &handle);
+    return result != CUDA_SUCCESS ? result
+                                  : driver_result(driver_client.orion_function_get_attributes(device, handle, 1, &attribute, value));
+}
+
+DRIVER_API CUresult cuFuncGetAttribute(int *value, int attribute, CUfunction function)
+{
+    int device;
+    uint64_t handle;
+    CUresult result = function_target(function, &device, &handle);
+    return result != CUDA_SUCCESS ? result : function_attribute(value, attribute, function, device);
+}
+
+DRIVER_API CUresult cuFuncSetAttribute(CUfunction function, int attribute, int value)
+{
+    int device;
+    uint64_t handle;
+    CUresult result = function_target(function, &device, &handle);
+    return result != CUDA_SUCCESS ? result
+                                  : driver_result(driver_client.orion_function_set_attribute(device, handle, attribute, value));
+}
+
+DRIVER_API CUresult cuFuncSetCacheConfig(CUfunction function, int config)
+{
+    int device;
+    uint64_t handle;
+    CUresult result = function_target(function, &device, &handle);
+    return result != CUDA_SUCCESS ? result
+                                  : driver_result(driver_client.orion_function_set_cache_config(device, handle, config));
+}
+
+DRIVER_API CUresult cuKernelGetAttribute(int *value, int attribute, CUkernel kernel, CUdevice device)
+{
+    CUresult result = driver_begin();
+    if (result == CUDA_SUCCESS)
+        result = driver_check_device(device);
+    return result != CUDA_SUCCESS ? result : function_attribute(value, attribute, (CUfunction)kernel, device);
+}
+
+DRIVER_API CUresult cuKernelSetAttribute(int attribute, int value, CUkernel kernel, CUdevice device)
+{
+    uint64_t handle;
+    CUresult result = driver_begin();
+    if (result == CUDA_SUCCESS)
+        result = driver_check_device(device);
+    if (result == CUDA_SUCCESS)
+        result = driver_resolve_function((CUfunction)kernel, device, &handle);
+    return result != CUDA_SUCCESS ? result
+                                  : driver_result(driver_client.orion_function_set_attribute(device, handle, attribute, value));
+}
+
+DRIVER_API CUresult cuKernelSetCacheConfig(CUkernel kernel, int config, CUdevice device)
+{
+    uint64_t handle;
+    CUresult result = driver_begin();
+    if (result == CUDA_SUCCESS)
+        result = driver_check_device(device);
+    if (result == CUDA_SUCCESS)
+        result = driver_resolve_function((CUfunction)kernel, device, &handle);
+    return result != CUDA_SUCCESS ? result
+                                  : driver_result(driver_client.orion_function_set_cache_config(device, handle, config));
+}
+
+DRIVER_API CUresult cuFuncGetName(const char **name, CUfunction function)
+{
+    if (name == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    if (live(function, DRIVER_FUNCTION_MAGIC))
+        *name = function->name;
+    else if (live(function, DRIVER_KERNEL_MAGIC))
+        *name = ((struct driver_kernel *)function)->name;
+    else
+        return CUDA_ERROR_INVALID_HANDLE;
+    return CUDA_SUCCESS;
+}
+
+DRIVER_API CUresult cuFuncGetModule(CUmodule *module, CUfunction function)
+{
+    if (module == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    if (!live(function, DRIVER_FUNCTION_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    *module = function->module;
+    return CUDA_SUCCESS;
+}
+
+/* Functions are loaded on the server when they are looked up, so every live one is loaded. */
+DRIVER_API CUresult cuFuncIsLoaded(int *state, CUfunction function)
+{
+    if (state == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    if (!live(function, DRIVER_FUNCTION_MAGIC) && !live(function, DRIVER_KERNEL_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    *state = 1; /* CU_FUNCTION_LOADING_STATE_LOADED */
+    return CUDA_SUCCESS;
+}
+
+DRIVER_API CUresult cuFuncLoad(CUfunction function)
+{
+    int device;
+    uint64_t handle;
+    return function_target(function, &device, &handle);
+}
+
+static CUresult occupancy(int *blocks, CUfunction function, int block_size, size_t dynamic_shared, unsigned int flags)
+{
+    int device;
+    uint64_t handle;
+    if (blocks == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = function_target(function, &device, &handle);
+    return result != CUDA_SUCCESS ? result
+                                  : driver_result(driver_client.orion_occupancy_max_active_blocks(
+                                        device, handle, block_size, dynamic_shared, flags, blocks));
+}
+
+DRIVER_API CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, CUfunction function, int block_size,
+                                                                size_t dynamic_shared)
+{
+    return occupancy(blocks, function, block_size, dynamic_shared, 0);
+}
+
+DRIVER_API CUresult cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int *blocks, CUfunction function,
+                                                                         int block_size, size_t dynamic_shared,
+                                                                         unsigned int flags)
+{
+    return occupancy(blocks, function, block_size, dynamic_shared, flags);
+}

@@ -1,0 +1,297 @@
+/*
+ * Drives Orion's libcuda.so.1 through the driver API against the mock client
+ * (../cudart_stub/test/mock_client.c: one emulated device, synchronous, a vector-add kernel).
+ * It checks the front end's own logic: initialisation rules, contexts, handles, copies and
+ * memsets of every width, pointer attributes, libraries and kernels, launches with argument
+ * pointers and packed buffers, callbacks, cuGetProcAddress's choice of generation and stream
+ * variant, and that an unsupported function answers CUDA_ERROR_NOT_SUPPORTED.
+ * The declarations are ours (include/cuda_driver_abi.h); no NVIDIA header is used.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cuda_driver_abi.h"
+
+CUresult cuInit(unsigned int);
+CUresult cuDriverGetVersion(int *);
+CUresult cuDeviceGetCount(int *);
+CUresult cuDeviceGet(CUdevice *, int);
+CUresult cuDeviceGetAttribute(int *, int, CUdevice);
+CUresult cuDeviceGetName(char *, int, CUdevice);
+CUresult cuDeviceTotalMem_v2(size_t *, CUdevice);
+CUresult cuDevicePrimaryCtxRetain(CUcontext *, CUdevice);
+CUresult cuDevicePrimaryCtxRelease_v2(CUdevice);
+CUresult cuDevicePrimaryCtxGetState(CUdevice, unsigned int *, int *);
+CUresult cuCtxSetCurrent(CUcontext);
+CUresult cuCtxGetCurrent(CUcontext *);
+CUresult cuCtxPushCurrent_v2(CUcontext);
+CUresult cuCtxPopCurrent_v2(CUcontext *);
+CUresult cuCtxGetDevice(CUdevice *);
+CUresult cuCtxSynchronize(void);
+CUresult cuMemAlloc_v2(CUdeviceptr *, size_t);
+CUresult cuMemFree_v2(CUdeviceptr);
+CUresult cuMemGetInfo_v2(size_t *, size_t *);
+CUresult cuMemGetAddressRange_v2(CUdeviceptr *, size_t *, CUdeviceptr);
+CUresult cuMemcpyHtoD_v2(CUdeviceptr, const void *, size_t);
+CUresult cuMemcpyDtoH_v2(void *, CUdeviceptr, size_t);
+CUresult cuMemcpy(CUdeviceptr, CUdeviceptr, size_t);
+CUresult cuMemcpy2D_v2(const CUDA_MEMCPY2D *);
+CUresult cuMemsetD16_v2(CUdeviceptr, unsigned short, size_t);
+CUresult cuMemsetD32_v2(CUdeviceptr, unsigned int, size_t);
+CUresult cuMemAllocHost_v2(void **, size_t);
+CUresult cuMemFreeHost(void *);
+CUresult cuMemHostAlloc(void **, size_t, unsigned int);
+CUresult cuPointerGetAttribute(void *, int, CUdeviceptr);
+CUresult cuPointerGetAttributes(unsigned int, int *, void **, CUdeviceptr);
+CUresult cuModuleLoadData(CUmodule *, const void *);
+CUresult cuModuleGetFunction(CUfunction *, CUmodule, const char *);
+CUresult cuModuleUnload(CUmodule);
+CUresult cuLibraryLoadData(CUlibrary *, const void *, int *, void **, unsigned int, int *, void **, unsigned int);
+CUresult cuLibraryGetKernel(CUkernel *, CUlibrary, const char *);
+CUresult cuKernelGetFunction(CUfunction *, CUkernel);
+CUresult cuLibraryUnload(CUlibrary);
+CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, CUstream,
+                        void **, void **);
+CUresult cuFuncGetAttribute(int *, int, CUfunction);
+CUresult cuStreamCreate(CUstream *, unsigned int);
+CUresult cuStreamDestroy_v2(CUstream);
+CUresult cuStreamSynchronize(CUstream);
+CUresult cuLaunchHostFunc(CUstream, CUhostFn, void *);
+CUresult cuEventCreate(CUevent *, unsigned int);
+CUresult cuEventRecord(CUevent, CUstream);
+CUresult cuEventSynchronize(CUevent);
+CUresult cuEventDestroy_v2(CUevent);
+CUresult cuGetProcAddress_v2(const char *, void **, int, uint64_t, int *);
+CUresult cuGetErrorName(CUresult, const char **);
+CUresult cuGraphCreate(void **, unsigned int);
+CUresult cuMemcpyDtoH_v2_ptds(void *, CUdeviceptr, size_t);
+
+static int failures, checks;
+#define EXPECT(condition)                                                                                          \
+    do {                                                                                                           \
+        checks++;                                                                                                  \
+        if (!(condition)) {                                                                                        \
+            failures++;                                                                                            \
+            fprintf(stderr, "FAIL line %d: %s\n", __LINE__, #condition);                                           \
+        }                                                                                                          \
+    } while (0)
+#define EXPECT_OK(call) EXPECT((call) == CUDA_SUCCESS)
+
+/* A fat binary as the mock accepts it: the 16-byte header and one empty entry. */
+static const uint32_t fatbin[] = {0xBA55ED50u, 0x00100001u, 16, 0, 0x00000001u, 16, 0, 0};
+
+static int host_calls;
+static void on_host(void *data) { host_calls += *(int *)data; }
+
+int main(void)
+{
+    int count = -1, value = 0;
+    CUdevice device = -1;
+    CUcontext context = NULL, current = NULL;
+
+    /* Before cuInit, as NVIDIA's driver: not initialised. */
+    EXPECT(cuDeviceGetCount(&count) == CUDA_ERROR_NOT_INITIALIZED);
+    EXPECT(cuInit(1) == CUDA_ERROR_INVALID_VALUE);
+    EXPECT_OK(cuInit(0));
+    EXPECT_OK(cuDriverGetVersion(&value));
+    EXPECT(value == 13000);
+    EXPECT_OK(cuDeviceGetCount(&count));
+    EXPECT(count == 1);
+    EXPECT(cuDeviceGet(&device, 1) == CUDA_ERROR_INVALID_DEVICE);
+    EXPECT_OK(cuDeviceGet(&device, 0));
+    EXPECT_OK(cuDeviceGetAttribute(&value, 1, device));
+    EXPECT(value == 1024);
+    EXPECT(cuDeviceGetAttribute(&value, 0, device) == CUDA_ERROR_INVALID_VALUE);
+    EXPECT_OK(cuDeviceGetAttribute(&value, 83 /* MANAGED_MEMORY */, device));
+    EXPECT(value == 0); /* host memory is not shared with a remote GPU */
+    char name[64];
+    EXPECT_OK(cuDeviceGetName(name, sizeof name, device));
+    EXPECT(strcmp(name, "Orion mock device") == 0);
+    size_t total = 0;
+    EXPECT_OK(cuDeviceTotalMem_v2(&total, device));
+    EXPECT(total == 1ull << 30);
+
+    /* Contexts: nothing current until set; the primary context is one per device. */
+    EXPECT_OK(cuCtxGetCurrent(&current));
+    EXPECT(current == NULL);
+    CUdeviceptr pointer = 0;
+    EXPECT(cuMemAlloc_v2(&pointer, 256) == CUDA_ERROR_INVALID_CONTEXT);
+    EXPECT_OK(cuDevicePrimaryCtxRetain(&context, device));
+    CUcontext again = NULL;
+    EXPECT_OK(cuDevicePrimaryCtxRetain(&again, device));
+    EXPECT(context == again && context != NULL);
+    unsigned int flags = 99;
+    int active = 0;
+    EXPECT_OK(cuDevicePrimaryCtxGetState(device, &flags, &active));
+    EXPECT(active == 1 && flags == 0);
+    EXPECT_OK(cuCtxPushCurrent_v2(context));
+    EXPECT_OK(cuCtxGetCurrent(&current));
+    EXPECT(current == context);
+    CUcontext popped = NULL;
+    EXPECT_OK(cuCtxPopCurrent_v2(&popped));
+    EXPECT(popped == context);
+    EXPECT(cuCtxPopCurrent_v2(&popped) == CUDA_ERROR_INVALID_CONTEXT);
+    EXPECT(cuCtxSetCurrent((CUcontext)&value) == CUDA_ERROR_INVALID_CONTEXT); /* not a context */
+    EXPECT_OK(cuCtxSetCurrent(context));
+    CUdevice context_device = -1;
+    EXPECT_OK(cuCtxGetDevice(&context_device));
+    EXPECT(context_device == 0);
+
+    /* Memory: copies, memsets of each width, ranges and pointer attributes. */
+    EXPECT(cuMemAlloc_v2(&pointer, 0) == CUDA_ERROR_INVALID_VALUE);
+    EXPECT_OK(cuMemAlloc_v2(&pointer, 1024));
+    size_t free_bytes = 0;
+    EXPECT_OK(cuMemGetInfo_v2(&free_bytes, &total));
+    EXPECT(free_bytes == 1ull << 29);
+    EXPECT_OK(cuMemsetD32_v2(pointer, 0xDEADBEEFu, 4));
+    EXPECT_OK(cuMemsetD16_v2(pointer + 16, 0x1234, 2));
+    unsigned char bytes[24];
+    EXPECT_OK(cuMemcpyDtoH_v2(bytes, pointer, sizeof bytes));
+    EXPECT(bytes[0] == 0xEF && bytes[3] == 0xDE && bytes[12] == 0xEF);
+    EXPECT(bytes[16] == 0x34 && bytes[17] == 0x12 && bytes[19] == 0x12 && bytes[20] == 0x00);
+    EXPECT_OK(cuMemcpyDtoH_v2_ptds(bytes, pointer, 4));
+    float host[8] = {1, 2, 3, 4, 5, 6, 7, 8}, back[8] = {0};
+    EXPECT_OK(cuMemcpy(pointer + 64, (CUdeviceptr)(uintptr_t)host, sizeof host)); /* unified: host to device */
+    EXPECT_OK(cuMemcpy((CUdeviceptr)(uintptr_t)back, pointer + 64, sizeof back));
+    EXPECT(memcmp(host, back, sizeof host) == 0);
+    /* A 2D copy of a 2x3 block out of a 4-wide host matrix into device rows 16 bytes apart. */
+    float matrix[3][4] = {{1, 2, 3, 4}, {5, 6, 7, 8}, {9, 10, 11, 12}}, block[3][2] = {{0}};
+    CUDA_MEMCPY2D copy = {0};
+    copy.srcMemoryType = CU_MEMORYTYPE_HOST, copy.srcHost = matrix, copy.srcPitch = 16, copy.srcXInBytes = 4;
+    copy.dstMemoryType = CU_MEMORYTYPE_DEVICE, copy.dstDevice = pointer + 256, copy.dstPitch = 16;
+    copy.WidthInBytes = 8, copy.Height = 3;
+    EXPECT_OK(cuMemcpy2D_v2(&copy));
+    CUDA_MEMCPY2D out = {0};
+    out.srcMemoryType = CU_MEMORYTYPE_UNIFIED, out.srcDevice = pointer + 256, out.srcPitch = 16;
+    out.dstMemoryType = CU_MEMORYTYPE_HOST, out.dstHost = block, out.dstPitch = 8;
+    out.WidthInBytes = 8, out.Height = 3;
+    EXPECT_OK(cuMemcpy2D_v2(&out));
+    EXPECT(block[0][0] == 2 && block[0][1] == 3 && block[2][1] == 11);
+    CUdeviceptr base = 0;
+    size_t size = 0;
+    EXPECT_OK(cuMemGetAddressRange_v2(&base, &size, pointer + 100));
+    EXPECT(base == pointer && size == 1024);
+    unsigned int type = 0;
+    EXPECT_OK(cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, pointer + 8));
+    EXPECT(type == CU_MEMORYTYPE_DEVICE);
+    CUcontext owner = NULL;
+    EXPECT_OK(cuPointerGetAttribute(&owner, CU_POINTER_ATTRIBUTE_CONTEXT, pointer));
+    EXPECT(owner == context);
+    void *pinned = NULL;
+    EXPECT_OK(cuMemAllocHost_v2(&pinned, 100));
+    EXPECT_OK(cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, (CUdeviceptr)(uintptr_t)pinned));
+    EXPECT(type == CU_MEMORYTYPE_HOST);
+    EXPECT(cuPointerGetAttribute(&type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE, (CUdeviceptr)(uintptr_t)host) ==
+           CUDA_ERROR_INVALID_VALUE); /* pageable memory is not a CUDA pointer */
+    int attributes[] = {CU_POINTER_ATTRIBUTE_MEMORY_TYPE, CU_POINTER_ATTRIBUTE_CONTEXT};
+    unsigned int types[1] = {7};
+    CUcontext owners[1] = {context};
+    void *values[] = {types, owners};
+    EXPECT_OK(cuPointerGetAttributes(2, attributes, values, (CUdeviceptr)(uintptr_t)host));
+    EXPECT(types[0] == 0 && owners[0] == NULL);
+    EXPECT_OK(cuMemFreeHost(pinned));
+    EXPECT(cuMemFreeHost(pinned) == CUDA_ERROR_INVALID_VALUE);
+    void *mapped = NULL;
+    EXPECT(cuMemHostAlloc(&mapped, 64, CU_MEMHOSTALLOC_DEVICEMAP) == CUDA_ERROR_NOT_SUPPORTED);
+
+    /* A module and a launch with argument pointers, then with one packed buffer. */
+    CUmodule module = NULL;
+    EXPECT(cuModuleLoadData(&module, "not an image but PTX text the mock refuses") == CUDA_ERROR_INVALID_IMAGE);
+    EXPECT_OK(cuModuleLoadData(&module, fatbin));
+    CUfunction function = NULL, missing = NULL;
+    EXPECT(cuModuleGetFunction(&missing, module, "no_such_kernel") == CUDA_ERROR_NOT_FOUND);
+    EXPECT_OK(cuModuleGetFunction(&function, module, "orion_test_vector_add"));
+    EXPECT_OK(cuFuncGetAttribute(&value, 0, function));
+    EXPECT(value == 1024);
+    CUdeviceptr a, b, c;
+    EXPECT_OK(cuMemAlloc_v2(&a, sizeof host));
+    EXPECT_OK(cuMemAlloc_v2(&b, sizeof host));
+    EXPECT_OK(cuMemAlloc_v2(&c, sizeof host));
+    EXPECT_OK(cuMemcpyHtoD_v2(a, host, sizeof host));
+    EXPECT_OK(cuMemcpyHtoD_v2(b, host, sizeof host));
+    int n = 8;
+    void *args[] = {&a, &b, &c, &n};
+    EXPECT_OK(cuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
+    EXPECT_OK(cuMemcpyDtoH_v2(back, c, sizeof back));
+    EXPECT(back[0] == 2 && back[7] == 16);
+    EXPECT(cuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, NULL, args, args) == CUDA_ERROR_INVALID_VALUE);
+    struct {
+        CUdeviceptr a, b, c;
+        int n;
+    } packed = {a, a, c, 8};
+    size_t packed_size = sizeof packed;
+    void *extra[] = {CU_LAUNCH_PARAM_BUFFER_POINTER, &packed, CU_LAUNCH_PARAM_BUFFER_SIZE, &packed_size,
+                     CU_LAUNCH_PARAM_END};
+    EXPECT_OK(cuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, NULL, NULL, extra));
+    EXPECT_OK(cuMemcpyDtoH_v2(back, c, sizeof back));
+    EXPECT(back[1] == 4 && back[7] == 16);
+    EXPECT(cuLaunchKernel((CUfunction)&value, 1, 1, 1, 1, 1, 1, 0, NULL, args, NULL) == CUDA_ERROR_INVALID_HANDLE);
+
+    /* A library's kernel, launched in place of a function and turned into one. */
+    CUlibrary library = NULL;
+    EXPECT_OK(cuLibraryLoadData(&library, fatbin, NULL, NULL, 0, NULL, NULL, 0));
+    CUkernel kernel = NULL;
+    EXPECT(cuLibraryGetKernel(&kernel, library, "no_such_kernel") == CUDA_ERROR_NOT_FOUND);
+    EXPECT_OK(cuLibraryGetKernel(&kernel, library, "orion_test_vector_add"));
+    EXPECT_OK(cuLaunchKernel((CUfunction)kernel, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
+    CUfunction from_kernel = NULL;
+    EXPECT_OK(cuKernelGetFunction(&from_kernel, kernel));
+    EXPECT(from_kernel != NULL);
+    EXPECT_OK(cuLibraryUnload(library));
+    EXPECT(cuLibraryUnload(library) == CUDA_ERROR_INVALID_HANDLE);
+
+    /* Streams, events and a host function. */
+    CUstream stream = NULL;
+    CUevent event = NULL;
+    EXPECT_OK(cuStreamCreate(&stream, CU_STREAM_NON_BLOCKING));
+    EXPECT_OK(cuEventCreate(&event, CU_EVENT_DISABLE_TIMING));
+    int increment = 5;
+    EXPECT_OK(cuLaunchHostFunc(stream, on_host, &increment));
+    EXPECT_OK(cuEventRecord(event, stream));
+    EXPECT_OK(cuStreamSynchronize(stream));
+    EXPECT_OK(cuEventSynchronize(event));
+    EXPECT(host_calls == 5);
+    EXPECT_OK(cuEventDestroy_v2(event));
+    EXPECT(cuEventDestroy_v2(event) == CUDA_ERROR_INVALID_HANDLE);
+    EXPECT_OK(cuStreamDestroy_v2(stream));
+    EXPECT(cuStreamSynchronize(stream) == CUDA_ERROR_INVALID_HANDLE);
+    EXPECT(cuStreamSynchronize(CU_STREAM_PER_THREAD) == CUDA_SUCCESS);
+
+    /* cuGetProcAddress picks the generation and the stream variant a caller's version asks for. */
+    void *found = NULL;
+    int status = -1;
+    EXPECT_OK(cuGetProcAddress_v2("cuMemAlloc", &found, 13000, 0, &status));
+    EXPECT(found == (void *)cuMemAlloc_v2 && status == CU_GET_PROC_ADDRESS_SUCCESS);
+    EXPECT_OK(cuGetProcAddress_v2("cuMemcpyDtoH", &found, 12000, CU_GET_PROC_ADDRESS_PER_THREAD_DEFAULT_STREAM, &status));
+    EXPECT(found == (void *)cuMemcpyDtoH_v2_ptds);
+    EXPECT_OK(cuGetProcAddress_v2("cuMemcpyDtoH", &found, 12000, CU_GET_PROC_ADDRESS_LEGACY_STREAM, &status));
+    EXPECT(found == (void *)cuMemcpyDtoH_v2);
+    EXPECT_OK(cuGetProcAddress_v2("cuCtxGetDevice", &found, 12080, 0, &status));
+    EXPECT(found == (void *)cuCtxGetDevice);
+    EXPECT_OK(cuGetProcAddress_v2("cuNoSuchFunction", &found, 13000, 0, &status));
+    EXPECT(found == NULL && status == CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND);
+    EXPECT(cuGetProcAddress_v2("cuMemAlloc", &found, 13010, 0, &status) == CUDA_ERROR_INVALID_VALUE);
+
+    /* An unsupported function answers CUDA_ERROR_NOT_SUPPORTED (and logs once, checked by make). */
+    void *graph = NULL;
+    EXPECT(cuGraphCreate(&graph, 0) == CUDA_ERROR_NOT_SUPPORTED);
+    EXPECT(cuGraphCreate(&graph, 0) == CUDA_ERROR_NOT_SUPPORTED);
+    const char *error_name = NULL;
+    EXPECT_OK(cuGetErrorName(CUDA_ERROR_INVALID_VALUE, &error_name));
+    EXPECT(error_name != NULL && strcmp(error_name, "CUDA_ERROR_INVALID_VALUE") == 0);
+
+    EXPECT_OK(cuMemFree_v2(pointer));
+    EXPECT(cuMemFree_v2(pointer) == CUDA_ERROR_INVALID_VALUE);
+    EXPECT_OK(cuModuleUnload(module));
+    EXPECT_OK(cuCtxSynchronize());
+    EXPECT_OK(cuDevicePrimaryCtxRelease_v2(device));
+    EXPECT_OK(cuDevicePrimaryCtxRelease_v2(device));
+    EXPECT(cuDevicePrimaryCtxRelease_v2(device) == CUDA_ERROR_INVALID_CONTEXT);
+    if (failures != 0) {
+        fprintf(stderr, "%d of %d checks failed\n", failures, checks);
+        return 1;
+    }
+    printf("PASS %d checks\n", checks);
+    return 0;
+}

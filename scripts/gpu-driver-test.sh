@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# GPU-host test of the libcuda.so.1 replacement (native/driver_front_end, issue 10).
+#
+#   scripts/gpu-driver-test.sh run OUTDIR    on the GPU host, from the repository root, with
+#                                            artifacts/cudart (scripts/gpu-cudart-test.sh bundle)
+#                                            carried: builds the front end and the programs, runs
+#                                            each natively and through Orion, compares stdout byte
+#                                            for byte and checks that NVIDIA's libcuda.so.1 was
+#                                            never mapped in a client process.
+# Programs: tests/cuda/driver_programs (driver API alone), tests/cuda/programs (24 runtime
+# programs) built with nvcc's default static cudart and with -cudart shared, and
+# tests/cuda/library-programs (cuBLAS, cuFFT, ... with NVIDIA's libraries).
+# Environment: ORION_DRIVER_SETS (default "driver static shared library") picks what runs.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$(realpath -m "${2:-$PWD/gpu-driver-out}")
+CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
+NVCC=$CUDA_HOME/bin/nvcc
+BUNDLE=${ORION_BUNDLE:-$ROOT/artifacts/cudart}
+PORT=${ORION_PORT:-7470}
+SETS=${ORION_DRIVER_SETS:-driver static shared library}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"; [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null' EXIT
+mkdir -p "$OUT"
+SUMMARY=$OUT/summary.txt
+: > "$SUMMARY"
+say() { echo "$*" | tee -a "$SUMMARY"; }
+
+make -s -C "$ROOT/native/driver_front_end" BUILD="$WORK/front" all > "$OUT/front-build.log" 2>&1 \
+    || { say "front end build FAILED"; cat "$OUT/front-build.log"; exit 1; }
+FRONT=$WORK/front
+gcc -shared -fPIC -O1 -o "$WORK/maps_probe.so" "$ROOT/tests/cuda/maps_probe/maps_probe.c" 2>> "$OUT/front-build.log"
+
+"$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$PORT" --log-level Warning > "$OUT/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do grep -q "ready on" "$OUT/server.log" 2>/dev/null && break; sleep 0.1; done
+
+# run NAME ARGS...: natively and through Orion; compares stdout and the exit code.
+same=0 different=0
+run() {
+    local set=$1 name=$2; shift 2
+    local dir=$OUT/$set
+    mkdir -p "$dir"
+    ORION_MAPS_OUT=$dir/$name.native.maps LD_PRELOAD=$WORK/maps_probe.so timeout 120 "$@" \
+        > "$dir/$name.native.out" 2> "$dir/$name.native.err"
+    echo $? > "$dir/$name.native.rc"
+    ORION_MAPS_OUT=$dir/$name.orion.maps LD_PRELOAD=$WORK/maps_probe.so LD_LIBRARY_PATH=$FRONT \
+        ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT timeout 120 "$@" \
+        > "$dir/$name.orion.out" 2> "$dir/$name.orion.err"
+    echo $? > "$dir/$name.orion.rc"
+    local verdict=same
+    cmp -s "$dir/$name.native.out" "$dir/$name.orion.out" || verdict=different
+    cmp -s "$dir/$name.native.rc" "$dir/$name.orion.rc" || verdict=different
+    grep -q '/libcuda.so' "$dir/$name.native.maps" 2>/dev/null || verdict="$verdict (native did not map libcuda?)"
+    if grep -q 'nvidia/lib64/libcuda.so\|/usr/lib.*/libcuda.so' "$dir/$name.orion.maps" 2>/dev/null; then
+        verdict="different (NVIDIA's libcuda.so mapped through Orion)"
+    fi
+    [ "$verdict" = same ] && same=$((same + 1)) || different=$((different + 1))
+    say "$set/$name: $verdict (exit native $(cat "$dir/$name.native.rc"), orion $(cat "$dir/$name.orion.rc"))"
+}
+
+for set in $SETS; do
+    case $set in
+    driver)
+        "$NVCC" -fatbin -arch=sm_90 "$ROOT/tests/cuda/driver_programs/kernels.cu" -o "$WORK/kernels.fatbin" > "$OUT/driver-build.log" 2>&1
+        for source in "$ROOT"/tests/cuda/driver_programs/*.c; do
+            name=$(basename "$source" .c)
+            gcc -O1 -I"$CUDA_HOME/include" "$source" -L"$CUDA_HOME/lib64/stubs" -lcuda -o "$WORK/$name" >> "$OUT/driver-build.log" 2>&1 \
+                && run driver "$name" "$WORK/$name" "$WORK/kernels.fatbin" || say "driver/$name: build FAILED"
+        done
+        ;;
+    static | shared)
+        flag=""; [ "$set" = shared ] && flag="-cudart shared"
+        for source in "$ROOT"/tests/cuda/programs/*.cu; do
+            name=$(basename "$source" .cu)
+            case $name in *illegal_address*) continue ;; esac # a fault poisons the session: run apart
+            "$NVCC" -O2 $flag -arch=sm_90 -I"$ROOT/tests/cuda/programs" "$source" -o "$WORK/$set-$name" > "$OUT/$set-$name.build.log" 2>&1 \
+                && run "$set" "$name" "$WORK/$set-$name" || say "$set/$name: build FAILED"
+        done
+        ;;
+    library)
+        for source in "$ROOT"/tests/cuda/library-programs/*.cu; do
+            name=$(basename "$source" .cu)
+            libs=$(sed -n '1s|^// libs:||p' "$source")
+            "$NVCC" -O2 -arch=sm_90 -I"$ROOT/tests/cuda/library-programs" "$source" -o "$WORK/lib-$name" $libs > "$OUT/lib-$name.build.log" 2>&1 \
+                && run library "$name" "$WORK/lib-$name" || say "library/$name: build FAILED"
+        done
+        ;;
+    esac
+done
+kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+say "identical $same, different $different"
