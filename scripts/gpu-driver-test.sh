@@ -41,11 +41,11 @@ run() {
     local set=$1 name=$2; shift 2
     local dir=$OUT/$set
     mkdir -p "$dir"
-    ORION_MAPS_OUT=$dir/$name.native.maps LD_PRELOAD=$WORK/maps_probe.so timeout 120 "$@" \
+    timeout 120 env ORION_MAPS_OUT=$dir/$name.native.maps LD_PRELOAD=$WORK/maps_probe.so "$@" \
         > "$dir/$name.native.out" 2> "$dir/$name.native.err"
     echo $? > "$dir/$name.native.rc"
-    ORION_MAPS_OUT=$dir/$name.orion.maps LD_PRELOAD=$WORK/maps_probe.so LD_LIBRARY_PATH=$FRONT \
-        ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT timeout 120 "$@" \
+    timeout 120 env ORION_MAPS_OUT=$dir/$name.orion.maps LD_PRELOAD=$WORK/maps_probe.so LD_LIBRARY_PATH=$FRONT \
+        ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT "$@" \
         > "$dir/$name.orion.out" 2> "$dir/$name.orion.err"
     echo $? > "$dir/$name.orion.rc"
     local verdict=same

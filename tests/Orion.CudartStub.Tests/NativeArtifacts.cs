@@ -10,12 +10,24 @@ namespace Orion.CudartStub.Tests;
 internal static class NativeArtifacts
 {
     private static readonly Lazy<(string StubDirectory, string TestProgram, string ClientLibrary)> Built = new(Build);
+    private static readonly Lazy<string> DriverBuilt = new(BuildDriverTest);
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     public static string TestProgram => Built.Value.TestProgram;
 
     public static string ClientLibrary => Built.Value.ClientLibrary;
+
+    /// <summary>The driver front end's C test program (native/driver_front_end/test/driver_api_test.c), beside its libcuda.so.1.</summary>
+    public static string DriverTestProgram => DriverBuilt.Value;
+
+    private static string BuildDriverTest()
+    {
+        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "driver");
+        Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "driver_front_end"), $"BUILD={build}", "api-test"],
+            TimeSpan.FromMinutes(3));
+        return Path.Combine(build, "driver_api_test");
+    }
 
     private static (string, string, string) Build()
     {

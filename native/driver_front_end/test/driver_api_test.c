@@ -1,6 +1,8 @@
 /*
- * Drives Orion's libcuda.so.1 through the driver API against the mock client
- * (../cudart_stub/test/mock_client.c: one emulated device, synchronous, a vector-add kernel).
+ * Drives Orion's libcuda.so.1 through the driver API: against the mock client
+ * (../cudart_stub/test/mock_client.c: one in-memory device, synchronous) in `make test`, and
+ * against the real client and an emulated server in tests/Orion.CudartStub.Tests. Both know the
+ * kernel orion_test_vector_add(a, b, c, n).
  * It checks the front end's own logic: initialisation rules, contexts, handles, copies and
  * memsets of every width, pointer attributes, libraries and kernels, launches with argument
  * pointers and packed buffers, callbacks, cuGetProcAddress's choice of generation and stream
@@ -95,7 +97,7 @@ int main(void)
     EXPECT(cuInit(1) == CUDA_ERROR_INVALID_VALUE);
     EXPECT_OK(cuInit(0));
     EXPECT_OK(cuDriverGetVersion(&value));
-    EXPECT(value == 13000);
+    EXPECT(value >= 12000);
     EXPECT_OK(cuDeviceGetCount(&count));
     EXPECT(count == 1);
     EXPECT(cuDeviceGet(&device, 1) == CUDA_ERROR_INVALID_DEVICE);
@@ -107,10 +109,10 @@ int main(void)
     EXPECT(value == 0); /* host memory is not shared with a remote GPU */
     char name[64];
     EXPECT_OK(cuDeviceGetName(name, sizeof name, device));
-    EXPECT(strcmp(name, "Orion mock device") == 0);
+    EXPECT(name[0] != '\0');
     size_t total = 0;
     EXPECT_OK(cuDeviceTotalMem_v2(&total, device));
-    EXPECT(total == 1ull << 30);
+    EXPECT(total >= 1ull << 28);
 
     /* Contexts: nothing current until set; the primary context is one per device. */
     EXPECT_OK(cuCtxGetCurrent(&current));
@@ -142,8 +144,9 @@ int main(void)
     EXPECT(cuMemAlloc_v2(&pointer, 0) == CUDA_ERROR_INVALID_VALUE);
     EXPECT_OK(cuMemAlloc_v2(&pointer, 1024));
     size_t free_bytes = 0;
-    EXPECT_OK(cuMemGetInfo_v2(&free_bytes, &total));
-    EXPECT(free_bytes == 1ull << 29);
+    size_t total_again = 0;
+    EXPECT_OK(cuMemGetInfo_v2(&free_bytes, &total_again));
+    EXPECT(free_bytes > 0 && free_bytes <= total_again && total_again == total);
     EXPECT_OK(cuMemsetD32_v2(pointer, 0xDEADBEEFu, 4));
     EXPECT_OK(cuMemsetD16_v2(pointer + 16, 0x1234, 2));
     unsigned char bytes[24];
@@ -197,13 +200,12 @@ int main(void)
 
     /* A module and a launch with argument pointers, then with one packed buffer. */
     CUmodule module = NULL;
-    EXPECT(cuModuleLoadData(&module, "not an image but PTX text the mock refuses") == CUDA_ERROR_INVALID_IMAGE);
     EXPECT_OK(cuModuleLoadData(&module, fatbin));
     CUfunction function = NULL, missing = NULL;
     EXPECT(cuModuleGetFunction(&missing, module, "no_such_kernel") == CUDA_ERROR_NOT_FOUND);
     EXPECT_OK(cuModuleGetFunction(&function, module, "orion_test_vector_add"));
-    EXPECT_OK(cuFuncGetAttribute(&value, 0, function));
-    EXPECT(value == 1024);
+    EXPECT_OK(cuFuncGetAttribute(&value, 0, function)); /* CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK */
+    EXPECT(value > 0 && value <= 1024);
     CUdeviceptr a, b, c;
     EXPECT_OK(cuMemAlloc_v2(&a, sizeof host));
     EXPECT_OK(cuMemAlloc_v2(&b, sizeof host));
