@@ -47,10 +47,16 @@ int32_t orion_device_total_memory(int32_t device, uint64_t *bytes);
 int32_t orion_device_memory_info(int32_t device, uint64_t *free_bytes, uint64_t *total_bytes);
 int32_t orion_device_synchronize(int32_t device);
 int32_t orion_device_reset(int32_t device);
+/* cuCtxGetLimit / cuCtxSetLimit on the device's context; limit is a CUlimit value. */
+int32_t orion_device_get_limit(int32_t device, int32_t limit, uint64_t *value);
+int32_t orion_device_set_limit(int32_t device, int32_t limit, uint64_t value);
 
 /* Memory. Host pointers are local; the client copies from or into them directly. */
 int32_t orion_malloc(int32_t device, uint64_t size, uint64_t *device_pointer);
 int32_t orion_free(int32_t device, uint64_t device_pointer);
+/* The stream-ordered allocator (cuMemAllocAsync / cuMemFreeAsync) on the device's default pool. */
+int32_t orion_malloc_async(int32_t device, uint64_t size, uint64_t stream, uint64_t *device_pointer);
+int32_t orion_free_async(int32_t device, uint64_t device_pointer, uint64_t stream);
 int32_t orion_memcpy_htod(int32_t device, uint64_t dst, const void *src, uint64_t size, uint64_t stream,
                           int32_t async);
 int32_t orion_memcpy_dtoh(int32_t device, void *dst, uint64_t src, uint64_t size, uint64_t stream, int32_t async);
@@ -89,6 +95,9 @@ int32_t orion_function_set_attribute(int32_t device, uint64_t function, int32_t 
 int32_t orion_function_set_cache_config(int32_t device, uint64_t function, int32_t config);
 int32_t orion_occupancy_max_active_blocks(int32_t device, uint64_t function, int32_t block_size,
                                           uint64_t dynamic_shared_bytes, uint32_t flags, int32_t *blocks);
+/* cuOccupancyAvailableDynamicSMemPerBlock. */
+int32_t orion_occupancy_available_dynamic_shared(int32_t device, uint64_t function, int32_t blocks, int32_t block_size,
+                                                 uint64_t *bytes);
 /* args is the kernel's void** argument array; the client packs it by the function's layout. */
 int32_t orion_launch_kernel(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
                             uint32_t block_x, uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,

@@ -266,6 +266,16 @@ EXPORT int32_t orion_memset_2d(int32_t device, uint64_t dst, uint64_t pitch, uin
     return finish(async);
 }
 
+EXPORT int32_t orion_malloc_async(int32_t device, uint64_t size, uint64_t stream, uint64_t *device_pointer)
+{
+    return orion_malloc(device, size, device_pointer);
+}
+
+EXPORT int32_t orion_free_async(int32_t device, uint64_t device_pointer, uint64_t stream)
+{
+    return orion_free(device, device_pointer);
+}
+
 /* Elements of 1, 2 or 4 bytes, stored little-endian as a GPU does. */
 static void fill_elements(unsigned char *target, uint32_t value, int32_t element_bytes, uint64_t count)
 {
@@ -365,6 +375,33 @@ EXPORT int32_t orion_function_set_attribute(int32_t device, uint64_t function, i
 {
     if (attribute == 8)
         dynamic_shared_limit = value;
+    return OK;
+}
+
+EXPORT int32_t orion_occupancy_available_dynamic_shared(int32_t device, uint64_t function, int32_t blocks,
+                                                        int32_t block_size, uint64_t *bytes)
+{
+    if (blocks <= 0 || block_size <= 0)
+        return INVALID_VALUE;
+    *bytes = 48 * 1024 / (uint64_t)blocks;
+    return function == 1 || function == 2 ? OK : INVALID_HANDLE;
+}
+
+static uint64_t limits[8];
+
+EXPORT int32_t orion_device_get_limit(int32_t device, int32_t limit, uint64_t *value)
+{
+    if (limit < 0 || limit >= 8)
+        return 215; /* CUDA_ERROR_UNSUPPORTED_LIMIT */
+    *value = limits[limit];
+    return OK;
+}
+
+EXPORT int32_t orion_device_set_limit(int32_t device, int32_t limit, uint64_t value)
+{
+    if (limit < 0 || limit >= 8)
+        return 215;
+    limits[limit] = value;
     return OK;
 }
 

@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "driver_context_storage.h"
 #include "driver_handles.h"
 
 static struct driver_context primaries[DRIVER_MAX_DEVICES];
@@ -132,6 +133,9 @@ static CUresult primary_reset(CUdevice device)
     CUresult result = driver_check_device(device);
     if (result != CUDA_SUCCESS)
         return result;
+    /* The runtime's per-context state goes first, as with NVIDIA's driver, while it can still
+     * free what it holds on the device. */
+    driver_storage_release_context(driver_primary_context(device));
     result = driver_result(driver_client.orion_device_reset(device));
     if (result == CUDA_SUCCESS) {
         driver_ranges_forget_device(device);
@@ -286,6 +290,28 @@ DRIVER_API CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest)
             *greatest = high;
     }
     return result;
+}
+
+/* Limits of the server's context for the device (stack size, printf FIFO, malloc heap, ...). */
+DRIVER_API CUresult cuCtxGetLimit(size_t *value, int limit)
+{
+    int device;
+    uint64_t remote = 0;
+    if (value == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_current_device(&device);
+    if (result == CUDA_SUCCESS)
+        result = driver_result(driver_client.orion_device_get_limit(device, limit, &remote));
+    if (result == CUDA_SUCCESS)
+        *value = remote;
+    return result;
+}
+
+DRIVER_API CUresult cuCtxSetLimit(int limit, size_t value)
+{
+    int device;
+    CUresult result = driver_current_device(&device);
+    return result != CUDA_SUCCESS ? result : driver_result(driver_client.orion_device_set_limit(device, limit, value));
 }
 
 /* The cache and shared-memory preferences are hints the driver may ignore; the context

@@ -1,6 +1,205 @@
-#include "driver_internal.h"
+/*
+ * cuGetExportTable: the private tables NVIDIA's runtime and libraries ask the driver for, by
+ * UUID. Which tables are asked for, their sizes and which slots are called were recorded on the
+ * GPU host against driver 580 (tests/cuda/driver_trace); the meaning of the slots that matter
+ * comes from public projects (ZLUDA, Lupine, HAMi-core). Everything here is client-local:
+ * module loads go through the front end like cuModuleLoadData, contexts are the front end's.
+ *
+ * A slot whose meaning is not known answers CUDA_ERROR_NOT_SUPPORTED and logs its table and
+ * number once, so a program that needs it fails visibly rather than on a guessed answer.
+ * Tables are static and never move: the integrity check hashes their addresses.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "driver_context_storage.h"
+#include "driver_handles.h"
+
+CUresult driver_integrity_check(uint32_t version, uint64_t unix_seconds, uint64_t result[2],
+                                const void *runtime_table, const void *integrity_table, const void *integrity_function);
+
+static CUresult unknown_slot(const char *table, int slot, int *logged)
+{
+    if (!__atomic_exchange_n(logged, 1, __ATOMIC_RELAXED))
+        driver_log(DRIVER_LOG_WARN, "slot %d of the driver's private table %s is not supported by Orion", slot, table);
+    return CUDA_ERROR_NOT_SUPPORTED;
+}
+
+/* One stub per (table, slot), so that the log names the slot. */
+#define DEFINE_UNKNOWN(tag, n)                                                                                     \
+    __attribute__((unused)) static CUresult unknown_##tag##_##n(void)                                              \
+    {                                                                                                              \
+        static int logged;                                                                                         \
+        return unknown_slot(#tag, n, &logged);                                                                     \
+    }
+#define ENTRY_UNKNOWN(tag, n) [n] = (void *)unknown_##tag##_##n,
+#define FIRST_DECADE(X, tag) X(tag, 0) X(tag, 1) X(tag, 2) X(tag, 3) X(tag, 4) X(tag, 5) X(tag, 6) X(tag, 7) X(tag, 8) X(tag, 9)
+#define DECADE(X, tag, d)                                                                                          \
+    X(tag, d##0) X(tag, d##1) X(tag, d##2) X(tag, d##3) X(tag, d##4) X(tag, d##5) X(tag, d##6) X(tag, d##7)        \
+        X(tag, d##8) X(tag, d##9)
+#define HUNDRED(X, tag)                                                                                            \
+    FIRST_DECADE(X, tag) DECADE(X, tag, 1) DECADE(X, tag, 2) DECADE(X, tag, 3) DECADE(X, tag, 4)                   \
+        DECADE(X, tag, 5) DECADE(X, tag, 6) DECADE(X, tag, 7) DECADE(X, tag, 8) DECADE(X, tag, 9)
+
+#define UNKNOWN_STUBS(tag)                                                                                         \
+    HUNDRED(DEFINE_UNKNOWN, tag)                                                                                   \
+    static void *const unknown_##tag[100] = {HUNDRED(ENTRY_UNKNOWN, tag)};
+
+UNKNOWN_STUBS(runtime_interface_6bd5fb6c)
+UNKNOWN_STUBS(callback_hooks_a094798c)
+UNKNOWN_STUBS(tools_tls_42d85a81)
+UNKNOWN_STUBS(context_checks_263e8860)
+UNKNOWN_STUBS(integrity_d4082055)
+UNKNOWN_STUBS(cublaslt_21318c60)
+UNKNOWN_STUBS(table_69a28e9f)
+
+/* --- Runtime interface (6bd5fb6c-5bf4-e74a-8987-d93912fd9df9): module loads and the primary context. --- */
+
+static CUresult load_from_wrapper(CUmodule *module, const void *wrapper)
+{
+    extern CUresult cuModuleLoadData(CUmodule *, const void *);
+    return cuModuleLoadData(module, wrapper); /* the image reader follows a fat-binary wrapper */
+}
+
+static CUresult load_from_wrapper_with(CUmodule *module, const void *wrapper, void *first, void *second, uint32_t flags)
+{
+    if (first != NULL || second != NULL || flags != 0)
+        DRIVER_NOT_SUPPORTED("loading a fat binary with link options through the runtime's private table");
+    return load_from_wrapper(module, wrapper);
+}
+
+static CUresult load_from_fatbin_with(const void *fatbin, CUmodule *module, void *first, void *second, uint32_t flags)
+{
+    return load_from_wrapper_with(module, fatbin, first, second, flags);
+}
+
+/* The device's primary context, not retained (the runtime retains it itself afterwards). */
+static CUresult primary_context(CUcontext *context, CUdevice device)
+{
+    if (context == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_check_device(device);
+    if (result == CUDA_SUCCESS)
+        *context = driver_primary_context(device);
+    return result;
+}
+
+static void ignore_size(size_t size) { (void)size; }
+static CUresult nothing_to_load(void) { return CUDA_SUCCESS; }
+
+static void *runtime_interface[13];
+
+/* --- Tools callback hooks (a094798c-2e74-2e74-93f2-0800200c0a66): buffers the runtime fills in. --- */
+
+/* Sized generously in bytes for what the runtime asks (1024 and 14 elements). */
+static uint64_t hooks_buffer_2[1024], hooks_buffer_6[14];
+static void hooks_slot_2(void **buffer, size_t *size)
+{
+    *buffer = hooks_buffer_2;
+    *size = sizeof hooks_buffer_2 / sizeof hooks_buffer_2[0];
+}
+static void hooks_slot_6(void **buffer, size_t *size)
+{
+    *buffer = hooks_buffer_6;
+    *size = sizeof hooks_buffer_6 / sizeof hooks_buffer_6[0];
+}
+
+static void *callback_hooks[7];
+static void *tools_tls[3];
+
+/* --- Context checks (263e8860-7cd2-6143-92f6-bbd5006dfa7e). --- */
+
+/* Every context of Orion's driver is an ordinary one (not a green or wrapped context). */
+static CUresult context_kind(CUcontext context, uint32_t *kind, void **detail)
+{
+    if (kind != NULL)
+        *kind = 0;
+    return CUDA_SUCCESS;
+}
+static uint32_t context_checks_zero(void) { return 0; }
+
+static void *context_checks[15];
+
+/* --- Context-local storage (c693336e-1121-df11-a8c3-68f355d89593): no size slot. --- */
+
+static void *context_storage[3] = {(void *)driver_storage_put, (void *)driver_storage_delete, (void *)driver_storage_get};
+
+/* --- Integrity check (d4082055-bde6-704b-8d34-ba123c66e1f2). --- */
+
+static void *integrity[3];
+
+static CUresult integrity_slot(uint32_t version, uint64_t unix_seconds, uint64_t result[2])
+{
+    return driver_integrity_check(version, unix_seconds, result, runtime_interface, integrity, integrity[1]);
+}
+
+/* --- Tables asked for by libraries, meaning unknown: every slot is a logging stub. --- */
+
+static void *cublaslt_table[93];
+static void *table_69a28e9f[34];
+
+static void fill(void **table, size_t slots, void *const *stubs)
+{
+    table[0] = (void *)(uintptr_t)(slots * sizeof(void *));
+    for (size_t i = 1; i < slots; i++)
+        table[i] = stubs[i];
+}
+
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void build_tables(void)
+{
+    fill(runtime_interface, 13, unknown_runtime_interface_6bd5fb6c);
+    runtime_interface[1] = (void *)load_from_wrapper;
+    runtime_interface[2] = (void *)primary_context;
+    runtime_interface[6] = (void *)load_from_wrapper_with;
+    runtime_interface[7] = (void *)ignore_size;
+    runtime_interface[8] = (void *)load_from_fatbin_with;
+    runtime_interface[10] = NULL; /* empty in NVIDIA's table too */
+    runtime_interface[12] = (void *)nothing_to_load;
+    fill(callback_hooks, 7, unknown_callback_hooks_a094798c);
+    callback_hooks[2] = (void *)hooks_slot_2;
+    callback_hooks[6] = (void *)hooks_slot_6;
+    fill(tools_tls, 3, unknown_tools_tls_42d85a81);
+    fill(context_checks, 15, unknown_context_checks_263e8860);
+    context_checks[2] = (void *)context_kind;
+    context_checks[3] = (void *)context_checks_zero;
+    fill(integrity, 3, unknown_integrity_d4082055);
+    integrity[1] = (void *)integrity_slot;
+    fill(cublaslt_table, 93, unknown_cublaslt_21318c60);
+    fill(table_69a28e9f, 34, unknown_table_69a28e9f);
+}
+
+static const struct {
+    unsigned char uuid[16];
+    void **table;
+} tables[] = {
+    {{0x6b, 0xd5, 0xfb, 0x6c, 0x5b, 0xf4, 0xe7, 0x4a, 0x89, 0x87, 0xd9, 0x39, 0x12, 0xfd, 0x9d, 0xf9}, runtime_interface},
+    {{0xa0, 0x94, 0x79, 0x8c, 0x2e, 0x74, 0x2e, 0x74, 0x93, 0xf2, 0x08, 0x00, 0x20, 0x0c, 0x0a, 0x66}, callback_hooks},
+    {{0x42, 0xd8, 0x5a, 0x81, 0x23, 0xf6, 0xcb, 0x47, 0x82, 0x98, 0xf6, 0xe7, 0x8a, 0x3a, 0xec, 0xdc}, tools_tls},
+    {{0xc6, 0x93, 0x33, 0x6e, 0x11, 0x21, 0xdf, 0x11, 0xa8, 0xc3, 0x68, 0xf3, 0x55, 0xd8, 0x95, 0x93}, context_storage},
+    {{0x26, 0x3e, 0x88, 0x60, 0x7c, 0xd2, 0x61, 0x43, 0x92, 0xf6, 0xbb, 0xd5, 0x00, 0x6d, 0xfa, 0x7e}, context_checks},
+    {{0xd4, 0x08, 0x20, 0x55, 0xbd, 0xe6, 0x70, 0x4b, 0x8d, 0x34, 0xba, 0x12, 0x3c, 0x66, 0xe1, 0xf2}, integrity},
+    {{0x21, 0x31, 0x8c, 0x60, 0x97, 0x14, 0x32, 0x48, 0x8c, 0xa6, 0x41, 0xff, 0x73, 0x24, 0xc8, 0xf2}, cublaslt_table},
+    {{0x69, 0xa2, 0x8e, 0x9f, 0x24, 0x49, 0x8b, 0x47, 0xb0, 0x30, 0xc5, 0xda, 0x33, 0x0e, 0xa4, 0xe9}, table_69a28e9f},
+};
+
 CUresult driver_export_table(const void **table, const CUuuid *id)
 {
+    pthread_once(&tables_once, build_tables);
+    for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+        if (memcmp(tables[i].uuid, id->bytes, 16) == 0) {
+            *table = tables[i].table;
+            return CUDA_SUCCESS;
+        }
+    /* As NVIDIA's driver answers a UUID it does not know. The runtime asks for f8cff951-...
+     * first and works on without it; any other refusal is worth a line in the log. */
     *table = NULL;
-    DRIVER_NOT_SUPPORTED("cuGetExportTable");
+    char text[33];
+    for (int i = 0; i < 16; i++)
+        snprintf(text + 2 * i, 3, "%02x", (unsigned char)id->bytes[i]);
+    driver_log(strncmp(text, "f8cff951", 8) == 0 ? DRIVER_LOG_DEBUG : DRIVER_LOG_WARN,
+               "cuGetExportTable: Orion's driver has no private table %s", text);
+    return CUDA_ERROR_INVALID_VALUE;
 }

@@ -40,6 +40,9 @@ struct driver_function {
     uint64_t remote;
     struct driver_module *module;
     char *name;
+    /* CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, read on first need (-1 until then), so that a
+     * launch asking for more is refused at once, as NVIDIA's driver refuses it. */
+    int dynamic_shared_limit;
 };
 
 /* A library is context-independent: it is loaded on a device the first time a kernel, module

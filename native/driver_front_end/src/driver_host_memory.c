@@ -4,7 +4,6 @@
  * records (copies from it are as fast as from any host memory, and it is never mapped into the
  * device's address space: mapping flags are refused).
  */
-#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -142,10 +141,10 @@ static CUresult range_attribute(const driver_range *range, int attribute, void *
     case CU_POINTER_ATTRIBUTE_IS_LEGACY_CUDA_IPC_CAPABLE:
     case CU_POINTER_ATTRIBUTE_IS_GPU_DIRECT_RDMA_CAPABLE:
     case CU_POINTER_ATTRIBUTE_IS_HW_DECOMPRESS_CAPABLE:
-        *(bool *)data = false;
+        *(unsigned int *)data = 0; /* the driver writes these flags as 4-byte values */
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_MAPPED:
-        *(bool *)data = device_memory;
+        *(unsigned int *)data = (unsigned int)device_memory;
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_BUFFER_ID:
     case CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID:

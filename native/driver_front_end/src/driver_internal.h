@@ -59,9 +59,11 @@ CUcontext driver_primary_context(int device);
  * caller is a _ptsz/_ptds variant, for which stream 0 means the per-thread default stream. */
 CUresult driver_resolve_stream(CUstream stream, int per_thread, int *device, uint64_t *handle);
 
-/* Functions and kernels (driver_module.c): the client's function handle for a CUfunction or a
- * CUkernel (which launch APIs accept in its place) on the given device. */
-CUresult driver_resolve_function(CUfunction function, int device, uint64_t *handle);
+/* Functions and kernels (driver_module.c): the function record for a CUfunction or a CUkernel
+ * (which launch APIs accept in its place) on the given device. */
+CUresult driver_resolve_function(CUfunction function, int device, struct driver_function **record);
+/* The most dynamic shared memory a launch of the function may ask for. */
+CUresult driver_function_shared_limit(struct driver_function *function, int *limit);
 
 /* Allocations (driver_ranges.c): device and host ranges this process got from the front end,
  * for cuPointerGetAttribute(s), cuMemGetAddressRange and unified copies. */

@@ -1,21 +1,66 @@
 /* Kernel launches: cuLaunchKernel (argument pointers or one packed buffer) and cuLaunchKernelEx. */
+#include <string.h>
+
 #include "driver_handles.h"
 
-#define LAUNCH_ATTRIBUTE_IGNORE 0 /* CU_LAUNCH_ATTRIBUTE_IGNORE */
+#define LAUNCH_ATTRIBUTE_IGNORE 0            /* CU_LAUNCH_ATTRIBUTE_IGNORE */
+#define LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION 4 /* CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION */
+
+/*
+ * What NVIDIA's driver refuses at launch time, refused here before anything is queued: a
+ * launch is asynchronous through Orion, and an error the server found would otherwise surface
+ * at some later call instead of this one. Device limits are the remote device's attributes
+ * (cached by the client); the shared memory limit is the function's.
+ */
+static CUresult check_launch(int device, struct driver_function *function, const unsigned int grid[3],
+                             const unsigned int block[3], unsigned int shared)
+{
+    static const int block_limits[3] = {2, 3, 4}, grid_limits[3] = {5, 6, 7}; /* MAX_BLOCK_DIM_X.., MAX_GRID_DIM_X.. */
+    int limit = 0;
+    uint64_t threads = 1;
+    for (int i = 0; i < 3; i++) {
+        if (grid[i] == 0 || block[i] == 0)
+            return CUDA_ERROR_INVALID_VALUE;
+        CUresult result = driver_device_attribute(device, block_limits[i], &limit);
+        if (result == CUDA_SUCCESS && block[i] > (unsigned int)limit)
+            result = CUDA_ERROR_INVALID_VALUE;
+        if (result == CUDA_SUCCESS)
+            result = driver_device_attribute(device, grid_limits[i], &limit);
+        if (result == CUDA_SUCCESS && grid[i] > (unsigned int)limit)
+            result = CUDA_ERROR_INVALID_VALUE;
+        if (result != CUDA_SUCCESS)
+            return result;
+        threads *= block[i];
+    }
+    CUresult result = driver_device_attribute(device, 1 /* MAX_THREADS_PER_BLOCK */, &limit);
+    if (result == CUDA_SUCCESS && threads > (uint64_t)limit)
+        result = CUDA_ERROR_INVALID_VALUE;
+    if (result == CUDA_SUCCESS && shared > 0) {
+        result = driver_function_shared_limit(function, &limit);
+        if (result == CUDA_SUCCESS && shared > (unsigned int)limit)
+            result = CUDA_ERROR_INVALID_VALUE;
+    }
+    return result;
+}
 
 static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                        unsigned int by, unsigned int bz, unsigned int shared, CUstream stream, int per_thread,
                        void **parameters, void **extra)
 {
     int device;
-    uint64_t stream_handle, function_handle;
+    uint64_t stream_handle;
+    struct driver_function *record;
     CUresult result = driver_begin();
     if (result == CUDA_SUCCESS)
         result = driver_resolve_stream(stream, per_thread, &device, &stream_handle);
     if (result == CUDA_SUCCESS)
-        result = driver_resolve_function(function, device, &function_handle);
+        result = driver_resolve_function(function, device, &record);
+    const unsigned int grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};
+    if (result == CUDA_SUCCESS)
+        result = check_launch(device, record, grid, block, shared);
     if (result != CUDA_SUCCESS)
         return result;
+    uint64_t function_handle = record->remote;
     if (extra == NULL)
         return driver_result(driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
                                                                stream_handle, parameters));
@@ -60,10 +105,17 @@ static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, voi
     if (config == NULL || (config->numAttrs > 0 && config->attrs == NULL))
         return CUDA_ERROR_INVALID_VALUE;
     /* Attributes (cluster shape, cooperative, priority, programmatic serialization...) change
-     * how the launch runs; none is forwarded yet, so a launch that asks for one is refused. */
-    for (unsigned int i = 0; i < config->numAttrs; i++)
-        if (config->attrs[i].id != LAUNCH_ATTRIBUTE_IGNORE)
-            DRIVER_NOT_SUPPORTED("cuLaunchKernelEx with launch attributes");
+     * how the launch runs; none is forwarded yet, so a launch that asks for one is refused,
+     * except those that ask for what a plain launch does (a 1x1x1 cluster). */
+    for (unsigned int i = 0; i < config->numAttrs; i++) {
+        const CUlaunchAttribute *attribute = &config->attrs[i];
+        unsigned int cluster[3];
+        memcpy(cluster, attribute->value.pad, sizeof cluster);
+        if (attribute->id == LAUNCH_ATTRIBUTE_IGNORE ||
+            (attribute->id == LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION && cluster[0] == 1 && cluster[1] == 1 && cluster[2] == 1))
+            continue;
+        DRIVER_NOT_SUPPORTED("cuLaunchKernelEx with launch attributes");
+    }
     return launch(function, config->gridDimX, config->gridDimY, config->gridDimZ, config->blockDimX, config->blockDimY,
                   config->blockDimZ, config->sharedMemBytes, config->hStream, per_thread, parameters, extra);
 }

@@ -62,6 +62,58 @@ DRIVER_API CUresult cuMemFree_v2(CUdeviceptr pointer)
     return result;
 }
 
+/* The stream-ordered allocator on the device's default pool. */
+static CUresult allocate_async(CUdeviceptr *pointer, size_t size, CUstream stream, int per_thread)
+{
+    int device;
+    uint64_t handle;
+    if (pointer == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_begin();
+    if (result == CUDA_SUCCESS)
+        result = driver_resolve_stream(stream, per_thread, &device, &handle);
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (size == 0)
+        return CUDA_ERROR_INVALID_VALUE;
+    uint64_t address = 0;
+    result = driver_result(driver_client.orion_malloc_async(device, size, handle, &address));
+    if (result == CUDA_SUCCESS && (result = driver_ranges_add(address, size, CU_MEMORYTYPE_DEVICE, device, 0)) != CUDA_SUCCESS)
+        driver_client.orion_free_async(device, address, handle);
+    if (result == CUDA_SUCCESS)
+        *pointer = address;
+    return result;
+}
+
+static CUresult free_async(CUdeviceptr pointer, CUstream stream, int per_thread)
+{
+    int device;
+    uint64_t handle;
+    CUresult result = driver_begin();
+    if (result == CUDA_SUCCESS)
+        result = driver_resolve_stream(stream, per_thread, &device, &handle);
+    if (result != CUDA_SUCCESS)
+        return result;
+    driver_range range;
+    if (!driver_ranges_find(pointer, &range) || range.base != pointer || range.memory_type != CU_MEMORYTYPE_DEVICE)
+        return CUDA_ERROR_INVALID_VALUE;
+    result = driver_result(driver_client.orion_free_async(device, pointer, handle));
+    if (result == CUDA_SUCCESS)
+        driver_ranges_remove(pointer, CU_MEMORYTYPE_DEVICE, NULL);
+    return result;
+}
+
+DRIVER_API CUresult cuMemAllocAsync(CUdeviceptr *pointer, size_t size, CUstream stream)
+{
+    return allocate_async(pointer, size, stream, 0);
+}
+DRIVER_API CUresult cuMemAllocAsync_ptsz(CUdeviceptr *pointer, size_t size, CUstream stream)
+{
+    return allocate_async(pointer, size, stream, 1);
+}
+DRIVER_API CUresult cuMemFreeAsync(CUdeviceptr pointer, CUstream stream) { return free_async(pointer, stream, 0); }
+DRIVER_API CUresult cuMemFreeAsync_ptsz(CUdeviceptr pointer, CUstream stream) { return free_async(pointer, stream, 1); }
+
 DRIVER_API CUresult cuMemGetInfo_v2(size_t *free_bytes, size_t *total_bytes)
 {
     int device;

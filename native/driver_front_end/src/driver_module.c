@@ -99,7 +99,7 @@ static CUresult get_function(struct driver_module *module, const char *name, str
         free(copy);
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    *function = (struct driver_function){DRIVER_FUNCTION_MAGIC, module->device, remote, module, copy};
+    *function = (struct driver_function){DRIVER_FUNCTION_MAGIC, module->device, remote, module, copy, -1};
     *out = function;
     return CUDA_SUCCESS;
 }
@@ -340,27 +340,40 @@ DRIVER_API CUresult cuKernelGetName(const char **name, CUkernel kernel)
     return CUDA_SUCCESS;
 }
 
-CUresult driver_resolve_function(CUfunction function, int device, uint64_t *handle)
+CUresult driver_resolve_function(CUfunction function, int device, struct driver_function **record)
 {
     if (live(function, DRIVER_FUNCTION_MAGIC)) {
         if (function->device != device)
             return CUDA_ERROR_INVALID_HANDLE;
-        *handle = function->remote;
+        *record = function;
         return CUDA_SUCCESS;
     }
     /* Launch and attribute calls accept a CUkernel in place of a CUfunction. */
     struct driver_kernel *kernel = (struct driver_kernel *)function;
     if (!live(kernel, DRIVER_KERNEL_MAGIC))
         return CUDA_ERROR_INVALID_HANDLE;
-    struct driver_function *resolved;
-    CUresult result = kernel_function(kernel, device, &resolved);
-    if (result == CUDA_SUCCESS)
-        *handle = resolved->remote;
-    return result;
+    return kernel_function(kernel, device, record);
+}
+
+#define FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED 8
+
+CUresult driver_function_shared_limit(struct driver_function *function, int *limit)
+{
+    int known = __atomic_load_n(&function->dynamic_shared_limit, __ATOMIC_RELAXED);
+    if (known < 0) {
+        int32_t attribute = FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED;
+        CUresult result = driver_result(
+            driver_client.orion_function_get_attributes(function->device, function->remote, 1, &attribute, &known));
+        if (result != CUDA_SUCCESS)
+            return result;
+        __atomic_store_n(&function->dynamic_shared_limit, known, __ATOMIC_RELAXED);
+    }
+    *limit = known;
+    return CUDA_SUCCESS;
 }
 
 /* A function's device: its own, or for a kernel the current context's. */
-static CUresult function_target(CUfunction function, int *device, uint64_t *handle)
+static CUresult function_target(CUfunction function, int *device, struct driver_function **record)
 {
     CUresult result = driver_begin();
     if (result != CUDA_SUCCESS)
@@ -369,43 +382,52 @@ static CUresult function_target(CUfunction function, int *device, uint64_t *hand
         *device = function->device;
     else if ((result = driver_current_device(device)) != CUDA_SUCCESS)
         return result;
-    return driver_resolve_function(function, *device, handle);
+    return driver_resolve_function(function, *device, record);
+}
+
+/* Sets an attribute; a new dynamic shared memory limit is remembered for the launch checks. */
+static CUresult set_attribute(struct driver_function *record, int attribute, int value)
+{
+    CUresult result = driver_result(driver_client.orion_function_set_attribute(record->device, record->remote, attribute, value));
+    if (result == CUDA_SUCCESS && attribute == FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED)
+        __atomic_store_n(&record->dynamic_shared_limit, value, __ATOMIC_RELAXED);
+    return result;
 }
 
 static CUresult function_attribute(int *value, int attribute, CUfunction function, int device)
 {
-    uint64_t handle;
+    struct driver_function *record;
     if (value == NULL)
         return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_resolve_function(function, device, &handle);
-    return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_function_get_attributes(device, handle, 1, &attribute, value));
+    CUresult result = driver_resolve_function(function, device, &record);
+    return result != CUDA_SUCCESS
+               ? result
+               : driver_result(driver_client.orion_function_get_attributes(device, record->remote, 1, &attribute, value));
 }
 
 DRIVER_API CUresult cuFuncGetAttribute(int *value, int attribute, CUfunction function)
 {
     int device;
-    uint64_t handle;
-    CUresult result = function_target(function, &device, &handle);
+    struct driver_function *record;
+    CUresult result = function_target(function, &device, &record);
     return result != CUDA_SUCCESS ? result : function_attribute(value, attribute, function, device);
 }
 
 DRIVER_API CUresult cuFuncSetAttribute(CUfunction function, int attribute, int value)
 {
     int device;
-    uint64_t handle;
-    CUresult result = function_target(function, &device, &handle);
-    return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_function_set_attribute(device, handle, attribute, value));
+    struct driver_function *record;
+    CUresult result = function_target(function, &device, &record);
+    return result != CUDA_SUCCESS ? result : set_attribute(record, attribute, value);
 }
 
 DRIVER_API CUresult cuFuncSetCacheConfig(CUfunction function, int config)
 {
     int device;
-    uint64_t handle;
-    CUresult result = function_target(function, &device, &handle);
+    struct driver_function *record;
+    CUresult result = function_target(function, &device, &record);
     return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_function_set_cache_config(device, handle, config));
+                                  : driver_result(driver_client.orion_function_set_cache_config(device, record->remote, config));
 }
 
 DRIVER_API CUresult cuKernelGetAttribute(int *value, int attribute, CUkernel kernel, CUdevice device)
@@ -418,26 +440,25 @@ DRIVER_API CUresult cuKernelGetAttribute(int *value, int attribute, CUkernel ker
 
 DRIVER_API CUresult cuKernelSetAttribute(int attribute, int value, CUkernel kernel, CUdevice device)
 {
-    uint64_t handle;
+    struct driver_function *record;
     CUresult result = driver_begin();
     if (result == CUDA_SUCCESS)
         result = driver_check_device(device);
     if (result == CUDA_SUCCESS)
-        result = driver_resolve_function((CUfunction)kernel, device, &handle);
-    return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_function_set_attribute(device, handle, attribute, value));
+        result = driver_resolve_function((CUfunction)kernel, device, &record);
+    return result != CUDA_SUCCESS ? result : set_attribute(record, attribute, value);
 }
 
 DRIVER_API CUresult cuKernelSetCacheConfig(CUkernel kernel, int config, CUdevice device)
 {
-    uint64_t handle;
+    struct driver_function *record;
     CUresult result = driver_begin();
     if (result == CUDA_SUCCESS)
         result = driver_check_device(device);
     if (result == CUDA_SUCCESS)
-        result = driver_resolve_function((CUfunction)kernel, device, &handle);
+        result = driver_resolve_function((CUfunction)kernel, device, &record);
     return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_function_set_cache_config(device, handle, config));
+                                  : driver_result(driver_client.orion_function_set_cache_config(device, record->remote, config));
 }
 
 DRIVER_API CUresult cuFuncGetName(const char **name, CUfunction function)
@@ -477,20 +498,36 @@ DRIVER_API CUresult cuFuncIsLoaded(int *state, CUfunction function)
 DRIVER_API CUresult cuFuncLoad(CUfunction function)
 {
     int device;
-    uint64_t handle;
-    return function_target(function, &device, &handle);
+    struct driver_function *record;
+    return function_target(function, &device, &record);
 }
 
 static CUresult occupancy(int *blocks, CUfunction function, int block_size, size_t dynamic_shared, unsigned int flags)
 {
     int device;
-    uint64_t handle;
+    struct driver_function *record;
     if (blocks == NULL)
         return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = function_target(function, &device, &handle);
+    CUresult result = function_target(function, &device, &record);
     return result != CUDA_SUCCESS ? result
                                   : driver_result(driver_client.orion_occupancy_max_active_blocks(
-                                        device, handle, block_size, dynamic_shared, flags, blocks));
+                                        device, record->remote, block_size, dynamic_shared, flags, blocks));
+}
+
+DRIVER_API CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *bytes, CUfunction function, int blocks, int block_size)
+{
+    int device;
+    struct driver_function *record;
+    uint64_t available = 0;
+    if (bytes == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = function_target(function, &device, &record);
+    if (result == CUDA_SUCCESS)
+        result = driver_result(
+            driver_client.orion_occupancy_available_dynamic_shared(device, record->remote, blocks, block_size, &available));
+    if (result == CUDA_SUCCESS)
+        *bytes = available;
+    return result;
 }
 
 DRIVER_API CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, CUfunction function, int block_size,

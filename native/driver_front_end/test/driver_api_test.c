@@ -67,6 +67,9 @@ CUresult cuEventDestroy_v2(CUevent);
 CUresult cuGetProcAddress_v2(const char *, void **, int, uint64_t, int *);
 CUresult cuGetErrorName(CUresult, const char **);
 CUresult cuGraphCreate(void **, unsigned int);
+CUresult cuCtxSetLimit(int, size_t);
+CUresult cuCtxGetLimit(size_t *, int);
+CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *, CUfunction, int, int);
 CUresult cuMemcpyDtoH_v2_ptds(void *, CUdeviceptr, size_t);
 
 static int failures, checks;
@@ -229,6 +232,18 @@ int main(void)
     EXPECT_OK(cuMemcpyDtoH_v2(back, c, sizeof back));
     EXPECT(back[1] == 4 && back[7] == 16);
     EXPECT(cuLaunchKernel((CUfunction)&value, 1, 1, 1, 1, 1, 1, 0, NULL, args, NULL) == CUDA_ERROR_INVALID_HANDLE);
+    /* Launches NVIDIA's driver refuses are refused at once, not latched for a later call. */
+    EXPECT(cuLaunchKernel(function, 1, 1, 1, 2048, 1, 1, 0, NULL, args, NULL) == CUDA_ERROR_INVALID_VALUE);
+    EXPECT(cuLaunchKernel(function, 0, 1, 1, 32, 1, 1, 0, NULL, args, NULL) == CUDA_ERROR_INVALID_VALUE);
+    EXPECT(cuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 1u << 30, NULL, args, NULL) == CUDA_ERROR_INVALID_VALUE);
+    size_t available = 0;
+    EXPECT_OK(cuOccupancyAvailableDynamicSMemPerBlock(&available, function, 2, 128));
+    EXPECT(available > 0);
+    /* Context limits go to the server's context. */
+    size_t limit = 0;
+    EXPECT_OK(cuCtxSetLimit(2 /* CU_LIMIT_MALLOC_HEAP_SIZE */, 64u << 20));
+    EXPECT_OK(cuCtxGetLimit(&limit, 2));
+    EXPECT(limit >= 64u << 20);
 
     /* A library's kernel, launched in place of a function and turned into one. */
     CUlibrary library = NULL;

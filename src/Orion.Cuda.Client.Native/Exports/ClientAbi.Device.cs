@@ -131,6 +131,28 @@ internal static unsafe partial class ClientAbi
         return client is null ? error : ExportGuard.Status(client.Synchronize());
     }
 
+    public static int DeviceGetLimit(int device, int limit, ulong* value)
+    {
+        if (value is null)
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var client = ExportGuard.Runtime(out var error)?.Select(device, out error);
+        if (client is null)
+        {
+            return error;
+        }
+        var status = client.GetLimit(limit, out var remote);
+        *value = remote;
+        return ExportGuard.Status(status);
+    }
+
+    public static int DeviceSetLimit(int device, int limit, ulong value)
+    {
+        var client = ExportGuard.Runtime(out var error)?.Select(device, out error);
+        return client is null ? error : ExportGuard.Status(client.SetLimit(limit, value));
+    }
+
     public static int DeviceReset(int device)
     {
         var client = ExportGuard.Runtime(out var error)?.Select(device, out error);

@@ -99,6 +99,28 @@ internal static unsafe partial class ClientAbi
             : ExportGuard.Status(client.Memset2D(destination, pitch, value, 1, width, height, stream, async != 0));
     }
 
+    public static int MallocAsync(int device, ulong size, ulong stream, ulong* pointer)
+    {
+        if (pointer is null)
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);
+        if (client is null)
+        {
+            return error;
+        }
+        var status = client.AllocateAsync(size, stream, out var address);
+        *pointer = address;
+        return ExportGuard.Status(status);
+    }
+
+    public static int FreeAsync(int device, ulong pointer, ulong stream)
+    {
+        var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);
+        return client is null ? error : ExportGuard.Status(client.FreeAsync(pointer, stream));
+    }
+
     public static int MemsetElements(int device, ulong destination, uint value, int elementBytes, ulong count, ulong stream, int async)
     {
         var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);

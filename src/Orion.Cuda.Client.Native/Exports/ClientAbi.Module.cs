@@ -105,6 +105,22 @@ internal static unsafe partial class ClientAbi
         return client is null ? error : ExportGuard.Status(client.SetFunctionCacheConfig(function, config));
     }
 
+    public static int OccupancyAvailableDynamicShared(int device, ulong function, int blocks, int blockSize, ulong* bytes)
+    {
+        if (bytes is null)
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var client = ExportGuard.Runtime(out var error)?.Select(device, out error);
+        if (client is null)
+        {
+            return error;
+        }
+        var status = client.GetAvailableDynamicSharedMemory(function, blocks, blockSize, out var available);
+        *bytes = available;
+        return ExportGuard.Status(status);
+    }
+
     public static int OccupancyMaxActiveBlocks(int device, ulong function, int blockSize, ulong dynamicSharedBytes, uint flags, int* blocks)
     {
         if (blocks is null)

@@ -42,6 +42,12 @@ public interface IModuleCalls
     CudaStatus GetMaxActiveBlocksPerMultiprocessor([Handle(HandleKind.Function)] ulong functionHandle, int blockSize, ulong dynamicSharedMemoryBytes, uint flags,
         out int blocks);
 
+    /// <summary><c>cuOccupancyAvailableDynamicSMemPerBlock</c>: the dynamic shared memory each block may use when
+    /// <paramref name="blocksPerMultiprocessor"/> blocks of <paramref name="blockSize"/> threads share a multiprocessor.</summary>
+    [RemoteCall(49, CallMode.Synchronous)]
+    CudaStatus GetAvailableDynamicSharedMemory([Handle(HandleKind.Function)] ulong functionHandle, int blocksPerMultiprocessor, int blockSize,
+        out ulong bytes);
+
     /// <summary><c>cuLaunchKernel</c> with the parameters packed by the function's layout.</summary>
     [RemoteCall(48, CallMode.Asynchronous)]
     CudaStatus Launch([Handle(HandleKind.Function)] ulong functionHandle, [Handle(HandleKind.Stream)] ulong stream, Dim3 grid, Dim3 block, uint sharedMemoryBytes,

@@ -82,6 +82,10 @@ public sealed partial class RemoteCudaClient
     /// <summary><c>cuFuncSetCacheConfig</c>; <paramref name="config"/> is a <c>CUfunc_cache</c> value.</summary>
     public CudaStatus SetFunctionCacheConfig(ulong function, int config) => Remote.SetFunctionCacheConfig(function, config);
 
+    /// <summary><c>cuOccupancyAvailableDynamicSMemPerBlock</c>.</summary>
+    public CudaStatus GetAvailableDynamicSharedMemory(ulong function, int blocksPerMultiprocessor, int blockSize, out ulong bytes) =>
+        Remote.GetAvailableDynamicSharedMemory(function, blocksPerMultiprocessor, blockSize, out bytes);
+
     /// <summary><c>cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags</c>.</summary>
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(ulong function, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks) =>
         Remote.GetMaxActiveBlocksPerMultiprocessor(function, blockSize, dynamicSharedMemoryBytes, flags, out blocks);

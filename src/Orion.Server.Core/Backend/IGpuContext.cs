@@ -135,6 +135,9 @@ public interface IGpuContext : IDisposable
     /// <summary><c>cuFuncSetCacheConfig</c>.</summary>
     CudaStatus SetFunctionCacheConfig(GpuFunctionHandle kernel, FunctionCacheConfig config);
 
+    /// <summary><c>cuOccupancyAvailableDynamicSMemPerBlock</c>.</summary>
+    CudaStatus GetAvailableDynamicSharedMemory(GpuFunctionHandle kernel, int blocksPerMultiprocessor, int blockSize, out ulong bytes);
+
     /// <summary><c>cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags</c>.</summary>
     CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks);
 

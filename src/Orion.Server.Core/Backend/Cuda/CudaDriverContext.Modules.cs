@@ -197,6 +197,21 @@ internal sealed unsafe partial class CudaDriverContext
     public CudaStatus SetFunctionCacheConfig(GpuFunctionHandle kernel, FunctionCacheConfig config) =>
         Ready(kernel) is var s && s != CudaStatus.Success ? s : CudaDriverApi.FuncSetCacheConfig(kernel.Value, (int)config);
 
+    public CudaStatus GetAvailableDynamicSharedMemory(GpuFunctionHandle kernel, int blocksPerMultiprocessor, int blockSize, out ulong bytes)
+    {
+        bytes = 0;
+        CudaStatus status = Ready(kernel);
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        nuint result;
+        status = CudaDriverApi.OccupancyAvailableDynamicSMemPerBlock(&result, kernel.Value, blocksPerMultiprocessor, blockSize);
+        bytes = result;
+        return status;
+    }
+
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks)
     {
         blocks = 0;

@@ -519,6 +519,27 @@ internal sealed unsafe class EmulatedContext : IGpuContext
             : CudaStatus.Success;
     }
 
+    public CudaStatus GetAvailableDynamicSharedMemory(GpuFunctionHandle kernel, int blocksPerMultiprocessor, int blockSize, out ulong bytes)
+    {
+        bytes = 0;
+        if (Check() is not CudaStatus.Success and var failed)
+        {
+            return failed;
+        }
+        if (!_functions.ContainsKey(kernel.Value))
+        {
+            return CudaStatus.InvalidHandle;
+        }
+        if (blockSize is <= 0 or > 1024 || blocksPerMultiprocessor <= 0)
+        {
+            return CudaStatus.InvalidValue;
+        }
+        // The emulated multiprocessor's 228 KiB of shared memory, split between the blocks, up to
+        // the 227 KiB one block may opt in to; no room at all once the threads do not fit.
+        bytes = (ulong)blockSize * (ulong)blocksPerMultiprocessor > 2048 ? 0 : Math.Min(228UL * 1024 / (ulong)blocksPerMultiprocessor, 227UL * 1024);
+        return CudaStatus.Success;
+    }
+
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks)
     {
         blocks = 0;

@@ -123,6 +123,14 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
             : CudaStatus.InvalidHandle;
     }
 
+    public CudaStatus GetAvailableDynamicSharedMemory(ulong functionHandle, int blocksPerMultiprocessor, int blockSize, out ulong bytes)
+    {
+        bytes = 0;
+        return objects.Tables.TryGetFunction(functionHandle, out var function)
+            ? objects.ContextOf(function.Device).GetAvailableDynamicSharedMemory(function.Function, blocksPerMultiprocessor, blockSize, out bytes)
+            : CudaStatus.InvalidHandle;
+    }
+
     public CudaStatus Launch(ulong functionHandle, ulong stream, Dim3 grid, Dim3 block, uint sharedMemoryBytes, ReadOnlySpan<byte> parameters)
     {
         if (!objects.Tables.TryGetFunction(functionHandle, out var function))

@@ -212,6 +212,9 @@ internal static unsafe partial class CudaDriverApi
     [LibraryImport(LibraryName, EntryPoint = "cuFuncSetCacheConfig")]
     internal static partial CudaStatus FuncSetCacheConfig(nint function, int config);
 
+    [LibraryImport(LibraryName, EntryPoint = "cuOccupancyAvailableDynamicSMemPerBlock")]
+    internal static partial CudaStatus OccupancyAvailableDynamicSMemPerBlock(nuint* bytes, nint function, int blocks, int blockSize);
+
     [LibraryImport(LibraryName, EntryPoint = "cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags")]
     internal static partial CudaStatus OccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* blocks, nint function, int blockSize, nuint dynamicSharedMemory, uint flags);
 

@@ -73,6 +73,7 @@ internal static class CudaDriverSymbols
         "cuFuncSetAttribute",
         "cuFuncSetCacheConfig",
         "cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags",
+        "cuOccupancyAvailableDynamicSMemPerBlock",
         "cuLaunchKernel",
         "cuStreamCreateWithPriority",
         "cuStreamDestroy_v2",
