@@ -10,6 +10,9 @@
 #                                  healthy one) (issue 4)
 #     3. scripts/gpu-bench-cuda.sh  native vs Orion CUDA benchmark
 #     4. transport selection       orion-server on auto:// with no RDMA device falls back to TCP
+#     5. scripts/gpu-driver-test.sh the libcuda.so.1 replacement: NVIDIA's runtime (static and
+#                                  shared) and libraries over Orion's driver, natively and through
+#                                  Orion (issue 10)
 #   and writes OUTDIR/results.tar.gz with every log plus OUTDIR/summary.txt.
 set -uo pipefail
 
@@ -72,6 +75,11 @@ run)
         timeout 30 "$work/vector_add" > "$out/auto-client.out" 2>&1
     echo "client exit $? ; server says: $(grep -m1 -i 'auto://' "$out/auto-server.log")" | tee -a "$summary"
     kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
+
+    step "5. NVIDIA's runtime and libraries over Orion's libcuda.so.1 (gpu-driver-test.sh)"
+    ORION_BUNDLE=$dir/cudart timeout 300 bash "$dir/cudart/scripts/gpu-driver-test.sh" run "$out/driver" > "$out/driver.log" 2>&1
+    echo "exit $?" | tee -a "$summary"
+    cat "$out/driver/summary.txt" >> "$summary" 2>/dev/null
 
     tar czf "$out/results.tar.gz" -C "$out" --exclude=results.tar.gz . 2>/dev/null
     cat "$summary"

@@ -17,25 +17,9 @@ public sealed class CudartStubEndToEndTests
 {
     private static readonly TimeSpan ProgramTimeout = TimeSpan.FromSeconds(60);
 
-    private static EmulatedKernelRegistry TestKernels() => new EmulatedKernelRegistry()
-        .Register("orion_test_vector_add", [8, 8, 8, 4], launch =>
-        {
-            var n = launch.Parameter<int>(3);
-            var count = (int)Math.Min((ulong)n, launch.ThreadCount);
-            var a = launch.Memory<float>(launch.Parameter<ulong>(0), count);
-            var b = launch.Memory<float>(launch.Parameter<ulong>(1), count);
-            var c = launch.Memory<float>(launch.Parameter<ulong>(2), count);
-            for (var i = 0; i < count; i++)
-            {
-                c[i] = a[i] + b[i];
-            }
-        })
-        .Register("orion_test_fault", [], _ => EmulatedLaunch.Fault(CudaStatus.IllegalAddress, "orion_test_fault always faults"))
-        .RegisterGlobal("orion_test_counter", 4);
-
     private static async Task<OrionServer> StartServerAsync(string? token = null, CapturingLoggerFactory? logs = null)
     {
-        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = TestKernels() });
+        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = StubTestKernels.Create() });
         var options = new OrionServerOptions { AuthToken = token };
         // Port 0: the system picks a free port; the listener reports it.
         options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));

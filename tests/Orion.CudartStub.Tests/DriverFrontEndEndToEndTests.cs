@@ -1,4 +1,3 @@
-using Orion.Cuda.Remote;
 using Orion.Server.Core;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Emulated;
@@ -16,24 +15,10 @@ public sealed class DriverFrontEndEndToEndTests
 {
     private static readonly TimeSpan ProgramTimeout = TimeSpan.FromSeconds(60);
 
-    private static EmulatedKernelRegistry TestKernels() => new EmulatedKernelRegistry()
-        .Register("orion_test_vector_add", [8, 8, 8, 4], launch =>
-        {
-            var n = launch.Parameter<int>(3);
-            var count = (int)Math.Min((ulong)n, launch.ThreadCount);
-            var a = launch.Memory<float>(launch.Parameter<ulong>(0), count);
-            var b = launch.Memory<float>(launch.Parameter<ulong>(1), count);
-            var c = launch.Memory<float>(launch.Parameter<ulong>(2), count);
-            for (var i = 0; i < count; i++)
-            {
-                c[i] = a[i] + b[i];
-            }
-        });
-
     [Fact]
     public async Task DriverApiThroughTheFrontEndWorksAgainstTheEmulatedDevice()
     {
-        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = TestKernels() });
+        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = StubTestKernels.Create() });
         var options = new OrionServerOptions();
         options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
         await using var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);

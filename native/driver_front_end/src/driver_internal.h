@@ -58,6 +58,8 @@ CUcontext driver_primary_context(int device);
 /* Streams (driver_stream.c): a CUstream as the client's (device, stream handle). per_thread: the
  * caller is a _ptsz/_ptds variant, for which stream 0 means the per-thread default stream. */
 CUresult driver_resolve_stream(CUstream stream, int per_thread, int *device, uint64_t *handle);
+/* driver_begin() and then driver_resolve_stream(): the first lines of a stream-ordered call. */
+CUresult driver_stream_target(CUstream stream, int per_thread, int *device, uint64_t *handle);
 
 /* Functions and kernels (driver_module.c): the function record for a CUfunction or a CUkernel
  * (which launch APIs accept in its place) on the given device. */

@@ -50,9 +50,7 @@ static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, un
     int device;
     uint64_t stream_handle;
     struct driver_function *record;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, per_thread, &device, &stream_handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &stream_handle);
     if (result == CUDA_SUCCESS)
         result = driver_resolve_function(function, device, &record);
     const unsigned int grid[3] = {gx, gy, gz}, block[3] = {bx, by, bz};

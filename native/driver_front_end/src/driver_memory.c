@@ -69,9 +69,7 @@ static CUresult allocate_async(CUdeviceptr *pointer, size_t size, CUstream strea
     uint64_t handle;
     if (pointer == NULL)
         return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS)
         return result;
     if (size == 0)
@@ -89,9 +87,7 @@ static CUresult free_async(CUdeviceptr pointer, CUstream stream, int per_thread)
 {
     int device;
     uint64_t handle;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS)
         return result;
     driver_range range;
@@ -143,13 +139,6 @@ DRIVER_API CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size, CUd
     return CUDA_SUCCESS;
 }
 
-/* The device a copy runs on: the stream's, else the current context's. */
-static CUresult copy_target(CUstream stream, int per_thread, int *device, uint64_t *handle)
-{
-    CUresult result = driver_begin();
-    return result != CUDA_SUCCESS ? result : driver_resolve_stream(stream, per_thread, device, handle);
-}
-
 static int is_device(uint64_t address)
 {
     driver_range range;
@@ -160,7 +149,7 @@ static CUresult copy_htod(CUdeviceptr dst, const void *src, size_t size, CUstrea
 {
     int device;
     uint64_t handle;
-    CUresult result = copy_target(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS || size == 0)
         return result;
     return driver_result(driver_client.orion_memcpy_htod(device, dst, src, size, handle, async));
@@ -170,7 +159,7 @@ static CUresult copy_dtoh(void *dst, CUdeviceptr src, size_t size, CUstream stre
 {
     int device;
     uint64_t handle;
-    CUresult result = copy_target(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS || size == 0)
         return result;
     return driver_result(driver_client.orion_memcpy_dtoh(device, dst, src, size, handle, async));
@@ -180,7 +169,7 @@ static CUresult copy_dtod(CUdeviceptr dst, CUdeviceptr src, size_t size, CUstrea
 {
     int device;
     uint64_t handle;
-    CUresult result = copy_target(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS || size == 0)
         return result;
     return driver_result(driver_client.orion_memcpy_dtod(device, dst, src, size, handle, async));
@@ -199,7 +188,7 @@ static CUresult copy_unified(CUdeviceptr dst, CUdeviceptr src, size_t size, CUst
     /* Host to host: ordered with the stream's earlier work, as the driver orders it. */
     int device;
     uint64_t handle;
-    CUresult result = copy_target(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result == CUDA_SUCCESS && size != 0)
         result = driver_result(driver_client.orion_stream_synchronize(device, handle));
     if (result == CUDA_SUCCESS && size != 0)
@@ -263,7 +252,7 @@ static CUresult copy_2d(const CUDA_MEMCPY2D *copy, CUstream stream, int per_thre
         return CUDA_ERROR_INVALID_VALUE;
     int device;
     uint64_t handle;
-    CUresult result = copy_target(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS)
         return result;
     if (copy->srcMemoryType == CU_MEMORYTYPE_ARRAY || copy->dstMemoryType == CU_MEMORYTYPE_ARRAY)
@@ -313,7 +302,7 @@ static CUresult set_2d(CUdeviceptr dst, size_t pitch, unsigned int value, int el
 {
     int device;
     uint64_t handle;
-    CUresult result = copy_target(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS || width == 0 || height == 0)
         return result;
     if (height == 1)

@@ -430,33 +430,33 @@ DRIVER_API CUresult cuFuncSetCacheConfig(CUfunction function, int config)
                                   : driver_result(driver_client.orion_function_set_cache_config(device, record->remote, config));
 }
 
-DRIVER_API CUresult cuKernelGetAttribute(int *value, int attribute, CUkernel kernel, CUdevice device)
+/* A kernel's function on an explicitly named device (the cuKernel* calls take one). */
+static CUresult kernel_on_device(CUkernel kernel, CUdevice device, struct driver_function **record)
 {
     CUresult result = driver_begin();
     if (result == CUDA_SUCCESS)
         result = driver_check_device(device);
-    return result != CUDA_SUCCESS ? result : function_attribute(value, attribute, (CUfunction)kernel, device);
+    return result != CUDA_SUCCESS ? result : driver_resolve_function((CUfunction)kernel, device, record);
+}
+
+DRIVER_API CUresult cuKernelGetAttribute(int *value, int attribute, CUkernel kernel, CUdevice device)
+{
+    struct driver_function *record;
+    CUresult result = kernel_on_device(kernel, device, &record);
+    return result != CUDA_SUCCESS ? result : function_attribute(value, attribute, (CUfunction)record, device);
 }
 
 DRIVER_API CUresult cuKernelSetAttribute(int attribute, int value, CUkernel kernel, CUdevice device)
 {
     struct driver_function *record;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_check_device(device);
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_function((CUfunction)kernel, device, &record);
+    CUresult result = kernel_on_device(kernel, device, &record);
     return result != CUDA_SUCCESS ? result : set_attribute(record, attribute, value);
 }
 
 DRIVER_API CUresult cuKernelSetCacheConfig(CUkernel kernel, int config, CUdevice device)
 {
     struct driver_function *record;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_check_device(device);
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_function((CUfunction)kernel, device, &record);
+    CUresult result = kernel_on_device(kernel, device, &record);
     return result != CUDA_SUCCESS ? result
                                   : driver_result(driver_client.orion_function_set_cache_config(device, record->remote, config));
 }

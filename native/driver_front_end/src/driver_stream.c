@@ -30,6 +30,22 @@ CUresult driver_resolve_stream(CUstream stream, int per_thread, int *device, uin
     return CUDA_SUCCESS;
 }
 
+CUresult driver_stream_target(CUstream stream, int per_thread, int *device, uint64_t *handle)
+{
+    CUresult result = driver_begin();
+    return result != CUDA_SUCCESS ? result : driver_resolve_stream(stream, per_thread, device, handle);
+}
+
+/* The record of a created stream, or NULL for a default stream (which has no record). */
+static CUresult stream_record(CUstream stream, struct driver_stream **record)
+{
+    int device;
+    uint64_t handle;
+    CUresult result = driver_stream_target(stream, 0, &device, &handle);
+    *record = result == CUDA_SUCCESS && handle > 2 ? stream : NULL;
+    return result;
+}
+
 static unsigned long long next_stream_id = 16;
 
 static CUresult create_stream(CUstream *stream, unsigned int flags, int priority)
@@ -87,9 +103,7 @@ DRIVER_API CUresult cuStreamDestroy_v2(CUstream stream)
     {                                                                                                              \
         int device;                                                                                                \
         uint64_t handle;                                                                                           \
-        CUresult result = driver_begin();                                                                          \
-        if (result == CUDA_SUCCESS)                                                                                \
-            result = driver_resolve_stream(stream, per_thread, &device, &handle);                                  \
+        CUresult result = driver_stream_target(stream, per_thread, &device, &handle);                              \
         return result != CUDA_SUCCESS ? result : driver_result(driver_client.call(device, handle));                \
     }                                                                                                              \
     DRIVER_API CUresult cu##name(CUstream stream) { return name##_on(stream, 0); }                                 \
@@ -102,9 +116,7 @@ static CUresult wait_event(CUstream stream, CUevent event, unsigned int flags, i
 {
     int device;
     uint64_t handle;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS)
         return result;
     if (!live_event(event))
@@ -123,15 +135,10 @@ DRIVER_API CUresult cuStreamWaitEvent_ptsz(CUstream stream, CUevent event, unsig
 
 DRIVER_API CUresult cuStreamGetPriority(CUstream stream, int *priority)
 {
-    int device;
-    uint64_t handle;
-    if (priority == NULL)
-        return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_begin();
+    struct driver_stream *record;
+    CUresult result = priority == NULL ? CUDA_ERROR_INVALID_VALUE : stream_record(stream, &record);
     if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, 0, &device, &handle);
-    if (result == CUDA_SUCCESS)
-        *priority = handle <= 2 ? 0 : stream->priority;
+        *priority = record != NULL ? record->priority : 0;
     return result;
 }
 
@@ -139,15 +146,10 @@ DRIVER_API CUresult cuStreamGetPriority_ptsz(CUstream stream, int *priority) { r
 
 DRIVER_API CUresult cuStreamGetFlags(CUstream stream, unsigned int *flags)
 {
-    int device;
-    uint64_t handle;
-    if (flags == NULL)
-        return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_begin();
+    struct driver_stream *record;
+    CUresult result = flags == NULL ? CUDA_ERROR_INVALID_VALUE : stream_record(stream, &record);
     if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, 0, &device, &handle);
-    if (result == CUDA_SUCCESS)
-        *flags = handle <= 2 ? 0 : stream->flags;
+        *flags = record != NULL ? record->flags : 0;
     return result;
 }
 
@@ -155,15 +157,10 @@ DRIVER_API CUresult cuStreamGetFlags_ptsz(CUstream stream, unsigned int *flags) 
 
 DRIVER_API CUresult cuStreamGetCtx(CUstream stream, CUcontext *context)
 {
-    int device;
-    uint64_t handle;
-    if (context == NULL)
-        return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_begin();
+    struct driver_stream *record;
+    CUresult result = context == NULL ? CUDA_ERROR_INVALID_VALUE : stream_record(stream, &record);
     if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, 0, &device, &handle);
-    if (result == CUDA_SUCCESS)
-        *context = handle <= 2 ? driver_current_context() : stream->context;
+        *context = record != NULL ? record->context : driver_current_context();
     return result;
 }
 
@@ -172,25 +169,17 @@ DRIVER_API CUresult cuStreamGetCtx_ptsz(CUstream stream, CUcontext *context) { r
 DRIVER_API CUresult cuStreamGetDevice(CUstream stream, CUdevice *device)
 {
     uint64_t handle;
-    if (device == NULL)
-        return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_begin();
-    return result != CUDA_SUCCESS ? result : driver_resolve_stream(stream, 0, device, &handle);
+    return device == NULL ? CUDA_ERROR_INVALID_VALUE : driver_stream_target(stream, 0, device, &handle);
 }
 
 DRIVER_API CUresult cuStreamGetDevice_ptsz(CUstream stream, CUdevice *device) { return cuStreamGetDevice(stream, device); }
 
 DRIVER_API CUresult cuStreamGetId(CUstream stream, unsigned long long *id)
 {
-    int device;
-    uint64_t handle;
-    if (id == NULL)
-        return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_begin();
+    struct driver_stream *record;
+    CUresult result = id == NULL ? CUDA_ERROR_INVALID_VALUE : stream_record(stream, &record);
     if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, 0, &device, &handle);
-    if (result == CUDA_SUCCESS)
-        *id = handle <= 2 ? handle : stream->id;
+        *id = record != NULL ? record->id : (unsigned long long)(uintptr_t)(stream == NULL ? CU_STREAM_LEGACY : stream);
     return result;
 }
 
@@ -222,9 +211,7 @@ static CUresult add_callback(CUstream stream, int per_thread, CUstreamCallback s
 {
     int device;
     uint64_t handle;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS)
         return result;
     callback_record *record = malloc(sizeof *record);
@@ -298,9 +285,7 @@ static CUresult record_event(CUevent event, CUstream stream, unsigned int flags,
 {
     int device;
     uint64_t handle;
-    CUresult result = driver_begin();
-    if (result == CUDA_SUCCESS)
-        result = driver_resolve_stream(stream, per_thread, &device, &handle);
+    CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS)
         return result;
     if (!live_event(event) || event->device != device)
