@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Text;
 using Orion.Server.Core.Backend.Emulated;
 
 namespace Orion.Samples.Server;
@@ -6,7 +8,7 @@ namespace Orion.Samples.Server;
 /// What the emulated device can run when the server is started with <c>--emulated</c>: the kernels
 /// of the samples, by name, so that they can be tried on a machine without a GPU.
 /// </summary>
-internal static class DemoKernels
+internal static partial class DemoKernels
 {
     public static EmulatedKernelRegistry Create() => new EmulatedKernelRegistry()
         // vectorAdd(const float* a, const float* b, float* c, int n), as samples/Orion.Samples.VectorAdd's PTX.
@@ -21,5 +23,15 @@ internal static class DemoKernels
             {
                 c[i] = a[i] + b[i];
             }
+        })
+        // devicePrintf(int value): what a kernel's printf("device: value %d\n", value) does on a GPU: the
+        // driver writes the text to the process's standard output (descriptor 1), where a worker captures it.
+        .Register("devicePrintf", [4], launch =>
+        {
+            var text = Encoding.ASCII.GetBytes($"device: value {launch.Parameter<int>(0)}\n");
+            _ = WriteDescriptor(1, text, (nuint)text.Length);
         });
+
+    [LibraryImport("libc", EntryPoint = "write")]
+    private static partial nint WriteDescriptor(int descriptor, byte[] data, nuint count);
 }

@@ -122,6 +122,8 @@ internal sealed class ClientRuntime
         {
             AuthToken = settings.Token,
             ClientName = $"{Environment.ProcessPath ?? "cuda-program"} (pid {Environment.ProcessId})",
+            // Device printf and assert text into the program's own stdout and stderr, as a local GPU prints it.
+            DeviceOutput = ProcessStandardStreams.Write,
         };
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
         try

@@ -54,6 +54,46 @@ public sealed class MaliciousServerTests
         await server.WaitAsync(TimeSpan.FromSeconds(10));
     }
 
+    [Fact]
+    public async Task Device_output_the_client_did_not_ask_for_ends_the_session()
+    {
+        var transports = new TransportFactory().Add(new InMemoryTransport());
+        var endpoint = new TransportEndpoint(InMemoryTransport.Scheme, "chatty-" + Guid.NewGuid().ToString("N"), 0);
+        await using var listener = await transports.ListenAsync(endpoint);
+        var server = Task.Run(async () =>
+        {
+            await using var connection = await listener.AcceptAsync();
+            await connection.ReceiveAsync(); // hello, without the device-output feature
+            using var writer = new ProtocolWriter();
+            new ServerWelcome(HandshakeStatus.Accepted, ProtocolLimits.Version, ProtocolFeatures.None, "", 1, "chatty", ProtocolLimits.MinChunkBytes, 13000, []).Encode(writer);
+            await connection.SendAsync(writer.WrittenMemory);
+            var request = (await connection.ReceiveAsync()).ToArray();
+            var reader = new ProtocolReader(request);
+            var header = RequestHeader.Read(ref reader);
+            writer.Clear();
+            var output = ReplyHeader.BeginRecord(writer, ReplyKind.DeviceOutput, 0, CudaStatus.Success, CudaStatus.Success);
+            writer.WriteByte((byte)DeviceOutputTarget.StandardOutput);
+            writer.WriteSpan("unasked\n"u8);
+            ReplyHeader.EndRecord(writer, output);
+            var reply = ReplyHeader.BeginRecord(writer, ReplyKind.Reply, header.RequestId, CudaStatus.Success, CudaStatus.Success);
+            ReplyHeader.EndRecord(writer, reply);
+            try
+            {
+                await connection.SendAsync(writer.WrittenMemory);
+                await connection.ReceiveAsync();
+            }
+            catch (TransportException)
+            {
+            }
+        });
+
+        await using var client = await RemoteCudaClient.ConnectAsync(transports, endpoint);
+        Assert.Equal(RemoteCudaClient.ConnectionLost, client.Synchronize());
+        Assert.Contains("device output", client.FailureReason, StringComparison.Ordinal);
+        await client.DisposeAsync();
+        await server.WaitAsync(TimeSpan.FromSeconds(10));
+    }
+
     private static unsafe CudaStatus CopyOut(RemoteCudaClient client, byte[] destination, ulong bytes)
     {
         fixed (byte* pointer = destination)

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Cuda.Remote.Client;
 using Orion.Server.Core;
 using Orion.Server.Core.Backend.Emulated;
@@ -149,6 +150,51 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
         await newcomer.DisposeAsync();
         await victim.DisposeAsync();
         await WaitUntilAsync(() => _server.Workers.Count == 0, "every worker exited");
+    }
+
+    [Fact]
+    public async Task What_a_kernel_prints_in_its_worker_reaches_the_client_before_the_synchronizing_reply()
+    {
+        // The emulated devicePrintf kernel writes to its worker's descriptor 1, as the CUDA driver prints a
+        // kernel's printf; the worker captures it and the client gets it ahead of the reply to Synchronize.
+        var printed = new List<(DeviceOutputTarget Target, string Text)>();
+        var replied = false;
+        var options = new RemoteCudaClientOptions
+        {
+            ClientName = "printer",
+            DeviceOutput = (target, text) =>
+            {
+                lock (printed)
+                {
+                    Assert.False(replied, "device output arrived after the synchronizing call returned");
+                    printed.Add((target, System.Text.Encoding.ASCII.GetString(text)));
+                }
+            },
+        };
+        using var timeout = new CancellationTokenSource(Patience);
+        await using var gpu = new RemoteGpu(await RemoteCudaClient.ConnectAsync(_transports, _server.Endpoints[0], options, timeout.Token));
+        using var module = gpu.LoadModule("// emulated: kernels resolve by name\n"u8);
+        var kernel = module.GetKernel("devicePrintf");
+        for (var value = 1; value <= 3; value++)
+        {
+            kernel.Launch(1u, 1u, value);
+        }
+        Assert.Equal(CudaStatus.Success, gpu.Client.Synchronize());
+        lock (printed)
+        {
+            replied = true;
+            Assert.Equal("device: value 1\ndevice: value 2\ndevice: value 3\n", string.Concat(printed.Select(p => p.Text)));
+            Assert.All(printed, p => Assert.Equal(DeviceOutputTarget.StandardOutput, p.Target));
+        }
+
+        // A client that does not ask for device output gets none (it stays in the worker's log).
+        var quiet = await ConnectAsync("quiet");
+        using (var quietModule = quiet.LoadModule("// emulated\n"u8))
+        {
+            quietModule.GetKernel("devicePrintf").Launch(1u, 1u, 9);
+        }
+        Assert.Equal(CudaStatus.Success, quiet.Client.Synchronize());
+        await quiet.DisposeAsync();
     }
 
     [Fact]

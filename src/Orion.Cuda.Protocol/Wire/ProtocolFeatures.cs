@@ -7,4 +7,6 @@ public enum ProtocolFeatures : uint
     None = 0,
     /// <summary>Host-function markers (<c>cudaLaunchHostFunc</c>) are reported back.</summary>
     HostFunctions = 1,
+    /// <summary>What the GPU's kernels print (device <c>printf</c>, <c>assert</c> messages) comes back to the client (<see cref="ReplyKind.DeviceOutput"/>).</summary>
+    DeviceOutput = 2,
 }

@@ -15,6 +15,9 @@ public static class ProtocolLimits
     /// <summary>Longest kernel or global name (UTF-8 bytes); mangled C++ names can be long.</summary>
     public const int MaxSymbolBytes = 4096;
 
+    /// <summary>Largest text of one device-output record; more is sent as several records.</summary>
+    public const int MaxDeviceOutputRecordBytes = 64 * 1024;
+
     /// <summary>Most devices a server describes in its welcome.</summary>
     public const int MaxDevices = 64;
 

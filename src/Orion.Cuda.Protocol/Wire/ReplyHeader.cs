@@ -28,7 +28,7 @@ public readonly record struct ReplyHeader(ReplyKind Kind, uint RequestId, CudaSt
     public static ReplyHeader Read(ref ProtocolReader reader)
     {
         var kind = (ReplyKind)reader.ReadUInt16();
-        if (kind is not (ReplyKind.Reply or ReplyKind.HostFunctionReached or ReplyKind.SessionEnded))
+        if (kind is not (ReplyKind.Reply or ReplyKind.HostFunctionReached or ReplyKind.SessionEnded or ReplyKind.DeviceOutput))
         {
             throw new ProtocolException($"unknown server record kind {(ushort)kind}");
         }

@@ -9,4 +9,7 @@ public enum ReplyKind : ushort
     HostFunctionReached = 2,
     /// <summary>The server ends the session; the body is the reason (text).</summary>
     SessionEnded = 3,
+    /// <summary>Text the device printed; the request id field carries nothing, the body a <see cref="DeviceOutputTarget"/> byte and then the text.
+    /// Sent before the reply of the synchronizing call during which the device printed it, as CUDA prints it then.</summary>
+    DeviceOutput = 4,
 }

@@ -59,11 +59,13 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     private volatile string? _failure;
     private string? _abortReason;
     private int _disposed;
+    private readonly DeviceOutputHandler? _deviceOutput;
 
     private RemoteCudaClient(TransportConnection connection, ServerWelcome welcome, RemoteCudaClientOptions options)
     {
         _connection = connection;
         _welcome = welcome;
+        _deviceOutput = options.DeviceOutput;
         _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }
@@ -159,7 +161,8 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         {
             using (var hello = new ProtocolWriter(512))
             {
-                new ClientHello(options.ProtocolVersion, ProtocolFeatures.HostFunctions, authToken, options.ClientName).Encode(hello);
+                var features = ProtocolFeatures.HostFunctions | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
+                new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName).Encode(hello);
                 await connection.SendAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             ServerWelcome welcome;
@@ -452,6 +455,21 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Hands device output to the application's handler on the receive thread, before any reply that follows
+    /// it in the stream is completed: the text reaches the application before the synchronizing call that
+    /// printed it returns, as with a local GPU. Text the client did not ask for is a protocol error.
+    /// </summary>
+    private void WriteDeviceOutput(ReadOnlySpan<byte> body)
+    {
+        if (_deviceOutput is null || body.IsEmpty || body.Length > ProtocolLimits.MaxDeviceOutputRecordBytes + 1
+            || body[0] is not ((byte)DeviceOutputTarget.StandardOutput or (byte)DeviceOutputTarget.StandardError))
+        {
+            throw new ProtocolException("unexpected or malformed device output record");
+        }
+        _deviceOutput((DeviceOutputTarget)body[0], body[1..]);
+    }
+
     /// <summary>Completes the replies of one message; returns the call whose data follows as bulk, if any (always the last record).</summary>
     private (PendingCall? Call, ulong Bytes) ProcessMessage(ReadOnlySpan<byte> message)
     {
@@ -464,6 +482,9 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             {
                 case ReplyKind.HostFunctionReached:
                     RunMarker(new ProtocolReader(body).ReadUInt64());
+                    continue;
+                case ReplyKind.DeviceOutput:
+                    WriteDeviceOutput(body);
                     continue;
                 case ReplyKind.SessionEnded:
                     Fail("the server ended the session: " + new ProtocolReader(body).ReadString(ProtocolLimits.MaxTextBytes));

@@ -20,4 +20,15 @@ public sealed class RemoteCudaClientOptions
 
     /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;
+
+    /// <summary>
+    /// Receives what the GPU's kernels print (device <c>printf</c>, <c>assert</c> messages), when the server can
+    /// tell it apart (sessions in worker processes). Called on the client's receive thread, before the reply of
+    /// the synchronizing call during which the device printed it; it must not block. Null (the default) leaves
+    /// device output on the server.
+    /// </summary>
+    public DeviceOutputHandler? DeviceOutput { get; set; }
 }
+
+/// <summary>Receives a piece of device output, bound for <paramref name="target"/>.</summary>
+public delegate void DeviceOutputHandler(DeviceOutputTarget target, ReadOnlySpan<byte> text);

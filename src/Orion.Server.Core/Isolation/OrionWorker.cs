@@ -50,6 +50,10 @@ public sealed class OrionWorker : IAsyncDisposable
         _logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger<OrionWorker>();
     }
 
+    /// <summary>Where the device's printed text is read for the session (a worker process's captured standard
+    /// streams); null leaves device output where the driver prints it. Set before <see cref="StartAsync"/>.</summary>
+    internal IDeviceOutputSource? DeviceOutput { get; set; }
+
     /// <summary>The endpoint actually bound, once started.</summary>
     public TransportEndpoint Endpoint => _listener?.Endpoint ?? throw new InvalidOperationException("The worker has not started.");
 
@@ -61,7 +65,7 @@ public sealed class OrionWorker : IAsyncDisposable
     /// <exception cref="TransportException">The endpoint cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        _config = OrionServer.DescribeDevices(_backend, _request.Devices.ToList(), _request.Ticket, _request.ChunkBytes) with { TokenIsWorkerTicket = true };
+        _config = OrionServer.DescribeDevices(_backend, _request.Devices.ToList(), _request.Ticket, _request.ChunkBytes) with { TokenIsWorkerTicket = true, DeviceOutput = DeviceOutput };
         _listener = await _transports.ListenAsync(_request.ListenEndpoint, _transportOptions, cancellationToken).ConfigureAwait(false);
         Log.WorkerListening(_logger, _request.SessionId, _listener.Endpoint.ToString());
         _acceptLoop = AcceptLoopAsync(_listener);

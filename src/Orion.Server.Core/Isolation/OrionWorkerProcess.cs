@@ -127,7 +127,11 @@ public static class OrionWorkerProcess
         WorkerConsole console,
         CancellationToken cancellationToken)
     {
-        var worker = new OrionWorker(backend, transports, request, loggerFactory: loggerFactory);
+        // A real worker process serves one session, so what its kernels print is that session's: its
+        // standard streams are taken for device output once the endpoint line is out (tests running the
+        // worker in-process keep theirs).
+        using var capture = console.HandleTermination ? StandardStreamCapture.ForStandardStreams() : null;
+        var worker = new OrionWorker(backend, transports, request, loggerFactory: loggerFactory) { DeviceOutput = capture };
         await using (worker.ConfigureAwait(false))
         {
             try
@@ -145,6 +149,7 @@ public static class OrionWorkerProcess
             }
             console.Output.WriteLine(WorkerCommandLine.ListeningPrefix + worker.Endpoint);
             console.Output.Flush();
+            StartCapture(capture, logger);
 
             // The supervisor holds our stdin open for as long as it lives: end of file means it is gone. A
             // thread of its own, because the read blocks for the whole session and cannot be cancelled.
@@ -167,6 +172,19 @@ public static class OrionWorkerProcess
                 : null;
             using var cancellation = cancellationToken.Register(() => _ = worker.StopAsync(WorkerExitCodes.SupervisorGone));
             return await worker.Completion.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Takes the standard streams for device output; without them the session still runs, its device output in the supervisor's log.</summary>
+    private static void StartCapture(StandardStreamCapture? capture, ILogger logger)
+    {
+        try
+        {
+            capture?.Start();
+        }
+        catch (IOException ex)
+        {
+            WorkerProcessLog.DeviceOutputUnavailable(logger, ex.Message);
         }
     }
 

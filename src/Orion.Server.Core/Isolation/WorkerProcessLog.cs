@@ -22,4 +22,7 @@ internal static partial class WorkerProcessLog
 
     [LoggerMessage(45, LogLevel.Error, "Worker cannot start: {Reason}")]
     public static partial void CannotStart(ILogger logger, string reason);
+
+    [LoggerMessage(46, LogLevel.Warning, "Worker: device output stays in this worker's log, not sent to the client: {Reason}")]
+    public static partial void DeviceOutputUnavailable(ILogger logger, string reason);
 }

@@ -23,6 +23,8 @@ internal sealed partial class ServerSession : IDisposable
     private readonly Lock _sendGate = new();
     private readonly ProtocolWriter _replies = new();
     private readonly ProtocolWriter _notifications = new(256);
+    private readonly DeviceOutputSink _sendDeviceOutput;
+    private IDeviceOutputSource? _deviceOutput; // set by the handshake when the client asked for device output
     private readonly System.Collections.Concurrent.ConcurrentQueue<ulong> _reachedMarkers = new();
     private readonly SessionObjects _objects;
     private readonly CallDispatcher _calls;
@@ -42,6 +44,7 @@ internal sealed partial class ServerSession : IDisposable
         _logger = logger;
         _onEnded = onEnded;
         _objects = new SessionObjects(backend, config);
+        _sendDeviceOutput = SendDeviceOutputLocked;
         _calls = new CallDispatcher(_objects, connection, _replies, _sendGate, FlushReplies, SendReachedMarkersIfFree, OnHostFunctionReached);
     }
 
@@ -124,6 +127,7 @@ internal sealed partial class ServerSession : IDisposable
             return false;
         }
         _clientName = hello.ClientName;
+        _deviceOutput = (hello.Features & ProtocolFeatures.DeviceOutput) != 0 ? _config.DeviceOutput : null;
         if (hello.Version != ProtocolLimits.Version)
         {
             Refuse(HandshakeStatus.VersionMismatch,
@@ -144,7 +148,7 @@ internal sealed partial class ServerSession : IDisposable
             return false;
         }
         var welcome = new ServerWelcome(HandshakeStatus.Accepted, ProtocolLimits.Version,
-            hello.Features & ServerSessionConfig.SupportedFeatures, "", Id, _config.Description,
+            hello.Features & _config.SupportedFeatures, "", Id, _config.Description,
             _config.ChunkBytes, _config.DriverVersion, _config.DeviceInfos);
         _replies.Clear();
         welcome.Encode(_replies);
@@ -214,12 +218,17 @@ internal sealed partial class ServerSession : IDisposable
         return length;
     }
 
-    /// <summary>Sends the replies gathered so far, after any host-function notification still queued (the GPU reached those first).</summary>
+    /// <summary>
+    /// Sends the replies gathered so far, after any host-function notification still queued (the GPU reached
+    /// those first) and after what the device printed meanwhile: CUDA prints a kernel's output during the
+    /// synchronizing call that sees it finish, so it must reach the client before that call's reply.
+    /// </summary>
     private void FlushReplies()
     {
         lock (_sendGate)
         {
             SendReachedMarkersLocked();
+            _deviceOutput?.Drain(_sendDeviceOutput);
             if (_replies.Length > 0)
             {
                 SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
@@ -264,6 +273,22 @@ internal sealed partial class ServerSession : IDisposable
             {
                 _sendGate.Exit();
             }
+        }
+    }
+
+    /// <summary>Sends one piece of device output as records of at most <see cref="ProtocolLimits.MaxDeviceOutputRecordBytes"/>. Caller holds the send lock.</summary>
+    private void SendDeviceOutputLocked(DeviceOutputTarget stream, ReadOnlySpan<byte> text)
+    {
+        while (!text.IsEmpty)
+        {
+            var piece = text[..Math.Min(text.Length, ProtocolLimits.MaxDeviceOutputRecordBytes)];
+            _notifications.Clear();
+            var start = ReplyHeader.BeginRecord(_notifications, ReplyKind.DeviceOutput, 0, CudaStatus.Success, CudaStatus.Success);
+            _notifications.WriteByte((byte)stream);
+            _notifications.WriteSpan(piece);
+            ReplyHeader.EndRecord(_notifications, start);
+            SyncWait.Wait(_connection.SendAsync(_notifications.WrittenMemory));
+            text = text[piece.Length..];
         }
     }
 

@@ -10,6 +10,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="DriverVersion">The backend driver version reported to clients.</param>
 /// <param name="Description">The server description sent in the welcome.</param>
 /// <param name="TokenIsWorkerTicket">True in a worker, whose token is the one-time ticket of its session (changes only the refusal text).</param>
+/// <param name="DeviceOutput">Where the device's printed text is read, in a worker that serves one session; null where sessions share the process.</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -17,7 +18,10 @@ internal sealed record ServerSessionConfig(
     int ChunkBytes,
     int DriverVersion,
     string Description,
-    bool TokenIsWorkerTicket = false)
+    bool TokenIsWorkerTicket = false,
+    IDeviceOutputSource? DeviceOutput = null)
 {
-    public const ProtocolFeatures SupportedFeatures = ProtocolFeatures.HostFunctions;
+    /// <summary>The optional features this server offers; a session uses those its client asks for too.</summary>
+    public ProtocolFeatures SupportedFeatures =>
+        ProtocolFeatures.HostFunctions | (DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
 }
