@@ -47,9 +47,20 @@ var isolation = new Option<string?>("--isolation")
 };
 isolation.AcceptOnlyFromAmong("process", "context");
 
+var moduleCache = new Option<DirectoryInfo?>("--module-cache")
+{
+    Description = "Directory where module images (CUDA libraries' kernels) are kept by content for every session, "
+        + "so that each crosses the network once per server; default: none.",
+};
+var moduleCacheMaxBytes = new Option<long>("--module-cache-max-bytes")
+{
+    Description = "The most the module cache directory may hold; the least recently used images go first.",
+    DefaultValueFactory = _ => Orion.Server.Core.ModuleCache.ModuleCacheOptions.DefaultMaxBytes,
+};
+
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
-    listen, devices, token, logLevel, emulated, emulatedDevices, isolation,
+    listen, devices, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes,
 };
 
 ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
@@ -127,6 +138,9 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN"),
         Isolation = isProcess ? SessionIsolation.Process : SessionIsolation.Context,
+        ModuleCache = parse.GetValue(moduleCache) is { } cacheDirectory
+            ? new Orion.Server.Core.ModuleCache.ModuleCacheOptions(cacheDirectory.FullName, parse.GetValue(moduleCacheMaxBytes))
+            : null,
     };
     if (isProcess)
     {

@@ -59,6 +59,11 @@ public sealed partial class OrionServer : IAsyncDisposable
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
         _config = DescribeDevices(_backend, _options.Devices, _options.AuthToken, _options.ChunkBytes);
+        if (_options.ModuleCache is { } cache && _options.Isolation == SessionIsolation.Context)
+        {
+            // Sessions in this process share it; in process isolation each worker opens the same directory.
+            _config = _config with { ModuleCache = new ModuleCache.DiskModuleImageCache(cache, _logger) };
+        }
         foreach (var endpoint in _options.Endpoints)
         {
             var listener = await _transports.ListenAsync(endpoint, _options.TransportOptions, cancellationToken).ConfigureAwait(false);

@@ -36,4 +36,8 @@ public sealed class OrionServerOptions
 
     /// <summary>How long the supervisor waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>A directory where module images are kept by content for every session and worker of this server
+    /// (<see cref="ModuleCache.ModuleCacheOptions"/>); null (the default) keeps none.</summary>
+    public ModuleCache.ModuleCacheOptions? ModuleCache { get; set; }
 }

@@ -23,6 +23,7 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
     private readonly TransportFactory _transports = new TransportFactory().Add(new TcpTransport());
     private readonly EmulatedGpuBackend _supervisorBackend = new(new EmulatedDeviceOptions());
     private OrionServer _server = null!;
+    private readonly string _moduleCache = Path.Combine(Path.GetTempPath(), "orion-worker-cache-" + Guid.NewGuid().ToString("N"));
 
     public async Task InitializeAsync()
     {
@@ -31,6 +32,7 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
             Isolation = SessionIsolation.Process,
             WorkerLauncher = CreateLauncher(),
             WorkerConnectTimeout = TimeSpan.FromSeconds(30),
+            ModuleCache = new Orion.Server.Core.ModuleCache.ModuleCacheOptions(_moduleCache),
         };
         options.Endpoints.Add(new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", 0));
         _server = new OrionServer(_supervisorBackend, _transports, options, NullLoggerFactory.Instance);
@@ -41,6 +43,10 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
     {
         await _server.DisposeAsync();
         _supervisorBackend.Dispose();
+        if (Directory.Exists(_moduleCache))
+        {
+            Directory.Delete(_moduleCache, recursive: true);
+        }
     }
 
     private static ProcessWorkerLauncher CreateLauncher() =>
@@ -150,6 +156,28 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
         await newcomer.DisposeAsync();
         await victim.DisposeAsync();
         await WaitUntilAsync(() => _server.Workers.Count == 0, "every worker exited");
+    }
+
+    [Fact]
+    public async Task Workers_share_the_servers_module_cache()
+    {
+        var image = new byte[256 * 1024];
+        new Random(11).NextBytes(image);
+        var path = Path.Combine(_moduleCache, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image)) + ".image");
+        await using (var first = await ConnectAsync("first"))
+        {
+            using var module = first.LoadModule(image);
+            VectorAdd(first, 100, 1f);
+        }
+        Assert.True(File.Exists(path), "the first worker did not keep the image");
+        var aged = DateTime.UtcNow.AddHours(-1);
+        File.SetLastWriteTimeUtc(path, aged);
+        await using (var second = await ConnectAsync("second"))
+        {
+            using var module = second.LoadModule(image);
+            module.GetKernel("vectorAdd");
+        }
+        Assert.True(File.GetLastWriteTimeUtc(path) > aged.AddMinutes(30), "the second worker did not load the image from the cache");
     }
 
     [Fact]

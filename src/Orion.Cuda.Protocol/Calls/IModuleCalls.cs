@@ -12,6 +12,13 @@ public interface IModuleCalls
     CudaStatus LoadModule([Handle(HandleKind.Module, New = true)] ulong moduleHandle,
         [BulkSize(BulkSizePart.Bytes), Limit(ProtocolLimits.MaxModuleImageBytes)] ulong imageBytes, IncomingData image);
 
+    /// <summary><c>cuModuleLoadData</c> of an image the server may already hold, named by its SHA-256 (four
+    /// little-endian u64 words) and size; <c>CUDA_ERROR_NOT_FOUND</c> when it does not, and the client then sends the
+    /// image with <c>LoadModule</c>. Only with the <c>ModuleCache</c> feature.</summary>
+    [RemoteCall(50, CallMode.Synchronous)]
+    CudaStatus LoadCachedModule([Handle(HandleKind.Module, New = true)] ulong moduleHandle,
+        [Limit(ProtocolLimits.MaxModuleImageBytes)] ulong imageBytes, ulong sha256Word0, ulong sha256Word1, ulong sha256Word2, ulong sha256Word3);
+
     /// <summary><c>cuModuleUnload</c>.</summary>
     [RemoteCall(41, CallMode.Synchronous)]
     CudaStatus UnloadModule([Handle(HandleKind.Module)] ulong moduleHandle);

@@ -9,4 +9,6 @@ public enum ProtocolFeatures : uint
     HostFunctions = 1,
     /// <summary>What the GPU's kernels print (device <c>printf</c>, <c>assert</c> messages) comes back to the client (<see cref="ReplyKind.DeviceOutput"/>).</summary>
     DeviceOutput = 2,
+    /// <summary>The server keeps module images by content: a client may ask for one by its SHA-256 before sending it (<c>LoadCachedModule</c>).</summary>
+    ModuleCache = 4,
 }

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Client;
@@ -23,8 +24,47 @@ public sealed partial class RemoteCudaClient
         {
             return CudaStatus.InvalidValue;
         }
+        if ((_welcome.Features & ProtocolFeatures.ModuleCache) != 0 && bytes >= CachedImageThreshold && TryLoadCached(image, bytes, out module) is { } cached)
+        {
+            return cached;
+        }
         var handle = NewHandle();
         var status = Remote.LoadModule(handle, bytes, new HostBuffer(image));
+        module = status == CudaStatus.Success ? handle : 0;
+        return status;
+    }
+
+    /// <summary>Images this large are first asked for by content: hashing costs less than sending them again.</summary>
+    private const ulong CachedImageThreshold = 64 * 1024;
+
+    /// <summary>
+    /// Asks the server for the image by its SHA-256; null when the server does not hold it (the image then
+    /// goes whole, and the server keeps it for the next process), else the load's result.
+    /// </summary>
+    private unsafe CudaStatus? TryLoadCached(nint image, ulong bytes, out ulong module)
+    {
+        module = 0;
+        if (bytes > int.MaxValue)
+        {
+            return null;
+        }
+        Span<byte> sha256 = stackalloc byte[32];
+        try
+        {
+            System.Security.Cryptography.SHA256.HashData(new ReadOnlySpan<byte>((void*)image, (int)bytes), sha256);
+        }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or DllNotFoundException or TypeInitializationException)
+        {
+            return null; // no hashing here (no OpenSSL on this host): the image goes whole, as without a cache
+        }
+        var handle = NewHandle();
+        var status = Remote.LoadCachedModule(handle, bytes,
+            BinaryPrimitives.ReadUInt64LittleEndian(sha256), BinaryPrimitives.ReadUInt64LittleEndian(sha256[8..]),
+            BinaryPrimitives.ReadUInt64LittleEndian(sha256[16..]), BinaryPrimitives.ReadUInt64LittleEndian(sha256[24..]));
+        if (status == CudaStatus.NotFound)
+        {
+            return null;
+        }
         module = status == CudaStatus.Success ? handle : 0;
         return status;
     }

@@ -161,7 +161,8 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         {
             using (var hello = new ProtocolWriter(512))
             {
-                var features = ProtocolFeatures.HostFunctions | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
+                var features = ProtocolFeatures.HostFunctions | ProtocolFeatures.ModuleCache
+                    | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
                 new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName).Encode(hello);
                 await connection.SendAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }

@@ -65,7 +65,12 @@ public sealed class OrionWorker : IAsyncDisposable
     /// <exception cref="TransportException">The endpoint cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        _config = OrionServer.DescribeDevices(_backend, _request.Devices.ToList(), _request.Ticket, _request.ChunkBytes) with { TokenIsWorkerTicket = true, DeviceOutput = DeviceOutput };
+        _config = OrionServer.DescribeDevices(_backend, _request.Devices.ToList(), _request.Ticket, _request.ChunkBytes) with
+        {
+            TokenIsWorkerTicket = true,
+            DeviceOutput = DeviceOutput,
+            ModuleCache = _request.ModuleCache is { } cache ? new ModuleCache.DiskModuleImageCache(cache, _logger) : null,
+        };
         _listener = await _transports.ListenAsync(_request.ListenEndpoint, _transportOptions, cancellationToken).ConfigureAwait(false);
         Log.WorkerListening(_logger, _request.SessionId, _listener.Endpoint.ToString());
         _acceptLoop = AcceptLoopAsync(_listener);

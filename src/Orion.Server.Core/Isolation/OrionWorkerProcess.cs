@@ -113,7 +113,8 @@ public static class OrionWorkerProcess
         }
         using (backend)
         {
-            var request = new WorkerLaunchRequest(parsed.SessionId, parsed.ListenEndpoint, ticket!, parsed.Devices, parsed.ChunkBytes, parsed.ConnectTimeout);
+            var request = new WorkerLaunchRequest(parsed.SessionId, parsed.ListenEndpoint, ticket!, parsed.Devices, parsed.ChunkBytes, parsed.ConnectTimeout,
+                parsed.ModuleCache);
             return await ServeAsync(backend, transports, request, loggerFactory, logger, console, cancellationToken).ConfigureAwait(false);
         }
     }

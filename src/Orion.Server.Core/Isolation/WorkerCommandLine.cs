@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
+using Orion.Server.Core.ModuleCache;
+
 namespace Orion.Server.Core.Isolation;
 
 /// <summary>
@@ -36,9 +38,11 @@ public static class WorkerCommandLine
     private const string ConnectTimeoutMs = "--connect-timeout-ms";
     private const string Device = "--device";
     private const string LogLevelOption = "--log-level";
+    private const string ModuleCacheDirectory = "--module-cache-dir";
+    private const string ModuleCacheMaxBytes = "--module-cache-max-bytes";
 
     private static readonly HashSet<string> KnownOptions =
-        [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption];
+        [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -79,6 +83,10 @@ public static class WorkerCommandLine
             arguments.Add(Device);
             arguments.Add(device.ToString(CultureInfo.InvariantCulture));
         }
+        if (request.ModuleCache is { } cache)
+        {
+            arguments.AddRange([ModuleCacheDirectory, cache.Directory, ModuleCacheMaxBytes, cache.MaxBytes.ToString(CultureInfo.InvariantCulture)]);
+        }
         arguments.Add(BackendArgumentsSeparator);
         arguments.AddRange(backendArguments);
         return arguments;
@@ -103,6 +111,8 @@ public static class WorkerCommandLine
         int? chunkBytes = null;
         long? connectTimeoutMs = null;
         LogLevel? logLevel = null;
+        string? cacheDirectory = null;
+        long? cacheMaxBytes = null;
         var devices = new List<int>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 1;
@@ -156,6 +166,14 @@ public static class WorkerCommandLine
                     logLevel = ParseLogLevel(value);
                     valid = logLevel is not null;
                     break;
+                case ModuleCacheDirectory:
+                    cacheDirectory = value;
+                    valid = Path.IsPathFullyQualified(value);
+                    break;
+                case ModuleCacheMaxBytes:
+                    valid = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var maxBytes) && maxBytes >= ModuleCacheOptions.MinCachedImageBytes;
+                    cacheMaxBytes = maxBytes;
+                    break;
                 default: // Device, the one option that may repeat
                     var device = ParseInt(value);
                     valid = device is not null && devices.Count < ProtocolLimits.MaxDevices;
@@ -181,7 +199,8 @@ public static class WorkerCommandLine
             chunkBytes ?? ProtocolLimits.DefaultChunkBytes,
             TimeSpan.FromMilliseconds(Math.Clamp(connectTimeoutMs ?? DefaultConnectTimeoutMs, MinConnectTimeoutMs, MaxConnectTimeoutMs)),
             logLevel ?? LogLevel.Information,
-            backendArguments);
+            backendArguments,
+            cacheDirectory is null ? null : new ModuleCacheOptions(cacheDirectory, cacheMaxBytes ?? ModuleCacheOptions.DefaultMaxBytes));
         error = "";
         return true;
     }
@@ -203,6 +222,7 @@ public static class WorkerCommandLine
 /// <param name="ConnectTimeout">How long to wait for the client.</param>
 /// <param name="LogLevel">The least severe level the worker logs.</param>
 /// <param name="BackendArguments">The host's arguments after the separator, verbatim.</param>
+/// <param name="ModuleCache">The server's module image cache, or null for none.</param>
 internal sealed record ParsedWorkerArguments(
     TransportEndpoint ListenEndpoint,
     ulong SessionId,
@@ -210,4 +230,5 @@ internal sealed record ParsedWorkerArguments(
     int ChunkBytes,
     TimeSpan ConnectTimeout,
     LogLevel LogLevel,
-    IReadOnlyList<string> BackendArguments);
+    IReadOnlyList<string> BackendArguments,
+    ModuleCacheOptions? ModuleCache = null);

@@ -9,10 +9,12 @@ namespace Orion.Server.Core.Isolation;
 /// <param name="Devices">Backend ordinals the session may use.</param>
 /// <param name="ChunkBytes">Bulk chunk size.</param>
 /// <param name="ConnectTimeout">How long the worker waits for its client before it exits.</param>
+/// <param name="ModuleCache">The server's module image cache, shared by its workers; null for none.</param>
 public sealed record WorkerLaunchRequest(
     ulong SessionId,
     TransportEndpoint ListenEndpoint,
     string Ticket,
     IReadOnlyList<int> Devices,
     int ChunkBytes,
-    TimeSpan ConnectTimeout);
+    TimeSpan ConnectTimeout,
+    ModuleCache.ModuleCacheOptions? ModuleCache = null);

@@ -11,6 +11,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="Description">The server description sent in the welcome.</param>
 /// <param name="TokenIsWorkerTicket">True in a worker, whose token is the one-time ticket of its session (changes only the refusal text).</param>
 /// <param name="DeviceOutput">Where the device's printed text is read, in a worker that serves one session; null where sessions share the process.</param>
+/// <param name="ModuleCache">The server's module image cache, or null for none.</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -19,9 +20,12 @@ internal sealed record ServerSessionConfig(
     int DriverVersion,
     string Description,
     bool TokenIsWorkerTicket = false,
-    IDeviceOutputSource? DeviceOutput = null)
+    IDeviceOutputSource? DeviceOutput = null,
+    ModuleCache.IModuleImageCache? ModuleCache = null)
 {
     /// <summary>The optional features this server offers; a session uses those its client asks for too.</summary>
     public ProtocolFeatures SupportedFeatures =>
-        ProtocolFeatures.HostFunctions | (DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
+        ProtocolFeatures.HostFunctions
+        | (DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None)
+        | (ModuleCache is not null ? ProtocolFeatures.ModuleCache : ProtocolFeatures.None);
 }

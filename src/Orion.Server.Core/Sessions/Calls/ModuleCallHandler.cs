@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Orion.Cuda.Protocol.Calls;
 using Orion.Cuda.Protocol.Description;
 using Orion.Cuda.Protocol.Wire;
@@ -31,6 +32,8 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
             if (loaded == CudaStatus.Success)
             {
                 objects.Tables.TryAddModule(moduleHandle, new SessionTables.ModuleEntry(objects.CurrentDevice, module));
+                // Only an image the driver accepted is kept for others: the cache never serves garbage.
+                objects.Config.ModuleCache?.Store(buffer.AsSpan(0, (int)imageBytes));
             }
             return loaded;
         }
@@ -38,6 +41,34 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    public CudaStatus LoadCachedModule(ulong moduleHandle, ulong imageBytes, ulong sha256Word0, ulong sha256Word1, ulong sha256Word2, ulong sha256Word3)
+    {
+        if (objects.Config.ModuleCache is not { } cache)
+        {
+            return CudaStatus.NotSupported;
+        }
+        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(moduleHandle);
+        if (status is not null)
+        {
+            return status.Value;
+        }
+        Span<byte> sha256 = stackalloc byte[32];
+        BinaryPrimitives.WriteUInt64LittleEndian(sha256, sha256Word0);
+        BinaryPrimitives.WriteUInt64LittleEndian(sha256[8..], sha256Word1);
+        BinaryPrimitives.WriteUInt64LittleEndian(sha256[16..], sha256Word2);
+        BinaryPrimitives.WriteUInt64LittleEndian(sha256[24..], sha256Word3);
+        if (cache.TryLoad(sha256, imageBytes) is not { } image)
+        {
+            return CudaStatus.NotFound;
+        }
+        var loaded = context.LoadModule(image, out var module);
+        if (loaded == CudaStatus.Success)
+        {
+            objects.Tables.TryAddModule(moduleHandle, new SessionTables.ModuleEntry(objects.CurrentDevice, module));
+        }
+        return loaded;
     }
 
     public CudaStatus UnloadModule(ulong moduleHandle)
