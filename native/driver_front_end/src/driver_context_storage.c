@@ -21,7 +21,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static CUresult resolve(CUcontext *context)
 {
-    if (*context == NULL)
+    /* NULL, and all ones, mean the calling thread's current context. */
+    if (*context == NULL || *context == (CUcontext)(uintptr_t)UINTPTR_MAX)
         *context = driver_current_context();
     return *context != NULL ? CUDA_SUCCESS : CUDA_ERROR_INVALID_CONTEXT;
 }

@@ -11,6 +11,7 @@
  */
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "driver_context_storage.h"
@@ -51,7 +52,7 @@ UNKNOWN_STUBS(callback_hooks_a094798c)
 UNKNOWN_STUBS(tools_tls_42d85a81)
 UNKNOWN_STUBS(context_checks_263e8860)
 UNKNOWN_STUBS(integrity_d4082055)
-UNKNOWN_STUBS(cublaslt_21318c60)
+UNKNOWN_STUBS(tools_context_21318c60)
 UNKNOWN_STUBS(table_69a28e9f)
 
 /* --- Runtime interface (6bd5fb6c-5bf4-e74a-8987-d93912fd9df9): module loads and the primary context. --- */
@@ -106,7 +107,101 @@ static void hooks_slot_6(void **buffer, size_t *size)
 }
 
 static void *callback_hooks[7];
+
+/* --- Tools TLS (42d85a81-23f6-cb47-8298-f6e78a3aecdc): the current context, as tools see it. --- */
+
+static CUresult tools_set_current(CUcontext context)
+{
+    extern CUresult cuCtxSetCurrent(CUcontext);
+    return cuCtxSetCurrent(context);
+}
+
+static CUresult tools_get_current(CUcontext *context)
+{
+    extern CUresult cuCtxGetCurrent(CUcontext *);
+    return cuCtxGetCurrent(context);
+}
+
 static void *tools_tls[3];
+
+/* --- Tools context (21318c60-9714-3248-8ca6-41ff7324c8f2), asked for by cuBLASLt: context and stream
+ * identities. Slot meanings as public projects (Lupine) found them; the rest are logging stubs. --- */
+
+static CUresult tools_context_device(CUcontext context, uint32_t *device)
+{
+    int ordinal;
+    if (device == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_context_device(context, &ordinal);
+    if (result == CUDA_SUCCESS)
+        *device = (uint32_t)ordinal;
+    return result;
+}
+
+static CUresult tools_context_id(CUcontext context, unsigned long long *id)
+{
+    extern CUresult cuCtxGetId(CUcontext, unsigned long long *);
+    return cuCtxGetId(context, id);
+}
+
+/* A tools handle per stream: a zeroed block (callers may read it) that remembers its stream. The
+ * default streams have fixed ones; a created stream gets one on first request, kept for its life. */
+typedef struct tools_stream {
+    unsigned char zeros[512];
+    CUstream stream;
+    struct tools_stream *next;
+} tools_stream;
+
+static tools_stream tools_legacy = {.stream = CU_STREAM_LEGACY}, tools_per_thread = {.stream = CU_STREAM_PER_THREAD};
+static tools_stream *tools_streams;
+static pthread_mutex_t tools_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static CUresult tools_stream_handle(CUcontext context, CUstream stream, tools_stream **handle, uint8_t per_thread)
+{
+    if (handle == NULL || stream == (CUstream)(uintptr_t)UINTPTR_MAX)
+        return handle == NULL ? CUDA_ERROR_INVALID_VALUE : CUDA_ERROR_INVALID_HANDLE;
+    if (stream == CU_STREAM_PER_THREAD || (stream == NULL && per_thread)) {
+        *handle = &tools_per_thread;
+        return CUDA_SUCCESS;
+    }
+    if (stream == NULL || stream == CU_STREAM_LEGACY) {
+        *handle = &tools_legacy;
+        return CUDA_SUCCESS;
+    }
+    int device;
+    uint64_t remote;
+    CUresult result = driver_resolve_stream(stream, 0, &device, &remote);
+    if (result != CUDA_SUCCESS)
+        return result;
+    pthread_mutex_lock(&tools_lock);
+    tools_stream *found = tools_streams;
+    while (found != NULL && found->stream != stream)
+        found = found->next;
+    if (found == NULL && (found = calloc(1, sizeof *found)) != NULL) {
+        found->stream = stream;
+        found->next = tools_streams;
+        tools_streams = found;
+    }
+    pthread_mutex_unlock(&tools_lock);
+    *handle = found;
+    return found != NULL ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
+}
+
+static CUresult tools_stream_public(tools_stream *handle, CUstream *stream)
+{
+    if (handle == NULL || stream == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    *stream = handle->stream;
+    return CUDA_SUCCESS;
+}
+
+static CUresult tools_stream_id(CUcontext context, tools_stream *handle, unsigned long long *id)
+{
+    extern CUresult cuStreamGetId(CUstream, unsigned long long *);
+    if (handle == NULL || id == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    return cuStreamGetId(handle->stream, id);
+}
 
 /* --- Context checks (263e8860-7cd2-6143-92f6-bbd5006dfa7e). --- */
 
@@ -162,12 +257,19 @@ static void build_tables(void)
     callback_hooks[2] = (void *)hooks_slot_2;
     callback_hooks[6] = (void *)hooks_slot_6;
     fill(tools_tls, 3, unknown_tools_tls_42d85a81);
+    tools_tls[1] = (void *)tools_set_current;
+    tools_tls[2] = (void *)tools_get_current;
     fill(context_checks, 15, unknown_context_checks_263e8860);
     context_checks[2] = (void *)context_kind;
     context_checks[3] = (void *)context_checks_zero;
     fill(integrity, 3, unknown_integrity_d4082055);
     integrity[1] = (void *)integrity_slot;
-    fill(cublaslt_table, 93, unknown_cublaslt_21318c60);
+    fill(cublaslt_table, 93, unknown_tools_context_21318c60);
+    cublaslt_table[3] = (void *)tools_context_device;
+    cublaslt_table[4] = (void *)tools_context_id;
+    cublaslt_table[16] = (void *)tools_stream_public;
+    cublaslt_table[39] = (void *)tools_stream_id;
+    cublaslt_table[51] = (void *)tools_stream_handle;
     fill(table_69a28e9f, 34, unknown_table_69a28e9f);
 }
 

@@ -83,6 +83,16 @@ int driver_ranges_remove(uint64_t base, int memory_type, driver_range *removed);
 int driver_ranges_find(uint64_t address, driver_range *found);
 void driver_ranges_forget_device(int device);
 
+/* Device addresses reserved in this process's address space (driver_address_space.c). */
+enum driver_reservation {
+    DRIVER_RANGE_RESERVED,   /* now reserved: release it when the allocation goes */
+    DRIVER_RANGE_UNRESERVED, /* not reservable, but cannot collide (e.g. past user space) */
+    DRIVER_RANGE_COLLIDES,   /* the program's own memory is there */
+};
+enum driver_reservation driver_reserve_device_range(uint64_t base, uint64_t size);
+void driver_release_device_range(uint64_t base, uint64_t size);
+#define DRIVER_RANGE_FLAG_RESERVED 0x40000000u /* in driver_range.flags */
+
 /* Private export tables (driver_export_tables.c). */
 CUresult driver_export_table(const void **table, const CUuuid *id);
 

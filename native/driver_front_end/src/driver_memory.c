@@ -4,6 +4,31 @@
 
 #include "driver_handles.h"
 
+#define COLLISION_RETRIES 8
+
+/* Records a fresh device allocation, reserving its addresses here; a collision with the program's
+ * own memory is reported so the caller can ask for other addresses. */
+static CUresult record_device_range(int device, uint64_t address, uint64_t size, int *collides)
+{
+    enum driver_reservation reservation = driver_reserve_device_range(address, size);
+    *collides = reservation == DRIVER_RANGE_COLLIDES;
+    if (*collides)
+        return CUDA_SUCCESS;
+    unsigned int flags = reservation == DRIVER_RANGE_RESERVED ? DRIVER_RANGE_FLAG_RESERVED : 0;
+    CUresult result = driver_ranges_add(address, size, CU_MEMORYTYPE_DEVICE, device, flags);
+    if (result != CUDA_SUCCESS && reservation == DRIVER_RANGE_RESERVED)
+        driver_release_device_range(address, size);
+    return result;
+}
+
+/* Forgets a device range and gives its addresses back to this process. */
+static void forget_device_range(uint64_t address)
+{
+    driver_range removed;
+    if (driver_ranges_remove(address, CU_MEMORYTYPE_DEVICE, &removed) && (removed.flags & DRIVER_RANGE_FLAG_RESERVED))
+        driver_release_device_range(removed.base, removed.size);
+}
+
 static CUresult allocate(CUdeviceptr *pointer, size_t size)
 {
     int device;
@@ -14,17 +39,30 @@ static CUresult allocate(CUdeviceptr *pointer, size_t size)
         return result;
     if (size == 0)
         return CUDA_ERROR_INVALID_VALUE;
+    /* Addresses that collide with the program's memory are held (so the server cannot hand them
+     * out again at once) until an allocation that does not collide is found, then freed. */
+    uint64_t colliding[COLLISION_RETRIES];
+    int held = 0, collides = 1;
     uint64_t address = 0;
-    result = driver_result(driver_client.orion_malloc(device, size, &address));
-    if (result != CUDA_SUCCESS)
-        return result;
-    result = driver_ranges_add(address, size, CU_MEMORYTYPE_DEVICE, device, 0);
-    if (result != CUDA_SUCCESS) {
-        driver_client.orion_free(device, address);
-        return result;
+    while (result == CUDA_SUCCESS && collides && held < COLLISION_RETRIES) {
+        address = 0;
+        result = driver_result(driver_client.orion_malloc(device, size, &address));
+        if (result == CUDA_SUCCESS)
+            result = record_device_range(device, address, size, &collides);
+        if (result == CUDA_SUCCESS && collides)
+            colliding[held++] = address;
+        else if (result != CUDA_SUCCESS && address != 0)
+            driver_client.orion_free(device, address);
     }
-    *pointer = address;
-    return CUDA_SUCCESS;
+    for (int i = 0; i < held; i++)
+        driver_client.orion_free(device, colliding[i]);
+    if (result == CUDA_SUCCESS && collides) {
+        driver_log(DRIVER_LOG_ERROR, "the server's device addresses keep colliding with this program's memory");
+        result = CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    if (result == CUDA_SUCCESS)
+        *pointer = address;
+    return result;
 }
 
 DRIVER_API CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t size) { return allocate(pointer, size); }
@@ -58,7 +96,7 @@ DRIVER_API CUresult cuMemFree_v2(CUdeviceptr pointer)
         return CUDA_ERROR_INVALID_VALUE;
     result = driver_result(driver_client.orion_free(range.device, pointer));
     if (result == CUDA_SUCCESS)
-        driver_ranges_remove(pointer, CU_MEMORYTYPE_DEVICE, NULL);
+        forget_device_range(pointer);
     return result;
 }
 
@@ -75,8 +113,16 @@ static CUresult allocate_async(CUdeviceptr *pointer, size_t size, CUstream strea
     if (size == 0)
         return CUDA_ERROR_INVALID_VALUE;
     uint64_t address = 0;
+    int collides = 0;
     result = driver_result(driver_client.orion_malloc_async(device, size, handle, &address));
-    if (result == CUDA_SUCCESS && (result = driver_ranges_add(address, size, CU_MEMORYTYPE_DEVICE, device, 0)) != CUDA_SUCCESS)
+    if (result == CUDA_SUCCESS)
+        result = record_device_range(device, address, size, &collides);
+    if (result == CUDA_SUCCESS && collides) {
+        /* Rare enough to answer plainly rather than hold stream-ordered memory while retrying. */
+        driver_log(DRIVER_LOG_ERROR, "a stream-ordered allocation's device addresses collide with this program's memory");
+        result = CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    if (result != CUDA_SUCCESS && address != 0)
         driver_client.orion_free_async(device, address, handle);
     if (result == CUDA_SUCCESS)
         *pointer = address;
@@ -95,7 +141,7 @@ static CUresult free_async(CUdeviceptr pointer, CUstream stream, int per_thread)
         return CUDA_ERROR_INVALID_VALUE;
     result = driver_result(driver_client.orion_free_async(device, pointer, handle));
     if (result == CUDA_SUCCESS)
-        driver_ranges_remove(pointer, CU_MEMORYTYPE_DEVICE, NULL);
+        forget_device_range(pointer);
     return result;
 }
 

@@ -89,9 +89,12 @@ void driver_ranges_forget_device(int device)
 {
     pthread_mutex_lock(&lock);
     size_t kept = 0;
-    for (size_t i = 0; i < count; i++)
+    for (size_t i = 0; i < count; i++) {
         if (!(ranges[i].memory_type == CU_MEMORYTYPE_DEVICE && ranges[i].device == device))
             ranges[kept++] = ranges[i];
+        else if (ranges[i].flags & DRIVER_RANGE_FLAG_RESERVED)
+            driver_release_device_range(ranges[i].base, ranges[i].size);
+    }
     count = kept;
     pthread_mutex_unlock(&lock);
 }

@@ -9,9 +9,15 @@
  * variant, and that an unsupported function answers CUDA_ERROR_NOT_SUPPORTED.
  * The declarations are ours (include/cuda_driver_abi.h); no NVIDIA header is used.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#ifndef MAP_FIXED_NOREPLACE
+#define MAP_FIXED_NOREPLACE 0x100000
+#endif
 
 #include "cuda_driver_abi.h"
 
@@ -67,6 +73,7 @@ CUresult cuEventDestroy_v2(CUevent);
 CUresult cuGetProcAddress_v2(const char *, void **, int, uint64_t, int *);
 CUresult cuGetErrorName(CUresult, const char **);
 CUresult cuGraphCreate(void **, unsigned int);
+CUresult cuGetExportTable(const void **, const CUuuid *);
 CUresult cuCtxSetLimit(int, size_t);
 CUresult cuCtxGetLimit(size_t *, int);
 CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *, CUfunction, int, int);
@@ -146,6 +153,9 @@ int main(void)
     /* Memory: copies, memsets of each width, ranges and pointer attributes. */
     EXPECT(cuMemAlloc_v2(&pointer, 0) == CUDA_ERROR_INVALID_VALUE);
     EXPECT_OK(cuMemAlloc_v2(&pointer, 1024));
+    /* The device range is reserved in this process: no host mapping can land on it until it is freed. */
+    void *probe = mmap((void *)(uintptr_t)pointer, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    EXPECT(probe == MAP_FAILED && errno == EEXIST);
     size_t free_bytes = 0;
     size_t total_again = 0;
     EXPECT_OK(cuMemGetInfo_v2(&free_bytes, &total_again));
@@ -290,6 +300,65 @@ int main(void)
     EXPECT(found == NULL && status == CU_GET_PROC_ADDRESS_SYMBOL_NOT_FOUND);
     EXPECT(cuGetProcAddress_v2("cuMemAlloc", &found, 13010, 0, &status) == CUDA_ERROR_INVALID_VALUE);
 
+    /* The private tables NVIDIA's runtime asks for, served on the client. */
+    static const CUuuid storage_id = {{(char)0xc6, (char)0x93, 0x33, 0x6e, 0x11, 0x21, (char)0xdf, 0x11, (char)0xa8,
+                                       (char)0xc3, 0x68, (char)0xf3, 0x55, (char)0xd8, (char)0x95, (char)0x93}};
+    static const CUuuid integrity_id = {{(char)0xd4, 0x08, 0x20, 0x55, (char)0xbd, (char)0xe6, 0x70, 0x4b, (char)0x8d,
+                                         0x34, (char)0xba, 0x12, 0x3c, 0x66, (char)0xe1, (char)0xf2}};
+    static const CUuuid tools_tls_id = {{0x42, (char)0xd8, 0x5a, (char)0x81, 0x23, (char)0xf6, (char)0xcb, 0x47,
+                                         (char)0x82, (char)0x98, (char)0xf6, (char)0xe7, (char)0x8a, 0x3a, (char)0xec, (char)0xdc}};
+    static const CUuuid tools_context_id = {{0x21, 0x31, (char)0x8c, 0x60, (char)0x97, 0x14, 0x32, 0x48, (char)0x8c,
+                                             (char)0xa6, 0x41, (char)0xff, 0x73, 0x24, (char)0xc8, (char)0xf2}};
+    static const CUuuid unknown_id = {{1, 2, 3}};
+    const void **table = NULL;
+    EXPECT(cuGetExportTable((const void **)&table, &unknown_id) == CUDA_ERROR_INVALID_VALUE);
+    /* Context-local storage: put, get (NULL and all-ones mean the current context), delete. */
+    EXPECT_OK(cuGetExportTable((const void **)&table, &storage_id));
+    CUresult (*put)(CUcontext, void *, void *, void (*)(CUcontext, void *, void *)) = (void *)table[0];
+    CUresult (*erase)(CUcontext, void *) = (void *)table[1];
+    CUresult (*get)(void **, CUcontext, void *) = (void *)table[2];
+    int key = 0, stored = 42;
+    void *got = NULL;
+    EXPECT(get(&got, context, &key) == CUDA_ERROR_INVALID_HANDLE);
+    EXPECT_OK(put(NULL, &key, &stored, NULL));
+    EXPECT_OK(get(&got, context, &key));
+    EXPECT(got == &stored);
+    EXPECT_OK(get(&got, (CUcontext)(uintptr_t)UINTPTR_MAX, &key));
+    EXPECT_OK(erase(context, &key));
+    EXPECT(get(&got, context, &key) == CUDA_ERROR_INVALID_HANDLE);
+    /* The integrity check's fixed answers, and a hash otherwise (two calls in one second agree). */
+    EXPECT_OK(cuGetExportTable((const void **)&table, &integrity_id));
+    EXPECT((uintptr_t)table[0] == 3 * sizeof(void *));
+    CUresult (*integrity)(uint32_t, uint64_t, uint64_t *) = (void *)table[1];
+    uint64_t hash[2] = {0}, same[2] = {0};
+    EXPECT_OK(integrity(13000, 1700000000, hash));
+    EXPECT(hash[0] == 0x3341181C03CB675Cull && hash[1] == 0x8ED383AA1F4CD1E8ull);
+    EXPECT_OK(integrity(13002, 1700000000, hash));
+    EXPECT_OK(integrity(13002, 1700000000, same));
+    EXPECT(hash[0] == same[0] && hash[1] == same[1] && hash[0] != 0x3341181C03CB675Cull);
+    EXPECT_OK(integrity(13002, 1700000001, same));
+    EXPECT(hash[0] != same[0] || hash[1] != same[1]);
+    /* Tools TLS: the current context; tools context: context identity, stream handles both ways. */
+    EXPECT_OK(cuGetExportTable((const void **)&table, &tools_tls_id));
+    CUcontext seen = NULL;
+    EXPECT_OK(((CUresult(*)(CUcontext *))table[2])(&seen));
+    EXPECT(seen == context);
+    EXPECT_OK(cuGetExportTable((const void **)&table, &tools_context_id));
+    uint32_t tools_device = 99;
+    EXPECT_OK(((CUresult(*)(CUcontext, uint32_t *))table[3])(context, &tools_device));
+    EXPECT(tools_device == 0);
+    CUstream tools_stream_owner = NULL;
+    EXPECT_OK(cuStreamCreate(&tools_stream_owner, 0));
+    void *tools_handle = NULL, *default_handle = NULL;
+    CUresult (*tools_handle_of)(CUcontext, CUstream, void **, uint8_t) = (void *)table[51];
+    EXPECT_OK(tools_handle_of(context, tools_stream_owner, &tools_handle, 0));
+    EXPECT_OK(tools_handle_of(context, NULL, &default_handle, 0));
+    EXPECT(tools_handle != NULL && default_handle != NULL && tools_handle != default_handle);
+    CUstream public_stream = NULL;
+    EXPECT_OK(((CUresult(*)(void *, CUstream *))table[16])(tools_handle, &public_stream));
+    EXPECT(public_stream == tools_stream_owner);
+    EXPECT_OK(cuStreamDestroy_v2(tools_stream_owner));
+
     /* An unsupported function answers CUDA_ERROR_NOT_SUPPORTED (and logs once, checked by make). */
     void *graph = NULL;
     EXPECT(cuGraphCreate(&graph, 0) == CUDA_ERROR_NOT_SUPPORTED);
@@ -300,6 +369,10 @@ int main(void)
 
     EXPECT_OK(cuMemFree_v2(pointer));
     EXPECT(cuMemFree_v2(pointer) == CUDA_ERROR_INVALID_VALUE);
+    probe = mmap((void *)(uintptr_t)pointer, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+    EXPECT(probe == (void *)(uintptr_t)pointer); /* given back with the allocation */
+    if (probe != MAP_FAILED)
+        munmap(probe, 4096);
     EXPECT_OK(cuModuleUnload(module));
     EXPECT_OK(cuCtxSynchronize());
     EXPECT_OK(cuDevicePrimaryCtxRelease_v2(device));
