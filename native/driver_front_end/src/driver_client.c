@@ -25,7 +25,8 @@ driver_client_api driver_client;
 
 static pthread_once_t connect_once = PTHREAD_ONCE_INIT;
 static CUresult connect_result = CUDA_ERROR_NO_DEVICE;
-static int initialized;
+static int initialized; /* cuInit succeeded */
+static int shut_down_already; /* the session was closed at exit */
 
 static void *load_from(const char *path, enum driver_log_level failure_level)
 {
@@ -55,7 +56,13 @@ static void *load_client_library(void)
     return load_from(CLIENT_LIBRARY, DRIVER_LOG_ERROR);
 }
 
-static void shut_down(void) { driver_client.orion_shutdown(); }
+/* At exit the session closes; a library's teardown that calls the driver afterwards is told the
+ * driver is deinitialized, as NVIDIA's driver tells it then (runtimes ignore that error at exit). */
+static void shut_down(void)
+{
+    __atomic_store_n(&shut_down_already, 1, __ATOMIC_RELEASE);
+    driver_client.orion_shutdown();
+}
 
 static void connect_to_server(void)
 {
@@ -88,13 +95,13 @@ static void connect_to_server(void)
 CUresult driver_connect(void)
 {
     pthread_once(&connect_once, connect_to_server);
-    if (connect_result == CUDA_SUCCESS)
-        __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
     return connect_result;
 }
 
 CUresult driver_begin(void)
 {
+    if (__atomic_load_n(&shut_down_already, __ATOMIC_ACQUIRE))
+        return CUDA_ERROR_DEINITIALIZED;
     return __atomic_load_n(&initialized, __ATOMIC_ACQUIRE) ? CUDA_SUCCESS : CUDA_ERROR_NOT_INITIALIZED;
 }
 
@@ -102,20 +109,28 @@ DRIVER_API CUresult cuInit(unsigned int flags)
 {
     if (flags != 0)
         return CUDA_ERROR_INVALID_VALUE;
-    return driver_connect();
+    CUresult result = driver_connect();
+    if (result == CUDA_SUCCESS)
+        __atomic_store_n(&initialized, 1, __ATOMIC_RELEASE);
+    return result;
 }
 
+int driver_reported_version(void)
+{
+    /* The CUDA version this driver implements (its cuGetProcAddress table's newest), or the
+     * server's driver when that is older: never more than either can serve. */
+    int newest = driver_newest_version(), remote = 0;
+    if (driver_connect() == CUDA_SUCCESS && driver_client.orion_driver_version(&remote) == 0 && remote > 0 &&
+        remote < newest)
+        return remote;
+    return newest;
+}
+
+/* Answerable before cuInit and without a server, as NVIDIA's driver answers it. */
 DRIVER_API CUresult cuDriverGetVersion(int *version)
 {
     if (version == NULL)
         return CUDA_ERROR_INVALID_VALUE;
-    /* Answerable before cuInit, as NVIDIA's driver does; the version is the server's driver. */
-    CUresult connected = driver_connect();
-    if (connected != CUDA_SUCCESS)
-        return connected;
-    int32_t remote = 0;
-    CUresult result = driver_result(driver_client.orion_driver_version(&remote));
-    if (result == CUDA_SUCCESS)
-        *version = remote;
-    return result;
+    *version = driver_reported_version();
+    return CUDA_SUCCESS;
 }

@@ -11,6 +11,13 @@ CUresult driver_device_count(int *count)
         return result;
     int32_t remote = 0;
     result = driver_result(driver_client.orion_device_count(&remote));
+    if (result == CUDA_SUCCESS && remote > DRIVER_MAX_DEVICES) {
+        static int logged;
+        if (!__atomic_exchange_n(&logged, 1, __ATOMIC_RELAXED))
+            driver_log(DRIVER_LOG_WARN, "the server offers %d devices; this driver shows the first %d", (int)remote,
+                       DRIVER_MAX_DEVICES);
+        remote = DRIVER_MAX_DEVICES;
+    }
     *count = result == CUDA_SUCCESS ? remote : 0;
     return result;
 }
@@ -160,7 +167,8 @@ static CUresult pci_identity(CUdevice device, int *domain, int *bus, int *slot)
     return result;
 }
 
-/* The server GPU's PCI identity, in the driver's "domain:bus:device.function" form. */
+/* The server GPU's PCI identity, in the driver's "domain:bus:device.function" form: 4-digit domain,
+ * upper-case hex, 12 characters (callers size the buffer at 13, as the driver's documentation says). */
 DRIVER_API CUresult cuDeviceGetPCIBusId(char *text, int length, CUdevice device)
 {
     if (text == NULL || length <= 0)
@@ -168,7 +176,8 @@ DRIVER_API CUresult cuDeviceGetPCIBusId(char *text, int length, CUdevice device)
     int domain, bus, slot;
     CUresult result = pci_identity(device, &domain, &bus, &slot);
     if (result == CUDA_SUCCESS)
-        snprintf(text, (size_t)length, "%08x:%02x:%02x.0", domain, bus, slot);
+        snprintf(text, (size_t)length, "%04X:%02X:%02X.0", (unsigned)domain & 0xFFFF, (unsigned)bus & 0xFF,
+                 (unsigned)slot & 0xFF);
     return result;
 }
 

@@ -32,6 +32,7 @@ struct driver_module {
     int device;
     uint64_t remote;
     struct driver_library *library; /* the library that owns it, or NULL */
+    struct driver_function *functions; /* looked up so far, so that a name gives one handle */
 };
 
 struct driver_function {
@@ -43,6 +44,7 @@ struct driver_function {
     /* CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, read on first need (-1 until then), so that a
      * launch asking for more is refused at once, as NVIDIA's driver refuses it. */
     int dynamic_shared_limit;
+    struct driver_function *next; /* the module's other functions */
 };
 
 /* A library is context-independent: it is loaded on a device the first time a kernel, module
@@ -53,6 +55,7 @@ struct driver_library {
     uint64_t image_size;
     void *owned_copy; /* image copied at load time (unless the caller said it keeps it) */
     struct driver_module *modules[DRIVER_MAX_DEVICES];
+    struct driver_kernel *kernels; /* looked up so far, so that a name gives one handle */
 };
 
 struct driver_kernel {

@@ -56,7 +56,9 @@ DRIVER_API CUresult cuMemFreeHost(void *pointer)
     if (!driver_ranges_find(driver_address(pointer), &range) || range.base != driver_address(pointer) ||
         range.memory_type != CU_MEMORYTYPE_HOST || (range.flags & REGISTERED_FLAG) != 0)
         return CUDA_ERROR_INVALID_VALUE;
-    driver_ranges_remove(range.base, CU_MEMORYTYPE_HOST, NULL);
+    /* Only the thread that takes the range out frees the memory (two concurrent frees: one wins). */
+    if (!driver_ranges_remove(range.base, CU_MEMORYTYPE_HOST, NULL))
+        return CUDA_ERROR_INVALID_VALUE;
     free(pointer);
     return CUDA_SUCCESS;
 }

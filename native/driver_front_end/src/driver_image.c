@@ -8,6 +8,7 @@
 #include "driver_image.h"
 
 #define FATBIN_MAGIC 0xBA55ED50u
+#define MAX_IMAGE_BYTES (1ull << 30) /* the client ABI's limit (orion_client.h) */
 #define FATBIN_WRAPPER_MAGIC 0x466243B1u /* __fatBinC_Wrapper_t, which cuModuleLoadFatBinary may get */
 #define ELF_NOBITS 8
 
@@ -17,17 +18,28 @@ static uint64_t read64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); r
 
 static uint64_t max64(uint64_t a, uint64_t b) { return a > b ? a : b; }
 
+/* The extent of a cubin from its tables; 0 when they point past the size limit (a malformed image
+ * is refused before anything is read from where its headers point). */
 static uint64_t elf_size(const unsigned char *elf)
 {
     uint64_t program_table = read64(elf + 0x20), section_table = read64(elf + 0x28);
     uint16_t program_entry = read16(elf + 0x36), program_count = read16(elf + 0x38);
     uint16_t section_entry = read16(elf + 0x3A), section_count = read16(elf + 0x3C);
+    if (program_table > MAX_IMAGE_BYTES || section_table > MAX_IMAGE_BYTES ||
+        (section_count > 0 && section_entry != 0x40))
+        return 0;
     uint64_t end = max64(64, program_table + (uint64_t)program_entry * program_count);
     end = max64(end, section_table + (uint64_t)section_entry * section_count);
-    for (uint16_t i = 0; i < section_count && section_entry >= 0x40; i++) {
+    if (end > MAX_IMAGE_BYTES)
+        return 0;
+    for (uint16_t i = 0; i < section_count; i++) {
         const unsigned char *section = elf + section_table + (uint64_t)i * section_entry;
-        if (read32(section + 4) != ELF_NOBITS)
-            end = max64(end, read64(section + 0x18) + read64(section + 0x20));
+        uint64_t offset = read64(section + 0x18), size = read64(section + 0x20);
+        if (read32(section + 4) == ELF_NOBITS)
+            continue;
+        if (offset > MAX_IMAGE_BYTES || size > MAX_IMAGE_BYTES - offset)
+            return 0;
+        end = max64(end, offset + size);
     }
     return end;
 }
@@ -45,15 +57,18 @@ const void *driver_image_extent(const void *image, uint64_t *size)
         return data == NULL || read32(data) != FATBIN_MAGIC ? NULL : driver_image_extent(data, size);
     }
     if (magic == FATBIN_MAGIC) {
-        *size = read16(bytes + 6) + read64(bytes + 8);
+        uint64_t payload = read64(bytes + 8);
+        if (payload > MAX_IMAGE_BYTES)
+            return NULL;
+        *size = read16(bytes + 6) + payload;
         return image;
     }
     if (bytes[0] == 0x7F && bytes[1] == 'E' && bytes[2] == 'L' && bytes[3] == 'F') {
         if (bytes[4] != 2) /* cubins are ELF64 */
             return NULL;
         *size = elf_size(bytes);
-        return image;
+        return *size != 0 ? image : NULL;
     }
-    *size = strlen((const char *)bytes) + 1;
-    return image;
+    *size = strnlen((const char *)bytes, MAX_IMAGE_BYTES) + 1;
+    return *size <= MAX_IMAGE_BYTES ? image : NULL;
 }

@@ -36,12 +36,10 @@ CUresult driver_integrity_check(uint32_t version, uint64_t unix_seconds, uint64_
         result[1] = 0x8ED383AA1F4CD1E8ull;
         return CUDA_SUCCESS;
     }
-    int driver_version = 0, count = 0;
+    int driver_version = driver_reported_version(), count = 0;
     CUresult status = driver_connect();
     if (status == CUDA_SUCCESS)
-        status = driver_result(driver_client.orion_driver_version(&driver_version));
-    if (status == CUDA_SUCCESS)
-        status = driver_result(driver_client.orion_device_count(&count));
+        status = driver_device_count(&count);
     if (status != CUDA_SUCCESS)
         return status;
     if (count < 0 || count > DRIVER_MAX_DEVICES)

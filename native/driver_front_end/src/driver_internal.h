@@ -24,8 +24,13 @@ extern driver_client_api driver_client;
  * or CUDA_ERROR_NO_DEVICE (message already printed) when the client or server is unavailable.
  */
 CUresult driver_connect(void);
-/* The usual first line of an entry point: CUDA_ERROR_NOT_INITIALIZED before a successful cuInit. */
+/* The usual first line of an entry point: CUDA_ERROR_NOT_INITIALIZED before a successful cuInit,
+ * CUDA_ERROR_DEINITIALIZED once the session closed at exit. */
 CUresult driver_begin(void);
+/* The version cuDriverGetVersion reports (and the integrity check hashes). */
+int driver_reported_version(void);
+/* The newest CUDA version cuGetProcAddress serves (driver_proc_address.c). */
+int driver_newest_version(void);
 
 /* A client result (a cudaError_t number) as the driver's CUresult. */
 CUresult driver_result(int32_t client_status);

@@ -3,8 +3,10 @@
 
 #include "driver_handles.h"
 
-#define LAUNCH_ATTRIBUTE_IGNORE 0            /* CU_LAUNCH_ATTRIBUTE_IGNORE */
-#define LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION 4 /* CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION */
+#define LAUNCH_ATTRIBUTE_IGNORE 0                            /* CU_LAUNCH_ATTRIBUTE_IGNORE */
+#define LAUNCH_ATTRIBUTE_COOPERATIVE 2                       /* CU_LAUNCH_ATTRIBUTE_COOPERATIVE */
+#define LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION 4                 /* CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION */
+#define LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION 6 /* CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION */
 
 /*
  * What NVIDIA's driver refuses at launch time, refused here before anything is queued: a
@@ -77,6 +79,9 @@ static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, un
         else
             return CUDA_ERROR_INVALID_VALUE;
     }
+    if (buffer == NULL && size == NULL) /* {END} alone: a kernel without parameters */
+        return driver_result(driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
+                                                               stream_handle, NULL));
     if (buffer == NULL || size == NULL)
         return CUDA_ERROR_INVALID_VALUE;
     return driver_result(driver_client.orion_launch_kernel_packed(device, function_handle, gx, gy, gz, bx, by, bz, shared,
@@ -107,10 +112,13 @@ static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, voi
      * except those that ask for what a plain launch does (a 1x1x1 cluster). */
     for (unsigned int i = 0; i < config->numAttrs; i++) {
         const CUlaunchAttribute *attribute = &config->attrs[i];
-        unsigned int cluster[3];
-        memcpy(cluster, attribute->value.pad, sizeof cluster);
-        if (attribute->id == LAUNCH_ATTRIBUTE_IGNORE ||
-            (attribute->id == LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION && cluster[0] == 1 && cluster[1] == 1 && cluster[2] == 1))
+        unsigned int value[3];
+        memcpy(value, attribute->value.pad, sizeof value);
+        int plain = attribute->id == LAUNCH_ATTRIBUTE_IGNORE ||
+                    (attribute->id == LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION && value[0] == 1 && value[1] == 1 && value[2] == 1) ||
+                    ((attribute->id == LAUNCH_ATTRIBUTE_COOPERATIVE ||
+                      attribute->id == LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION) && value[0] == 0);
+        if (plain)
             continue;
         DRIVER_NOT_SUPPORTED("cuLaunchKernelEx with launch attributes");
     }

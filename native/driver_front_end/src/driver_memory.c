@@ -21,12 +21,34 @@ static CUresult record_device_range(int device, uint64_t address, uint64_t size,
     return result;
 }
 
-/* Forgets a device range and gives its addresses back to this process. */
-static void forget_device_range(uint64_t address)
+/*
+ * Frees a device allocation. Its range is claimed from the table first, so that a thread allocating
+ * meanwhile (which may get the same address back from the server) never has its new range removed;
+ * if the server refuses the free, the range goes back.
+ */
+static CUresult free_device_range(CUdeviceptr pointer, CUresult (*free_remote)(int device, uint64_t pointer, void *context),
+                                  void *context)
 {
-    driver_range removed;
-    if (driver_ranges_remove(address, CU_MEMORYTYPE_DEVICE, &removed) && (removed.flags & DRIVER_RANGE_FLAG_RESERVED))
-        driver_release_device_range(removed.base, removed.size);
+    driver_range range;
+    if (!driver_ranges_remove(pointer, CU_MEMORYTYPE_DEVICE, &range))
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = free_remote(range.device, pointer, context);
+    if (result != CUDA_SUCCESS)
+        driver_ranges_add(range.base, range.size, range.memory_type, range.device, range.flags);
+    else if (range.flags & DRIVER_RANGE_FLAG_RESERVED)
+        driver_release_device_range(range.base, range.size);
+    return result;
+}
+
+static CUresult free_now(int device, uint64_t pointer, void *context)
+{
+    (void)context;
+    return driver_result(driver_client.orion_free(device, pointer));
+}
+
+static CUresult free_on_stream(int device, uint64_t pointer, void *context)
+{
+    return driver_result(driver_client.orion_free_async(device, pointer, *(uint64_t *)context));
 }
 
 static CUresult allocate(CUdeviceptr *pointer, size_t size)
@@ -91,13 +113,7 @@ DRIVER_API CUresult cuMemFree_v2(CUdeviceptr pointer)
     CUresult result = driver_begin();
     if (result != CUDA_SUCCESS || pointer == 0)
         return result;
-    driver_range range;
-    if (!driver_ranges_find(pointer, &range) || range.base != pointer || range.memory_type != CU_MEMORYTYPE_DEVICE)
-        return CUDA_ERROR_INVALID_VALUE;
-    result = driver_result(driver_client.orion_free(range.device, pointer));
-    if (result == CUDA_SUCCESS)
-        forget_device_range(pointer);
-    return result;
+    return free_device_range(pointer, free_now, NULL);
 }
 
 /* The stream-ordered allocator on the device's default pool. */
@@ -136,13 +152,8 @@ static CUresult free_async(CUdeviceptr pointer, CUstream stream, int per_thread)
     CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS)
         return result;
-    driver_range range;
-    if (!driver_ranges_find(pointer, &range) || range.base != pointer || range.memory_type != CU_MEMORYTYPE_DEVICE)
-        return CUDA_ERROR_INVALID_VALUE;
-    result = driver_result(driver_client.orion_free_async(device, pointer, handle));
-    if (result == CUDA_SUCCESS)
-        forget_device_range(pointer);
-    return result;
+    (void)device;
+    return free_device_range(pointer, free_on_stream, &handle);
 }
 
 DRIVER_API CUresult cuMemAllocAsync(CUdeviceptr *pointer, size_t size, CUstream stream)
@@ -315,9 +326,17 @@ static CUresult copy_2d(const CUDA_MEMCPY2D *copy, CUstream stream, int per_thre
         return CUDA_ERROR_INVALID_VALUE;
     if (width == 0 || height == 0)
         return CUDA_SUCCESS;
-    /* The starting element of each side: (x, y) within its pitched layout. */
-    src_address += copy->srcY * src_pitch + copy->srcXInBytes;
-    dst_address += copy->dstY * dst_pitch + copy->dstXInBytes;
+    /* The starting element of each side, (x, y) within its pitched layout; a row that would run
+     * past its pitch, or an offset that overflows, is a bad descriptor. */
+    uint64_t src_offset, dst_offset;
+    if ((height > 1 && (copy->srcXInBytes > src_pitch - width || copy->dstXInBytes > dst_pitch - width)) ||
+        __builtin_mul_overflow((uint64_t)copy->srcY, (uint64_t)src_pitch, &src_offset) ||
+        __builtin_add_overflow(src_offset, (uint64_t)copy->srcXInBytes, &src_offset) ||
+        __builtin_add_overflow(src_address, src_offset, &src_address) ||
+        __builtin_mul_overflow((uint64_t)copy->dstY, (uint64_t)dst_pitch, &dst_offset) ||
+        __builtin_add_overflow(dst_offset, (uint64_t)copy->dstXInBytes, &dst_offset) ||
+        __builtin_add_overflow(dst_address, dst_offset, &dst_address))
+        return CUDA_ERROR_INVALID_VALUE;
     if (src_type == CU_MEMORYTYPE_HOST && dst_type == CU_MEMORYTYPE_DEVICE)
         return driver_result(driver_client.orion_memcpy_2d_htod(device, dst_address, dst_pitch,
                                                                 (const void *)(uintptr_t)src_address, src_pitch, width,
@@ -353,7 +372,7 @@ static CUresult set_2d(CUdeviceptr dst, size_t pitch, unsigned int value, int el
         return result;
     if (height == 1)
         return driver_result(driver_client.orion_memset_elements(device, dst, value, element_bytes, width, handle, async));
-    if (width * (size_t)element_bytes > pitch)
+    if (width > pitch / (size_t)element_bytes)
         return CUDA_ERROR_INVALID_VALUE;
     return driver_result(
         driver_client.orion_memset_2d_elements(device, dst, pitch, value, element_bytes, width, height, handle, async));

@@ -39,7 +39,7 @@ static CUresult load_module(int device, const void *image, struct driver_library
         driver_client.orion_module_unload(device, remote);
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    *module = (struct driver_module){DRIVER_MODULE_MAGIC, device, remote, library};
+    *module = (struct driver_module){DRIVER_MODULE_MAGIC, device, remote, library, NULL};
     *out = module;
     return CUDA_SUCCESS;
 }
@@ -56,12 +56,19 @@ static CUresult module_load_data(CUmodule *module, const void *image)
 DRIVER_API CUresult cuModuleLoadData(CUmodule *module, const void *image) { return module_load_data(module, image); }
 DRIVER_API CUresult cuModuleLoadFatBinary(CUmodule *module, const void *image) { return module_load_data(module, image); }
 
-/* JIT options only tune or report on compilation of PTX, which the server does; reports
- * (log buffers) are left empty, with their sizes set to 0 as for an empty log. */
+/* JIT options only tune or report on compilation of PTX, which the server does; reports (log
+ * buffers) come back empty: each buffer gets a terminating NUL and its size reads 0. */
 static void clear_jit_reports(unsigned int count, const int *options, void **values)
 {
+    enum { INFO_BUFFER = 3, INFO_SIZE = 4, ERROR_BUFFER = 5, ERROR_SIZE = 6 }; /* CUjit_option */
+    for (unsigned int i = 0; options != NULL && values != NULL && i < count; i++) {
+        int size_option = options[i] == INFO_BUFFER ? INFO_SIZE : options[i] == ERROR_BUFFER ? ERROR_SIZE : -1;
+        for (unsigned int j = 0; size_option >= 0 && j < count; j++)
+            if (options[j] == size_option && (uintptr_t)values[j] > 0 && values[i] != NULL)
+                *(char *)values[i] = '\0';
+    }
     for (unsigned int i = 0; options != NULL && values != NULL && i < count; i++)
-        if (options[i] == 4 /* CU_JIT_INFO_LOG_BUFFER_SIZE_BYTES */ || options[i] == 6 /* ERROR_LOG_BUFFER_SIZE */)
+        if (options[i] == INFO_SIZE || options[i] == ERROR_SIZE)
             values[i] = (void *)(uintptr_t)0;
 }
 
@@ -86,8 +93,23 @@ DRIVER_API CUresult cuModuleUnload(CUmodule module)
     return result;
 }
 
+static struct driver_function *find_function(struct driver_module *module, const char *name)
+{
+    struct driver_function *function = module->functions;
+    while (function != NULL && strcmp(function->name, name) != 0)
+        function = function->next;
+    return function;
+}
+
+/* The module's function of that name: the one handle looked up before, or a new one from the server.
+ * The server is asked without the lock held; a lookup that lost a race gives way to the winner's. */
 static CUresult get_function(struct driver_module *module, const char *name, struct driver_function **out)
 {
+    pthread_mutex_lock(&lock);
+    *out = find_function(module, name);
+    pthread_mutex_unlock(&lock);
+    if (*out != NULL)
+        return CUDA_SUCCESS;
     uint64_t remote = 0;
     CUresult result = driver_result(driver_client.orion_module_get_function(module->device, module->remote, name, &remote));
     if (result != CUDA_SUCCESS)
@@ -99,8 +121,20 @@ static CUresult get_function(struct driver_module *module, const char *name, str
         free(copy);
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    *function = (struct driver_function){DRIVER_FUNCTION_MAGIC, module->device, remote, module, copy, -1};
-    *out = function;
+    *function = (struct driver_function){DRIVER_FUNCTION_MAGIC, module->device, remote, module, copy, -1, NULL};
+    pthread_mutex_lock(&lock);
+    *out = find_function(module, name);
+    if (*out == NULL) {
+        function->next = module->functions;
+        module->functions = function;
+        *out = function;
+        function = NULL;
+    }
+    pthread_mutex_unlock(&lock);
+    if (function != NULL) {
+        free(function->name);
+        free(function);
+    }
     return CUDA_SUCCESS;
 }
 
@@ -123,6 +157,10 @@ static CUresult get_global(struct driver_module *module, const char *name, CUdev
         driver_client.orion_module_get_global(module->device, module->remote, name, &remote_address, &remote_bytes));
     if (result != CUDA_SUCCESS)
         return result == CUDA_ERROR_INVALID_VALUE ? CUDA_ERROR_NOT_FOUND : result;
+    /* A global is device memory too: unified copies and pointer queries must know it. */
+    driver_range known;
+    if (!driver_ranges_find(remote_address, &known))
+        driver_ranges_add(remote_address, remote_bytes, CU_MEMORYTYPE_DEVICE, module->device, 0);
     if (address != NULL)
         *address = remote_address;
     if (bytes != NULL)
@@ -201,7 +239,9 @@ static CUresult library_module(struct driver_library *library, int device, struc
 {
     pthread_mutex_lock(&lock);
     CUresult result = CUDA_SUCCESS;
-    if (library->modules[device] == NULL)
+    if (!live(library, DRIVER_LIBRARY_MAGIC))
+        result = CUDA_ERROR_INVALID_HANDLE; /* unloaded meanwhile: its image may be gone */
+    else if (library->modules[device] == NULL)
         result = load_module(device, library->image, library, &library->modules[device]);
     *module = library->modules[device];
     pthread_mutex_unlock(&lock);
@@ -213,20 +253,30 @@ DRIVER_API CUresult cuLibraryUnload(CUlibrary library)
     CUresult result = driver_begin();
     if (result != CUDA_SUCCESS)
         return result;
-    if (!live(library, DRIVER_LIBRARY_MAGIC))
+    /* Marked dead and detached under the lock, so no load or lookup can use the image or its
+     * modules once this returns; the server unloads happen outside it. */
+    struct driver_module *modules[DRIVER_MAX_DEVICES];
+    pthread_mutex_lock(&lock);
+    if (!live(library, DRIVER_LIBRARY_MAGIC)) {
+        pthread_mutex_unlock(&lock);
         return CUDA_ERROR_INVALID_HANDLE;
+    }
     __atomic_store_n(&library->magic, DRIVER_DEAD_MAGIC, __ATOMIC_RELEASE);
+    memcpy(modules, library->modules, sizeof modules);
+    memset(library->modules, 0, sizeof library->modules);
+    void *owned = library->owned_copy;
+    library->owned_copy = NULL;
+    pthread_mutex_unlock(&lock);
     for (int device = 0; device < DRIVER_MAX_DEVICES; device++) {
-        struct driver_module *module = library->modules[device];
+        struct driver_module *module = modules[device];
         if (module != NULL) {
-            CUresult unloaded = driver_result(driver_client.orion_module_unload(device, module->remote));
             __atomic_store_n(&module->magic, DRIVER_DEAD_MAGIC, __ATOMIC_RELEASE);
+            CUresult unloaded = driver_result(driver_client.orion_module_unload(device, module->remote));
             if (result == CUDA_SUCCESS)
                 result = unloaded;
         }
     }
-    free(library->owned_copy);
-    library->owned_copy = NULL;
+    free(owned);
     return result;
 }
 
@@ -265,11 +315,10 @@ static CUresult kernel_function(struct driver_kernel *kernel, int device, struct
     CUresult result = library_module(kernel->library, device, &module);
     if (result != CUDA_SUCCESS)
         return result;
-    pthread_mutex_lock(&lock);
-    if (kernel->functions[device] == NULL)
-        result = get_function(module, kernel->name, &kernel->functions[device]);
-    *function = kernel->functions[device];
-    pthread_mutex_unlock(&lock);
+    struct driver_function *found = __atomic_load_n(&kernel->functions[device], __ATOMIC_ACQUIRE);
+    if (found == NULL && (result = get_function(module, kernel->name, &found)) == CUDA_SUCCESS)
+        __atomic_store_n(&kernel->functions[device], found, __ATOMIC_RELEASE); /* the module's one handle */
+    *function = found;
     return result;
 }
 
@@ -282,6 +331,16 @@ DRIVER_API CUresult cuLibraryGetKernel(CUkernel *kernel, CUlibrary library, cons
         return result;
     if (!live(library, DRIVER_LIBRARY_MAGIC))
         return CUDA_ERROR_INVALID_HANDLE;
+    /* A name gives one kernel handle, as with NVIDIA's driver (attributes set through one are the kernel's). */
+    pthread_mutex_lock(&lock);
+    struct driver_kernel *known = library->kernels;
+    while (known != NULL && strcmp(known->name, name) != 0)
+        known = known->next;
+    pthread_mutex_unlock(&lock);
+    if (known != NULL) {
+        *kernel = known;
+        return CUDA_SUCCESS;
+    }
     struct driver_kernel *record = calloc(1, sizeof *record);
     char *copy = strdup(name);
     if (record == NULL || copy == NULL) {
@@ -303,7 +362,21 @@ DRIVER_API CUresult cuLibraryGetKernel(CUkernel *kernel, CUlibrary library, cons
         }
     }
     __atomic_store_n(&record->magic, DRIVER_KERNEL_MAGIC, __ATOMIC_RELEASE);
-    *kernel = record;
+    pthread_mutex_lock(&lock);
+    known = library->kernels;
+    while (known != NULL && strcmp(known->name, name) != 0)
+        known = known->next;
+    if (known == NULL) {
+        record->next = library->kernels;
+        library->kernels = record;
+        known = record;
+    }
+    pthread_mutex_unlock(&lock);
+    if (known != record) { /* another thread got there first */
+        free(copy);
+        free(record);
+    }
+    *kernel = known;
     return CUDA_SUCCESS;
 }
 
@@ -343,14 +416,15 @@ DRIVER_API CUresult cuKernelGetName(const char **name, CUkernel kernel)
 CUresult driver_resolve_function(CUfunction function, int device, struct driver_function **record)
 {
     if (live(function, DRIVER_FUNCTION_MAGIC)) {
-        if (function->device != device)
+        /* A function of an unloaded module is refused now, not when its launch fails on the server. */
+        if (function->device != device || !live(function->module, DRIVER_MODULE_MAGIC))
             return CUDA_ERROR_INVALID_HANDLE;
         *record = function;
         return CUDA_SUCCESS;
     }
     /* Launch and attribute calls accept a CUkernel in place of a CUfunction. */
     struct driver_kernel *kernel = (struct driver_kernel *)function;
-    if (!live(kernel, DRIVER_KERNEL_MAGIC))
+    if (!live(kernel, DRIVER_KERNEL_MAGIC) || !live(kernel->library, DRIVER_LIBRARY_MAGIC))
         return CUDA_ERROR_INVALID_HANDLE;
     return kernel_function(kernel, device, record);
 }
@@ -366,7 +440,11 @@ CUresult driver_function_shared_limit(struct driver_function *function, int *lim
             driver_client.orion_function_get_attributes(function->device, function->remote, 1, &attribute, &known));
         if (result != CUDA_SUCCESS)
             return result;
-        __atomic_store_n(&function->dynamic_shared_limit, known, __ATOMIC_RELAXED);
+        /* Only if still unknown: a cuFuncSetAttribute meanwhile has the newer value. */
+        int unknown = -1;
+        if (!__atomic_compare_exchange_n(&function->dynamic_shared_limit, &unknown, known, 0, __ATOMIC_RELAXED,
+                                         __ATOMIC_RELAXED))
+            known = unknown;
     }
     *limit = known;
     return CUDA_SUCCESS;

@@ -26,6 +26,8 @@ static int compare_name(const void *key, const void *element)
     return strcmp(key, ((const struct proc_entry *)element)->name);
 }
 
+int driver_newest_version(void) { return PROC_TABLE_NEWEST_VERSION; }
+
 int driver_proc_lookup(const char *symbol, int version, uint64_t flags, void **function, int *status)
 {
     *function = NULL;

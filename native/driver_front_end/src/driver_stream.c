@@ -133,6 +133,7 @@ DRIVER_API CUresult cuStreamWaitEvent_ptsz(CUstream stream, CUevent event, unsig
     return wait_event(stream, event, flags, 1);
 }
 
+/* The _ptsz getters: there, stream 0 is the per-thread default stream. */
 DRIVER_API CUresult cuStreamGetPriority(CUstream stream, int *priority)
 {
     struct driver_stream *record;
@@ -142,7 +143,10 @@ DRIVER_API CUresult cuStreamGetPriority(CUstream stream, int *priority)
     return result;
 }
 
-DRIVER_API CUresult cuStreamGetPriority_ptsz(CUstream stream, int *priority) { return cuStreamGetPriority(stream, priority); }
+DRIVER_API CUresult cuStreamGetPriority_ptsz(CUstream stream, int *priority)
+{
+    return cuStreamGetPriority(stream == NULL ? CU_STREAM_PER_THREAD : stream, priority);
+}
 
 DRIVER_API CUresult cuStreamGetFlags(CUstream stream, unsigned int *flags)
 {
@@ -153,7 +157,10 @@ DRIVER_API CUresult cuStreamGetFlags(CUstream stream, unsigned int *flags)
     return result;
 }
 
-DRIVER_API CUresult cuStreamGetFlags_ptsz(CUstream stream, unsigned int *flags) { return cuStreamGetFlags(stream, flags); }
+DRIVER_API CUresult cuStreamGetFlags_ptsz(CUstream stream, unsigned int *flags)
+{
+    return cuStreamGetFlags(stream == NULL ? CU_STREAM_PER_THREAD : stream, flags);
+}
 
 DRIVER_API CUresult cuStreamGetCtx(CUstream stream, CUcontext *context)
 {
@@ -164,7 +171,10 @@ DRIVER_API CUresult cuStreamGetCtx(CUstream stream, CUcontext *context)
     return result;
 }
 
-DRIVER_API CUresult cuStreamGetCtx_ptsz(CUstream stream, CUcontext *context) { return cuStreamGetCtx(stream, context); }
+DRIVER_API CUresult cuStreamGetCtx_ptsz(CUstream stream, CUcontext *context)
+{
+    return cuStreamGetCtx(stream == NULL ? CU_STREAM_PER_THREAD : stream, context);
+}
 
 DRIVER_API CUresult cuStreamGetDevice(CUstream stream, CUdevice *device)
 {
@@ -172,7 +182,10 @@ DRIVER_API CUresult cuStreamGetDevice(CUstream stream, CUdevice *device)
     return device == NULL ? CUDA_ERROR_INVALID_VALUE : driver_stream_target(stream, 0, device, &handle);
 }
 
-DRIVER_API CUresult cuStreamGetDevice_ptsz(CUstream stream, CUdevice *device) { return cuStreamGetDevice(stream, device); }
+DRIVER_API CUresult cuStreamGetDevice_ptsz(CUstream stream, CUdevice *device)
+{
+    return cuStreamGetDevice(stream == NULL ? CU_STREAM_PER_THREAD : stream, device);
+}
 
 DRIVER_API CUresult cuStreamGetId(CUstream stream, unsigned long long *id)
 {
@@ -183,7 +196,10 @@ DRIVER_API CUresult cuStreamGetId(CUstream stream, unsigned long long *id)
     return result;
 }
 
-DRIVER_API CUresult cuStreamGetId_ptsz(CUstream stream, unsigned long long *id) { return cuStreamGetId(stream, id); }
+DRIVER_API CUresult cuStreamGetId_ptsz(CUstream stream, unsigned long long *id)
+{
+    return cuStreamGetId(stream == NULL ? CU_STREAM_PER_THREAD : stream, id);
+}
 
 /* Host callbacks run on the client's callback thread once the server reports that the stream
  * reached them. One small record per callback carries what the user's function expects. */

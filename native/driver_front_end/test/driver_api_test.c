@@ -217,6 +217,9 @@ int main(void)
     CUfunction function = NULL, missing = NULL;
     EXPECT(cuModuleGetFunction(&missing, module, "no_such_kernel") == CUDA_ERROR_NOT_FOUND);
     EXPECT_OK(cuModuleGetFunction(&function, module, "orion_test_vector_add"));
+    CUfunction same_function = NULL;
+    EXPECT_OK(cuModuleGetFunction(&same_function, module, "orion_test_vector_add"));
+    EXPECT(same_function == function); /* one handle per name, as NVIDIA's driver gives */
     EXPECT_OK(cuFuncGetAttribute(&value, 0, function)); /* CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK */
     EXPECT(value > 0 && value <= 1024);
     CUdeviceptr a, b, c;
@@ -261,12 +264,17 @@ int main(void)
     CUkernel kernel = NULL;
     EXPECT(cuLibraryGetKernel(&kernel, library, "no_such_kernel") == CUDA_ERROR_NOT_FOUND);
     EXPECT_OK(cuLibraryGetKernel(&kernel, library, "orion_test_vector_add"));
+    CUkernel same_kernel = NULL;
+    EXPECT_OK(cuLibraryGetKernel(&same_kernel, library, "orion_test_vector_add"));
+    EXPECT(same_kernel == kernel);
     EXPECT_OK(cuLaunchKernel((CUfunction)kernel, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
     CUfunction from_kernel = NULL;
     EXPECT_OK(cuKernelGetFunction(&from_kernel, kernel));
     EXPECT(from_kernel != NULL);
     EXPECT_OK(cuLibraryUnload(library));
     EXPECT(cuLibraryUnload(library) == CUDA_ERROR_INVALID_HANDLE);
+    /* A kernel of an unloaded library is refused at once, even on the device it was resolved on. */
+    EXPECT(cuLaunchKernel((CUfunction)kernel, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL) == CUDA_ERROR_INVALID_HANDLE);
 
     /* Streams, events and a host function. */
     CUstream stream = NULL;
@@ -374,6 +382,7 @@ int main(void)
     if (probe != MAP_FAILED)
         munmap(probe, 4096);
     EXPECT_OK(cuModuleUnload(module));
+    EXPECT(cuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL) == CUDA_ERROR_INVALID_HANDLE);
     EXPECT_OK(cuCtxSynchronize());
     EXPECT_OK(cuDevicePrimaryCtxRelease_v2(device));
     EXPECT_OK(cuDevicePrimaryCtxRelease_v2(device));

@@ -62,6 +62,9 @@ int main(int argc, char **argv)
     CHECK(cuDeviceTotalMem(&total, device));
     printf("driver %d devices %d name %s sm_%d%d sms %d warp %d total %zu MiB\n", version, count, name, major, minor,
            sms, warp, total >> 20);
+    char bus_id[13];
+    CHECK(cuDeviceGetPCIBusId(bus_id, sizeof bus_id, device));
+    printf("pci bus id %s\n", bus_id);
     int bad = 0;
     printf("bad attribute -> %d, bad device -> %d\n", (int)cuDeviceGetAttribute(&bad, (CUdevice_attribute)100000, device),
            (int)cuDeviceGet(&device, 99));
