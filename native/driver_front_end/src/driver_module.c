@@ -93,6 +93,7 @@ DRIVER_API CUresult cuModuleUnload(CUmodule module)
     return result;
 }
 
+/* The module's function of that name looked up before, or NULL. Caller holds the lock. */
 static struct driver_function *find_function(struct driver_module *module, const char *name)
 {
     struct driver_function *function = module->functions;
@@ -322,6 +323,15 @@ static CUresult kernel_function(struct driver_kernel *kernel, int device, struct
     return result;
 }
 
+/* The library's kernel of that name looked up before, or NULL. Caller holds the lock. */
+static struct driver_kernel *find_kernel(struct driver_library *library, const char *name)
+{
+    struct driver_kernel *kernel = library->kernels;
+    while (kernel != NULL && strcmp(kernel->name, name) != 0)
+        kernel = kernel->next;
+    return kernel;
+}
+
 DRIVER_API CUresult cuLibraryGetKernel(CUkernel *kernel, CUlibrary library, const char *name)
 {
     if (kernel == NULL || name == NULL)
@@ -333,9 +343,7 @@ DRIVER_API CUresult cuLibraryGetKernel(CUkernel *kernel, CUlibrary library, cons
         return CUDA_ERROR_INVALID_HANDLE;
     /* A name gives one kernel handle, as with NVIDIA's driver (attributes set through one are the kernel's). */
     pthread_mutex_lock(&lock);
-    struct driver_kernel *known = library->kernels;
-    while (known != NULL && strcmp(known->name, name) != 0)
-        known = known->next;
+    struct driver_kernel *known = find_kernel(library, name);
     pthread_mutex_unlock(&lock);
     if (known != NULL) {
         *kernel = known;
@@ -363,9 +371,7 @@ DRIVER_API CUresult cuLibraryGetKernel(CUkernel *kernel, CUlibrary library, cons
     }
     __atomic_store_n(&record->magic, DRIVER_KERNEL_MAGIC, __ATOMIC_RELEASE);
     pthread_mutex_lock(&lock);
-    known = library->kernels;
-    while (known != NULL && strcmp(known->name, name) != 0)
-        known = known->next;
+    known = find_kernel(library, name);
     if (known == NULL) {
         record->next = library->kernels;
         library->kernels = record;
