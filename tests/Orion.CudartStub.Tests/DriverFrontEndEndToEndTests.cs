@@ -39,6 +39,29 @@ public sealed class DriverFrontEndEndToEndTests
     }
 
     [Fact]
+    public async Task BothFrontEndsInOneProcessShareOneSession()
+    {
+        // Memory the runtime front end allocates and fills is read back by the driver front end (and
+        // the other way): only one client library and one server session make that possible.
+        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = StubTestKernels.Create() });
+        var options = new OrionServerOptions();
+        options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
+        await using var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);
+        await server.StartAsync();
+        var endpoint = server.Endpoints[0];
+        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.BothFrontEndsProgram, [], ProgramTimeout,
+            new Dictionary<string, string>
+            {
+                ["ORION_SERVER"] = $"{endpoint.Host}:{endpoint.Port}",
+                ["ORION_CLIENT_LIB"] = NativeArtifacts.ClientLibrary,
+                ["ORION_LOG_LEVEL"] = "warn",
+                ["ORION_CONNECT_TIMEOUT_MS"] = "3000",
+            }, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WithoutAServerCuInitSaysNoDevice()
     {
         // A port nothing listens on: cuInit must fail with CUDA_ERROR_NO_DEVICE and every later call

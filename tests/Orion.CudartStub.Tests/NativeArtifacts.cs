@@ -11,6 +11,7 @@ internal static class NativeArtifacts
 {
     private static readonly Lazy<(string StubDirectory, string TestProgram, string ClientLibrary)> Built = new(Build);
     private static readonly Lazy<string> DriverBuilt = new(BuildDriverTest);
+    private static readonly Lazy<string> BothBuilt = new(BuildBothFrontEndsTest);
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -20,6 +21,17 @@ internal static class NativeArtifacts
 
     /// <summary>The driver front end's C test program (native/driver_front_end/test/driver_api_test.c), beside its libcuda.so.1.</summary>
     public static string DriverTestProgram => DriverBuilt.Value;
+
+    /// <summary>A C program that uses both front ends (native/driver_front_end/test/both_front_ends_test.c).</summary>
+    public static string BothFrontEndsProgram => BothBuilt.Value;
+
+    private static string BuildBothFrontEndsTest()
+    {
+        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "driver");
+        Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "driver_front_end"), $"BUILD={build}",
+            $"STUB_BUILD={Built.Value.StubDirectory}", "both-test"], TimeSpan.FromMinutes(3));
+        return Path.Combine(build, "both_front_ends_test");
+    }
 
     private static string BuildDriverTest()
     {
