@@ -15,8 +15,8 @@ public sealed class DriverFrontEndEndToEndTests
 {
     private static readonly TimeSpan ProgramTimeout = TimeSpan.FromSeconds(60);
 
-    [Fact]
-    public async Task DriverApiThroughTheFrontEndWorksAgainstTheEmulatedDevice()
+    /// <summary>Runs a C test program against an in-process server with the emulated device; its exit code and output.</summary>
+    private static async Task<(int ExitCode, string Output, string Errors)> RunAgainstEmulatedServerAsync(string program)
     {
         var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = StubTestKernels.Create() });
         var options = new OrionServerOptions();
@@ -24,7 +24,7 @@ public sealed class DriverFrontEndEndToEndTests
         await using var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);
         await server.StartAsync();
         var endpoint = server.Endpoints[0];
-        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.DriverTestProgram, [], ProgramTimeout,
+        return NativeArtifacts.Run(program, [], ProgramTimeout,
             new Dictionary<string, string>
             {
                 ["ORION_SERVER"] = $"{endpoint.Host}:{endpoint.Port}",
@@ -32,6 +32,12 @@ public sealed class DriverFrontEndEndToEndTests
                 ["ORION_LOG_LEVEL"] = "warn",
                 ["ORION_CONNECT_TIMEOUT_MS"] = "3000",
             }, check: false);
+    }
+
+    [Fact]
+    public async Task DriverApiThroughTheFrontEndWorksAgainstTheEmulatedDevice()
+    {
+        var (exitCode, output, errors) = await RunAgainstEmulatedServerAsync(NativeArtifacts.DriverTestProgram);
         Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
         Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
         // The unsupported function the program calls twice is named once on stderr.
@@ -43,20 +49,7 @@ public sealed class DriverFrontEndEndToEndTests
     {
         // Memory the runtime front end allocates and fills is read back by the driver front end (and
         // the other way): only one client library and one server session make that possible.
-        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = StubTestKernels.Create() });
-        var options = new OrionServerOptions();
-        options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
-        await using var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);
-        await server.StartAsync();
-        var endpoint = server.Endpoints[0];
-        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.BothFrontEndsProgram, [], ProgramTimeout,
-            new Dictionary<string, string>
-            {
-                ["ORION_SERVER"] = $"{endpoint.Host}:{endpoint.Port}",
-                ["ORION_CLIENT_LIB"] = NativeArtifacts.ClientLibrary,
-                ["ORION_LOG_LEVEL"] = "warn",
-                ["ORION_CONNECT_TIMEOUT_MS"] = "3000",
-            }, check: false);
+        var (exitCode, output, errors) = await RunAgainstEmulatedServerAsync(NativeArtifacts.BothFrontEndsProgram);
         Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
         Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
     }
