@@ -10,7 +10,10 @@
 # Programs: tests/cuda/driver_programs (driver API alone), tests/cuda/programs (24 runtime
 # programs) built with nvcc's default static cudart and with -cudart shared, and
 # tests/cuda/library-programs (cuBLAS, cuFFT, ... with NVIDIA's libraries).
-# Environment: ORION_DRIVER_SETS (default "driver static shared library") picks what runs.
+# Environment: ORION_DRIVER_SETS (default "driver static shared library") picks what runs;
+# ORION_DRIVER_TRACE="01_cublas_sgemm ..." also runs those library programs under the tracing
+# driver (tests/cuda/driver_trace, DRIVER_TRACE_CALLS=1) over NVIDIA's driver and over Orion's,
+# writing every driver call and its result in order to library/NAME.{native,orion}.calls.*.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$(realpath -m "${2:-$PWD/gpu-driver-out}")
@@ -34,6 +37,36 @@ gcc -shared -fPIC -O1 -o "$WORK/maps_probe.so" "$ROOT/tests/cuda/maps_probe/maps
 "$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$PORT" --log-level Warning > "$OUT/server.log" 2>&1 &
 SERVER_PID=$!
 for _ in $(seq 1 100); do grep -q "ready on" "$OUT/server.log" 2>/dev/null && break; sleep 0.1; done
+
+TRACE_NAMES=${ORION_DRIVER_TRACE:-}
+if [ -n "$TRACE_NAMES" ]; then
+    sh "$ROOT/tests/cuda/driver_trace/build.sh" "$ROOT/native/driver_front_end/data/libcuda-580-exports.txt" "$WORK/trace" \
+        > "$OUT/trace-build.log" 2>&1 || { say "tracing driver build FAILED"; TRACE_NAMES=; }
+fi
+# trace SET NAME ARGS...: the program's driver calls in order, over NVIDIA's driver and over Orion's.
+# The runtime interface and integrity tables are handed out untouched: the integrity hash covers
+# their addresses.
+trace() {
+    local set=$1 name=$2; shift 2
+    local dir=$OUT/$set
+    DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860 6bd5fb6c d4082055" DRIVER_TRACE_OUT=$dir/$name.native.calls \
+        LD_LIBRARY_PATH=$WORK/trace timeout 120 "$@" > /dev/null 2>&1
+    DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860 6bd5fb6c d4082055" DRIVER_TRACE_OUT=$dir/$name.orion.calls \
+        DRIVER_TRACE_REAL=$FRONT/libcuda.so.1 LD_LIBRARY_PATH=$WORK/trace ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so \
+        ORION_SERVER=tcp://127.0.0.1:$PORT timeout 120 "$@" > /dev/null 2>&1
+}
+
+# The driver ABI Orion declares (include/cuda_driver_abi.h) against NVIDIA's cuda.h.
+ABI=$ROOT/tests/cuda/abi_check
+gcc -std=c11 -DABI_REAL -I"$CUDA_HOME/include" -I"$ABI" "$ABI/driver_abi_check.c" -o "$WORK/driver_abi_real" > "$OUT/abi-build.log" 2>&1
+gcc -std=c11 -I"$ROOT/native/driver_front_end/include" -I"$ABI" "$ABI/driver_abi_check.c" -o "$WORK/driver_abi_orion" >> "$OUT/abi-build.log" 2>&1
+"$WORK/driver_abi_real" > "$OUT/abi-real.txt" 2>&1
+"$WORK/driver_abi_orion" > "$OUT/abi-orion.txt" 2>&1
+if [ -s "$OUT/abi-real.txt" ] && diff "$OUT/abi-real.txt" "$OUT/abi-orion.txt" > "$OUT/abi-diff.txt"; then
+    say "driver ABI check: $(wc -l < "$OUT/abi-real.txt") layouts and values identical to cuda.h"
+else
+    say "driver ABI check: DIFFERENT (abi-diff.txt, abi-build.log)"
+fi
 
 # run NAME ARGS...: natively and through Orion; compares stdout and the exit code.
 same=0 different=0
@@ -88,6 +121,7 @@ for set in $SETS; do
         for source in "$ROOT"/tests/cuda/library-programs/*.cu; do
             name=$(basename "$source" .cu)
             [ -x "$WORK/lib-$name" ] && run library "$name" "$WORK/lib-$name" || say "library/$name: build FAILED"
+            case " $TRACE_NAMES " in *" $name "*) [ -x "$WORK/lib-$name" ] && trace library "$name" "$WORK/lib-$name" ;; esac
         done
         ;;
     esac

@@ -2,7 +2,7 @@
  * The part of the CUDA driver API (cuda.h, CUDA 13.0) that Orion's libcuda.so.1 implements,
  * declared by us from the documented ABI. Only fixed-width and pointer types; every struct
  * layout and constant here is checked against NVIDIA's real cuda.h on the GPU host by
- * tests/cuda/abi_check (driver_abi_fields.h).
+ * tests/cuda/abi_check (driver_abi_check.c over driver_abi_fields.h, generated from this header).
  */
 #ifndef ORION_CUDA_DRIVER_ABI_H
 #define ORION_CUDA_DRIVER_ABI_H

@@ -11,7 +11,10 @@
  * Environment: DRIVER_TRACE_REAL (NVIDIA's libcuda.so.1, default /usr/local/nvidia/lib64/...),
  * DRIVER_TRACE_OUT (report file prefix; the pid is appended), DRIVER_TRACE_WRAP_TABLES=0 to hand
  * out NVIDIA's tables untouched (only their UUIDs are recorded), DRIVER_TRACE_KEEP=<uuid heads>
- * to leave only those tables untouched.
+ * to leave only those tables untouched, DRIVER_TRACE_CALLS=1 to record every call in order with
+ * its result ("call <name> -> <result>", up to DRIVER_TRACE_CALL_LIMIT lines, default 200000): run
+ * once over NVIDIA's driver and once over Orion's (DRIVER_TRACE_REAL) and the first difference
+ * shows where a library stops.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -38,6 +41,8 @@ HIDDEN uint64_t trace_slot_count[SLOT_COUNT];
 HIDDEN void *trace_slot_real[SLOT_COUNT];
 extern HIDDEN void *const trace_slot_entry[SLOT_COUNT];
 static void *self;
+HIDDEN unsigned char trace_calls_on;
+static long call_lines_left;
 
 static void *real_driver;
 static int (*real_get_proc_address_v2)(const char *, void **, int, uint64_t, int *);
@@ -110,6 +115,48 @@ __attribute__((constructor)) static void trace_start(void)
     if (!report)
         report = stderr;
     fprintf(report, "start pid %d code ranges %d\n", (int)getpid(), code_range_count);
+    const char *calls = getenv("DRIVER_TRACE_CALLS");
+    const char *limit = getenv("DRIVER_TRACE_CALL_LIMIT");
+    call_lines_left = limit ? atol(limit) : 200000;
+    trace_calls_on = calls && calls[0] == '1';
+}
+
+/* The per-thread shadow stack of DRIVER_TRACE_CALLS: the caller's return address and what was
+ * called, from trace_enter to trace_leave (see gen_trampolines.sh). */
+#define SHADOW_DEPTH 64
+static __thread struct shadow_frame { void *return_address; int index; } shadow[SHADOW_DEPTH];
+static __thread int shadow_depth;
+
+HIDDEN void *trace_enter(int index, void *return_address)
+{
+    if (shadow_depth >= SHADOW_DEPTH) {
+        fprintf(stderr, "driver_trace: calls nested deeper than %d\n", SHADOW_DEPTH);
+        abort();
+    }
+    shadow[shadow_depth].return_address = return_address;
+    shadow[shadow_depth++].index = index;
+    void *target = index >= 1000000 ? trace_slot_real[index - 1000000] : trace_export_real[index];
+    if (!target) {
+        fprintf(stderr, "driver_trace: the real driver has no %s\n", index >= 1000000 ? "slot" : export_names[index]);
+        abort();
+    }
+    return target;
+}
+
+HIDDEN void *trace_leave(uint64_t result)
+{
+    struct shadow_frame frame = shadow[--shadow_depth];
+    pthread_mutex_lock(&lock);
+    if (call_lines_left > 0) {
+        call_lines_left--;
+        if (frame.index >= 1000000)
+            fprintf(report, "call %s -> 0x%llx\n", slot_labels[frame.index - 1000000].text, (unsigned long long)result);
+        else
+            fprintf(report, "call %s -> %d\n", export_names[frame.index], (int)(uint32_t)result);
+        fflush(report);
+    }
+    pthread_mutex_unlock(&lock);
+    return frame.return_address;
 }
 
 /* A new slot trampoline that forwards to target; label names it in the report. */

@@ -12,15 +12,69 @@ exports=$1 out=$2
     # cudbg* are the debugger's hooks and variables (not functions a program calls); the three
     # resolvers are written in C.
     grep -v -E '^(cudbg|cuGetProcAddress$|cuGetProcAddress_v2$|cuGetExportTable$)' "$exports" | while read -r name; do
-        printf '.globl %s\n.type %s,@function\n%s:\n\tlock incq trace_export_count+%d(%%rip)\n\tjmp *trace_export_real+%d(%%rip)\n' \
-            "$name" "$name" "$name" $((i * 8)) $((i * 8))
+        printf '.globl %s\n.type %s,@function\n%s:\n\tlock incq trace_export_count+%d(%%rip)\n\tcmpb $0, trace_calls_on(%%rip)\n\tjne 1f\n\tjmp *trace_export_real+%d(%%rip)\n1:\tmovl $%d, %%r11d\n\tjmp trace_call_recorded\n' \
+            "$name" "$name" "$name" $((i * 8)) $((i * 8)) $i
         i=$((i + 1))
     done
     j=0
     while [ $j -lt 4096 ]; do
-        printf 'trace_slot_%d:\n\tlock incq trace_slot_count+%d(%%rip)\n\tjmp *trace_slot_real+%d(%%rip)\n' $j $((j * 8)) $((j * 8))
+        printf 'trace_slot_%d:\n\tlock incq trace_slot_count+%d(%%rip)\n\tcmpb $0, trace_calls_on(%%rip)\n\tjne 1f\n\tjmp *trace_slot_real+%d(%%rip)\n1:\tmovl $%d, %%r11d\n\tjmp trace_call_recorded\n' \
+            $j $((j * 8)) $((j * 8)) $((j + 1000000))
         j=$((j + 1))
     done
+    # DRIVER_TRACE_CALLS=1: every call goes through trace_call_recorded, which records the call and
+    # its result in order. The caller's return address is kept on a per-thread shadow stack (by
+    # trace_enter) and the real function is called with the caller's stack arguments exactly where
+    # they were, so functions with more than six arguments (cuLaunchKernel) work too.
+    cat <<'ASM'
+.hidden trace_call_recorded
+trace_call_recorded:
+	pushq %rdi
+	pushq %rsi
+	pushq %rdx
+	pushq %rcx
+	pushq %r8
+	pushq %r9
+	subq $136, %rsp
+	movdqu %xmm0, 0(%rsp)
+	movdqu %xmm1, 16(%rsp)
+	movdqu %xmm2, 32(%rsp)
+	movdqu %xmm3, 48(%rsp)
+	movdqu %xmm4, 64(%rsp)
+	movdqu %xmm5, 80(%rsp)
+	movdqu %xmm6, 96(%rsp)
+	movdqu %xmm7, 112(%rsp)
+	movl %r11d, %edi
+	movq 184(%rsp), %rsi
+	call trace_enter
+	movdqu 0(%rsp), %xmm0
+	movdqu 16(%rsp), %xmm1
+	movdqu 32(%rsp), %xmm2
+	movdqu 48(%rsp), %xmm3
+	movdqu 64(%rsp), %xmm4
+	movdqu 80(%rsp), %xmm5
+	movdqu 96(%rsp), %xmm6
+	movdqu 112(%rsp), %xmm7
+	addq $136, %rsp
+	popq %r9
+	popq %r8
+	popq %rcx
+	popq %rdx
+	popq %rsi
+	popq %rdi
+	addq $8, %rsp
+	call *%rax
+	subq $16, %rsp
+	movq %rax, 0(%rsp)
+	movq %rdx, 8(%rsp)
+	movq %rax, %rdi
+	call trace_leave
+	movq %rax, %r10
+	movq 0(%rsp), %rax
+	movq 8(%rsp), %rdx
+	addq $16, %rsp
+	jmp *%r10
+ASM
     echo '.section .data.rel.ro,"aw"'
     echo '.globl trace_slot_entry'
     echo 'trace_slot_entry:'
