@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature below changes; the stub refuses a client of another version. */
-#define ORION_CLIENT_ABI_VERSION 3
+#define ORION_CLIENT_ABI_VERSION 4
 
 typedef void (*orion_host_callback)(uint64_t stream, int32_t status, void *fn, void *user_data);
 
@@ -98,6 +98,11 @@ int32_t orion_occupancy_max_active_blocks(int32_t device, uint64_t function, int
 /* cuOccupancyAvailableDynamicSMemPerBlock. */
 int32_t orion_occupancy_available_dynamic_shared(int32_t device, uint64_t function, int32_t blocks, int32_t block_size,
                                                  uint64_t *bytes);
+/* cuOccupancyMaxActiveClusters; a cluster of 0x0x0 means the function's compile-time cluster shape. */
+int32_t orion_occupancy_max_active_clusters(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                            uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                            uint32_t shared_bytes, uint32_t cluster_x, uint32_t cluster_y,
+                                            uint32_t cluster_z, int32_t *clusters);
 /* args is the kernel's void** argument array; the client packs it by the function's layout. */
 int32_t orion_launch_kernel(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
                             uint32_t block_x, uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,

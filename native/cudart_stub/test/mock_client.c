@@ -387,6 +387,24 @@ EXPORT int32_t orion_occupancy_available_dynamic_shared(int32_t device, uint64_t
     return function == 1 || function == 2 ? OK : INVALID_HANDLE;
 }
 
+/* As the emulated device: 4 multiprocessors of 2048 threads; a cluster shape must be given, hold at
+ * most 8 blocks and divide the grid. */
+EXPORT int32_t orion_occupancy_max_active_clusters(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                                   uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                                   uint32_t shared_bytes, uint32_t cluster_x, uint32_t cluster_y,
+                                                   uint32_t cluster_z, int32_t *clusters)
+{
+    (void)device, (void)shared_bytes;
+    if (function != 1 && function != 2)
+        return INVALID_HANDLE;
+    uint64_t cluster = (uint64_t)cluster_x * cluster_y * cluster_z, threads = (uint64_t)block_x * block_y * block_z;
+    if (cluster == 0 || cluster > 8 || threads == 0 || threads > 1024 || grid_x % cluster_x || grid_y % cluster_y ||
+        grid_z % cluster_z)
+        return INVALID_VALUE;
+    *clusters = (int32_t)(4 * (2048 / threads) / cluster);
+    return OK;
+}
+
 static uint64_t limits[8];
 
 EXPORT int32_t orion_device_get_limit(int32_t device, int32_t limit, uint64_t *value)

@@ -3,11 +3,6 @@
 
 #include "driver_handles.h"
 
-#define LAUNCH_ATTRIBUTE_IGNORE 0                            /* CU_LAUNCH_ATTRIBUTE_IGNORE */
-#define LAUNCH_ATTRIBUTE_COOPERATIVE 2                       /* CU_LAUNCH_ATTRIBUTE_COOPERATIVE */
-#define LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION 4                 /* CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION */
-#define LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION 6 /* CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION */
-
 /*
  * What NVIDIA's driver refuses at launch time, refused here before anything is queued: a
  * launch is asynchronous through Orion, and an error the server found would otherwise surface
@@ -114,10 +109,10 @@ static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, voi
         const CUlaunchAttribute *attribute = &config->attrs[i];
         unsigned int value[3];
         memcpy(value, attribute->value.pad, sizeof value);
-        int plain = attribute->id == LAUNCH_ATTRIBUTE_IGNORE ||
-                    (attribute->id == LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION && value[0] == 1 && value[1] == 1 && value[2] == 1) ||
-                    ((attribute->id == LAUNCH_ATTRIBUTE_COOPERATIVE ||
-                      attribute->id == LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION) && value[0] == 0);
+        int plain = attribute->id == CU_LAUNCH_ATTRIBUTE_IGNORE ||
+                    (attribute->id == CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION && value[0] == 1 && value[1] == 1 && value[2] == 1) ||
+                    ((attribute->id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE ||
+                      attribute->id == CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION) && value[0] == 0);
         if (plain)
             continue;
         DRIVER_NOT_SUPPORTED("cuLaunchKernelEx with launch attributes");

@@ -614,6 +614,27 @@ DRIVER_API CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *bytes, CUfun
     return result;
 }
 
+/* cuBLAS and cuBLASLt ask this of their cluster kernels on Hopper when a handle is created. The
+ * cluster shape is the config's CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION (absent: the function's own);
+ * other attributes do not change how many clusters fit. */
+DRIVER_API CUresult cuOccupancyMaxActiveClusters(int *clusters, CUfunction function, const CUlaunchConfig *config)
+{
+    int device;
+    struct driver_function *record;
+    if (clusters == NULL || config == NULL || (config->numAttrs > 0 && config->attrs == NULL))
+        return CUDA_ERROR_INVALID_VALUE;
+    unsigned int cluster[3] = {0, 0, 0};
+    for (unsigned int i = 0; i < config->numAttrs; i++)
+        if (config->attrs[i].id == CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION)
+            memcpy(cluster, config->attrs[i].value.pad, sizeof cluster);
+    CUresult result = function_target(function, &device, &record);
+    if (result != CUDA_SUCCESS)
+        return result;
+    return driver_result(driver_client.orion_occupancy_max_active_clusters(
+        device, record->remote, config->gridDimX, config->gridDimY, config->gridDimZ, config->blockDimX, config->blockDimY,
+        config->blockDimZ, config->sharedMemBytes, cluster[0], cluster[1], cluster[2], clusters));
+}
+
 DRIVER_API CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *blocks, CUfunction function, int block_size,
                                                                 size_t dynamic_shared)
 {

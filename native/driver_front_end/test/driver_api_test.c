@@ -78,6 +78,7 @@ CUresult cuCtxSetLimit(int, size_t);
 CUresult cuCtxGetLimit(size_t *, int);
 CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *, CUfunction, int, int);
 CUresult cuMemcpyDtoH_v2_ptds(void *, CUdeviceptr, size_t);
+CUresult cuOccupancyMaxActiveClusters(int *, CUfunction, const CUlaunchConfig *);
 
 static int failures, checks;
 #define EXPECT(condition)                                                                                          \
@@ -252,6 +253,21 @@ int main(void)
     size_t available = 0;
     EXPECT_OK(cuOccupancyAvailableDynamicSMemPerBlock(&available, function, 2, 128));
     EXPECT(available > 0);
+    /* Co-resident clusters, with the cluster shape from the config's attribute: twice the blocks
+     * per cluster, half the clusters; a grid that is not a whole number of clusters is refused. */
+    CUlaunchAttribute cluster_shape = {.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION};
+    unsigned int pair[3] = {2, 1, 1}, quad[3] = {4, 1, 1};
+    memcpy(cluster_shape.value.pad, pair, sizeof pair);
+    CUlaunchConfig cluster_config = {.gridDimX = 8, .gridDimY = 1, .gridDimZ = 1, .blockDimX = 128, .blockDimY = 1,
+                                     .blockDimZ = 1, .attrs = &cluster_shape, .numAttrs = 1};
+    int pairs = 0, quads = 0;
+    EXPECT_OK(cuOccupancyMaxActiveClusters(&pairs, function, &cluster_config));
+    memcpy(cluster_shape.value.pad, quad, sizeof quad);
+    EXPECT_OK(cuOccupancyMaxActiveClusters(&quads, function, &cluster_config));
+    EXPECT(pairs > 0 && quads * 2 == pairs);
+    cluster_config.gridDimX = 6;
+    EXPECT(cuOccupancyMaxActiveClusters(&quads, function, &cluster_config) == CUDA_ERROR_INVALID_VALUE);
+    EXPECT(cuOccupancyMaxActiveClusters(NULL, function, &cluster_config) == CUDA_ERROR_INVALID_VALUE);
     /* Context limits go to the server's context. */
     size_t limit = 0;
     EXPECT_OK(cuCtxSetLimit(2 /* CU_LIMIT_MALLOC_HEAP_SIZE */, 64u << 20));

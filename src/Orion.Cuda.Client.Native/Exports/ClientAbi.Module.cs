@@ -137,6 +137,24 @@ internal static unsafe partial class ClientAbi
         return ExportGuard.Status(status);
     }
 
+    public static int OccupancyMaxActiveClusters(int device, ulong function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
+        uint sharedBytes, uint clusterX, uint clusterY, uint clusterZ, int* clusters)
+    {
+        if (clusters is null)
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var client = ExportGuard.Runtime(out var error)?.Select(device, out error);
+        if (client is null)
+        {
+            return error;
+        }
+        var status = client.GetMaxActiveClusters(function, new Dim3(gridX, gridY, gridZ), new Dim3(blockX, blockY, blockZ), sharedBytes,
+            new Dim3(clusterX, clusterY, clusterZ), out var result);
+        *clusters = result;
+        return ExportGuard.Status(status);
+    }
+
     public static int LaunchKernel(int device, ulong function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
         uint sharedBytes, ulong stream, void** args)
     {

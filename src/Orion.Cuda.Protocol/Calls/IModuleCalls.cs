@@ -55,6 +55,13 @@ public interface IModuleCalls
     CudaStatus GetAvailableDynamicSharedMemory([Handle(HandleKind.Function)] ulong functionHandle, int blocksPerMultiprocessor, int blockSize,
         out ulong bytes);
 
+    /// <summary><c>cuOccupancyMaxActiveClusters</c>: how many clusters of <paramref name="cluster"/> blocks (all zero:
+    /// the function's compile-time cluster shape) of <paramref name="block"/> threads can be co-resident. The grid
+    /// only has to be a multiple of the cluster shape, as in a launch.</summary>
+    [RemoteCall(150, CallMode.Synchronous)]
+    CudaStatus GetMaxActiveClusters([Handle(HandleKind.Function)] ulong functionHandle, Dim3 grid, Dim3 block, uint sharedMemoryBytes, Dim3 cluster,
+        out int clusters);
+
     /// <summary><c>cuLaunchKernel</c> with the parameters packed by the function's layout.</summary>
     [RemoteCall(48, CallMode.Asynchronous)]
     CudaStatus Launch([Handle(HandleKind.Function)] ulong functionHandle, [Handle(HandleKind.Stream)] ulong stream, Dim3 grid, Dim3 block, uint sharedMemoryBytes,

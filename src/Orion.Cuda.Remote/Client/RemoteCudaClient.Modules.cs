@@ -130,6 +130,11 @@ public sealed partial class RemoteCudaClient
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(ulong function, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks) =>
         Remote.GetMaxActiveBlocksPerMultiprocessor(function, blockSize, dynamicSharedMemoryBytes, flags, out blocks);
 
+    /// <summary><c>cuOccupancyMaxActiveClusters</c>: co-resident clusters of <paramref name="cluster"/> blocks (all
+    /// zero: the function's compile-time cluster shape) for a launch of this geometry.</summary>
+    public CudaStatus GetMaxActiveClusters(ulong function, Dim3 grid, Dim3 block, uint sharedMemoryBytes, Dim3 cluster, out int clusters) =>
+        Remote.GetMaxActiveClusters(function, grid, block, sharedMemoryBytes, cluster, out clusters);
+
     /// <summary>
     /// Launches with an already packed parameter buffer (laid out by <see cref="GetParameterLayout"/>).
     /// Asynchronous: a launch failure surfaces at the next synchronizing call.

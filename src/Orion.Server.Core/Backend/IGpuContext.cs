@@ -141,6 +141,10 @@ public interface IGpuContext : IDisposable
     /// <summary><c>cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags</c>.</summary>
     CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks);
 
+    /// <summary><c>cuOccupancyMaxActiveClusters</c> for a launch of <paramref name="configuration"/> in clusters of
+    /// <paramref name="cluster"/> blocks (all zero: the function's compile-time cluster shape).</summary>
+    CudaStatus GetMaxActiveClusters(GpuFunctionHandle kernel, in LaunchConfiguration configuration, Dim3 cluster, out int clusters);
+
     /// <summary>
     /// <c>cuLaunchKernel</c>. <paramref name="parameters"/> is the packed parameter buffer laid out
     /// by the offsets and sizes <see cref="GetFunction"/> returned (so the driver backend may pass

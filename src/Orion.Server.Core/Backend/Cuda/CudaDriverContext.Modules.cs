@@ -227,6 +227,31 @@ internal sealed unsafe partial class CudaDriverContext
         return status;
     }
 
+    public CudaStatus GetMaxActiveClusters(GpuFunctionHandle kernel, in LaunchConfiguration configuration, Dim3 cluster, out int clusters)
+    {
+        clusters = 0;
+        CudaStatus status = Ready(kernel);
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        // No cluster attribute at all lets the driver use the function's compile-time cluster shape.
+        var attribute = new CuLaunchAttribute { Id = CuLaunchAttribute.ClusterDimension, Value0 = cluster.X, Value1 = cluster.Y, Value2 = cluster.Z };
+        var config = new CuLaunchConfig
+        {
+            GridDimX = configuration.Grid.X, GridDimY = configuration.Grid.Y, GridDimZ = configuration.Grid.Z,
+            BlockDimX = configuration.Block.X, BlockDimY = configuration.Block.Y, BlockDimZ = configuration.Block.Z,
+            SharedMemBytes = configuration.SharedMemoryBytes,
+            Attributes = cluster.Volume == 0 ? null : &attribute,
+            AttributeCount = cluster.Volume == 0 ? 0u : 1u,
+        };
+        int result;
+        status = CudaDriverApi.OccupancyMaxActiveClusters(&result, kernel.Value, &config);
+        clusters = result;
+        return status;
+    }
+
     public CudaStatus Launch(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters)
     {
         CudaStatus status = Ready(stream);

@@ -562,6 +562,26 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         return CudaStatus.Success;
     }
 
+    public CudaStatus GetMaxActiveClusters(GpuFunctionHandle kernel, in LaunchConfiguration configuration, Dim3 cluster, out int clusters)
+    {
+        clusters = 0;
+        var status = GetMaxActiveBlocksPerMultiprocessor(kernel, (int)Math.Min(configuration.Block.Volume, int.MaxValue), configuration.SharedMemoryBytes, 0,
+            out var perMultiprocessor);
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+        // Emulated functions have no compile-time cluster shape, so the caller must give one; as on
+        // Hopper, a portable cluster holds at most 8 blocks and the grid is a whole number of clusters.
+        var grid = configuration.Grid;
+        if (cluster.Volume is 0 or > 8 || grid.X % cluster.X != 0 || grid.Y % cluster.Y != 0 || grid.Z % cluster.Z != 0)
+        {
+            return CudaStatus.InvalidValue;
+        }
+        clusters = (int)((ulong)EmulatedDeviceAttributes.Multiprocessors * (ulong)perMultiprocessor / cluster.Volume);
+        return CudaStatus.Success;
+    }
+
     public CudaStatus Launch(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters)
     {
         if (Check() is not CudaStatus.Success and var failed)

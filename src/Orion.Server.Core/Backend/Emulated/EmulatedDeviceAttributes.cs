@@ -5,6 +5,9 @@ internal static class EmulatedDeviceAttributes
 {
     private const int Count = 160;
 
+    /// <summary>The multiprocessor count (attribute 16), which occupancy answers scale with.</summary>
+    public const int Multiprocessors = 4;
+
     public static int[] Create()
     {
         var a = new int[Count];
@@ -23,7 +26,7 @@ internal static class EmulatedDeviceAttributes
         a[13] = 1_000_000;    // clock rate (kHz)
         a[14] = 512;          // texture alignment
         a[15] = 1;            // gpu overlap
-        a[16] = 4;            // multiprocessor count
+        a[16] = Multiprocessors;
         a[31] = 1;            // concurrent kernels
         a[39] = 2048;         // max threads per multiprocessor
         a[40] = 2;            // async engine count

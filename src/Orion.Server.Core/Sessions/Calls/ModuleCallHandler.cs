@@ -162,6 +162,14 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
             : CudaStatus.InvalidHandle;
     }
 
+    public CudaStatus GetMaxActiveClusters(ulong functionHandle, Dim3 grid, Dim3 block, uint sharedMemoryBytes, Dim3 cluster, out int clusters)
+    {
+        clusters = 0;
+        return objects.Tables.TryGetFunction(functionHandle, out var function)
+            ? objects.ContextOf(function.Device).GetMaxActiveClusters(function.Function, new LaunchConfiguration(grid, block, sharedMemoryBytes), cluster, out clusters)
+            : CudaStatus.InvalidHandle;
+    }
+
     public CudaStatus Launch(ulong functionHandle, ulong stream, Dim3 grid, Dim3 block, uint sharedMemoryBytes, ReadOnlySpan<byte> parameters)
     {
         if (!objects.Tables.TryGetFunction(functionHandle, out var function))

@@ -218,6 +218,9 @@ internal static unsafe partial class CudaDriverApi
     [LibraryImport(LibraryName, EntryPoint = "cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags")]
     internal static partial CudaStatus OccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* blocks, nint function, int blockSize, nuint dynamicSharedMemory, uint flags);
 
+    [LibraryImport(LibraryName, EntryPoint = "cuOccupancyMaxActiveClusters")]
+    internal static partial CudaStatus OccupancyMaxActiveClusters(int* clusters, nint function, CuLaunchConfig* config);
+
     /// <summary>
     /// <c>cuLaunchKernel</c>. Orion passes the packed argument buffer through <paramref name="extra"/>
     /// (<c>CU_LAUNCH_PARAM_BUFFER_POINTER</c>/<c>_SIZE</c>) or per-parameter pointers through
