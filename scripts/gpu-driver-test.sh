@@ -44,16 +44,17 @@ if [ -n "$TRACE_NAMES" ]; then
         > "$OUT/trace-build.log" 2>&1 || { say "tracing driver build FAILED"; TRACE_NAMES=; }
 fi
 # trace SET NAME ARGS...: the program's driver calls in order, over NVIDIA's driver and over Orion's.
-# The runtime interface and integrity tables are handed out untouched: the integrity hash covers
-# their addresses.
+# Over NVIDIA's driver the context-check table stays untouched (wrapping it fails the runtime's
+# integrity check); over Orion's, the runtime interface and integrity tables too (Orion's integrity
+# hash covers their addresses).
 trace() {
     local set=$1 name=$2; shift 2
     local dir=$OUT/$set
-    DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860 6bd5fb6c d4082055" DRIVER_TRACE_OUT=$dir/$name.native.calls \
-        LD_LIBRARY_PATH=$WORK/trace timeout 120 "$@" > /dev/null 2>&1
+    DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860" DRIVER_TRACE_OUT=$dir/$name.native.calls \
+        LD_LIBRARY_PATH=$WORK/trace timeout 120 "$@" > "$dir/$name.native.traced.out" 2>&1
     DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860 6bd5fb6c d4082055" DRIVER_TRACE_OUT=$dir/$name.orion.calls \
         DRIVER_TRACE_REAL=$FRONT/libcuda.so.1 LD_LIBRARY_PATH=$WORK/trace ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so \
-        ORION_SERVER=tcp://127.0.0.1:$PORT timeout 120 "$@" > /dev/null 2>&1
+        ORION_SERVER=tcp://127.0.0.1:$PORT timeout 120 "$@" > "$dir/$name.orion.traced.out" 2>&1
 }
 
 # The driver ABI Orion declares (include/cuda_driver_abi.h) against NVIDIA's cuda.h.

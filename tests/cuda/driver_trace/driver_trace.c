@@ -124,16 +124,19 @@ __attribute__((constructor)) static void trace_start(void)
 /* The per-thread shadow stack of DRIVER_TRACE_CALLS: the caller's return address and what was
  * called, from trace_enter to trace_leave (see gen_trampolines.sh). */
 #define SHADOW_DEPTH 64
-static __thread struct shadow_frame { void *return_address; int index; } shadow[SHADOW_DEPTH];
+static __thread struct shadow_frame { void *return_address; int index; uint64_t arguments[4]; } shadow[SHADOW_DEPTH];
 static __thread int shadow_depth;
 
-HIDDEN void *trace_enter(int index, void *return_address)
+/* registers: the caller's r9, r8, rcx, rdx, rsi, rdi as trace_call_recorded pushed them. */
+HIDDEN void *trace_enter(int index, void *return_address, const uint64_t *registers)
 {
     if (shadow_depth >= SHADOW_DEPTH) {
         fprintf(stderr, "driver_trace: calls nested deeper than %d\n", SHADOW_DEPTH);
         abort();
     }
     shadow[shadow_depth].return_address = return_address;
+    for (int i = 0; i < 4; i++)
+        shadow[shadow_depth].arguments[i] = registers[5 - i]; /* rdi, rsi, rdx, rcx */
     shadow[shadow_depth++].index = index;
     void *target = index >= 1000000 ? trace_slot_real[index - 1000000] : trace_export_real[index];
     if (!target) {
@@ -150,7 +153,9 @@ HIDDEN void *trace_leave(uint64_t result)
     if (call_lines_left > 0) {
         call_lines_left--;
         if (frame.index >= 1000000)
-            fprintf(report, "call %s -> 0x%llx\n", slot_labels[frame.index - 1000000].text, (unsigned long long)result);
+            fprintf(report, "call %s(0x%llx, 0x%llx, 0x%llx, 0x%llx) -> 0x%llx\n", slot_labels[frame.index - 1000000].text,
+                    (unsigned long long)frame.arguments[0], (unsigned long long)frame.arguments[1],
+                    (unsigned long long)frame.arguments[2], (unsigned long long)frame.arguments[3], (unsigned long long)result);
         else
             fprintf(report, "call %s -> %d\n", export_names[frame.index], (int)(uint32_t)result);
         fflush(report);

@@ -46,6 +46,7 @@ trace_call_recorded:
 	movdqu %xmm7, 112(%rsp)
 	movl %r11d, %edi
 	movq 184(%rsp), %rsi
+	leaq 136(%rsp), %rdx
 	call trace_enter
 	movdqu 0(%rsp), %xmm0
 	movdqu 16(%rsp), %xmm1
