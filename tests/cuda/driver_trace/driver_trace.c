@@ -42,6 +42,10 @@ HIDDEN void *trace_slot_real[SLOT_COUNT];
 extern HIDDEN void *const trace_slot_entry[SLOT_COUNT];
 static void *self;
 HIDDEN unsigned char trace_calls_on;
+/* Per slot: recorded through trace_call_recorded, or only counted (a plain jump that leaves the
+ * caller's return address in place: the runtime's integrity check fails when its driver calls
+ * return anywhere else). DRIVER_TRACE_QUIET lists tables counted only (default d4082055). */
+HIDDEN unsigned char trace_slot_recorded[SLOT_COUNT];
 static long call_lines_left;
 
 static void *real_driver;
@@ -171,6 +175,11 @@ static void *wrap(void *target, const char *label)
         return target;
     int slot = slots_used++;
     trace_slot_real[slot] = target;
+    const char *quiet = getenv("DRIVER_TRACE_QUIET");
+    char table_head[16] = "";
+    if (strncmp(label, "table:", 6) == 0)
+        snprintf(table_head, sizeof table_head, "%.8s", label + 6);
+    trace_slot_recorded[slot] = trace_calls_on && !(table_head[0] && strstr(quiet ? quiet : "d4082055", table_head));
     snprintf(slot_labels[slot].text, sizeof slot_labels[slot].text, "%s", label);
     return trace_slot_entry[slot];
 }

@@ -18,8 +18,8 @@ exports=$1 out=$2
     done
     j=0
     while [ $j -lt 4096 ]; do
-        printf 'trace_slot_%d:\n\tlock incq trace_slot_count+%d(%%rip)\n\tcmpb $0, trace_calls_on(%%rip)\n\tjne 1f\n\tjmp *trace_slot_real+%d(%%rip)\n1:\tmovl $%d, %%r11d\n\tjmp trace_call_recorded\n' \
-            $j $((j * 8)) $((j * 8)) $((j + 1000000))
+        printf 'trace_slot_%d:\n\tlock incq trace_slot_count+%d(%%rip)\n\tcmpb $0, trace_slot_recorded+%d(%%rip)\n\tjne 1f\n\tjmp *trace_slot_real+%d(%%rip)\n1:\tmovl $%d, %%r11d\n\tjmp trace_call_recorded\n' \
+            $j $((j * 8)) $j $((j * 8)) $((j + 1000000))
         j=$((j + 1))
     done
     # DRIVER_TRACE_CALLS=1: every call goes through trace_call_recorded, which records the call and
