@@ -50,7 +50,7 @@ fi
 trace() {
     local set=$1 name=$2; shift 2
     local dir=$OUT/$set
-    DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860" DRIVER_TRACE_QUIET="d4082055" DRIVER_TRACE_OUT=$dir/$name.native.calls \
+    DRIVER_TRACE_CALLS=${ORION_TRACE_NATIVE_CALLS:-1} DRIVER_TRACE_KEEP="${ORION_TRACE_KEEP:-263e8860}" DRIVER_TRACE_QUIET="${ORION_TRACE_QUIET:-d4082055}" DRIVER_TRACE_OUT=$dir/$name.native.calls \
         LD_LIBRARY_PATH=$WORK/trace timeout 120 "$@" > "$dir/$name.native.traced.out" 2>&1
     DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860 6bd5fb6c d4082055" DRIVER_TRACE_OUT=$dir/$name.orion.calls \
         DRIVER_TRACE_REAL=$FRONT/libcuda.so.1 LD_LIBRARY_PATH=$WORK/trace ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so \

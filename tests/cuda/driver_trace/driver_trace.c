@@ -12,7 +12,8 @@
  * DRIVER_TRACE_OUT (report file prefix; the pid is appended), DRIVER_TRACE_WRAP_TABLES=0 to hand
  * out NVIDIA's tables untouched (only their UUIDs are recorded), DRIVER_TRACE_KEEP=<uuid heads>
  * to leave only those tables untouched, DRIVER_TRACE_CALLS=1 to record every call in order with
- * its result ("call <name> -> <result>", up to DRIVER_TRACE_CALL_LIMIT lines, default 200000): run
+ * its result (DRIVER_TRACE_CALLS=slots: only private-table slots, with their first four arguments;
+ * "call <name> -> <result>", up to DRIVER_TRACE_CALL_LIMIT lines, default 200000): run
  * once over NVIDIA's driver and once over Orion's (DRIVER_TRACE_REAL) and the first difference
  * shows where a library stops.
  */
@@ -47,6 +48,7 @@ HIDDEN unsigned char trace_calls_on;
  * return anywhere else). DRIVER_TRACE_QUIET lists tables counted only (default d4082055). */
 HIDDEN unsigned char trace_slot_recorded[SLOT_COUNT];
 static long call_lines_left;
+static int slots_only, slots_recorded;
 
 static void *real_driver;
 static int (*real_get_proc_address_v2)(const char *, void **, int, uint64_t, int *);
@@ -122,7 +124,11 @@ __attribute__((constructor)) static void trace_start(void)
     const char *calls = getenv("DRIVER_TRACE_CALLS");
     const char *limit = getenv("DRIVER_TRACE_CALL_LIMIT");
     call_lines_left = limit ? atol(limit) : 200000;
-    trace_calls_on = calls && calls[0] == '1';
+    /* "slots": only private-table slots are recorded, exports stay plain jumps. */
+    slots_only = calls && strcmp(calls, "slots") == 0;
+    trace_calls_on = calls && (calls[0] == '1' || slots_only);
+    if (slots_only)
+        trace_calls_on = 0, slots_recorded = 1;
 }
 
 /* The per-thread shadow stack of DRIVER_TRACE_CALLS: the caller's return address and what was
@@ -179,7 +185,7 @@ static void *wrap(void *target, const char *label)
     char table_head[16] = "";
     if (strncmp(label, "table:", 6) == 0)
         snprintf(table_head, sizeof table_head, "%.8s", label + 6);
-    trace_slot_recorded[slot] = trace_calls_on && !(table_head[0] && strstr(quiet ? quiet : "d4082055", table_head));
+    trace_slot_recorded[slot] = (trace_calls_on || slots_recorded) && !(table_head[0] && strstr(quiet ? quiet : "d4082055", table_head));
     snprintf(slot_labels[slot].text, sizeof slot_labels[slot].text, "%s", label);
     return trace_slot_entry[slot];
 }
