@@ -130,6 +130,34 @@ int32_t orion_event_synchronize(int32_t device, uint64_t event);
 int32_t orion_event_query(int32_t device, uint64_t event);
 int32_t orion_event_elapsed_time(int32_t device, uint64_t start, uint64_t end, float *milliseconds);
 
+/* Stream-ordered memory pools (cuMemPool*). A pool is a handle the client chooses, living on one device;
+ * every call names that device. The pool a device calls its default is the session's own on the server.
+ * allocation_type and handle_types are CUmemPoolProps' fields; attribute is a CUmemPool_attribute, its
+ * value widened to 64 bits. */
+int32_t orion_mempool_create(int32_t device, int32_t allocation_type, int32_t handle_types, uint64_t max_bytes,
+                             uint32_t usage, uint64_t *pool);
+int32_t orion_mempool_destroy(int32_t device, uint64_t pool);
+/* The device's default pool: the same handle on every call until the device is reset. */
+int32_t orion_mempool_default(int32_t device, uint64_t *pool);
+/* cuDeviceSetMemPool: the pool orion_malloc_async takes from on the device. */
+int32_t orion_mempool_set_current(int32_t device, uint64_t pool);
+int32_t orion_mempool_set_attribute(int32_t device, uint64_t pool, int32_t attribute, uint64_t value);
+int32_t orion_mempool_get_attribute(int32_t device, uint64_t pool, int32_t attribute, uint64_t *value);
+int32_t orion_mempool_trim(int32_t device, uint64_t pool, uint64_t min_bytes_to_keep);
+/* cuMemAllocFromPoolAsync: the stream is of the pool's device. */
+int32_t orion_malloc_from_pool_async(int32_t device, uint64_t size, uint64_t pool, uint64_t stream,
+                                     uint64_t *device_pointer);
+
+/* Cooperative launches (cuLaunchCooperativeKernel): as orion_launch_kernel and orion_launch_kernel_packed;
+ * a grid whose blocks cannot all be resident fails with 720 (too large) at the next synchronizing call. */
+int32_t orion_launch_cooperative_kernel(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                        uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                        uint32_t shared_bytes, uint64_t stream, void **args);
+int32_t orion_launch_cooperative_kernel_packed(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                               uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                               uint32_t shared_bytes, uint64_t stream, const void *parameters,
+                                               uint64_t size);
+
 #ifdef __cplusplus
 }
 #endif

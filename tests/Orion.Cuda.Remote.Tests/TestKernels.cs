@@ -46,6 +46,28 @@ public static class TestKernels
         })
         // empty(): does nothing (for launch-only tests)
         .Register("empty", [], _ => { })
+        // gridSum(int* values, long long* total, int n): values[i] = 3i by every thread's grid-stride loop, then
+        // grid.sync(), then block 0 sums what all blocks wrote. Only a cooperative launch may sync the grid.
+        .Register("gridSum", [8, 8, 4], launch =>
+        {
+            if (!launch.IsCooperative)
+            {
+                EmulatedLaunch.Fault(CudaStatus.LaunchFailed, "gridSum synchronizes the grid: it needs a cooperative launch");
+            }
+            var n = launch.Parameter<int>(2);
+            var values = launch.Memory<int>(launch.Parameter<ulong>(0), n);
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = 3 * i;
+            }
+            // grid.sync(): every block's phase 1 is done.
+            long sum = 0;
+            foreach (var value in values)
+            {
+                sum += value;
+            }
+            launch.Memory<long>(launch.Parameter<ulong>(1), 1)[0] = sum;
+        })
         .RegisterGlobal(CounterGlobal, 16);
 
     /// <summary>Some module image; the emulated device accepts any non-empty image.</summary>

@@ -55,6 +55,26 @@ public sealed class DriverFrontEndEndToEndTests
     }
 
     [Fact]
+    public async Task MemoryPoolsThroughTheFrontEndWorkAgainstTheEmulatedDevice()
+    {
+        // The default pool (threshold, usage, trim), a created pool, the current pool, address reservation,
+        // what is refused, and a device reset (native/driver_front_end/test/driver_pools_test.c).
+        var (exitCode, output, errors) = await RunAgainstEmulatedServerAsync(NativeArtifacts.DriverPoolsProgram);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CooperativeLaunchesThroughTheFrontEndReachTheEmulatedDevice()
+    {
+        // Grid-synchronizing kernel launched cooperatively three ways, the too-large error at the next
+        // synchronization, and a plain launch that is not cooperative (driver_cooperative_test.c).
+        var (exitCode, output, errors) = await RunAgainstEmulatedServerAsync(NativeArtifacts.DriverCooperativeProgram);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WithoutAServerCuInitSaysNoDevice()
     {
         // A port nothing listens on: cuInit must fail with CUDA_ERROR_NO_DEVICE and every later call

@@ -12,6 +12,8 @@ internal static class NativeArtifacts
     private static readonly Lazy<(string StubDirectory, string TestProgram, string ClientLibrary)> Built = new(Build);
     private static readonly Lazy<string> DriverBuilt = new(BuildDriverTest);
     private static readonly Lazy<string> BothBuilt = new(BuildBothFrontEndsTest);
+    private static readonly Lazy<string> PoolsBuilt = new(() => BuildDriverProgram("pools-test", "driver_pools_test"));
+    private static readonly Lazy<string> CooperativeBuilt = new(() => BuildDriverProgram("cooperative-test", "driver_cooperative_test"));
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -24,6 +26,21 @@ internal static class NativeArtifacts
 
     /// <summary>A C program that uses both front ends (native/driver_front_end/test/both_front_ends_test.c).</summary>
     public static string BothFrontEndsProgram => BothBuilt.Value;
+
+    /// <summary>The driver front end's memory pool program (native/driver_front_end/test/driver_pools_test.c).</summary>
+    public static string DriverPoolsProgram => PoolsBuilt.Value;
+
+    /// <summary>The driver front end's cooperative launch program (native/driver_front_end/test/driver_cooperative_test.c).</summary>
+    public static string DriverCooperativeProgram => CooperativeBuilt.Value;
+
+    /// <summary>Builds one of the driver front end's C test programs (a make target) beside its libcuda.so.1.</summary>
+    private static string BuildDriverProgram(string target, string program)
+    {
+        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "driver");
+        Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "driver_front_end"), $"BUILD={build}", target],
+            TimeSpan.FromMinutes(3));
+        return Path.Combine(build, program);
+    }
 
     private static string BuildBothFrontEndsTest()
     {

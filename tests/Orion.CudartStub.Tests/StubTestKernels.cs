@@ -23,5 +23,45 @@ internal static class StubTestKernels
             }
         })
         .Register("orion_test_fault", [], _ => EmulatedLaunch.Fault(CudaStatus.IllegalAddress, "orion_test_fault always faults"))
+        .Register("orion_test_grid_phases", [8, 8, 8, 8, 4], GridPhases)
         .RegisterGlobal("orion_test_counter", 4);
+
+    /// <summary>
+    /// <c>orion_test_grid_phases(int* a, int* b, long long* partial, long long* total, int n)</c>, the kernel of
+    /// tests/cuda/library-programs/15_cooperative_grid_sync.cu: every thread writes its grid-stride share of
+    /// <c>a</c>; grid.sync(); each reads elements other blocks wrote into <c>b</c> and its block sums into
+    /// <c>partial</c>; grid.sync(); block 0 adds the partial sums. The body runs one phase for the whole grid
+    /// before the next, which is what the barrier guarantees; outside a cooperative launch it faults, as
+    /// grid.sync() has no meaning there.
+    /// </summary>
+    private static void GridPhases(EmulatedLaunch launch)
+    {
+        if (!launch.IsCooperative)
+        {
+            EmulatedLaunch.Fault(CudaStatus.LaunchFailed, "orion_test_grid_phases synchronizes the grid outside a cooperative launch");
+        }
+        var n = launch.Parameter<int>(4);
+        var blocks = (int)launch.Grid.Volume;
+        var blockThreads = (long)launch.Block.Volume;
+        var stride = blocks * blockThreads;
+        var a = launch.Memory<int>(launch.Parameter<ulong>(0), n);
+        var b = launch.Memory<int>(launch.Parameter<ulong>(1), n);
+        var partial = launch.Memory<long>(launch.Parameter<ulong>(2), blocks);
+        for (var i = 0; i < n; i++)
+        {
+            a[i] = (int)((long)i * 37 % 1001);
+        }
+        partial.Clear();
+        for (var i = 0; i < n; i++)
+        {
+            b[i] = a[(int)((i + (n / 2) + 12345L) % n)] - a[i];
+            partial[(int)(i % stride / blockThreads)] += b[i] + (2L * a[n - 1 - i]);
+        }
+        long total = 0;
+        foreach (var sum in partial)
+        {
+            total += sum;
+        }
+        launch.Memory<long>(launch.Parameter<ulong>(3), 1)[0] = total;
+    }
 }

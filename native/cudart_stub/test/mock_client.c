@@ -526,3 +526,149 @@ EXPORT int32_t orion_event_elapsed_time(int32_t device, uint64_t start, uint64_t
     *milliseconds = 0.5f;
     return OK;
 }
+
+/* Memory pools: a pool is a handle and its attributes; its memory is ordinary mock memory, and the mock
+ * keeps no reuse cache, so the reserved and used figures read 0 (the real client and the emulated server
+ * are tested in tests/Orion.CudartStub.Tests). */
+typedef struct mock_pool {
+    uint64_t handle;
+    uint64_t attributes[9];
+    int alive;
+} mock_pool;
+static mock_pool pools[16];
+static uint64_t default_pool, current_pool;
+
+static mock_pool *find_pool(uint64_t handle)
+{
+    for (int i = 0; i < 16; i++)
+        if (pools[i].alive && pools[i].handle == handle)
+            return &pools[i];
+    return NULL;
+}
+
+static int32_t new_pool(uint64_t *handle)
+{
+    for (int i = 0; i < 16; i++) {
+        if (!pools[i].alive) {
+            memset(&pools[i], 0, sizeof pools[i]);
+            pools[i].alive = 1;
+            pools[i].handle = next_handle++;
+            pools[i].attributes[1] = pools[i].attributes[2] = pools[i].attributes[3] = 1;
+            *handle = pools[i].handle;
+            return OK;
+        }
+    }
+    return 2;
+}
+
+EXPORT int32_t orion_mempool_create(int32_t device, int32_t allocation_type, int32_t handle_types, uint64_t max_bytes,
+                                    uint32_t usage, uint64_t *pool)
+{
+    if (allocation_type != 1)
+        return INVALID_VALUE;
+    if (handle_types != 0)
+        return 801;
+    pthread_mutex_lock(&lock);
+    int32_t status = new_pool(pool);
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_mempool_destroy(int32_t device, uint64_t pool)
+{
+    pthread_mutex_lock(&lock);
+    mock_pool *found = find_pool(pool);
+    int32_t status = found == NULL ? INVALID_HANDLE : pool == default_pool ? INVALID_VALUE : OK;
+    if (status == OK) {
+        found->alive = 0;
+        if (current_pool == pool)
+            current_pool = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_mempool_default(int32_t device, uint64_t *pool)
+{
+    pthread_mutex_lock(&lock);
+    int32_t status = default_pool != 0 ? OK : new_pool(&default_pool);
+    *pool = default_pool;
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_mempool_set_current(int32_t device, uint64_t pool)
+{
+    pthread_mutex_lock(&lock);
+    int32_t status = find_pool(pool) != NULL ? OK : INVALID_HANDLE;
+    if (status == OK)
+        current_pool = pool;
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_mempool_set_attribute(int32_t device, uint64_t pool, int32_t attribute, uint64_t value)
+{
+    pthread_mutex_lock(&lock);
+    mock_pool *found = find_pool(pool);
+    int32_t status = found == NULL ? INVALID_HANDLE : attribute >= 1 && attribute <= 4 ? OK : INVALID_VALUE;
+    if (status == OK)
+        found->attributes[attribute] = value;
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_mempool_get_attribute(int32_t device, uint64_t pool, int32_t attribute, uint64_t *value)
+{
+    pthread_mutex_lock(&lock);
+    mock_pool *found = find_pool(pool);
+    int32_t status = found == NULL ? INVALID_HANDLE : attribute >= 1 && attribute <= 8 ? OK : INVALID_VALUE;
+    if (status == OK)
+        *value = found->attributes[attribute];
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_mempool_trim(int32_t device, uint64_t pool, uint64_t min_bytes_to_keep)
+{
+    pthread_mutex_lock(&lock);
+    int32_t status = find_pool(pool) != NULL ? OK : INVALID_HANDLE;
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_malloc_from_pool_async(int32_t device, uint64_t size, uint64_t pool, uint64_t stream,
+                                            uint64_t *device_pointer)
+{
+    pthread_mutex_lock(&lock);
+    int32_t status = find_pool(pool) != NULL ? OK : INVALID_HANDLE;
+    pthread_mutex_unlock(&lock);
+    return status != OK ? status : orion_malloc(device, size, device_pointer);
+}
+
+/* A cooperative launch runs as a plain one once its blocks fit: 4 multiprocessors of 2048 threads. */
+EXPORT int32_t orion_launch_cooperative_kernel(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                               uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                               uint32_t shared_bytes, uint64_t stream, void **args)
+{
+    uint64_t threads = (uint64_t)block_x * block_y * block_z;
+    if (threads == 0 || threads > 1024)
+        return INVALID_VALUE;
+    if ((uint64_t)grid_x * grid_y * grid_z > 4 * (2048 / threads))
+        return 720; /* too large; the mock answers at once (the real client at the next synchronizing call) */
+    return orion_launch_kernel(device, function, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_bytes, stream,
+                               args);
+}
+
+EXPORT int32_t orion_launch_cooperative_kernel_packed(int32_t device, uint64_t function, uint32_t grid_x,
+                                                      uint32_t grid_y, uint32_t grid_z, uint32_t block_x,
+                                                      uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,
+                                                      uint64_t stream, const void *parameters, uint64_t size)
+{
+    if (function == 1 && size < 28)
+        return INVALID_VALUE;
+    const unsigned char *bytes = parameters;
+    void *args[4] = {(void *)bytes, (void *)(bytes + 8), (void *)(bytes + 16), (void *)(bytes + 24)};
+    return orion_launch_cooperative_kernel(device, function, grid_x, grid_y, grid_z, block_x, block_y, block_z,
+                                           shared_bytes, stream, args);
+}

@@ -139,6 +139,7 @@ static CUresult primary_reset(CUdevice device)
     result = driver_result(driver_client.orion_device_reset(device));
     if (result == CUDA_SUCCESS) {
         driver_ranges_forget_device(device);
+        driver_pools_forget_device(device);
         pthread_mutex_lock(&primaries_lock);
         primary_of(device)->flags = 0;
         pthread_mutex_unlock(&primaries_lock);

@@ -35,7 +35,8 @@ CUresult driver_check_device(CUdevice device)
  * What the remote GPU can do through Orion, where that differs from what the GPU can do
  * locally: host memory is not shared between the client's host and the server's GPU, so the
  * features built on that sharing (mapped and managed memory, pageable access, host atomics,
- * virtual memory management and IPC handles, memory pools until they are forwarded) say no.
+ * virtual memory management and IPC handles, pools whose memory can be exported) say no. Memory
+ * pools themselves are forwarded (driver_memory_pool.c): "supported" is the server device's answer.
  */
 static int orion_capability(int attribute, int *value)
 {
@@ -53,7 +54,6 @@ static int orion_capability(int attribute, int *value)
     case 104: /* HANDLE_TYPE_WIN32_HANDLE_SUPPORTED */
     case 105: /* HANDLE_TYPE_WIN32_KMT_HANDLE_SUPPORTED */
     case 112: /* GPU_DIRECT_RDMA_WITH_CUDA_VMM_SUPPORTED */
-    case 115: /* MEMORY_POOLS_SUPPORTED */
     case 116: /* GPU_DIRECT_RDMA_SUPPORTED */
     case 119: /* MEMPOOL_SUPPORTED_HANDLE_TYPES */
     case 125: /* IPC_EVENT_SUPPORTED */

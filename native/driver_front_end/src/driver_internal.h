@@ -96,6 +96,12 @@ enum driver_reservation {
 };
 enum driver_reservation driver_reserve_device_range(uint64_t base, uint64_t size);
 void driver_release_device_range(uint64_t base, uint64_t size);
+/* Reserves a fresh device allocation's addresses and records its range (driver_memory.c); *collides says
+ * the program's own memory is there, and then nothing was recorded. */
+CUresult driver_record_device_range(int device, uint64_t address, uint64_t size, int *collides);
+
+/* Memory pools (driver_memory_pool.c): after a device reset the server's pools of the device are gone. */
+void driver_pools_forget_device(int device);
 #define DRIVER_RANGE_FLAG_RESERVED 0x40000000u /* in driver_range.flags */
 
 /* Private export tables (driver_export_tables.c). */

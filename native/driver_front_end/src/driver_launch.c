@@ -1,4 +1,5 @@
-/* Kernel launches: cuLaunchKernel (argument pointers or one packed buffer) and cuLaunchKernelEx. */
+/* Kernel launches: cuLaunchKernel (argument pointers or one packed buffer), cuLaunchKernelEx and
+ * cuLaunchCooperativeKernel (or the cooperative launch attribute). */
 #include <string.h>
 
 #include "driver_handles.h"
@@ -40,9 +41,14 @@ static CUresult check_launch(int device, struct driver_function *function, const
     return result;
 }
 
+/*
+ * cooperative: every block resident at once (cuLaunchCooperativeKernel). Whether the grid fits is the
+ * server's driver's to say: CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE comes back, as any failure of an
+ * asynchronous launch, from the next synchronizing call.
+ */
 static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                        unsigned int by, unsigned int bz, unsigned int shared, CUstream stream, int per_thread,
-                       void **parameters, void **extra)
+                       void **parameters, void **extra, int cooperative)
 {
     int device;
     uint64_t stream_handle;
@@ -57,8 +63,11 @@ static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, un
         return result;
     uint64_t function_handle = record->remote;
     if (extra == NULL)
-        return driver_result(driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
-                                                               stream_handle, parameters));
+        return driver_result(
+            cooperative ? driver_client.orion_launch_cooperative_kernel(device, function_handle, gx, gy, gz, bx, by, bz,
+                                                                        shared, stream_handle, parameters)
+                        : driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
+                                                            stream_handle, parameters));
     if (parameters != NULL)
         return CUDA_ERROR_INVALID_VALUE;
     /* extra: pairs of (CU_LAUNCH_PARAM_BUFFER_POINTER, buffer), (CU_LAUNCH_PARAM_BUFFER_SIZE, &size), END. */
@@ -75,26 +84,32 @@ static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, un
             return CUDA_ERROR_INVALID_VALUE;
     }
     if (buffer == NULL && size == NULL) /* {END} alone: a kernel without parameters */
-        return driver_result(driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
-                                                               stream_handle, NULL));
+        return driver_result(
+            cooperative ? driver_client.orion_launch_cooperative_kernel(device, function_handle, gx, gy, gz, bx, by, bz,
+                                                                        shared, stream_handle, NULL)
+                        : driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
+                                                            stream_handle, NULL));
     if (buffer == NULL || size == NULL)
         return CUDA_ERROR_INVALID_VALUE;
-    return driver_result(driver_client.orion_launch_kernel_packed(device, function_handle, gx, gy, gz, bx, by, bz, shared,
-                                                                  stream_handle, buffer, *size));
+    return driver_result(
+        cooperative ? driver_client.orion_launch_cooperative_kernel_packed(device, function_handle, gx, gy, gz, bx, by,
+                                                                           bz, shared, stream_handle, buffer, *size)
+                    : driver_client.orion_launch_kernel_packed(device, function_handle, gx, gy, gz, bx, by, bz, shared,
+                                                               stream_handle, buffer, *size));
 }
 
 DRIVER_API CUresult cuLaunchKernel(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz,
                                    unsigned int bx, unsigned int by, unsigned int bz, unsigned int shared,
                                    CUstream stream, void **parameters, void **extra)
 {
-    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 0, parameters, extra);
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 0, parameters, extra, 0);
 }
 
 DRIVER_API CUresult cuLaunchKernel_ptsz(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz,
                                         unsigned int bx, unsigned int by, unsigned int bz, unsigned int shared,
                                         CUstream stream, void **parameters, void **extra)
 {
-    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 1, parameters, extra);
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 1, parameters, extra, 0);
 }
 
 static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, void **parameters, void **extra,
@@ -103,12 +118,17 @@ static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, voi
     if (config == NULL || (config->numAttrs > 0 && config->attrs == NULL))
         return CUDA_ERROR_INVALID_VALUE;
     /* Attributes (cluster shape, cooperative, priority, programmatic serialization...) change
-     * how the launch runs; none is forwarded yet, so a launch that asks for one is refused,
+     * how the launch runs. A cooperative launch is forwarded; any other attribute is refused,
      * except those that ask for what a plain launch does (a 1x1x1 cluster). */
+    int cooperative = 0;
     for (unsigned int i = 0; i < config->numAttrs; i++) {
         const CUlaunchAttribute *attribute = &config->attrs[i];
         unsigned int value[3];
         memcpy(value, attribute->value.pad, sizeof value);
+        if (attribute->id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE && value[0] != 0) {
+            cooperative = 1; /* value.cooperative, an int, at the union's start */
+            continue;
+        }
         int plain = attribute->id == CU_LAUNCH_ATTRIBUTE_IGNORE ||
                     (attribute->id == CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION && value[0] == 1 && value[1] == 1 && value[2] == 1) ||
                     ((attribute->id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE ||
@@ -118,7 +138,7 @@ static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, voi
         DRIVER_NOT_SUPPORTED("cuLaunchKernelEx with launch attributes");
     }
     return launch(function, config->gridDimX, config->gridDimY, config->gridDimZ, config->blockDimX, config->blockDimY,
-                  config->blockDimZ, config->sharedMemBytes, config->hStream, per_thread, parameters, extra);
+                  config->blockDimZ, config->sharedMemBytes, config->hStream, per_thread, parameters, extra, cooperative);
 }
 
 DRIVER_API CUresult cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction function, void **parameters, void **extra)
@@ -130,4 +150,19 @@ DRIVER_API CUresult cuLaunchKernelEx_ptsz(const CUlaunchConfig *config, CUfuncti
                                           void **extra)
 {
     return launch_ex(config, function, parameters, extra, 1);
+}
+
+/* The real cuLaunchCooperativeKernel takes argument pointers only (no extra buffer). */
+DRIVER_API CUresult cuLaunchCooperativeKernel(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz,
+                                              unsigned int bx, unsigned int by, unsigned int bz, unsigned int shared,
+                                              CUstream stream, void **parameters)
+{
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 0, parameters, NULL, 1);
+}
+
+DRIVER_API CUresult cuLaunchCooperativeKernel_ptsz(CUfunction function, unsigned int gx, unsigned int gy,
+                                                   unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz,
+                                                   unsigned int shared, CUstream stream, void **parameters)
+{
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 1, parameters, NULL, 1);
 }

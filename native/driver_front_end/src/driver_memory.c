@@ -8,7 +8,7 @@
 
 /* Records a fresh device allocation, reserving its addresses here; a collision with the program's
  * own memory is reported so the caller can ask for other addresses. */
-static CUresult record_device_range(int device, uint64_t address, uint64_t size, int *collides)
+CUresult driver_record_device_range(int device, uint64_t address, uint64_t size, int *collides)
 {
     enum driver_reservation reservation = driver_reserve_device_range(address, size);
     *collides = reservation == DRIVER_RANGE_COLLIDES;
@@ -70,7 +70,7 @@ static CUresult allocate(CUdeviceptr *pointer, size_t size)
         address = 0;
         result = driver_result(driver_client.orion_malloc(device, size, &address));
         if (result == CUDA_SUCCESS)
-            result = record_device_range(device, address, size, &collides);
+            result = driver_record_device_range(device, address, size, &collides);
         if (result == CUDA_SUCCESS && collides)
             colliding[held++] = address;
         else if (result != CUDA_SUCCESS && address != 0)
@@ -132,7 +132,7 @@ static CUresult allocate_async(CUdeviceptr *pointer, size_t size, CUstream strea
     int collides = 0;
     result = driver_result(driver_client.orion_malloc_async(device, size, handle, &address));
     if (result == CUDA_SUCCESS)
-        result = record_device_range(device, address, size, &collides);
+        result = driver_record_device_range(device, address, size, &collides);
     if (result == CUDA_SUCCESS && collides) {
         /* Rare enough to answer plainly rather than hold stream-ordered memory while retrying. */
         driver_log(DRIVER_LOG_ERROR, "a stream-ordered allocation's device addresses collide with this program's memory");

@@ -10,4 +10,6 @@ public enum HandleKind
     Event = 4,
     /// <summary>A host-function marker: the client's number for a callback, echoed when the stream reaches it.</summary>
     HostFunctionMarker = 5,
+    /// <summary>A stream-ordered memory pool of one device (<c>CUmemoryPool</c>).</summary>
+    MemoryPool = 6,
 }

@@ -18,7 +18,7 @@ namespace Orion.Server.Core.Backend;
 /// <para>Asynchronous calls (those taking a <see cref="GpuStreamHandle"/>) return at once; a failure
 /// that shows only when the work runs surfaces, as in CUDA, from a later synchronizing call.</para>
 /// </remarks>
-public interface IGpuContext : IDisposable
+public partial interface IGpuContext : IDisposable
 {
     /// <summary>The backend device ordinal this context lives on.</summary>
     int Device { get; }
@@ -46,7 +46,7 @@ public interface IGpuContext : IDisposable
     /// <summary><c>cuMemFree_v2</c>.</summary>
     CudaStatus Free(ulong address);
 
-    /// <summary><c>cuMemAllocAsync</c> (stream-ordered).</summary>
+    /// <summary><c>cuMemAllocAsync</c> (stream-ordered), from the context's own default pool (<see cref="GetDefaultMemoryPool"/>).</summary>
     CudaStatus AllocateAsync(ulong bytes, GpuStreamHandle stream, out ulong address);
 
     /// <summary><c>cuMemFreeAsync</c> (stream-ordered).</summary>

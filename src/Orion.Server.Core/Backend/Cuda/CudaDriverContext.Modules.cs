@@ -69,6 +69,7 @@ internal sealed unsafe partial class CudaDriverContext
             foreach (nint function in functions)
             {
                 _parameterBytes.Remove(function);
+                _parameterLayouts.Remove(function);
             }
         }
 
@@ -135,6 +136,7 @@ internal sealed unsafe partial class CudaDriverContext
         }
 
         _parameterBytes[function] = packedBytes;
+        _parameterLayouts[function] = [.. layout]; // cooperative launches pass one pointer per parameter
         // A set: the driver gives the same CUfunction for every lookup of a name, so a client that
         // looks a function up again and again must not grow this without bound.
         moduleFunctions.Add(function);

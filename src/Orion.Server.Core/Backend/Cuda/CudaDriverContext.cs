@@ -176,26 +176,33 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
         return status;
     }
 
-    public CudaStatus Free(ulong address) =>
-        MakeCurrent() is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemFree(address);
-
-    public CudaStatus AllocateAsync(ulong bytes, GpuStreamHandle stream, out ulong address)
+    public CudaStatus Free(ulong address)
     {
-        address = 0;
+        CudaStatus status = MakeCurrent();
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+
+        status = CudaDriverApi.MemFree(address);
+        ForgetPoolAllocation(status, address);
+        return status;
+    }
+
+    // AllocateAsync takes from the context's own default pool: CudaDriverContext.MemoryPools.cs says why.
+
+    public CudaStatus FreeAsync(ulong address, GpuStreamHandle stream)
+    {
         CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
         {
             return status;
         }
 
-        ulong pointer;
-        status = CudaDriverApi.MemAllocAsync(&pointer, (nuint)bytes, stream.Value);
-        address = status == CudaStatus.Success ? pointer : 0;
+        status = CudaDriverApi.MemFreeAsync(address, stream.Value);
+        ForgetPoolAllocation(status, address);
         return status;
     }
-
-    public CudaStatus FreeAsync(ulong address, GpuStreamHandle stream) =>
-        Ready(stream) is var s && s != CudaStatus.Success ? s : CudaDriverApi.MemFreeAsync(address, stream.Value);
 
     public CudaStatus GetAddressRange(ulong address, out ulong baseAddress, out ulong size)
     {
@@ -435,9 +442,11 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             return;
         }
 
+        ReleaseMemoryPools(); // pools are the device's: destroying the context would not free them
         _disposed = true;
         _hostAllocations.Clear(); // freed with the context
         _parameterBytes.Clear();
+        _parameterLayouts.Clear();
         _moduleFunctions.Clear();
         _streams.Clear();
         _events.Clear();

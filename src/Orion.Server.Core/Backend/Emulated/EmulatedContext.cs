@@ -8,7 +8,7 @@ namespace Orion.Server.Core.Backend.Emulated;
 /// is always idle; what CUDA would report later (a fault in a kernel) latches as a sticky error that
 /// every later call returns, as a real context does after an illegal address.
 /// </summary>
-internal sealed unsafe class EmulatedContext : IGpuContext
+internal sealed unsafe partial class EmulatedContext : IGpuContext
 {
     private const uint EventDisableTiming = 0x2;
     private readonly EmulatedDevice _device;
@@ -125,6 +125,13 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         {
             return CudaStatus.Success;
         }
+        // Memory of a pool goes back to its pool (EmulatedContext.MemoryPools.cs), not to the device.
+        return TryReturnToPool(address) ? CudaStatus.Success : Release(address);
+    }
+
+    /// <summary>Gives an allocation's memory back to the device.</summary>
+    private CudaStatus Release(ulong address)
+    {
         var index = FindAllocation(address);
         if (index < 0 || _allocations[index].Base != address)
         {
@@ -135,10 +142,12 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         return CudaStatus.Success;
     }
 
+    /// <summary>From the context's own default pool, as every session's <c>cuMemAllocAsync</c> is.</summary>
     public CudaStatus AllocateAsync(ulong bytes, GpuStreamHandle stream, out ulong address)
     {
         address = 0;
-        return ValidStream(stream) ? Allocate(bytes, out address) : CudaStatus.InvalidHandle;
+        var status = GetDefaultMemoryPool(out var pool);
+        return status != CudaStatus.Success ? status : AllocateFromPoolAsync(bytes, pool, stream, out address);
     }
 
     public CudaStatus FreeAsync(ulong address, GpuStreamHandle stream) =>
@@ -578,11 +587,15 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         {
             return CudaStatus.InvalidValue;
         }
-        clusters = (int)((ulong)EmulatedDeviceAttributes.Multiprocessors * (ulong)perMultiprocessor / cluster.Volume);
+        clusters = (int)((ulong)EmulatedDeviceAttributes.MultiprocessorCount * (ulong)perMultiprocessor / cluster.Volume);
         return CudaStatus.Success;
     }
 
-    public CudaStatus Launch(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters)
+    public CudaStatus Launch(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters) =>
+        Run(kernel, configuration, stream, parameters, cooperative: false);
+
+    /// <summary>Runs a launch; a cooperative one has passed its residency check (EmulatedContext.CooperativeLaunch.cs).</summary>
+    private CudaStatus Run(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters, bool cooperative)
     {
         if (Check() is not CudaStatus.Success and var failed)
         {
@@ -608,7 +621,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         }
         try
         {
-            entry.Definition.Body(new EmulatedLaunch(this, configuration, layout, parameters.ToArray()));
+            entry.Definition.Body(new EmulatedLaunch(this, configuration, layout, parameters.ToArray(), cooperative));
         }
         catch (EmulatedFaultException fault)
         {
@@ -761,6 +774,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
             NativeMemory.AlignedFree((void*)host);
         }
         _hostAllocations.Clear();
+        ForgetMemoryPools(); // their memory was in _allocations, released above
         _modules.Clear();
         _functions.Clear();
         _streams.Clear();

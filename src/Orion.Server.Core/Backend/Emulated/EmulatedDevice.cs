@@ -8,7 +8,12 @@ internal sealed class EmulatedDevice(int ordinal, ulong memoryBytes)
 {
     private const ulong AddressSpaceBase = 0x7000_0000_0000UL;
     private const ulong AddressSpacePerDevice = 0x0100_0000_0000UL;
-    private const ulong AllocationAlignment = 512;
+    /// <summary>
+    /// Every allocation starts on a page, as a GPU's larger allocations do: the driver front end reserves a
+    /// device address in the client process only where a page starts (src/driver_address_space.c), and CI
+    /// checks that reservation for every allocation, pool blocks included.
+    /// </summary>
+    private const ulong AllocationAlignment = 4096;
     private readonly Lock _gate = new();
     private ulong _nextAddress = AddressSpaceBase + ((ulong)ordinal * AddressSpacePerDevice);
     private ulong _usedBytes;

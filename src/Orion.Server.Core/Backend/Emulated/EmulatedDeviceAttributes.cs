@@ -5,8 +5,8 @@ internal static class EmulatedDeviceAttributes
 {
     private const int Count = 160;
 
-    /// <summary>The multiprocessor count (attribute 16), which occupancy answers scale with.</summary>
-    public const int Multiprocessors = 4;
+    /// <summary>Multiprocessors of the emulated device: with the occupancy the context reports, how many blocks a cooperative launch may have.</summary>
+    public const int MultiprocessorCount = 4;
 
     public static int[] Create()
     {
@@ -26,7 +26,7 @@ internal static class EmulatedDeviceAttributes
         a[13] = 1_000_000;    // clock rate (kHz)
         a[14] = 512;          // texture alignment
         a[15] = 1;            // gpu overlap
-        a[16] = Multiprocessors;
+        a[16] = MultiprocessorCount; // multiprocessor count
         a[31] = 1;            // concurrent kernels
         a[39] = 2048;         // max threads per multiprocessor
         a[40] = 2;            // async engine count
@@ -35,6 +35,8 @@ internal static class EmulatedDeviceAttributes
         a[76] = 0;            // compute capability minor
         a[81] = 228 * 1024;   // max shared memory per multiprocessor
         a[82] = 65536;        // max registers per multiprocessor
+        a[95] = 1;            // cooperative launch (EmulatedContext.CooperativeLaunch.cs)
+        a[115] = 1;           // memory pools supported (EmulatedContext.MemoryPools.cs)
         return a;
     }
 }

@@ -9,8 +9,9 @@ public sealed class EmulatedLaunch
     private readonly byte[] _parameters;
     private readonly KernelParameterInfo[] _layout;
 
-    internal EmulatedLaunch(EmulatedContext context, in LaunchConfiguration configuration, KernelParameterInfo[] layout, byte[] parameters)
+    internal EmulatedLaunch(EmulatedContext context, in LaunchConfiguration configuration, KernelParameterInfo[] layout, byte[] parameters, bool cooperative = false)
     {
+        IsCooperative = cooperative;
         _context = context;
         _layout = layout;
         _parameters = parameters;
@@ -24,6 +25,14 @@ public sealed class EmulatedLaunch
     public Dim3 Block { get; }
 
     public uint SharedMemoryBytes { get; }
+
+    /// <summary>
+    /// A cooperative launch (<c>cuLaunchCooperativeKernel</c>): every block was resident at once, so the grid
+    /// may synchronize (<c>grid.sync()</c>). A body runs the whole grid in order, so it does a grid-wide barrier
+    /// by finishing one phase for every block before the next; a kernel that needs the barrier should fault when
+    /// this is false, as <c>grid.sync()</c> outside a cooperative launch is an error on a GPU.
+    /// </summary>
+    public bool IsCooperative { get; }
 
     /// <summary>Total threads of the launch (grid volume × block volume).</summary>
     public ulong ThreadCount => Grid.Volume * Block.Volume;

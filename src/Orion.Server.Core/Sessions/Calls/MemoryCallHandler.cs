@@ -39,8 +39,12 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
     public CudaStatus AllocateAsync(ulong bytes, ulong stream, out ulong address)
     {
         address = 0;
+        // From the device's current pool: the one cuDeviceSetMemPool chose, else the session's default pool
+        // (the context's own, never the device's process-wide one: MemoryPoolCallHandler).
         var status = objects.WithContext(out var context) ?? objects.ResolveStream(stream, out var gpuStream)
-            ?? context.AllocateAsync(bytes, gpuStream, out address);
+            ?? (objects.Tables.TryGetCurrentMemoryPool(objects.CurrentDevice, out var current)
+                ? context.AllocateFromPoolAsync(bytes, current.Pool, gpuStream, out address)
+                : context.AllocateAsync(bytes, gpuStream, out address));
         if (status == CudaStatus.Success)
         {
             objects.Tables.AddAllocation(address, bytes, objects.CurrentDevice);

@@ -74,6 +74,34 @@ public sealed class CudaDriverContextValidationTests
     }
 
     [Fact]
+    public void Pools_it_never_created_are_refused()
+    {
+        using CudaDriverContext context = NewContext();
+
+        var bogus = new GpuMemoryPoolHandle(0x5EED0);
+
+        Assert.Equal(CudaStatus.InvalidHandle, context.DestroyMemoryPool(bogus));
+        Assert.Equal(CudaStatus.InvalidHandle, context.SetMemoryPoolAttribute(bogus, MemoryPoolAttributeId.ReleaseThreshold, 0));
+        Assert.Equal(CudaStatus.InvalidHandle, context.GetMemoryPoolAttribute(bogus, MemoryPoolAttributeId.UsedMemoryCurrent, out ulong value));
+        Assert.Equal(0UL, value);
+        Assert.Equal(CudaStatus.InvalidHandle, context.TrimMemoryPool(bogus, 0));
+        Assert.Equal(CudaStatus.InvalidHandle, context.AllocateFromPoolAsync(64, bogus, GpuStreamHandle.Null, out ulong address));
+        Assert.Equal(0UL, address);
+        // A bad stream is refused before the default pool would be created for the allocation.
+        Assert.Equal(CudaStatus.InvalidHandle, context.AllocateFromPoolAsync(64, bogus, new GpuStreamHandle(0x5EED0), out _));
+    }
+
+    [Fact]
+    public void Cooperative_launches_of_unknown_functions_or_streams_are_refused()
+    {
+        using CudaDriverContext context = NewContext();
+
+        var configuration = new LaunchConfiguration(1, 1, 0);
+        Assert.Equal(CudaStatus.InvalidHandle, context.LaunchCooperative(new GpuFunctionHandle(0x5EED0), configuration, GpuStreamHandle.Null, new byte[16]));
+        Assert.Equal(CudaStatus.InvalidHandle, context.LaunchCooperative(default, configuration, new GpuStreamHandle(0x5EED0), []));
+    }
+
+    [Fact]
     public void Malformed_module_images_never_reach_the_driver()
     {
         using CudaDriverContext context = NewContext();
@@ -121,6 +149,9 @@ public sealed class CudaDriverContextValidationTests
         Assert.Equal(CudaStatus.ContextIsDestroyed, context.CreateStream(0, 0, out _));
         Assert.Equal(CudaStatus.ContextIsDestroyed, context.LoadModule("ptx"u8, out _));
         Assert.Equal(CudaStatus.ContextIsDestroyed, context.Launch(default, new LaunchConfiguration(1, 1, 0), GpuStreamHandle.Null, []));
+        Assert.Equal(CudaStatus.ContextIsDestroyed, context.GetDefaultMemoryPool(out _));
+        Assert.Equal(CudaStatus.ContextIsDestroyed, context.CreateMemoryPool(new MemoryPoolProperties(0, 0), out _));
+        Assert.Equal(CudaStatus.ContextIsDestroyed, context.LaunchCooperative(default, new LaunchConfiguration(1, 1, 0), GpuStreamHandle.Null, []));
         context.Dispose(); // twice is harmless
     }
 }

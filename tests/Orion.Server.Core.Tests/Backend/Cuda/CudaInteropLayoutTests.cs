@@ -37,6 +37,23 @@ public class CudaInteropLayoutTests
     }
 
     [Fact]
+    public void Memory_pool_props_match_CUmemPoolProps_v1()
+    {
+        Assert.Equal(88, Unsafe.SizeOf<CuMemPoolProps>());
+        Assert.Equal(8, Unsafe.SizeOf<CuMemLocation>());
+        Assert.Equal(0, Offset(nameof(CuMemPoolProps.AllocType)));
+        Assert.Equal(4, Offset(nameof(CuMemPoolProps.HandleTypes)));
+        Assert.Equal(8, Offset(nameof(CuMemPoolProps.Location)));
+        Assert.Equal(16, Offset(nameof(CuMemPoolProps.Win32SecurityAttributes)));
+        Assert.Equal(24, Offset(nameof(CuMemPoolProps.MaxSize)));
+        Assert.Equal(32, Offset(nameof(CuMemPoolProps.Usage)));
+        Assert.Equal(34, Offset(nameof(CuMemPoolProps.Reserved)));
+        Assert.Equal(4, (int)Marshal.OffsetOf<CuMemLocation>(nameof(CuMemLocation.Id)));
+
+        static int Offset(string field) => (int)Marshal.OffsetOf<CuMemPoolProps>(field);
+    }
+
+    [Fact]
     public void Uuid_is_16_bytes()
     {
         Assert.Equal(16, Unsafe.SizeOf<CuUuid>());

@@ -88,5 +88,13 @@ internal static class CudaDriverSymbols
         "cuEventQuery",
         "cuEventElapsedTime_v2",
         "cuEventDestroy_v2",
+        "cuCtxGetDevice",
+        "cuMemPoolCreate",
+        "cuMemPoolDestroy",
+        "cuMemPoolSetAttribute",
+        "cuMemPoolGetAttribute",
+        "cuMemPoolTrimTo",
+        "cuMemAllocFromPoolAsync",
+        "cuLaunchCooperativeKernel",
     ];
 }

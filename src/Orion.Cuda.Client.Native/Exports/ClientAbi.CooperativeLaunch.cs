@@ -1,0 +1,31 @@
+using Orion.Cuda.Protocol.Wire;
+using Orion.Cuda.Remote;
+
+namespace Orion.Cuda.Client.Native.Exports;
+
+/// <summary>orion_client.h: cooperative launches, as the plain ones in ClientAbi.Module.cs.</summary>
+internal static unsafe partial class ClientAbi
+{
+    public static int LaunchCooperativeKernel(int device, ulong function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
+        uint sharedBytes, ulong stream, void** args)
+    {
+        var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);
+        return client is null
+            ? error
+            : ExportGuard.Status(client.LaunchCooperative(function, new Dim3(gridX, gridY, gridZ), new Dim3(blockX, blockY, blockZ), sharedBytes, stream, args));
+    }
+
+    public static int LaunchCooperativeKernelPacked(int device, ulong function, uint gridX, uint gridY, uint gridZ, uint blockX, uint blockY, uint blockZ,
+        uint sharedBytes, ulong stream, void* parameters, ulong size)
+    {
+        if ((parameters is null && size > 0) || size > ProtocolLimits.MaxKernelParameterBytes)
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var client = ExportGuard.Runtime(out var error)?.SelectForHandle(device, stream, out stream, out error);
+        return client is null
+            ? error
+            : ExportGuard.Status(client.LaunchCooperative(function, new Dim3(gridX, gridY, gridZ), new Dim3(blockX, blockY, blockZ), sharedBytes, stream,
+                new ReadOnlySpan<byte>(parameters, (int)size)));
+    }
+}
