@@ -10,4 +10,6 @@ public enum HandleKind
     Event = 4,
     /// <summary>A host-function marker: the client's number for a callback, echoed when the stream reaches it.</summary>
     HostFunctionMarker = 5,
+    /// <summary>A CUDA array (<c>CUarray</c>) of the session's current device.</summary>
+    Array = 6,
 }

@@ -8,7 +8,7 @@ namespace Orion.Server.Core.Backend.Emulated;
 /// is always idle; what CUDA would report later (a fault in a kernel) latches as a sticky error that
 /// every later call returns, as a real context does after an illegal address.
 /// </summary>
-internal sealed unsafe class EmulatedContext : IGpuContext
+internal sealed unsafe partial class EmulatedContext : IGpuContext
 {
     private const uint EventDisableTiming = 0x2;
     private readonly EmulatedDevice _device;
@@ -745,6 +745,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         _functions.Clear();
         _streams.Clear();
         _events.Clear();
+        DisposeArrays();
         _onDisposed();
     }
 

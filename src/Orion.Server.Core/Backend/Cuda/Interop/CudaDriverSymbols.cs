@@ -88,5 +88,14 @@ internal static class CudaDriverSymbols
         "cuEventQuery",
         "cuEventElapsedTime_v2",
         "cuEventDestroy_v2",
+        "cuArray3DCreate_v2",
+        "cuArrayDestroy",
+        "cuMemcpy3D_v2",
+        "cuMemcpy3DAsync_v2",
+        "cuTexObjectCreate",
+        "cuTexObjectDestroy",
+        "cuSurfObjectCreate",
+        "cuSurfObjectDestroy",
+        "cuDeviceGetTexture1DLinearMaxWidth",
     ];
 }
