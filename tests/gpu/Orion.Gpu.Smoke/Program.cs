@@ -7,7 +7,11 @@ string? fatbinPath = args.Length > 0 ? args[0] : null;
 var runner = new CheckRunner();
 using (var checks = new DriverChecks(runner, fatbinPath))
 {
-    checks.RunAll(beforeFault: () => new BackendChecks(runner, fatbinPath).RunAll());
+    checks.RunAll(beforeFault: () =>
+    {
+        new BackendChecks(runner, fatbinPath).RunAll();
+        new ArrayBackendChecks(runner).RunAll();
+    });
 }
 
 Console.WriteLine($"SMOKE {(runner.AllPassed ? "OK" : "FAILED")}: {runner.Summary}");

@@ -113,8 +113,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuArrayContext
         native.SrcHost = source.Location == MemoryLocation.Host ? (nint)source.Address : 0;
         native.SrcDevice = source.Location == MemoryLocation.Device ? source.Address : 0;
         native.SrcArray = source.Location == MemoryLocation.Array ? source.Array.Value : 0;
-        native.SrcPitch = (nuint)source.Pitch;
-        native.SrcHeight = (nuint)source.Height;
+        (native.SrcPitch, native.SrcHeight) = LinearShape(source, copy);
 
         CopySide3D destination = copy.Destination;
         native.DstXInBytes = (nuint)destination.XBytes;
@@ -124,13 +123,28 @@ internal sealed unsafe partial class CudaDriverContext : IGpuArrayContext
         native.DstHost = destination.Location == MemoryLocation.Host ? (nint)destination.Address : 0;
         native.DstDevice = destination.Location == MemoryLocation.Device ? destination.Address : 0;
         native.DstArray = destination.Location == MemoryLocation.Array ? destination.Array.Value : 0;
-        native.DstPitch = (nuint)destination.Pitch;
-        native.DstHeight = (nuint)destination.Height;
+        (native.DstPitch, native.DstHeight) = LinearShape(destination, copy);
 
         native.WidthInBytes = (nuint)copy.WidthBytes;
         native.Height = (nuint)copy.Height;
         native.Depth = (nuint)copy.Depth;
         return true;
+    }
+
+    /// <summary>
+    /// A linear side's pitch and rows per slice. Where the copy never reads them (one row; one slice) the
+    /// driver may still check that a row fits its pitch and a slice its height, so they are made to.
+    /// </summary>
+    private static (nuint Pitch, nuint Height) LinearShape(in CopySide3D side, in MemoryCopy3D copy)
+    {
+        if (side.Location == MemoryLocation.Array)
+        {
+            return (0, 0);
+        }
+
+        ulong pitch = copy.Height <= 1 && copy.Depth <= 1 ? Math.Max(side.Pitch, copy.WidthBytes) : side.Pitch;
+        ulong height = copy.Depth <= 1 ? Math.Max(side.Height, copy.Height) : side.Height;
+        return ((nuint)pitch, (nuint)height);
     }
 
     private static bool IsKnownLocation(MemoryLocation location) => location is MemoryLocation.Host or MemoryLocation.Device or MemoryLocation.Array;

@@ -100,6 +100,21 @@ public class CudaArrayInteropTests
     }
 
     [Fact]
+    public void A_single_slice_gets_a_slice_height_and_a_single_row_a_pitch()
+    {
+        // The client sends no slice height for a 2D copy and no pitch for one row; the driver gets ones that fit.
+        var copy = new MemoryCopy3D(CopySide3D.Linear(MemoryLocation.Device, 0xD000_0000, 0, 0),
+            CopySide3D.InArray(new GpuArrayHandle(0x77), 0, 0, 0), 64, 1, 1);
+        Assert.True(CudaDriverContext.TryDescribe(copy, out CuMemcpy3D native));
+        Assert.Equal(((nuint)64, (nuint)1), (native.SrcPitch, native.SrcHeight));
+        Assert.Equal(((nuint)0, (nuint)0), (native.DstPitch, native.DstHeight));
+
+        var rows = copy with { Source = CopySide3D.Linear(MemoryLocation.Host, 0x7000_0000, 256, 0), Height = 9 };
+        Assert.True(CudaDriverContext.TryDescribe(rows, out native));
+        Assert.Equal(((nuint)256, (nuint)9), (native.SrcPitch, native.SrcHeight));
+    }
+
+    [Fact]
     public unsafe void Resources_and_sampling_become_the_driver_descriptors()
     {
         CuResourceDesc pitched = CudaDriverContext.Describe(GpuTextureResource.OfPitch2D(0xD000_0100, ArrayFormat.Half, 2, 30, 20, 128));
