@@ -157,6 +157,49 @@ int32_t orion_launch_cooperative_kernel_packed(int32_t device, uint64_t function
                                                uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
                                                uint32_t shared_bytes, uint64_t stream, const void *parameters,
                                                uint64_t size);
+/*
+ * CUDA arrays, texture objects and surface objects (the driver front end's cuArray*, cuTexObject*,
+ * cuSurfObject*). An array is a handle of the device's session: format is a CUarray_format value of the
+ * eight classic formats (1, 2, 3, 8, 9, 10, 0x10, 0x20), channels 1, 2 or 4; height 0 makes a 1D array,
+ * depth 0 a 1D or 2D one; flags are CUDA_ARRAY3D_* bits.
+ */
+int32_t orion_array_create(int32_t device, uint64_t width, uint64_t height, uint64_t depth, int32_t format,
+                           int32_t channels, uint32_t flags, uint64_t *array);
+int32_t orion_array_destroy(int32_t device, uint64_t array);
+/* Copies of a box of width bytes x height rows x depth slices. An array side is the array and the byte column,
+ * row and slice of the box's first element; a linear side is the address of its first byte, its pitch (bytes
+ * from row to row, read when height or depth > 1) and its height (rows from slice to slice, read when
+ * depth > 1). A copy out of an array waits for its data even when async (as 2D copies to the host do). */
+int32_t orion_memcpy_htoa(int32_t device, uint64_t dst_array, uint64_t dst_x, uint64_t dst_y, uint64_t dst_z,
+                          const void *src, uint64_t src_pitch, uint64_t src_height, uint64_t width, uint64_t height,
+                          uint64_t depth, uint64_t stream, int32_t async);
+int32_t orion_memcpy_atoh(int32_t device, void *dst, uint64_t dst_pitch, uint64_t dst_height, uint64_t src_array,
+                          uint64_t src_x, uint64_t src_y, uint64_t src_z, uint64_t width, uint64_t height,
+                          uint64_t depth, uint64_t stream, int32_t async);
+int32_t orion_memcpy_dtoa(int32_t device, uint64_t dst_array, uint64_t dst_x, uint64_t dst_y, uint64_t dst_z,
+                          uint64_t src, uint64_t src_pitch, uint64_t src_height, uint64_t width, uint64_t height,
+                          uint64_t depth, uint64_t stream, int32_t async);
+int32_t orion_memcpy_atod(int32_t device, uint64_t dst, uint64_t dst_pitch, uint64_t dst_height, uint64_t src_array,
+                          uint64_t src_x, uint64_t src_y, uint64_t src_z, uint64_t width, uint64_t height,
+                          uint64_t depth, uint64_t stream, int32_t async);
+int32_t orion_memcpy_atoa(int32_t device, uint64_t dst_array, uint64_t dst_x, uint64_t dst_y, uint64_t dst_z,
+                          uint64_t src_array, uint64_t src_x, uint64_t src_y, uint64_t src_z, uint64_t width,
+                          uint64_t height, uint64_t depth, uint64_t stream, int32_t async);
+/* cuTexObjectCreate without a resource view. resource_type is a CUresourcetype: 0 an array (resource is its
+ * handle), 2 linear memory (resource is its device address, width its size in bytes), 3 pitched 2D memory
+ * (resource is its address; width and height in elements, pitch in bytes); format and channels describe the
+ * elements of linear and pitched memory. modes holds CUDA_TEXTURE_DESC's addressMode[3], filterMode, flags,
+ * maxAnisotropy and mipmapFilterMode; levels its mipmapLevelBias, minMipmapLevelClamp, maxMipmapLevelClamp and
+ * borderColor[4]. texture_object receives the device's value, which kernels take. */
+int32_t orion_texture_object_create(int32_t device, int32_t resource_type, uint64_t resource, int32_t format,
+                                    int32_t channels, uint64_t width, uint64_t height, uint64_t pitch,
+                                    const uint32_t *modes, const float *levels, uint64_t *texture_object);
+int32_t orion_texture_object_destroy(int32_t device, uint64_t texture_object);
+/* cuSurfObjectCreate over an array made with CUDA_ARRAY3D_SURFACE_LDST. */
+int32_t orion_surface_object_create(int32_t device, uint64_t array, uint64_t *surface_object);
+int32_t orion_surface_object_destroy(int32_t device, uint64_t surface_object);
+/* cuDeviceGetTexture1DLinearMaxWidth. */
+int32_t orion_texture_1d_linear_max_width(int32_t device, int32_t format, int32_t channels, uint64_t *width);
 
 #ifdef __cplusplus
 }

@@ -68,6 +68,34 @@ public static class TestKernels
             }
             launch.Memory<long>(launch.Parameter<ulong>(1), 1)[0] = sum;
         })
+        // sampleTexture(cudaTextureObject_t tex, float* out, int w, int h, float dx, float dy):
+        // out[y*w+x] = tex2D<float>(tex, x + 0.5 + dx, y + 0.5 + dy)
+        .Register("sampleTexture", [8, 8, 4, 4, 4, 4], launch =>
+        {
+            var (w, h) = (launch.Parameter<int>(2), launch.Parameter<int>(3));
+            var (dx, dy) = (launch.Parameter<float>(4), launch.Parameter<float>(5));
+            var output = launch.Memory<float>(launch.Parameter<ulong>(1), (long)w * h);
+            for (var y = 0; y < h; y++)
+            {
+                for (var x = 0; x < w; x++)
+                {
+                    output[(y * w) + x] = launch.Texture2D<float>(launch.Parameter<ulong>(0), x + 0.5f + dx, y + 0.5f + dy);
+                }
+            }
+        })
+        // surfaceUpdate(cudaSurfaceObject_t s, int w, int h): v = surf2Dread<float>(s, 4x, y); surf2Dwrite(v * 0.5 + 1, s, 4x, y)
+        .Register("surfaceUpdate", [8, 4, 4], launch =>
+        {
+            var surface = launch.Parameter<ulong>(0);
+            for (var y = 0; y < launch.Parameter<int>(2); y++)
+            {
+                for (var x = 0; x < launch.Parameter<int>(1); x++)
+                {
+                    var value = launch.Surface2DRead<float>(surface, x * 4, y);
+                    launch.Surface2DWrite((value * 0.5f) + 1f, surface, x * 4, y);
+                }
+            }
+        })
         .RegisterGlobal(CounterGlobal, 16);
 
     /// <summary>Some module image; the emulated device accepts any non-empty image.</summary>

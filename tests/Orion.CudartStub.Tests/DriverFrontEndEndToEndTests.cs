@@ -75,6 +75,17 @@ public sealed class DriverFrontEndEndToEndTests
     }
 
     [Fact]
+    public async Task ArraysTexturesAndSurfacesThroughTheFrontEndWorkAgainstTheEmulatedDevice()
+    {
+        // cuArray3DCreate, 2D and 3D copies with arrays, byte-offset copies, and texture and surface
+        // objects whose device values emulated kernels sample and update.
+        var (exitCode, output, errors) = await RunAgainstEmulatedServerAsync(NativeArtifacts.DriverArraysProgram);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+        Assert.Contains("with kernels", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void WithoutAServerCuInitSaysNoDevice()
     {
         // A port nothing listens on: cuInit must fail with CUDA_ERROR_NO_DEVICE and every later call

@@ -14,6 +14,7 @@ internal static class NativeArtifacts
     private static readonly Lazy<string> BothBuilt = new(BuildBothFrontEndsTest);
     private static readonly Lazy<string> PoolsBuilt = new(() => BuildDriverProgram("pools-test", "driver_pools_test"));
     private static readonly Lazy<string> CooperativeBuilt = new(() => BuildDriverProgram("cooperative-test", "driver_cooperative_test"));
+    private static readonly Lazy<string> ArraysBuilt = new(() => BuildDriverProgram("arrays-test", "driver_arrays_test"));
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -41,6 +42,9 @@ internal static class NativeArtifacts
             TimeSpan.FromMinutes(3));
         return Path.Combine(build, program);
     }
+
+    /// <summary>The driver front end's arrays, textures and surfaces program (native/driver_front_end/test/driver_arrays_test.c).</summary>
+    public static string DriverArraysProgram => ArraysBuilt.Value;
 
     private static string BuildBothFrontEndsTest()
     {

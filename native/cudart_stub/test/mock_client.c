@@ -672,3 +672,213 @@ EXPORT int32_t orion_launch_cooperative_kernel_packed(int32_t device, uint64_t f
     return orion_launch_cooperative_kernel(device, function, grid_x, grid_y, grid_z, block_x, block_y, block_z,
                                            shared_bytes, stream, args);
 }
+
+/* CUDA arrays: unpadded element storage, copies of boxes with host, device and array memory. Texture and
+ * surface objects are numbers checked against their array (the mock runs no kernel that reads them). */
+#define MAX_ARRAYS 256
+typedef struct mock_array {
+    uint64_t handle;
+    uint64_t row_bytes, rows, slices;
+    int surface;
+    unsigned char *data;
+} mock_array;
+static mock_array arrays[MAX_ARRAYS];
+static uint64_t next_object = 0x5000;
+
+static uint64_t format_bytes(int32_t format)
+{
+    switch (format) {
+    case 0x01: case 0x08: return 1;
+    case 0x02: case 0x09: case 0x10: return 2;
+    case 0x03: case 0x0a: case 0x20: return 4;
+    default: return 0;
+    }
+}
+
+static mock_array *find_array(uint64_t handle)
+{
+    for (int i = 0; i < MAX_ARRAYS; i++)
+        if (arrays[i].data != NULL && arrays[i].handle == handle)
+            return &arrays[i];
+    return NULL;
+}
+
+EXPORT int32_t orion_array_create(int32_t device, uint64_t width, uint64_t height, uint64_t depth, int32_t format,
+                                  int32_t channels, uint32_t flags, uint64_t *array)
+{
+    uint64_t element = format_bytes(format) * (uint64_t)channels;
+    if (width == 0 || element == 0 || (channels != 1 && channels != 2 && channels != 4) || width > (1u << 17) ||
+        height > (1u << 17) || depth > (1u << 17))
+        return INVALID_VALUE;
+    uint64_t rows = height ? height : 1, slices = depth ? depth : 1;
+    if (width * element * rows * slices > (64u << 20))
+        return 2; /* cudaErrorMemoryAllocation */
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < MAX_ARRAYS; i++) {
+        if (arrays[i].data == NULL) {
+            arrays[i] = (mock_array){next_handle++, width * element, rows, slices, (flags & 2) != 0,
+                                     calloc(1, width * element * rows * slices)};
+            *array = arrays[i].handle;
+            pthread_mutex_unlock(&lock);
+            return OK;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return 2;
+}
+
+EXPORT int32_t orion_array_destroy(int32_t device, uint64_t array)
+{
+    mock_array *found = find_array(array);
+    if (found == NULL)
+        return INVALID_HANDLE;
+    free(found->data);
+    found->data = NULL;
+    return OK;
+}
+
+/* One side of a box copy: an array position, or linear memory (a host pointer or a mock device address). */
+typedef struct box_side {
+    mock_array *array;
+    uint64_t x, y, z;
+    unsigned char *linear;
+    uint64_t pitch, height;
+} box_side;
+
+static unsigned char *box_row(const box_side *side, uint64_t slice, uint64_t row)
+{
+    if (side->array != NULL)
+        return side->array->data + ((side->z + slice) * side->array->rows + side->y + row) * side->array->row_bytes + side->x;
+    return side->linear + slice * side->pitch * side->height + row * side->pitch;
+}
+
+static int box_fits(const box_side *side, uint64_t width, uint64_t height, uint64_t depth)
+{
+    if (side->array == NULL)
+        return side->linear != NULL;
+    const mock_array *a = side->array;
+    return side->x <= a->row_bytes && width <= a->row_bytes - side->x && side->y <= a->rows && height <= a->rows - side->y &&
+           side->z <= a->slices && depth <= a->slices - side->z;
+}
+
+static int32_t copy_box(box_side dst, box_side src, uint64_t width, uint64_t height, uint64_t depth)
+{
+    if (width == 0 || height == 0 || depth == 0)
+        return OK;
+    if (!box_fits(&dst, width, height, depth) || !box_fits(&src, width, height, depth))
+        return INVALID_VALUE;
+    for (uint64_t slice = 0; slice < depth; slice++)
+        for (uint64_t row = 0; row < height; row++)
+            memmove(box_row(&dst, slice, row), box_row(&src, slice, row), width);
+    return OK;
+}
+
+static unsigned char *device_box(uint64_t address, uint64_t pitch, uint64_t rows_per_slice, uint64_t width,
+                                 uint64_t height, uint64_t depth)
+{
+    uint64_t extent = (depth - 1) * pitch * rows_per_slice + (height - 1) * pitch + width;
+    return width == 0 || height == 0 || depth == 0 ? NULL : translate(address, extent);
+}
+
+static box_side in_array(uint64_t array, uint64_t x, uint64_t y, uint64_t z)
+{
+    return (box_side){find_array(array), x, y, z, NULL, 0, 0};
+}
+
+static box_side in_memory(void *memory, uint64_t pitch, uint64_t height)
+{
+    return (box_side){NULL, 0, 0, 0, memory, pitch, height};
+}
+
+EXPORT int32_t orion_memcpy_htoa(int32_t device, uint64_t dst_array, uint64_t dst_x, uint64_t dst_y, uint64_t dst_z,
+                                 const void *src, uint64_t src_pitch, uint64_t src_height, uint64_t width,
+                                 uint64_t height, uint64_t depth, uint64_t stream, int32_t async)
+{
+    box_side target = in_array(dst_array, dst_x, dst_y, dst_z);
+    if (target.array == NULL)
+        return INVALID_HANDLE;
+    return copy_box(target, in_memory((void *)src, src_pitch, src_height), width, height, depth);
+}
+
+EXPORT int32_t orion_memcpy_atoh(int32_t device, void *dst, uint64_t dst_pitch, uint64_t dst_height, uint64_t src_array,
+                                 uint64_t src_x, uint64_t src_y, uint64_t src_z, uint64_t width, uint64_t height,
+                                 uint64_t depth, uint64_t stream, int32_t async)
+{
+    box_side source = in_array(src_array, src_x, src_y, src_z);
+    if (source.array == NULL)
+        return INVALID_HANDLE;
+    return copy_box(in_memory(dst, dst_pitch, dst_height), source, width, height, depth);
+}
+
+EXPORT int32_t orion_memcpy_dtoa(int32_t device, uint64_t dst_array, uint64_t dst_x, uint64_t dst_y, uint64_t dst_z,
+                                 uint64_t src, uint64_t src_pitch, uint64_t src_height, uint64_t width, uint64_t height,
+                                 uint64_t depth, uint64_t stream, int32_t async)
+{
+    box_side target = in_array(dst_array, dst_x, dst_y, dst_z);
+    if (target.array == NULL)
+        return INVALID_HANDLE;
+    unsigned char *source = device_box(src, src_pitch, src_height, width, height, depth);
+    return copy_box(target, in_memory(source, src_pitch, src_height), width, height, depth);
+}
+
+EXPORT int32_t orion_memcpy_atod(int32_t device, uint64_t dst, uint64_t dst_pitch, uint64_t dst_height, uint64_t src_array,
+                                 uint64_t src_x, uint64_t src_y, uint64_t src_z, uint64_t width, uint64_t height,
+                                 uint64_t depth, uint64_t stream, int32_t async)
+{
+    box_side source = in_array(src_array, src_x, src_y, src_z);
+    if (source.array == NULL)
+        return INVALID_HANDLE;
+    unsigned char *target = device_box(dst, dst_pitch, dst_height, width, height, depth);
+    return copy_box(in_memory(target, dst_pitch, dst_height), source, width, height, depth);
+}
+
+EXPORT int32_t orion_memcpy_atoa(int32_t device, uint64_t dst_array, uint64_t dst_x, uint64_t dst_y, uint64_t dst_z,
+                                 uint64_t src_array, uint64_t src_x, uint64_t src_y, uint64_t src_z, uint64_t width,
+                                 uint64_t height, uint64_t depth, uint64_t stream, int32_t async)
+{
+    box_side target = in_array(dst_array, dst_x, dst_y, dst_z), source = in_array(src_array, src_x, src_y, src_z);
+    if (target.array == NULL || source.array == NULL)
+        return INVALID_HANDLE;
+    return copy_box(target, source, width, height, depth);
+}
+
+EXPORT int32_t orion_texture_object_create(int32_t device, int32_t resource_type, uint64_t resource, int32_t format,
+                                           int32_t channels, uint64_t width, uint64_t height, uint64_t pitch,
+                                           const uint32_t *modes, const float *levels, uint64_t *texture_object)
+{
+    if (resource_type == 0 && find_array(resource) == NULL)
+        return INVALID_HANDLE;
+    /* Linear memory of width bytes, or height rows of width elements, pitch bytes apart. */
+    uint64_t extent = resource_type == 3 ? (height - 1) * pitch + width * format_bytes(format) * (uint64_t)channels : width;
+    if (resource_type != 0 && (extent == 0 || (height == 0 && resource_type == 3) || translate(resource, extent) == NULL))
+        return INVALID_VALUE;
+    *texture_object = next_object++;
+    return OK;
+}
+
+EXPORT int32_t orion_texture_object_destroy(int32_t device, uint64_t texture_object)
+{
+    return texture_object >= 0x5000 && texture_object < next_object ? OK : INVALID_VALUE;
+}
+
+EXPORT int32_t orion_surface_object_create(int32_t device, uint64_t array, uint64_t *surface_object)
+{
+    mock_array *found = find_array(array);
+    if (found == NULL)
+        return INVALID_HANDLE;
+    if (!found->surface)
+        return INVALID_VALUE;
+    *surface_object = next_object++;
+    return OK;
+}
+
+EXPORT int32_t orion_surface_object_destroy(int32_t device, uint64_t surface_object)
+{
+    return orion_texture_object_destroy(device, surface_object);
+}
+
+EXPORT int32_t orion_texture_1d_linear_max_width(int32_t device, int32_t format, int32_t channels, uint64_t *width)
+{
+    *width = 1u << 28;
+    return format_bytes(format) != 0 ? OK : INVALID_VALUE;
+}

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "driver_context_storage.h"
+#include "driver_arrays.h"
 #include "driver_handles.h"
 
 static struct driver_context primaries[DRIVER_MAX_DEVICES];
@@ -140,6 +141,8 @@ static CUresult primary_reset(CUdevice device)
     if (result == CUDA_SUCCESS) {
         driver_ranges_forget_device(device);
         driver_pools_forget_device(device);
+        driver_arrays_forget_device(device);
+        driver_texture_objects_forget_device(device);
         pthread_mutex_lock(&primaries_lock);
         primary_of(device)->flags = 0;
         pthread_mutex_unlock(&primaries_lock);

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "driver_arrays.h"
 #include "driver_handles.h"
 
 #define COLLISION_RETRIES 8
@@ -313,7 +314,7 @@ static CUresult copy_2d(const CUDA_MEMCPY2D *copy, CUstream stream, int per_thre
     if (result != CUDA_SUCCESS)
         return result;
     if (copy->srcMemoryType == CU_MEMORYTYPE_ARRAY || copy->dstMemoryType == CU_MEMORYTYPE_ARRAY)
-        DRIVER_NOT_SUPPORTED("cuMemcpy2D with a CUDA array");
+        return driver_copy_2d_with_array(copy, stream, per_thread, async);
     uint64_t src_address = copy->srcMemoryType == CU_MEMORYTYPE_HOST ? driver_address(copy->srcHost) : copy->srcDevice;
     uint64_t dst_address = copy->dstMemoryType == CU_MEMORYTYPE_HOST ? driver_address(copy->dstHost) : copy->dstDevice;
     int src_type = side_type(copy->srcMemoryType, src_address), dst_type = side_type(copy->dstMemoryType, dst_address);

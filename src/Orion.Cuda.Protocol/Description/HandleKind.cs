@@ -12,4 +12,6 @@ public enum HandleKind
     HostFunctionMarker = 5,
     /// <summary>A stream-ordered memory pool of one device (<c>CUmemoryPool</c>).</summary>
     MemoryPool = 6,
+    /// <summary>A CUDA array (<c>CUarray</c>) of the session's current device.</summary>
+    Array = 7,
 }

@@ -22,4 +22,6 @@ public enum MemoryLocation
     Host = 1,
     /// <summary>A device address in the context's address space.</summary>
     Device = 2,
+    /// <summary>A CUDA array of the context (<see cref="MemoryCopy3D"/> only).</summary>
+    Array = 3,
 }

@@ -21,6 +21,7 @@ internal sealed partial class CallDispatcher : IDisposable
     private readonly IEventCalls _events;
     private readonly IMemoryPoolCalls _memoryPools;
     private readonly ILaunchCalls _launches;
+    private readonly IArrayCalls _arrays;
     private readonly ProtocolWriter _replies;
     private readonly Action _flush;
     private readonly SessionIncomingData _incoming;
@@ -45,6 +46,7 @@ internal sealed partial class CallDispatcher : IDisposable
         _events = new EventCallHandler(objects);
         _memoryPools = new MemoryPoolCallHandler(objects);
         _launches = new LaunchCallHandler(objects);
+        _arrays = new ArrayCallHandler(objects);
         ChunkBytes = objects.Config.ChunkBytes;
         _incoming = new SessionIncomingData(connection, ChunkBytes);
         _outgoing = new SessionOutgoingData(this, connection, sendGate, sendGateReleased, ChunkBytes);

@@ -25,6 +25,9 @@ internal sealed class SessionObjects
 
     public SessionTables Tables { get; } = new();
 
+    /// <summary>The session's CUDA arrays, texture objects and surface objects.</summary>
+    public SessionArrays Arrays { get; } = new();
+
     public IGpuBackend Backend => _backend;
 
     public ServerSessionConfig Config => _config;
@@ -76,7 +79,7 @@ internal sealed class SessionObjects
     }
 
     public CudaStatus? CheckNewHandle(ulong handle) =>
-        handle < ProtocolLimits.FirstClientHandle || Tables.ContainsHandle(handle) ? CudaStatus.InvalidValue : null;
+        handle < ProtocolLimits.FirstClientHandle || Tables.ContainsHandle(handle) || Arrays.ContainsArray(handle) ? CudaStatus.InvalidValue : null;
 
     public CudaStatus? CheckRange(ulong address, ulong bytes) => CheckRange(address, bytes, CurrentDevice);
 
@@ -127,6 +130,7 @@ internal sealed class SessionObjects
         context.Dispose();
         _contexts[device] = null;
         Tables.RemoveDevice(device);
+        Arrays.RemoveDevice(device);
     }
 
     public void DestroyAll()

@@ -17,31 +17,35 @@ SKIP = re.compile(r"^(ORION_|CU_DEVICE_ATTRIBUTE_MAX$)")
 
 
 def members(body):
-    """Top-level member names of a struct body (nested unions and structs count as one member)."""
-    depth = 0
+    """Member names of a struct body: each top-level member, and the members of nested unions and
+    structs as dotted paths (res.linear.sizeInBytes), which offsetof accepts; padding and reserved
+    members are left out."""
+    stack = [[]]  # the members found so far at each open nesting level
     for raw in body.splitlines():
         line = raw.split("/*")[0].strip()
         if not line:
             continue
         if line.endswith("{"):
-            depth += 1
+            stack.append([])
             continue
         if line.startswith("}"):
-            depth -= 1
-            name = line[1:].strip().rstrip(";").strip()
-            if depth == 0 and name:
-                yield name.split("[")[0]
+            inner = stack.pop()
+            name = line[1:].strip().rstrip(";").strip().split("[")[0]
+            if name and not name.startswith(("pad", "reserved")):
+                stack[-1].append(name)
+                stack[-1].extend(f"{name}.{member}" for member in inner)
             continue
-        if depth or not line.endswith(";"):
+        if not line.endswith(";"):
             continue
         declaration = line[:-1].split("[")[0]
         if "(" in declaration:  # a function pointer member: the name is inside (*name)
-            yield re.search(r"\(\s*\*\s*(\w+)\s*\)", declaration).group(1)
+            stack[-1].append(re.search(r"\(\s*\*\s*(\w+)\s*\)", declaration).group(1))
             continue
         for member in declaration.split(","):
             member = member.strip().split()[-1].lstrip("*")
-            if not member.startswith("pad") and not member.startswith("reserved"):
-                yield member
+            if not member.startswith(("pad", "reserved")):
+                stack[-1].append(member)
+    yield from stack[0]
 
 
 def main():

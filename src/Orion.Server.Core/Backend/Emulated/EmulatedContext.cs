@@ -779,6 +779,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         _functions.Clear();
         _streams.Clear();
         _events.Clear();
+        DisposeArrays();
         _onDisposed();
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Orion.Server.Core.Backend.Emulated;
 
 /// <summary>What an emulated kernel sees of its launch: geometry, parameters and device memory.</summary>
-public sealed class EmulatedLaunch
+public sealed partial class EmulatedLaunch
 {
     private readonly EmulatedContext _context;
     private readonly byte[] _parameters;

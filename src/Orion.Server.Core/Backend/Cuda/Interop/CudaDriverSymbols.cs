@@ -96,5 +96,14 @@ internal static class CudaDriverSymbols
         "cuMemPoolTrimTo",
         "cuMemAllocFromPoolAsync",
         "cuLaunchCooperativeKernel",
+        "cuArray3DCreate_v2",
+        "cuArrayDestroy",
+        "cuMemcpy3D_v2",
+        "cuMemcpy3DAsync_v2",
+        "cuTexObjectCreate",
+        "cuTexObjectDestroy",
+        "cuSurfObjectCreate",
+        "cuSurfObjectDestroy",
+        "cuDeviceGetTexture1DLinearMaxWidth",
     ];
 }
