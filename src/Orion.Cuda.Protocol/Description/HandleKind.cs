@@ -10,4 +10,10 @@ public enum HandleKind
     Event = 4,
     /// <summary>A host-function marker: the client's number for a callback, echoed when the stream reaches it.</summary>
     HostFunctionMarker = 5,
+    /// <summary>A CUDA graph: created empty, or named when a stream capture begins.</summary>
+    Graph = 6,
+    /// <summary>A node of a graph: named when added, or when the server first reports it (graph nodes, capture dependencies).</summary>
+    GraphNode = 7,
+    /// <summary>An executable graph, instantiated from a graph.</summary>
+    GraphExec = 8,
 }

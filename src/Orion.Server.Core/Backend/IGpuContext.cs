@@ -18,7 +18,7 @@ namespace Orion.Server.Core.Backend;
 /// <para>Asynchronous calls (those taking a <see cref="GpuStreamHandle"/>) return at once; a failure
 /// that shows only when the work runs surfaces, as in CUDA, from a later synchronizing call.</para>
 /// </remarks>
-public interface IGpuContext : IDisposable
+public partial interface IGpuContext : IDisposable
 {
     /// <summary>The backend device ordinal this context lives on.</summary>
     int Device { get; }

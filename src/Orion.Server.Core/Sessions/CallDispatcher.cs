@@ -19,6 +19,7 @@ internal sealed partial class CallDispatcher : IDisposable
     private readonly IModuleCalls _modules;
     private readonly IStreamCalls _streams;
     private readonly IEventCalls _events;
+    private readonly IGraphCalls _graphs;
     private readonly ProtocolWriter _replies;
     private readonly Action _flush;
     private readonly SessionIncomingData _incoming;
@@ -41,6 +42,7 @@ internal sealed partial class CallDispatcher : IDisposable
         _modules = new ModuleCallHandler(objects);
         _streams = new StreamCallHandler(objects, hostFunctionReached);
         _events = new EventCallHandler(objects);
+        _graphs = new GraphCallHandler(objects);
         ChunkBytes = objects.Config.ChunkBytes;
         _incoming = new SessionIncomingData(connection, ChunkBytes);
         _outgoing = new SessionOutgoingData(this, connection, sendGate, sendGateReleased, ChunkBytes);

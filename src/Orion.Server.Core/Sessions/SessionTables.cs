@@ -8,7 +8,7 @@ namespace Orion.Server.Core.Sessions;
 /// what this session owns and so that everything can be freed when the session ends. Mutated only
 /// by the session's executor; a lock makes snapshots from other threads consistent.
 /// </summary>
-internal sealed class SessionTables
+internal sealed partial class SessionTables
 {
     private readonly Lock _gate = new();
     private readonly List<Allocation> _allocations = []; // sorted by Address
@@ -150,7 +150,8 @@ internal sealed class SessionTables
     {
         lock (_gate)
         {
-            return _streams.ContainsKey(handle) || _events.ContainsKey(handle) || _modules.ContainsKey(handle) || _functions.ContainsKey(handle);
+            return _streams.ContainsKey(handle) || _events.ContainsKey(handle) || _modules.ContainsKey(handle) || _functions.ContainsKey(handle)
+                || ContainsGraphHandleLocked(handle);
         }
     }
 
@@ -189,6 +190,7 @@ internal sealed class SessionTables
             RemoveWhere(_events, e => e.Device == device);
             RemoveWhere(_modules, m => m.Device == device);
             RemoveWhere(_functions, f => f.Device == device);
+            RemoveGraphsOfDeviceLocked(device);
         }
     }
 

@@ -435,6 +435,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             return;
         }
 
+        DestroyGraphObjects();
         _disposed = true;
         _hostAllocations.Clear(); // freed with the context
         _parameterBytes.Clear();

@@ -8,7 +8,7 @@ namespace Orion.Server.Core.Backend.Emulated;
 /// is always idle; what CUDA would report later (a fault in a kernel) latches as a sticky error that
 /// every later call returns, as a real context does after an illegal address.
 /// </summary>
-internal sealed unsafe class EmulatedContext : IGpuContext
+internal sealed unsafe partial class EmulatedContext : IGpuContext
 {
     private const uint EventDisableTiming = 0x2;
     private readonly EmulatedDevice _device;
@@ -138,11 +138,11 @@ internal sealed unsafe class EmulatedContext : IGpuContext
     public CudaStatus AllocateAsync(ulong bytes, GpuStreamHandle stream, out ulong address)
     {
         address = 0;
-        return ValidStream(stream) ? Allocate(bytes, out address) : CudaStatus.InvalidHandle;
+        return !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : Allocate(bytes, out address);
     }
 
     public CudaStatus FreeAsync(ulong address, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Free(address) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : Free(address);
 
     public CudaStatus GetAddressRange(ulong address, out ulong baseAddress, out ulong size)
     {
@@ -209,7 +209,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyHostToDeviceAsync(ulong destination, nint source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyHostToDevice(destination, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyHostToDevice(destination, source, bytes);
 
     public CudaStatus CopyDeviceToHost(nint destination, ulong source, ulong bytes)
     {
@@ -230,7 +230,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyDeviceToHostAsync(nint destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyDeviceToHost(destination, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyDeviceToHost(destination, source, bytes);
 
     public CudaStatus CopyDeviceToDevice(ulong destination, ulong source, ulong bytes)
     {
@@ -251,7 +251,9 @@ internal sealed unsafe class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyDeviceToDeviceAsync(ulong destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyDeviceToDevice(destination, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (bytes == 0 ? Check() : CaptureCopy(stream, new MemoryCopy2D(MemoryLocation.Device, source, bytes, MemoryLocation.Device, destination, bytes, bytes, 1)))
+        : CopyDeviceToDevice(destination, source, bytes);
 
     public CudaStatus Copy2D(in MemoryCopy2D copy)
     {
@@ -285,7 +287,9 @@ internal sealed unsafe class EmulatedContext : IGpuContext
     }
 
     public CudaStatus Copy2DAsync(in MemoryCopy2D copy, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Copy2D(copy) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (copy.WidthBytes == 0 || copy.Height == 0 ? Check() : CaptureCopy(stream, copy))
+        : Copy2D(copy);
 
     public CudaStatus CopyPeer(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes)
     {
@@ -310,7 +314,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyPeerAsync(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyPeer(destination, destinationContext, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyPeer(destination, destinationContext, source, bytes);
 
     // ---- memset ----
 
@@ -318,7 +322,9 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         Memset2D(destination, count * (ulong)elementSize, value, elementSize, count, 1);
 
     public CudaStatus MemsetAsync(ulong destination, uint value, MemsetElementSize elementSize, ulong count, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Memset(destination, value, elementSize, count) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (count == 0 ? Check() : CaptureMemset(stream, destination, count * (ulong)elementSize, value, elementSize, count, 1))
+        : Memset(destination, value, elementSize, count);
 
     public CudaStatus Memset2D(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height)
     {
@@ -360,7 +366,9 @@ internal sealed unsafe class EmulatedContext : IGpuContext
     }
 
     public CudaStatus Memset2DAsync(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Memset2D(destination, pitch, value, elementSize, widthElements, height) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (widthElements == 0 || height == 0 ? Check() : CaptureMemset(stream, destination, pitch, value, elementSize, widthElements, height))
+        : Memset2D(destination, pitch, value, elementSize, widthElements, height);
 
     // ---- modules and functions ----
 
@@ -572,11 +580,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         {
             return CudaStatus.InvalidHandle;
         }
-        var grid = configuration.Grid;
-        var block = configuration.Block;
-        if (grid.X == 0 || grid.Y == 0 || grid.Z == 0 || grid.Y > 65535 || grid.Z > 65535 || grid.X > int.MaxValue
-            || block.X == 0 || block.Y == 0 || block.Z == 0 || block.X > 1024 || block.Y > 1024 || block.Z > 64
-            || block.Volume > 1024 || configuration.SharedMemoryBytes > 48 * 1024)
+        if (InvalidGeometry(configuration))
         {
             return CudaStatus.InvalidValue;
         }
@@ -585,6 +589,10 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         if ((uint)parameters.Length < required)
         {
             return CudaStatus.InvalidValue;
+        }
+        if (Capturing(stream))
+        {
+            return CaptureKernel(stream, kernel, configuration, parameters);
         }
         try
         {
@@ -623,19 +631,26 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         return CudaStatus.Success;
     }
 
-    public CudaStatus DestroyStream(GpuStreamHandle stream) =>
-        Check() is not CudaStatus.Success and var failed ? failed
-        : _streams.Remove(stream.Value) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+    public CudaStatus DestroyStream(GpuStreamHandle stream)
+    {
+        if (Check() is not CudaStatus.Success and var failed)
+        {
+            return failed;
+        }
+        LeaveCapture(stream);
+        return _streams.Remove(stream.Value) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+    }
 
     public CudaStatus SynchronizeStream(GpuStreamHandle stream) =>
         Check() is not CudaStatus.Success and var failed ? failed
-        : ValidStream(stream) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+        : !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? RefuseCapture(stream) : CudaStatus.Success;
 
     public CudaStatus QueryStream(GpuStreamHandle stream) => SynchronizeStream(stream);
 
     public CudaStatus StreamWaitEvent(GpuStreamHandle stream, GpuEventHandle gpuEvent, uint flags) =>
         Check() is not CudaStatus.Success and var failed ? failed
-        : ValidStream(stream) && _events.ContainsKey(gpuEvent.Value) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+        : ValidStream(stream) && _events.ContainsKey(gpuEvent.Value) ? CaptureEventWait(stream, gpuEvent) : CudaStatus.InvalidHandle;
 
     public CudaStatus GetStreamPriorityRange(out int leastPriority, out int greatestPriority)
     {
@@ -654,6 +669,10 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         if (!ValidStream(stream))
         {
             return CudaStatus.InvalidHandle;
+        }
+        if (Capturing(stream))
+        {
+            return RefuseCapture(stream);
         }
         // Everything before it on the stream has already run, so the marker is reached now; calling
         // back before returning keeps it ordered before any later synchronize.
@@ -695,6 +714,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
             return CudaStatus.InvalidHandle;
         }
         entry.RecordedAt = Stopwatch.GetTimestamp();
+        NoteEventRecord(gpuEvent, stream);
         return CudaStatus.Success;
     }
 
@@ -745,6 +765,7 @@ internal sealed unsafe class EmulatedContext : IGpuContext
         _functions.Clear();
         _streams.Clear();
         _events.Clear();
+        DisposeGraphs();
         _onDisposed();
     }
 

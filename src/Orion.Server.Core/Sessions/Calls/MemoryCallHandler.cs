@@ -40,7 +40,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
     {
         address = 0;
         var status = objects.WithContext(out var context) ?? objects.ResolveStream(stream, out var gpuStream)
-            ?? context.AllocateAsync(bytes, gpuStream, out address);
+            ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? context.AllocateAsync(bytes, gpuStream, out address);
         if (status == CudaStatus.Success)
         {
             objects.Tables.AddAllocation(address, bytes, objects.CurrentDevice);
@@ -115,7 +115,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         gpuStream = default;
         staging = 0;
         return objects.WithContext(out context) ?? objects.CheckRange(address, bytes)
-            ?? objects.ResolveStream(stream, out gpuStream) ?? objects.Staging(out staging);
+            ?? objects.ResolveStream(stream, out gpuStream) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.Staging(out staging);
     }
 
     /// <summary>
@@ -285,7 +285,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         gpuStream = default;
         staging = 0;
         return objects.WithContext(out context) ?? objects.ResolveStream(stream, out gpuStream)
-            ?? PitchCheck(address, pitch, width, height) ?? objects.Staging(out staging);
+            ?? PitchCheck(address, pitch, width, height) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.Staging(out staging);
     }
 
     private CudaStatus? PitchCheck(ulong address, ulong pitch, ulong width, ulong height) =>
@@ -344,7 +344,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
             return CudaStatus.InvalidValue;
         }
         var status = ordered
-            ? objects.ResolveStream(stream, out var gpuStream) ?? context.FreeAsync(address, gpuStream)
+            ? objects.ResolveStream(stream, out var gpuStream) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? context.FreeAsync(address, gpuStream)
             : context.Free(address);
         if (status == CudaStatus.Success)
         {
