@@ -12,6 +12,7 @@ internal static class NativeArtifacts
     private static readonly Lazy<(string StubDirectory, string TestProgram, string ClientLibrary)> Built = new(Build);
     private static readonly Lazy<string> DriverBuilt = new(BuildDriverTest);
     private static readonly Lazy<string> BothBuilt = new(BuildBothFrontEndsTest);
+    private static readonly Lazy<string> GraphBuilt = new(BuildDriverGraphTest);
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -24,6 +25,17 @@ internal static class NativeArtifacts
 
     /// <summary>A C program that uses both front ends (native/driver_front_end/test/both_front_ends_test.c).</summary>
     public static string BothFrontEndsProgram => BothBuilt.Value;
+
+    /// <summary>The driver front end's stream capture and graph test (native/driver_front_end/test/driver_graph_test.c).</summary>
+    public static string DriverGraphTestProgram => GraphBuilt.Value;
+
+    private static string BuildDriverGraphTest()
+    {
+        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "driver");
+        Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "driver_front_end"), $"BUILD={build}", "graph-test"],
+            TimeSpan.FromMinutes(3));
+        return Path.Combine(build, "driver_graph_test");
+    }
 
     private static string BuildBothFrontEndsTest()
     {
