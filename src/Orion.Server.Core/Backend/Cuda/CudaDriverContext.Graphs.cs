@@ -27,6 +27,11 @@ internal sealed unsafe partial class CudaDriverContext
             return status;
         }
 
+        if (stream.IsNull)
+        {
+            return CudaStatus.StreamCaptureUnsupported; // the legacy default stream cannot capture
+        }
+
         // Relaxed, whatever the program asked for: see IGpuContext.BeginCapture.
         status = CudaDriverApi.StreamBeginCapture(stream.Value, CudaDriverApi.StreamCaptureModeRelaxed);
         if (status != CudaStatus.Success)
