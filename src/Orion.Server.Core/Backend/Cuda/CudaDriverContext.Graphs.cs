@@ -17,6 +17,8 @@ internal sealed unsafe partial class CudaDriverContext
     private readonly Dictionary<nint, nint> _graphNodes = [];
     /// <summary>Executable graphs, each with the graph it was instantiated from.</summary>
     private readonly Dictionary<nint, nint> _graphExecs = [];
+    /// <summary>Captures begun here and not ended: origin stream to the graph being built.</summary>
+    private readonly Dictionary<nint, nint> _captures = [];
 
     public CudaStatus BeginCapture(GpuStreamHandle stream, out GpuGraphHandle graph)
     {
@@ -46,6 +48,7 @@ internal sealed unsafe partial class CudaDriverContext
         if (status == CudaStatus.Success)
         {
             _graphs.Add(building);
+            _captures[stream.Value] = building;
             graph = new GpuGraphHandle(building);
         }
 
@@ -72,6 +75,12 @@ internal sealed unsafe partial class CudaDriverContext
 
         nint captured = 0;
         status = CudaDriverApi.StreamEndCapture(stream.Value, &captured);
+        bool ended = status == CudaStatus.Success || CaptureEnded(stream);
+        if (ended)
+        {
+            _captures.Remove(stream.Value);
+        }
+
         if (status == CudaStatus.Success && captured != 0)
         {
             if (building != 0 && building != captured)
@@ -82,7 +91,7 @@ internal sealed unsafe partial class CudaDriverContext
             _graphs.Add(captured);
             graph = new GpuGraphHandle(captured);
         }
-        else if (building != 0 && StillBuilding(stream, building) is false)
+        else if (building != 0 && ended)
         {
             ForgetGraph(building);
         }
@@ -457,9 +466,38 @@ internal sealed unsafe partial class CudaDriverContext
         }
     }
 
+    /// <summary>
+    /// Ends a capture that <paramref name="stream"/> began before the stream goes, and destroys what it
+    /// captured: the session has no stream left to end it on, and the graph would otherwise outlive it.
+    /// </summary>
+    private void EndCaptureOf(nint stream)
+    {
+        if (!_captures.Remove(stream, out nint building))
+        {
+            return;
+        }
+
+        nint captured = 0;
+        CudaStatus ended = CudaDriverApi.StreamEndCapture(stream, &captured);
+        ForgetGraph(building); // an ended capture's graph is the one returned, or gone with an invalidated capture
+        if (ended == CudaStatus.Success && captured != 0)
+        {
+            CudaDriverApi.GraphDestroy(captured);
+            ForgetGraph(captured);
+        }
+    }
+
     /// <summary>Destroys the executable graphs and graphs the session left (cuCtxDestroy does not: graphs are not the context's).</summary>
     private void DestroyGraphObjects()
     {
+        if (_captures.Count > 0 && MakeCurrent() == CudaStatus.Success)
+        {
+            foreach (nint stream in _captures.Keys.ToArray())
+            {
+                EndCaptureOf(stream);
+            }
+        }
+
         foreach (nint exec in _graphExecs.Keys)
         {
             CudaDriverApi.GraphExecDestroy(exec);
@@ -473,17 +511,17 @@ internal sealed unsafe partial class CudaDriverContext
         _graphExecs.Clear();
         _graphs.Clear();
         _graphNodes.Clear();
+        _captures.Clear();
     }
 
-    /// <summary>Whether the stream's capture still builds <paramref name="graph"/>; null when that cannot be asked.</summary>
-    private static bool? StillBuilding(GpuStreamHandle stream, nint graph)
+    /// <summary>Whether the stream is known to capture no longer (false also when that cannot be asked).</summary>
+    private static bool CaptureEnded(GpuStreamHandle stream)
     {
         int captureStatus;
         ulong id;
         nint building;
-        return CudaDriverApi.StreamGetCaptureInfo(stream.Value, &captureStatus, &id, &building, null, null, null) != CudaStatus.Success
-            ? null
-            : captureStatus != (int)StreamCaptureStatus.None && building == graph;
+        return CudaDriverApi.StreamGetCaptureInfo(stream.Value, &captureStatus, &id, &building, null, null, null) == CudaStatus.Success
+            && captureStatus == (int)StreamCaptureStatus.None;
     }
 
     private void ForgetGraph(nint graph)
