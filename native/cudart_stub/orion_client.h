@@ -200,6 +200,61 @@ int32_t orion_surface_object_create(int32_t device, uint64_t array, uint64_t *su
 int32_t orion_surface_object_destroy(int32_t device, uint64_t surface_object);
 /* cuDeviceGetTexture1DLinearMaxWidth. */
 int32_t orion_texture_1d_linear_max_width(int32_t device, int32_t format, int32_t channels, uint64_t *width);
+/*
+ * Stream capture and graphs. Graph, node and executable-graph handles are the client's own, valid on
+ * the given device (its session); 0 is never one. A capture runs on the server's stream: launches,
+ * memsets and device-to-device copies queued on a capturing stream become nodes there, while copies
+ * with host memory, host callbacks and stream-ordered allocation on it fail with
+ * cudaErrorStreamCaptureUnsupported (900). Dependencies are arrays of node handles, at most 4096.
+ */
+int32_t orion_stream_begin_capture(int32_t device, uint64_t stream, uint64_t *graph);
+/* *graph is 0 when the capture gave no graph (invalidated, unjoined). */
+int32_t orion_stream_end_capture(int32_t device, uint64_t stream, uint64_t *graph);
+/* status is a CUstreamCaptureStatus (0 none, 1 active, 2 invalidated); answered in the client without a
+ * round trip while no capture begun through it is going on. */
+int32_t orion_stream_get_capture_info(int32_t device, uint64_t stream, int32_t *status, uint64_t *id, uint64_t *graph);
+/* The capture's current dependencies: *count of them, the first min(capacity, *count) in nodes. */
+int32_t orion_stream_get_capture_dependencies(int32_t device, uint64_t stream, uint64_t *nodes, uint64_t capacity,
+                                              uint64_t *count);
+int32_t orion_graph_create(int32_t device, uint32_t flags, uint64_t *graph);
+int32_t orion_graph_destroy(int32_t device, uint64_t graph);
+/* The graph's node count in *count and its first min(capacity, *count) nodes in nodes (NULL when capacity is 0). */
+int32_t orion_graph_get_nodes(int32_t device, uint64_t graph, uint64_t *nodes, uint64_t capacity, uint64_t *count);
+/* Kernel parameters as for a launch: args (the kernel's void** arguments, packed by the function's layout) or,
+ * when args is NULL, a buffer already packed by that layout (packed, packed_size; NULL and 0 for a kernel
+ * without parameters). */
+int32_t orion_graph_add_kernel_node(int32_t device, uint64_t graph, const uint64_t *dependencies, uint64_t dependency_count,
+                                    uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z, uint32_t block_x,
+                                    uint32_t block_y, uint32_t block_z, uint32_t shared_bytes, void **args,
+                                    const void *packed, uint64_t packed_size, uint64_t *node);
+/* height rows of width elements of element_bytes (1, 2 or 4), pitch bytes apart. */
+int32_t orion_graph_add_memset_node(int32_t device, uint64_t graph, const uint64_t *dependencies, uint64_t dependency_count,
+                                    uint64_t dst, uint64_t pitch, uint32_t value, int32_t element_bytes, uint64_t width,
+                                    uint64_t height, uint64_t *node);
+/* Device to device: height rows of width bytes. */
+int32_t orion_graph_add_memcpy_node(int32_t device, uint64_t graph, const uint64_t *dependencies, uint64_t dependency_count,
+                                    uint64_t dst, uint64_t dst_pitch, uint64_t src, uint64_t src_pitch, uint64_t width,
+                                    uint64_t height, uint64_t *node);
+int32_t orion_graph_add_empty_node(int32_t device, uint64_t graph, const uint64_t *dependencies, uint64_t dependency_count,
+                                   uint64_t *node);
+/* to[i] comes to depend on from[i]. */
+int32_t orion_graph_add_dependencies(int32_t device, uint64_t graph, const uint64_t *from, const uint64_t *to, uint64_t count);
+/* type is a CUgraphNodeType. */
+int32_t orion_graph_node_get_type(int32_t device, uint64_t node, int32_t *type);
+int32_t orion_graph_kernel_node_set_params(int32_t device, uint64_t node, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                           uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                           uint32_t shared_bytes, void **args, const void *packed, uint64_t packed_size);
+/* flags are CUgraphInstantiate_flags. */
+int32_t orion_graph_instantiate(int32_t device, uint64_t graph, uint64_t flags, uint64_t *exec);
+/* Asynchronous, as a launch: an error latches to the next synchronizing call. */
+int32_t orion_graph_launch(int32_t device, uint64_t exec, uint64_t stream);
+int32_t orion_graph_upload(int32_t device, uint64_t exec, uint64_t stream);
+int32_t orion_graph_exec_destroy(int32_t device, uint64_t exec);
+/* node is a kernel node of the graph exec was instantiated from; it changes in exec only. */
+int32_t orion_graph_exec_kernel_node_set_params(int32_t device, uint64_t exec, uint64_t node, uint64_t function,
+                                                uint32_t grid_x, uint32_t grid_y, uint32_t grid_z, uint32_t block_x,
+                                                uint32_t block_y, uint32_t block_z, uint32_t shared_bytes, void **args,
+                                                const void *packed, uint64_t packed_size);
 
 #ifdef __cplusplus
 }

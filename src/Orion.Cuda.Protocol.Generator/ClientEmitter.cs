@@ -155,6 +155,7 @@ internal static class ClientEmitter
             {
                 WireKind.String => $"{id} is null || global::System.Text.Encoding.UTF8.GetByteCount({id}) > {p.MaxBytes}",
                 WireKind.Bytes => $"{id}.Length > {p.MaxBytes}",
+                WireKind.WireValueArray => $"{id} is null || {id}.Length > {p.MaxCount}",
                 _ => WireCode.Violation(p, id),
             };
             if (check is not null)
@@ -178,6 +179,12 @@ internal static class ClientEmitter
         source.Line("var writer = record.Writer;");
         foreach (var p in call.Parameters.Where(p => p.Direction is Direction.In or Direction.InOut))
         {
+            if (p.Kind == WireKind.WireValueArray)
+            {
+                source.Line($"writer.WriteUInt32((uint){WireCode.Id(p.Name)}.Length);");
+                source.Line($"foreach (var item in {WireCode.Id(p.Name)}) item.Write(writer);");
+                continue;
+            }
             source.Line(WireCode.Write(p, "writer", WireCode.Id(p.Name)));
         }
     }

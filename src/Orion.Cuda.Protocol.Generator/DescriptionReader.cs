@@ -154,9 +154,9 @@ internal static class DescriptionReader
         {
             problem = "a byte field travels only in the request";
         }
-        else if (call.Parameters.Any(p => p.Kind == WireKind.WireValueArray && p.Direction != Direction.Out))
+        else if (call.Parameters.Any(p => p.Kind == WireKind.WireValueArray && p.Direction == Direction.InOut))
         {
-            problem = "an array field travels only in the reply";
+            problem = "an array field travels in the request or in the reply, not both";
         }
         if (problem is null)
         {

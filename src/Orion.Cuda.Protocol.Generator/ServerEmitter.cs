@@ -50,6 +50,15 @@ internal static class ServerEmitter
         foreach (var p in call.Parameters.Where(p => p.Direction is Direction.In or Direction.InOut))
         {
             var id = WireCode.Id(p.Name);
+            if (p.Kind == WireKind.WireValueArray)
+            {
+                // The count is checked against its limit and against what the record holds before the array is allocated.
+                source.Line($"var {p.Name}Count = body.ReadUInt32();");
+                source.Line($"if ({p.Name}Count > {p.MaxCount} || (ulong){p.Name}Count * (ulong){p.Type}.WireBytes > (ulong)body.Remaining) throw new {WireCode.ProtocolExceptionType}($\"{call.Name}: {p.Name} count {{{p.Name}Count}} is over its limit of {p.MaxCount} or longer than the record\");");
+                source.Line($"var {id} = new {p.Type}[{p.Name}Count];");
+                source.Line($"for (var i = 0; i < {id}.Length; i++) {id}[i] = {p.Type}.Read(ref body);");
+                continue;
+            }
             source.Line($"var {id} = {WireCode.Read(p, "body")};");
             if (WireCode.Violation(p, id) is { } violation)
             {

@@ -43,6 +43,7 @@ public sealed class DiagnosticTests
         { "ORION003", "[RemoteCall(2, CallMode.Synchronous)] CudaStatus Bad(string name);", "name", "needs [MaxBytes]" },
         { "ORION003", "[RemoteCall(2, CallMode.Asynchronous)] CudaStatus Bad(ReadOnlySpan<byte> bytes);", "bytes", "needs [MaxBytes]" },
         { "ORION003", "[RemoteCall(2, CallMode.Synchronous)] CudaStatus Bad(ulong address, out Dim3[] extents);", "extents", "needs [MaxCount]" },
+        { "ORION003", "[RemoteCall(2, CallMode.Asynchronous)] CudaStatus Bad(Dim3[] extents);", "extents", "needs [MaxCount]" },
         {
             "ORION003",
             "[RemoteCall(2, CallMode.Synchronous, Bulk = BulkDirection.ToServer)] CudaStatus Bad(ulong destination, [BulkSize(BulkSizePart.Bytes)] ulong bytes, IncomingData data);",
@@ -61,6 +62,7 @@ public sealed class DiagnosticTests
             "Bad", "one IncomingData or OutgoingData parameter"
         },
         { "ORION004", "[RemoteCall(2, CallMode.Synchronous, FlushAtOnce = true)] CudaStatus Bad(uint value);", "Bad", "FlushAtOnce is for asynchronous calls" },
+        { "ORION004", "[RemoteCall(2, CallMode.Synchronous)] CudaStatus Bad([MaxCount(4)] ref Dim3[] extents);", "Bad", "in the request or in the reply, not both" },
     };
 
     [Theory]

@@ -116,6 +116,54 @@ public sealed class ProtocolSideTests
         }
     }
 
+    /// <summary>The calls of the real protocol with an array field in the request.</summary>
+    private static List<RemoteCallInfo> RequestArrayCalls =>
+        [.. RemoteCallCatalog.Calls.Where(c => c.Parameters.Any(p => p.MaxCount is not null && p.Direction == ParameterDirection.In))];
+
+    [Fact]
+    public void ServerDecoder_ChecksRequestArrayCounts_BeforeAllocatingThem()
+    {
+        var run = GeneratorHarness.Run(Dispatcher);
+        var decoders = Methods(run.Source("SampleDispatcher.Dispatch.g.cs"));
+
+        var calls = RequestArrayCalls;
+        Assert.Contains(calls, c => c.Name == "AddKernelNode");
+        foreach (var call in calls)
+        {
+            var body = decoders[call.Name];
+            var handler = body.IndexOf($".{call.Name}(", StringComparison.Ordinal);
+            foreach (var parameter in call.Parameters.Where(p => p.MaxCount is not null && p.Direction == ParameterDirection.In))
+            {
+                // Against the limit and against what the record holds, so a lying count allocates nothing.
+                var check = body.IndexOf($"if ({parameter.Name}Count > {parameter.MaxCount} || (ulong){parameter.Name}Count * ", StringComparison.Ordinal);
+                var allocation = body.IndexOf($"var @{parameter.Name} = new ", StringComparison.Ordinal);
+                Assert.True(check >= 0, $"{call.Name}: no count check for {parameter.Name}:\n{body}");
+                Assert.Contains("> (ulong)body.Remaining) " + Malformed, body[check..], StringComparison.Ordinal);
+                Assert.True(check < allocation && allocation < handler, $"{call.Name}: {parameter.Name} is allocated before its count is checked:\n{body}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Client_ChecksRequestArrayCounts_BeforeTheRecordIsBegun()
+    {
+        var run = GeneratorHarness.Run(Client);
+        var encoders = Methods(run.Source("SampleClient.RemoteCalls.g.cs"));
+
+        foreach (var call in RequestArrayCalls)
+        {
+            var body = encoders[call.Name];
+            var begin = body.IndexOf("_client.Begin(", StringComparison.Ordinal);
+            foreach (var parameter in call.Parameters.Where(p => p.MaxCount is not null && p.Direction == ParameterDirection.In))
+            {
+                var check = body.IndexOf($"if (@{parameter.Name} is null || @{parameter.Name}.Length > {parameter.MaxCount}) return global::Orion.Cuda.Protocol.CudaStatus.InvalidValue;",
+                    StringComparison.Ordinal);
+                Assert.True(check >= 0 && check < begin, $"{call.Name}: {parameter.Name}'s count is not checked before the record is begun:\n{body}");
+                Assert.Contains($"writer.WriteUInt32((uint)@{parameter.Name}.Length);", body, StringComparison.Ordinal);
+            }
+        }
+    }
+
     /// <summary>The generated methods (and constructors) by name, each as its body's text.</summary>
     private static Dictionary<string, string> Methods(string generated)
     {

@@ -26,6 +26,10 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
         { "splits rows wider than", Record(Opcode.Copy2DHostToDevice, [.. U64(0), .. U64(1UL << 30), .. U64(1UL << 27), .. U64(2)], requestId: 1) },
         // One row is still 2D data: it would otherwise be cut into chunks smaller than a row (stale staging bytes sent back).
         { "rows of 134217728 bytes", Record(Opcode.Copy2DDeviceToHost, [.. U64(0), .. U64(1UL << 30), .. U64(1UL << 27), .. U64(1)], requestId: 1) },
+        // An array in a request: its count is checked against the limit and against the record before anything is allocated.
+        { "AddEmptyNode: dependencies count 4097 is over its limit", Record(Opcode.AddEmptyNode, [.. U64(16), .. U64(17), .. U32(4097)], requestId: 1) },
+        { "AddEmptyNode: dependencies count 3 is over its limit of 4096 or longer than the record",
+            Record(Opcode.AddEmptyNode, [.. U64(16), .. U64(17), .. U32(3), .. U64(18)], requestId: 1) },
     };
 
     [Theory]

@@ -139,6 +139,18 @@ public sealed class ServerDecoderFuzzTests : RemoteCudaTestBase
 
     private static byte[] Field(Random random, RemoteParameterInfo parameter)
     {
+        if (parameter.MaxCount is { } maxCount)
+        {
+            // An array of a request (a u32 count, then the elements): mostly a few plausible handles, sometimes over the limit, sometimes lying.
+            var elementBytes = WireBytesOf(parameter.WireType);
+            var count = random.Next(8) == 0 ? random.Next(maxCount + 1, maxCount * 2) : random.Next(0, 4);
+            var elements = new byte[(random.Next(3) == 0 ? random.Next(0, count + 1) : Math.Min(count, 4)) * elementBytes];
+            for (var at = 0; at + 8 <= elements.Length; at += 8)
+            {
+                BinaryPrimitives.WriteUInt64LittleEndian(elements.AsSpan(at), (ulong)random.Next(0, 40));
+            }
+            return [.. U32((uint)count), .. elements];
+        }
         if (parameter.MaxBytes is { } maxBytes)
         {
             // A string (u16 length) or a byte field (u32 length): mostly within the limit, sometimes not, sometimes lying.
@@ -173,6 +185,13 @@ public sealed class ServerDecoderFuzzTests : RemoteCudaTestBase
             bytes[0] = (byte)(1 << random.Next(0, 3));
         }
         return bytes;
+    }
+
+    /// <summary>The wire size of one element of an array field (its IWireValue's WireBytes).</summary>
+    private static int WireBytesOf(string arrayType)
+    {
+        var element = typeof(RemoteCallCatalog).Assembly.GetType(arrayType.TrimEnd('[', ']'), throwOnError: true)!;
+        return (int)element.GetProperty("WireBytes")!.GetValue(null)!;
     }
 
     private static byte[] Mutate(Random random, byte[] message)

@@ -15,6 +15,7 @@ internal static class NativeArtifacts
     private static readonly Lazy<string> PoolsBuilt = new(() => BuildDriverProgram("pools-test", "driver_pools_test"));
     private static readonly Lazy<string> CooperativeBuilt = new(() => BuildDriverProgram("cooperative-test", "driver_cooperative_test"));
     private static readonly Lazy<string> ArraysBuilt = new(() => BuildDriverProgram("arrays-test", "driver_arrays_test"));
+    private static readonly Lazy<string> GraphBuilt = new(() => BuildDriverProgram("graph-test", "driver_graph_test"));
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -45,6 +46,9 @@ internal static class NativeArtifacts
 
     /// <summary>The driver front end's arrays, textures and surfaces program (native/driver_front_end/test/driver_arrays_test.c).</summary>
     public static string DriverArraysProgram => ArraysBuilt.Value;
+
+    /// <summary>The driver front end's stream capture and graph test (native/driver_front_end/test/driver_graph_test.c).</summary>
+    public static string DriverGraphTestProgram => GraphBuilt.Value;
 
     private static string BuildBothFrontEndsTest()
     {

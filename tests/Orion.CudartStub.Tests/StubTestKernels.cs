@@ -52,6 +52,39 @@ internal static class StubTestKernels
                 }
             }
         })
+        // The graph test's kernels (as in tests/cuda/library-programs/16_cuda_graphs.cu):
+        // add_pattern(int* x, int n, int mod): x[i] += i % mod
+        .Register("orion_test_add_pattern", [8, 4, 4], launch =>
+        {
+            var x = launch.Memory<int>(launch.Parameter<ulong>(0), ThreadsFor(launch, launch.Parameter<int>(1)));
+            var mod = launch.Parameter<int>(2);
+            for (var i = 0; i < x.Length; i++)
+            {
+                x[i] += i % mod;
+            }
+        })
+        // add_const(int* x, int n, int c): x[i] += c
+        .Register("orion_test_add_const", [8, 4, 4], launch =>
+        {
+            var x = launch.Memory<int>(launch.Parameter<ulong>(0), ThreadsFor(launch, launch.Parameter<int>(1)));
+            var c = launch.Parameter<int>(2);
+            for (var i = 0; i < x.Length; i++)
+            {
+                x[i] += c;
+            }
+        })
+        // accumulate(long long* acc, const int* z, int n, int factor): acc[i] += z[i] * factor
+        .Register("orion_test_accumulate", [8, 8, 4, 4], launch =>
+        {
+            var count = ThreadsFor(launch, launch.Parameter<int>(2));
+            var acc = launch.Memory<long>(launch.Parameter<ulong>(0), count);
+            var z = launch.Memory<int>(launch.Parameter<ulong>(1), count);
+            var factor = launch.Parameter<int>(3);
+            for (var i = 0; i < count; i++)
+            {
+                acc[i] += (long)z[i] * factor;
+            }
+        })
         .RegisterGlobal("orion_test_counter", 4);
 
     /// <summary>
@@ -92,4 +125,6 @@ internal static class StubTestKernels
         }
         launch.Memory<long>(launch.Parameter<ulong>(3), 1)[0] = total;
     }
+    /// <summary>The elements a kernel guarded by <c>if (i &lt; n)</c> touches: one per thread, at most n.</summary>
+    private static int ThreadsFor(EmulatedLaunch launch, int n) => (int)Math.Min((ulong)Math.Max(n, 0), launch.ThreadCount);
 }

@@ -882,3 +882,123 @@ EXPORT int32_t orion_texture_1d_linear_max_width(int32_t device, int32_t format,
     *width = 1u << 28;
     return format_bytes(format) != 0 ? OK : INVALID_VALUE;
 }
+
+/*
+ * Stream capture and graphs: the mock device cannot capture or build graphs (graphs are tested
+ * end to end against the emulated server, tests/Orion.CudartStub.Tests), so every creating call
+ * answers cudaErrorNotSupported; a stream is truthfully never capturing.
+ */
+#define GRAPHS_NOT_SUPPORTED 801
+
+EXPORT int32_t orion_stream_begin_capture(int32_t device, uint64_t stream, uint64_t *graph)
+{
+    *graph = 0;
+    return GRAPHS_NOT_SUPPORTED;
+}
+
+EXPORT int32_t orion_stream_end_capture(int32_t device, uint64_t stream, uint64_t *graph)
+{
+    *graph = 0;
+    return 401; /* CUDA_ERROR_ILLEGAL_STATE: the stream is not capturing */
+}
+
+EXPORT int32_t orion_stream_get_capture_info(int32_t device, uint64_t stream, int32_t *status, uint64_t *id, uint64_t *graph)
+{
+    *status = 0;
+    *id = 0;
+    *graph = 0;
+    return OK;
+}
+
+EXPORT int32_t orion_stream_get_capture_dependencies(int32_t device, uint64_t stream, uint64_t *nodes, uint64_t capacity,
+                                                     uint64_t *count)
+{
+    *count = 0;
+    return 401;
+}
+
+EXPORT int32_t orion_graph_create(int32_t device, uint32_t flags, uint64_t *graph)
+{
+    *graph = 0;
+    return GRAPHS_NOT_SUPPORTED;
+}
+
+EXPORT int32_t orion_graph_destroy(int32_t device, uint64_t graph) { return INVALID_HANDLE; }
+
+EXPORT int32_t orion_graph_get_nodes(int32_t device, uint64_t graph, uint64_t *nodes, uint64_t capacity, uint64_t *count)
+{
+    *count = 0;
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_add_kernel_node(int32_t device, uint64_t graph, const uint64_t *dependencies,
+                                           uint64_t dependency_count, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                           uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                           uint32_t shared_bytes, void **args, const void *packed, uint64_t packed_size,
+                                           uint64_t *node)
+{
+    *node = 0;
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_add_memset_node(int32_t device, uint64_t graph, const uint64_t *dependencies,
+                                           uint64_t dependency_count, uint64_t dst, uint64_t pitch, uint32_t value,
+                                           int32_t element_bytes, uint64_t width, uint64_t height, uint64_t *node)
+{
+    *node = 0;
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_add_memcpy_node(int32_t device, uint64_t graph, const uint64_t *dependencies,
+                                           uint64_t dependency_count, uint64_t dst, uint64_t dst_pitch, uint64_t src,
+                                           uint64_t src_pitch, uint64_t width, uint64_t height, uint64_t *node)
+{
+    *node = 0;
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_add_empty_node(int32_t device, uint64_t graph, const uint64_t *dependencies,
+                                          uint64_t dependency_count, uint64_t *node)
+{
+    *node = 0;
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_add_dependencies(int32_t device, uint64_t graph, const uint64_t *from, const uint64_t *to,
+                                            uint64_t count)
+{
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_node_get_type(int32_t device, uint64_t node, int32_t *type)
+{
+    *type = 0;
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_kernel_node_set_params(int32_t device, uint64_t node, uint64_t function, uint32_t grid_x,
+                                                  uint32_t grid_y, uint32_t grid_z, uint32_t block_x, uint32_t block_y,
+                                                  uint32_t block_z, uint32_t shared_bytes, void **args, const void *packed,
+                                                  uint64_t packed_size)
+{
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_instantiate(int32_t device, uint64_t graph, uint64_t flags, uint64_t *exec)
+{
+    *exec = 0;
+    return INVALID_HANDLE;
+}
+
+EXPORT int32_t orion_graph_launch(int32_t device, uint64_t exec, uint64_t stream) { return INVALID_HANDLE; }
+EXPORT int32_t orion_graph_upload(int32_t device, uint64_t exec, uint64_t stream) { return INVALID_HANDLE; }
+EXPORT int32_t orion_graph_exec_destroy(int32_t device, uint64_t exec) { return INVALID_HANDLE; }
+
+EXPORT int32_t orion_graph_exec_kernel_node_set_params(int32_t device, uint64_t exec, uint64_t node, uint64_t function,
+                                                       uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
+                                                       uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                                       uint32_t shared_bytes, void **args, const void *packed,
+                                                       uint64_t packed_size)
+{
+    return INVALID_HANDLE;
+}

@@ -72,7 +72,7 @@ CUresult cuEventSynchronize(CUevent);
 CUresult cuEventDestroy_v2(CUevent);
 CUresult cuGetProcAddress_v2(const char *, void **, int, uint64_t, int *);
 CUresult cuGetErrorName(CUresult, const char **);
-CUresult cuGraphCreate(void **, unsigned int);
+CUresult cuGraphicsMapResources(unsigned int, void **, CUstream);
 CUresult cuGetExportTable(const void **, const CUuuid *);
 CUresult cuCtxSetLimit(int, size_t);
 CUresult cuCtxGetLimit(size_t *, int);
@@ -384,9 +384,9 @@ int main(void)
     EXPECT_OK(cuStreamDestroy_v2(tools_stream_owner));
 
     /* An unsupported function answers CUDA_ERROR_NOT_SUPPORTED (and logs once, checked by make). */
-    void *graph = NULL;
-    EXPECT(cuGraphCreate(&graph, 0) == CUDA_ERROR_NOT_SUPPORTED);
-    EXPECT(cuGraphCreate(&graph, 0) == CUDA_ERROR_NOT_SUPPORTED);
+    void *resource = NULL;
+    EXPECT(cuGraphicsMapResources(1, &resource, NULL) == CUDA_ERROR_NOT_SUPPORTED);
+    EXPECT(cuGraphicsMapResources(1, &resource, NULL) == CUDA_ERROR_NOT_SUPPORTED);
     const char *error_name = NULL;
     EXPECT_OK(cuGetErrorName(CUDA_ERROR_INVALID_VALUE, &error_name));
     EXPECT(error_name != NULL && strcmp(error_name, "CUDA_ERROR_INVALID_VALUE") == 0);

@@ -14,4 +14,10 @@ public enum HandleKind
     MemoryPool = 6,
     /// <summary>A CUDA array (<c>CUarray</c>) of the session's current device.</summary>
     Array = 7,
+    /// <summary>A CUDA graph: created empty, or named when a stream capture begins.</summary>
+    Graph = 8,
+    /// <summary>A node of a graph: named when added, or when the server first reports it (graph nodes, capture dependencies).</summary>
+    GraphNode = 9,
+    /// <summary>An executable graph, instantiated from a graph.</summary>
+    GraphExec = 10,
 }

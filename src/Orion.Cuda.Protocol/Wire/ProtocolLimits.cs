@@ -33,6 +33,12 @@ public static class ProtocolLimits
     /// <summary>Most parameters a function layout may report.</summary>
     public const int MaxKernelParameters = 4096;
 
+    /// <summary>Most nodes one graph node may depend on, edges one <c>AddGraphDependencies</c> adds, and dependencies one capture reports.</summary>
+    public const int MaxGraphNodeDependencies = 4096;
+
+    /// <summary>Most nodes one <c>GetGraphNodes</c> reply lists; a larger graph is read in pages.</summary>
+    public const int MaxGraphNodesPerReply = 16384;
+
     /// <summary>Largest single copy or memset; larger requests are split by the client.</summary>
     public const ulong MaxTransferBytes = 1UL << 40;
 

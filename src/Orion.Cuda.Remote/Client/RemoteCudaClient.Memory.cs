@@ -28,13 +28,14 @@ public sealed partial class RemoteCudaClient
     /// <summary><c>cuMemAllocAsync</c>: needs the address back, so it waits for the reply.</summary>
     public CudaStatus AllocateAsync(ulong bytes, ulong stream, out ulong address)
     {
-        var status = Remote.AllocateAsync(bytes, stream, out address);
+        address = 0;
+        var status = RefuseWhileCapturing(stream) ?? Remote.AllocateAsync(bytes, stream, out address);
         address = status == CudaStatus.Success ? address : 0;
         return status;
     }
 
     /// <summary><c>cuMemFreeAsync</c>: asynchronous.</summary>
-    public CudaStatus FreeAsync(ulong address, ulong stream) => Remote.FreeAsync(address, stream);
+    public CudaStatus FreeAsync(ulong address, ulong stream) => RefuseWhileCapturing(stream) ?? Remote.FreeAsync(address, stream);
 
     /// <summary>The allocation of this session that contains <paramref name="address"/> (for <c>cudaPointerGetAttributes</c>).</summary>
     public CudaStatus GetAddressRange(ulong address, out ulong baseAddress, out ulong bytes, out int device) =>
@@ -48,7 +49,7 @@ public sealed partial class RemoteCudaClient
 
     /// <summary>Host to device on a stream: the data is sent before returning (so the host buffer may be reused), the result latches.</summary>
     public CudaStatus CopyHostToDeviceAsync(ulong destination, nint source, ulong bytes, ulong stream) =>
-        CheckHostTransfer(source, bytes) ?? Remote.CopyHostToDeviceAsync(destination, bytes, stream, new HostBuffer(source));
+        CheckHostTransfer(source, bytes) ?? RefuseWhileCapturing(stream) ?? Remote.CopyHostToDeviceAsync(destination, bytes, stream, new HostBuffer(source));
 
     /// <summary>Device to host into <paramref name="destination"/>; waits until the data has arrived.</summary>
     public CudaStatus CopyDeviceToHost(nint destination, ulong source, ulong bytes) =>
@@ -59,7 +60,7 @@ public sealed partial class RemoteCudaClient
     /// before the next synchronizing call returns, and a failure surfaces there.
     /// </summary>
     public CudaStatus CopyDeviceToHostAsync(nint destination, ulong source, ulong bytes, ulong stream) =>
-        CheckHostTransfer(destination, bytes) ?? Remote.CopyDeviceToHostAsync(source, bytes, stream, new HostBuffer(destination));
+        CheckHostTransfer(destination, bytes) ?? RefuseWhileCapturing(stream) ?? Remote.CopyDeviceToHostAsync(source, bytes, stream, new HostBuffer(destination));
 
     /// <summary>Nothing to move is success without a round trip; a missing host buffer is refused here (sizes over the limit by the encoder).</summary>
     private static CudaStatus? CheckHostTransfer(nint host, ulong bytes) =>
@@ -128,6 +129,10 @@ public sealed partial class RemoteCudaClient
         if (widthBytes == 0 || height == 0)
         {
             return CudaStatus.Success;
+        }
+        if (async && (sourceKind == MemoryKind.Host || destinationKind == MemoryKind.Host) && RefuseWhileCapturing(stream) is { } capturing)
+        {
+            return capturing;
         }
         if (sourceKind == MemoryKind.Host && destinationKind == MemoryKind.Host)
         {

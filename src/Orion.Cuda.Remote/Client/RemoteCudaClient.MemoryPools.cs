@@ -43,7 +43,8 @@ public sealed partial class RemoteCudaClient
     /// <summary><c>cuMemAllocFromPoolAsync</c>: needs the address back, so it waits for the reply; free it with <see cref="FreeAsync"/>.</summary>
     public CudaStatus AllocateFromPoolAsync(ulong bytes, ulong pool, ulong stream, out ulong address)
     {
-        var status = Remote.AllocateFromPoolAsync(bytes, pool, stream, out address);
+        address = 0;
+        var status = RefuseWhileCapturing(stream) ?? Remote.AllocateFromPoolAsync(bytes, pool, stream, out address);
         address = status == CudaStatus.Success ? address : 0;
         return status;
     }

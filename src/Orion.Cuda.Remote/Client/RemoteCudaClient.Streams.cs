@@ -13,7 +13,11 @@ public sealed partial class RemoteCudaClient
         return Remote.CreateStream(stream, flags, priority);
     }
 
-    public CudaStatus DestroyStream(ulong stream) => Remote.DestroyStream(stream);
+    public CudaStatus DestroyStream(ulong stream)
+    {
+        ForgetCaptureOrigin(stream);
+        return Remote.DestroyStream(stream);
+    }
 
     public CudaStatus SynchronizeStream(ulong stream) => Remote.SynchronizeStream(stream);
 
@@ -32,6 +36,10 @@ public sealed partial class RemoteCudaClient
     public CudaStatus LaunchHostFunction(ulong stream, Action<nint> callback, nint userData)
     {
         ArgumentNullException.ThrowIfNull(callback);
+        if (RefuseWhileCapturing(stream) is { } capturing)
+        {
+            return capturing;
+        }
         var marker = (ulong)Interlocked.Increment(ref _nextMarker);
         lock (_markerGate)
         {

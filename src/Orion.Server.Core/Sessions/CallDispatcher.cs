@@ -22,6 +22,7 @@ internal sealed partial class CallDispatcher : IDisposable
     private readonly IMemoryPoolCalls _memoryPools;
     private readonly ILaunchCalls _launches;
     private readonly IArrayCalls _arrays;
+    private readonly IGraphCalls _graphs;
     private readonly ProtocolWriter _replies;
     private readonly Action _flush;
     private readonly SessionIncomingData _incoming;
@@ -47,6 +48,7 @@ internal sealed partial class CallDispatcher : IDisposable
         _memoryPools = new MemoryPoolCallHandler(objects);
         _launches = new LaunchCallHandler(objects);
         _arrays = new ArrayCallHandler(objects);
+        _graphs = new GraphCallHandler(objects);
         ChunkBytes = objects.Config.ChunkBytes;
         _incoming = new SessionIncomingData(connection, ChunkBytes);
         _outgoing = new SessionOutgoingData(this, connection, sendGate, sendGateReleased, ChunkBytes);

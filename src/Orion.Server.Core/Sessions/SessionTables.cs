@@ -151,7 +151,8 @@ internal sealed partial class SessionTables
         lock (_gate)
         {
             return _streams.ContainsKey(handle) || _events.ContainsKey(handle) || _modules.ContainsKey(handle) || _functions.ContainsKey(handle)
-                || _memoryPools.ContainsKey(handle);
+                || _memoryPools.ContainsKey(handle)
+                || ContainsGraphHandleLocked(handle);
         }
     }
 
@@ -191,6 +192,7 @@ internal sealed partial class SessionTables
             RemoveWhere(_modules, m => m.Device == device);
             RemoveWhere(_functions, f => f.Device == device);
             RemoveMemoryPoolsOf(device);
+            RemoveGraphsOfDeviceLocked(device);
         }
     }
 

@@ -39,6 +39,8 @@ internal sealed unsafe partial class CudaDriverContext
             return CudaStatus.InvalidHandle;
         }
 
+        EndCaptureOf(stream.Value);
+
         return CudaDriverApi.StreamDestroy(stream.Value);
     }
 

@@ -442,6 +442,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
             return;
         }
 
+        DestroyGraphObjects();
         ReleaseMemoryPools(); // pools are the device's: destroying the context would not free them
         _disposed = true;
         _hostAllocations.Clear(); // freed with the context

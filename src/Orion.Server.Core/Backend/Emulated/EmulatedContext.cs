@@ -146,12 +146,20 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     public CudaStatus AllocateAsync(ulong bytes, GpuStreamHandle stream, out ulong address)
     {
         address = 0;
+        if (!ValidStream(stream))
+        {
+            return CudaStatus.InvalidHandle;
+        }
+        if (Capturing(stream))
+        {
+            return RefuseCapture(stream);
+        }
         var status = GetDefaultMemoryPool(out var pool);
         return status != CudaStatus.Success ? status : AllocateFromPoolAsync(bytes, pool, stream, out address);
     }
 
     public CudaStatus FreeAsync(ulong address, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Free(address) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : Free(address);
 
     public CudaStatus GetAddressRange(ulong address, out ulong baseAddress, out ulong size)
     {
@@ -218,7 +226,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyHostToDeviceAsync(ulong destination, nint source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyHostToDevice(destination, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyHostToDevice(destination, source, bytes);
 
     public CudaStatus CopyDeviceToHost(nint destination, ulong source, ulong bytes)
     {
@@ -239,7 +247,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyDeviceToHostAsync(nint destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyDeviceToHost(destination, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyDeviceToHost(destination, source, bytes);
 
     public CudaStatus CopyDeviceToDevice(ulong destination, ulong source, ulong bytes)
     {
@@ -260,7 +268,9 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyDeviceToDeviceAsync(ulong destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyDeviceToDevice(destination, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (bytes == 0 ? Check() : CaptureCopy(stream, new MemoryCopy2D(MemoryLocation.Device, source, bytes, MemoryLocation.Device, destination, bytes, bytes, 1)))
+        : CopyDeviceToDevice(destination, source, bytes);
 
     public CudaStatus Copy2D(in MemoryCopy2D copy)
     {
@@ -294,7 +304,9 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus Copy2DAsync(in MemoryCopy2D copy, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Copy2D(copy) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (copy.WidthBytes == 0 || copy.Height == 0 ? Check() : CaptureCopy(stream, copy))
+        : Copy2D(copy);
 
     public CudaStatus CopyPeer(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes)
     {
@@ -319,7 +331,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyPeerAsync(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        ValidStream(stream) ? CopyPeer(destination, destinationContext, source, bytes) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyPeer(destination, destinationContext, source, bytes);
 
     // ---- memset ----
 
@@ -327,7 +339,9 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         Memset2D(destination, count * (ulong)elementSize, value, elementSize, count, 1);
 
     public CudaStatus MemsetAsync(ulong destination, uint value, MemsetElementSize elementSize, ulong count, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Memset(destination, value, elementSize, count) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (count == 0 ? Check() : CaptureMemset(stream, destination, count * (ulong)elementSize, value, elementSize, count, 1))
+        : Memset(destination, value, elementSize, count);
 
     public CudaStatus Memset2D(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height)
     {
@@ -369,7 +383,9 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus Memset2DAsync(ulong destination, ulong pitch, uint value, MemsetElementSize elementSize, ulong widthElements, ulong height, GpuStreamHandle stream) =>
-        ValidStream(stream) ? Memset2D(destination, pitch, value, elementSize, widthElements, height) : CudaStatus.InvalidHandle;
+        !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? (widthElements == 0 || height == 0 ? Check() : CaptureMemset(stream, destination, pitch, value, elementSize, widthElements, height))
+        : Memset2D(destination, pitch, value, elementSize, widthElements, height);
 
     // ---- modules and functions ----
 
@@ -605,11 +621,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         {
             return CudaStatus.InvalidHandle;
         }
-        var grid = configuration.Grid;
-        var block = configuration.Block;
-        if (grid.X == 0 || grid.Y == 0 || grid.Z == 0 || grid.Y > 65535 || grid.Z > 65535 || grid.X > int.MaxValue
-            || block.X == 0 || block.Y == 0 || block.Z == 0 || block.X > 1024 || block.Y > 1024 || block.Z > 64
-            || block.Volume > 1024 || configuration.SharedMemoryBytes > 48 * 1024)
+        if (InvalidGeometry(configuration))
         {
             return CudaStatus.InvalidValue;
         }
@@ -618,6 +630,10 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         if ((uint)parameters.Length < required)
         {
             return CudaStatus.InvalidValue;
+        }
+        if (Capturing(stream))
+        {
+            return CaptureKernel(stream, kernel, configuration, parameters);
         }
         try
         {
@@ -656,19 +672,26 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         return CudaStatus.Success;
     }
 
-    public CudaStatus DestroyStream(GpuStreamHandle stream) =>
-        Check() is not CudaStatus.Success and var failed ? failed
-        : _streams.Remove(stream.Value) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+    public CudaStatus DestroyStream(GpuStreamHandle stream)
+    {
+        if (Check() is not CudaStatus.Success and var failed)
+        {
+            return failed;
+        }
+        LeaveCapture(stream);
+        return _streams.Remove(stream.Value) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+    }
 
     public CudaStatus SynchronizeStream(GpuStreamHandle stream) =>
         Check() is not CudaStatus.Success and var failed ? failed
-        : ValidStream(stream) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+        : !ValidStream(stream) ? CudaStatus.InvalidHandle
+        : Capturing(stream) ? RefuseCapture(stream) : CudaStatus.Success;
 
     public CudaStatus QueryStream(GpuStreamHandle stream) => SynchronizeStream(stream);
 
     public CudaStatus StreamWaitEvent(GpuStreamHandle stream, GpuEventHandle gpuEvent, uint flags) =>
         Check() is not CudaStatus.Success and var failed ? failed
-        : ValidStream(stream) && _events.ContainsKey(gpuEvent.Value) ? CudaStatus.Success : CudaStatus.InvalidHandle;
+        : ValidStream(stream) && _events.ContainsKey(gpuEvent.Value) ? CaptureEventWait(stream, gpuEvent) : CudaStatus.InvalidHandle;
 
     public CudaStatus GetStreamPriorityRange(out int leastPriority, out int greatestPriority)
     {
@@ -687,6 +710,10 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         if (!ValidStream(stream))
         {
             return CudaStatus.InvalidHandle;
+        }
+        if (Capturing(stream))
+        {
+            return RefuseCapture(stream);
         }
         // Everything before it on the stream has already run, so the marker is reached now; calling
         // back before returning keeps it ordered before any later synchronize.
@@ -728,6 +755,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
             return CudaStatus.InvalidHandle;
         }
         entry.RecordedAt = Stopwatch.GetTimestamp();
+        NoteEventRecord(gpuEvent, stream);
         return CudaStatus.Success;
     }
 
@@ -779,6 +807,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         _functions.Clear();
         _streams.Clear();
         _events.Clear();
+        DisposeGraphs();
         DisposeArrays();
         _onDisposed();
     }

@@ -42,6 +42,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         // From the device's current pool: the one cuDeviceSetMemPool chose, else the session's default pool
         // (the context's own, never the device's process-wide one: MemoryPoolCallHandler).
         var status = objects.WithContext(out var context) ?? objects.ResolveStream(stream, out var gpuStream)
+            ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream)
             ?? (objects.Tables.TryGetCurrentMemoryPool(objects.CurrentDevice, out var current)
                 ? context.AllocateFromPoolAsync(bytes, current.Pool, gpuStream, out address)
                 : context.AllocateAsync(bytes, gpuStream, out address));
@@ -119,7 +120,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         gpuStream = default;
         staging = 0;
         return objects.WithContext(out context) ?? objects.CheckRange(address, bytes)
-            ?? objects.ResolveStream(stream, out gpuStream) ?? objects.Staging(out staging);
+            ?? objects.ResolveStream(stream, out gpuStream) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.Staging(out staging);
     }
 
     /// <summary>
@@ -289,7 +290,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         gpuStream = default;
         staging = 0;
         return objects.WithContext(out context) ?? objects.ResolveStream(stream, out gpuStream)
-            ?? PitchCheck(address, pitch, width, height) ?? objects.Staging(out staging);
+            ?? PitchCheck(address, pitch, width, height) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.Staging(out staging);
     }
 
     private CudaStatus? PitchCheck(ulong address, ulong pitch, ulong width, ulong height) =>
@@ -348,7 +349,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
             return CudaStatus.InvalidValue;
         }
         var status = ordered
-            ? objects.ResolveStream(stream, out var gpuStream) ?? context.FreeAsync(address, gpuStream)
+            ? objects.ResolveStream(stream, out var gpuStream) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? context.FreeAsync(address, gpuStream)
             : context.Free(address);
         if (status == CudaStatus.Success)
         {

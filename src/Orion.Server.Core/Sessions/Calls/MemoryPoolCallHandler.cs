@@ -119,7 +119,9 @@ internal sealed class MemoryPoolCallHandler(SessionObjects objects) : IMemoryPoo
             return CudaStatus.InvalidHandle;
         }
         // The stream must be of the pool's device (a stream of another device is an unknown handle there).
+        // Not on a capturing stream: the graph would own an address the session records as its own.
         var status = objects.ResolveStream(stream, entry.Device, out var gpuStream)
+            ?? CaptureGuard.RefuseWhileCapturing(objects.ContextOf(entry.Device), gpuStream)
             ?? objects.ContextOf(entry.Device).AllocateFromPoolAsync(bytes, entry.Pool, gpuStream, out address);
         if (status == CudaStatus.Success)
         {

@@ -43,5 +43,5 @@ internal sealed class StreamCallHandler(SessionObjects objects, Action<ulong> ho
 
     public CudaStatus LaunchHostFunction(ulong stream, ulong marker) =>
         objects.WithContext(out var context) ?? objects.ResolveStream(stream, out var gpuStream)
-            ?? context.LaunchHostFunction(gpuStream, hostFunctionReached, marker);
+            ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? context.LaunchHostFunction(gpuStream, hostFunctionReached, marker);
 }

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Orion.Server.Core.Backend.Cuda.Interop;
 
 /// <summary>
-/// <c>CUDA_MEMCPY3D</c> (the <c>_v2</c> layout) as passed to <c>cuMemcpy3D_v2</c>: per side a byte
+/// <c>CUDA_MEMCPY3D</c> (the <c>_v2</c> layout) as passed to <c>cuMemcpy3D_v2</c> and <c>cuGraphAddMemcpyNode</c>: per side a byte
 /// column, row, slice and mipmap level (always 0), the memory type and the pointer of that type, a
 /// reserved pointer, the pitch and the rows per slice; then the extent. 200 bytes on 64-bit hosts; a
 /// unit test pins the size and offsets.
