@@ -157,6 +157,20 @@ int32_t orion_launch_cooperative_kernel_packed(int32_t device, uint64_t function
                                                uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
                                                uint32_t shared_bytes, uint64_t stream, const void *parameters,
                                                uint64_t size);
+
+/* cuLaunchKernelEx with attributes, as orion_launch_kernel and orion_launch_kernel_packed. cluster_* is the
+ * CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION shape (all 0 for none), cluster_policy a CUclusterSchedulingPolicy (0 the
+ * default), flags the LaunchAttributeSwitches bits (1 cooperative, 2 programmatic stream serialization, 4 priority
+ * given), priority the CU_LAUNCH_ATTRIBUTE_PRIORITY value. */
+int32_t orion_launch_kernel_ex(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
+                               uint32_t block_x, uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,
+                               uint64_t stream, uint32_t cluster_x, uint32_t cluster_y, uint32_t cluster_z,
+                               uint32_t cluster_policy, uint32_t flags, int32_t priority, void **args);
+int32_t orion_launch_kernel_ex_packed(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                      uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                      uint32_t shared_bytes, uint64_t stream, uint32_t cluster_x, uint32_t cluster_y,
+                                      uint32_t cluster_z, uint32_t cluster_policy, uint32_t flags, int32_t priority,
+                                      const void *parameters, uint64_t size);
 /*
  * CUDA arrays, texture objects and surface objects (the driver front end's cuArray*, cuTexObject*,
  * cuSurfObject*). An array is a handle of the device's session: format is a CUarray_format value of the

@@ -673,6 +673,39 @@ EXPORT int32_t orion_launch_cooperative_kernel_packed(int32_t device, uint64_t f
                                            shared_bytes, stream, args);
 }
 
+/* Launches with attributes: a cluster must hold at most 8 blocks and divide the grid (912 otherwise, at once in
+ * the mock); cooperative ones are checked as above; the rest runs as a plain launch. */
+EXPORT int32_t orion_launch_kernel_ex(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y, uint32_t grid_z,
+                                      uint32_t block_x, uint32_t block_y, uint32_t block_z, uint32_t shared_bytes,
+                                      uint64_t stream, uint32_t cluster_x, uint32_t cluster_y, uint32_t cluster_z,
+                                      uint32_t cluster_policy, uint32_t flags, int32_t priority, void **args)
+{
+    (void)priority;
+    uint64_t cluster = (uint64_t)cluster_x * cluster_y * cluster_z;
+    if (cluster_policy > 2 || (flags & ~7u) != 0 || (cluster == 0 && (cluster_x | cluster_y | cluster_z) != 0))
+        return INVALID_VALUE;
+    if (cluster != 0 && (cluster > 8 || grid_x % cluster_x || grid_y % cluster_y || grid_z % cluster_z))
+        return 912; /* CUDA_ERROR_INVALID_CLUSTER_SIZE */
+    return (flags & 1) ? orion_launch_cooperative_kernel(device, function, grid_x, grid_y, grid_z, block_x, block_y, block_z,
+                                                         shared_bytes, stream, args)
+                       : orion_launch_kernel(device, function, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_bytes,
+                                             stream, args);
+}
+
+EXPORT int32_t orion_launch_kernel_ex_packed(int32_t device, uint64_t function, uint32_t grid_x, uint32_t grid_y,
+                                             uint32_t grid_z, uint32_t block_x, uint32_t block_y, uint32_t block_z,
+                                             uint32_t shared_bytes, uint64_t stream, uint32_t cluster_x, uint32_t cluster_y,
+                                             uint32_t cluster_z, uint32_t cluster_policy, uint32_t flags, int32_t priority,
+                                             const void *parameters, uint64_t size)
+{
+    if (function == 1 && size < 28)
+        return INVALID_VALUE;
+    const unsigned char *bytes = parameters;
+    void *args[4] = {(void *)bytes, (void *)(bytes + 8), (void *)(bytes + 16), (void *)(bytes + 24)};
+    return orion_launch_kernel_ex(device, function, grid_x, grid_y, grid_z, block_x, block_y, block_z, shared_bytes, stream,
+                                  cluster_x, cluster_y, cluster_z, cluster_policy, flags, priority, args);
+}
+
 /* CUDA arrays: unpadded element storage, copies of boxes with host, device and array memory. Texture and
  * surface objects are numbers checked against their array (the mock runs no kernel that reads them). */
 #define MAX_ARRAYS 256

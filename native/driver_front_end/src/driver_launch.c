@@ -42,13 +42,63 @@ static CUresult check_launch(int device, struct driver_function *function, const
 }
 
 /*
- * cooperative: every block resident at once (cuLaunchCooperativeKernel). Whether the grid fits is the
- * server's driver's to say: CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE comes back, as any failure of an
+ * How a launch runs (cuLaunchKernelEx's attributes Orion carries, wire call 52): a thread-block cluster
+ * shape (all 0 for none), its scheduling preference, and the LaunchAttributeSwitches bits. A launch with
+ * no attribute goes as a plain one, one that is only cooperative as cuLaunchCooperativeKernel.
+ */
+struct launch_attributes {
+    unsigned int cluster[3];
+    unsigned int cluster_policy;
+    uint32_t flags;
+    int32_t priority;
+};
+
+enum { LAUNCH_COOPERATIVE = 1, LAUNCH_PROGRAMMATIC_SERIALIZATION = 2, LAUNCH_PRIORITY = 4 };
+
+static const struct launch_attributes no_attributes, cooperative_only = {.flags = LAUNCH_COOPERATIVE};
+
+/* Hands the launch to the client: argument pointers (args) or a packed buffer (buffer, size). */
+static CUresult forward(int device, uint64_t function, const unsigned int grid[3], const unsigned int block[3],
+                        unsigned int shared, uint64_t stream, const struct launch_attributes *how, void **args,
+                        const void *buffer, size_t size)
+{
+    int plain = how->flags == 0 && how->cluster[0] == 0 && how->cluster_policy == 0;
+    int cooperative = how->flags == LAUNCH_COOPERATIVE && how->cluster[0] == 0 && how->cluster_policy == 0;
+    int32_t status;
+    if (plain)
+        status = buffer == NULL
+                     ? driver_client.orion_launch_kernel(device, function, grid[0], grid[1], grid[2], block[0], block[1],
+                                                         block[2], shared, stream, args)
+                     : driver_client.orion_launch_kernel_packed(device, function, grid[0], grid[1], grid[2], block[0],
+                                                                block[1], block[2], shared, stream, buffer, size);
+    else if (cooperative)
+        status = buffer == NULL ? driver_client.orion_launch_cooperative_kernel(device, function, grid[0], grid[1],
+                                                                                 grid[2], block[0], block[1], block[2],
+                                                                                 shared, stream, args)
+                                : driver_client.orion_launch_cooperative_kernel_packed(
+                                      device, function, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared,
+                                      stream, buffer, size);
+    else
+        status = buffer == NULL
+                     ? driver_client.orion_launch_kernel_ex(device, function, grid[0], grid[1], grid[2], block[0],
+                                                            block[1], block[2], shared, stream, how->cluster[0],
+                                                            how->cluster[1], how->cluster[2], how->cluster_policy,
+                                                            how->flags, how->priority, args)
+                     : driver_client.orion_launch_kernel_ex_packed(
+                           device, function, grid[0], grid[1], grid[2], block[0], block[1], block[2], shared, stream,
+                           how->cluster[0], how->cluster[1], how->cluster[2], how->cluster_policy, how->flags,
+                           how->priority, buffer, size);
+    return driver_result(status);
+}
+
+/*
+ * Whether a cooperative grid fits, or a cluster shape divides the grid, is the server's driver's to
+ * say: CUDA_ERROR_COOPERATIVE_LAUNCH_TOO_LARGE or the cluster error comes back, as any failure of an
  * asynchronous launch, from the next synchronizing call.
  */
 static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                        unsigned int by, unsigned int bz, unsigned int shared, CUstream stream, int per_thread,
-                       void **parameters, void **extra, int cooperative)
+                       void **parameters, void **extra, const struct launch_attributes *how)
 {
     int device;
     uint64_t stream_handle;
@@ -63,11 +113,7 @@ static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, un
         return result;
     uint64_t function_handle = record->remote;
     if (extra == NULL)
-        return driver_result(
-            cooperative ? driver_client.orion_launch_cooperative_kernel(device, function_handle, gx, gy, gz, bx, by, bz,
-                                                                        shared, stream_handle, parameters)
-                        : driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
-                                                            stream_handle, parameters));
+        return forward(device, function_handle, grid, block, shared, stream_handle, how, parameters, NULL, 0);
     if (parameters != NULL)
         return CUDA_ERROR_INVALID_VALUE;
     /* extra: pairs of (CU_LAUNCH_PARAM_BUFFER_POINTER, buffer), (CU_LAUNCH_PARAM_BUFFER_SIZE, &size), END. */
@@ -84,32 +130,36 @@ static CUresult launch(CUfunction function, unsigned int gx, unsigned int gy, un
             return CUDA_ERROR_INVALID_VALUE;
     }
     if (buffer == NULL && size == NULL) /* {END} alone: a kernel without parameters */
-        return driver_result(
-            cooperative ? driver_client.orion_launch_cooperative_kernel(device, function_handle, gx, gy, gz, bx, by, bz,
-                                                                        shared, stream_handle, NULL)
-                        : driver_client.orion_launch_kernel(device, function_handle, gx, gy, gz, bx, by, bz, shared,
-                                                            stream_handle, NULL));
+        return forward(device, function_handle, grid, block, shared, stream_handle, how, NULL, NULL, 0);
     if (buffer == NULL || size == NULL)
         return CUDA_ERROR_INVALID_VALUE;
-    return driver_result(
-        cooperative ? driver_client.orion_launch_cooperative_kernel_packed(device, function_handle, gx, gy, gz, bx, by,
-                                                                           bz, shared, stream_handle, buffer, *size)
-                    : driver_client.orion_launch_kernel_packed(device, function_handle, gx, gy, gz, bx, by, bz, shared,
-                                                               stream_handle, buffer, *size));
+    return forward(device, function_handle, grid, block, shared, stream_handle, how, NULL, buffer, *size);
 }
 
 DRIVER_API CUresult cuLaunchKernel(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz,
                                    unsigned int bx, unsigned int by, unsigned int bz, unsigned int shared,
                                    CUstream stream, void **parameters, void **extra)
 {
-    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 0, parameters, extra, 0);
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 0, parameters, extra, &no_attributes);
 }
 
 DRIVER_API CUresult cuLaunchKernel_ptsz(CUfunction function, unsigned int gx, unsigned int gy, unsigned int gz,
                                         unsigned int bx, unsigned int by, unsigned int bz, unsigned int shared,
                                         CUstream stream, void **parameters, void **extra)
 {
-    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 1, parameters, extra, 0);
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 1, parameters, extra, &no_attributes);
+}
+
+/* An attribute Orion does not carry (those naming events or pointers: programmatic and completion events,
+ * updatable graph nodes; and any newer one) refuses the launch, logged once per attribute id. */
+static CUresult unsupported_attribute(int id)
+{
+    static int logged[64];
+    int *flag = &logged[id >= 0 && id < 64 ? id : 63];
+    if (!__atomic_exchange_n(flag, 1, __ATOMIC_RELAXED))
+        driver_log(DRIVER_LOG_WARN, "cuLaunchKernelEx with launch attribute %d is not supported by Orion's driver "
+                                    "(CUDA_ERROR_NOT_SUPPORTED)", id);
+    return CUDA_ERROR_NOT_SUPPORTED;
 }
 
 static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, void **parameters, void **extra,
@@ -117,28 +167,44 @@ static CUresult launch_ex(const CUlaunchConfig *config, CUfunction function, voi
 {
     if (config == NULL || (config->numAttrs > 0 && config->attrs == NULL))
         return CUDA_ERROR_INVALID_VALUE;
-    /* Attributes (cluster shape, cooperative, priority, programmatic serialization...) change
-     * how the launch runs. A cooperative launch is forwarded; any other attribute is refused,
-     * except those that ask for what a plain launch does (a 1x1x1 cluster). */
-    int cooperative = 0;
+    struct launch_attributes how = no_attributes;
     for (unsigned int i = 0; i < config->numAttrs; i++) {
         const CUlaunchAttribute *attribute = &config->attrs[i];
         unsigned int value[3];
+        int32_t number; /* the int-valued attributes' value, at the union's start */
         memcpy(value, attribute->value.pad, sizeof value);
-        if (attribute->id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE && value[0] != 0) {
-            cooperative = 1; /* value.cooperative, an int, at the union's start */
-            continue;
+        memcpy(&number, attribute->value.pad, sizeof number);
+        switch (attribute->id) {
+        case CU_LAUNCH_ATTRIBUTE_IGNORE:
+            break;
+        case CU_LAUNCH_ATTRIBUTE_COOPERATIVE:
+            how.flags = number ? how.flags | LAUNCH_COOPERATIVE : how.flags & ~(uint32_t)LAUNCH_COOPERATIVE;
+            break;
+        case CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION:
+            if (value[0] == 0 || value[1] == 0 || value[2] == 0)
+                return CUDA_ERROR_INVALID_VALUE;
+            /* A 1x1x1 cluster runs as no cluster at all. */
+            memcpy(how.cluster, value[0] * value[1] * value[2] == 1 ? (unsigned int[3]){0, 0, 0} : value, sizeof value);
+            break;
+        case CU_LAUNCH_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE:
+            if (value[0] > 2)
+                return CUDA_ERROR_INVALID_VALUE;
+            how.cluster_policy = value[0];
+            break;
+        case CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION:
+            how.flags = number ? how.flags | LAUNCH_PROGRAMMATIC_SERIALIZATION
+                               : how.flags & ~(uint32_t)LAUNCH_PROGRAMMATIC_SERIALIZATION;
+            break;
+        case CU_LAUNCH_ATTRIBUTE_PRIORITY:
+            how.flags |= LAUNCH_PRIORITY;
+            how.priority = number;
+            break;
+        default:
+            return unsupported_attribute(attribute->id);
         }
-        int plain = attribute->id == CU_LAUNCH_ATTRIBUTE_IGNORE ||
-                    (attribute->id == CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION && value[0] == 1 && value[1] == 1 && value[2] == 1) ||
-                    ((attribute->id == CU_LAUNCH_ATTRIBUTE_COOPERATIVE ||
-                      attribute->id == CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_STREAM_SERIALIZATION) && value[0] == 0);
-        if (plain)
-            continue;
-        DRIVER_NOT_SUPPORTED("cuLaunchKernelEx with launch attributes");
     }
     return launch(function, config->gridDimX, config->gridDimY, config->gridDimZ, config->blockDimX, config->blockDimY,
-                  config->blockDimZ, config->sharedMemBytes, config->hStream, per_thread, parameters, extra, cooperative);
+                  config->blockDimZ, config->sharedMemBytes, config->hStream, per_thread, parameters, extra, &how);
 }
 
 DRIVER_API CUresult cuLaunchKernelEx(const CUlaunchConfig *config, CUfunction function, void **parameters, void **extra)
@@ -157,12 +223,12 @@ DRIVER_API CUresult cuLaunchCooperativeKernel(CUfunction function, unsigned int 
                                               unsigned int bx, unsigned int by, unsigned int bz, unsigned int shared,
                                               CUstream stream, void **parameters)
 {
-    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 0, parameters, NULL, 1);
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 0, parameters, NULL, &cooperative_only);
 }
 
 DRIVER_API CUresult cuLaunchCooperativeKernel_ptsz(CUfunction function, unsigned int gx, unsigned int gy,
                                                    unsigned int gz, unsigned int bx, unsigned int by, unsigned int bz,
                                                    unsigned int shared, CUstream stream, void **parameters)
 {
-    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 1, parameters, NULL, 1);
+    return launch(function, gx, gy, gz, bx, by, bz, shared, stream, 1, parameters, NULL, &cooperative_only);
 }

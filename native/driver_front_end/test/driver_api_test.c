@@ -79,6 +79,7 @@ CUresult cuCtxGetLimit(size_t *, int);
 CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *, CUfunction, int, int);
 CUresult cuMemcpyDtoH_v2_ptds(void *, CUdeviceptr, size_t);
 CUresult cuOccupancyMaxActiveClusters(int *, CUfunction, const CUlaunchConfig *);
+CUresult cuLaunchKernelEx(const CUlaunchConfig *, CUfunction, void **, void **);
 
 static int failures, checks;
 #define EXPECT(condition)                                                                                          \
@@ -265,6 +266,32 @@ int main(void)
     memcpy(cluster_shape.value.pad, quad, sizeof quad);
     EXPECT_OK(cuOccupancyMaxActiveClusters(&quads, function, &cluster_config));
     EXPECT(pairs > 0 && quads * 2 == pairs);
+    /* A launch in clusters of two, with a priority and a scheduling preference: it runs (the vector add
+     * again, into a cleared c); a cluster that does not divide the grid fails at the launch or at the
+     * next synchronization (where the server's answer arrives); an attribute Orion does not carry
+     * (a programmatic event, which names an event) is refused. */
+    CUlaunchAttribute launch_attributes[3] = {{.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION},
+                                              {.id = CU_LAUNCH_ATTRIBUTE_PRIORITY},
+                                              {.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_SCHEDULING_POLICY_PREFERENCE}};
+    int launch_priority = -1, spread = 1;
+    memcpy(launch_attributes[0].value.pad, pair, sizeof pair);
+    memcpy(launch_attributes[1].value.pad, &launch_priority, sizeof launch_priority);
+    memcpy(launch_attributes[2].value.pad, &spread, sizeof spread);
+    CUlaunchConfig launch_config = {.gridDimX = 2, .gridDimY = 1, .gridDimZ = 1, .blockDimX = 32, .blockDimY = 1,
+                                    .blockDimZ = 1, .attrs = launch_attributes, .numAttrs = 3};
+    int zeros[8] = {0};
+    EXPECT_OK(cuMemcpyHtoD_v2(c, zeros, sizeof zeros));
+    EXPECT_OK(cuLaunchKernelEx(&launch_config, function, args, NULL));
+    EXPECT_OK(cuMemcpyDtoH_v2(back, c, sizeof back));
+    EXPECT(back[0] == 2 && back[7] == 16);
+    launch_config.gridDimX = 3;
+    CUresult uneven = cuLaunchKernelEx(&launch_config, function, args, NULL);
+    CUresult uneven_later = cuCtxSynchronize();
+    EXPECT(uneven == 912 /* CUDA_ERROR_INVALID_CLUSTER_SIZE */ || (uneven == CUDA_SUCCESS && uneven_later == 912));
+    EXPECT_OK(cuCtxSynchronize());
+    launch_config.gridDimX = 2;
+    launch_attributes[1].id = CU_LAUNCH_ATTRIBUTE_PROGRAMMATIC_EVENT;
+    EXPECT(cuLaunchKernelEx(&launch_config, function, args, NULL) == CUDA_ERROR_NOT_SUPPORTED);
     cluster_config.gridDimX = 6;
     EXPECT(cuOccupancyMaxActiveClusters(&quads, function, &cluster_config) == CUDA_ERROR_INVALID_VALUE);
     EXPECT(cuOccupancyMaxActiveClusters(NULL, function, &cluster_config) == CUDA_ERROR_INVALID_VALUE);
@@ -362,6 +389,12 @@ int main(void)
     EXPECT(hash[0] == same[0] && hash[1] == same[1] && hash[0] != 0x3341181C03CB675Cull);
     EXPECT_OK(integrity(13002, 1700000001, same));
     EXPECT(hash[0] != same[0] || hash[1] != same[1]);
+    /* cuBLAS's half-precision table: driver 580's size, every slot refusing (and named in the log). */
+    const CUuuid cublas_half_id = {{0x17, 0x34, 0xdc, 0x26, 0x80, 0x0d, 0x47, 0x45, 0x87, 0x26, 0xc0, 0xf1, 0xe7, 0xdd,
+                                    0x8b, 0xca}};
+    EXPECT_OK(cuGetExportTable((const void **)&table, &cublas_half_id));
+    EXPECT((uintptr_t)table[0] == 17 * sizeof(void *));
+    EXPECT(((CUresult(*)(void *, void *))table[4])(&value, &value) == CUDA_ERROR_NOT_SUPPORTED);
     /* Tools TLS: the current context; tools context: context identity, stream handles both ways. */
     EXPECT_OK(cuGetExportTable((const void **)&table, &tools_tls_id));
     CUcontext seen = NULL;

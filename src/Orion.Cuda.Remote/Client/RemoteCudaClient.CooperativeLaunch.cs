@@ -26,21 +26,10 @@ public sealed partial class RemoteCudaClient
         {
             return CudaStatus.InvalidHandle;
         }
-        if (arguments == null && layout.Length > 0)
+        var status = PackedArguments.Pack(layout, arguments, stackalloc byte[PackedArguments.StackBytes], out var packed);
+        using (packed)
         {
-            return CudaStatus.InvalidValue;
+            return status != CudaStatus.Success ? status : Remote.LaunchCooperative(function, stream, grid, block, sharedMemoryBytes, packed.Bytes);
         }
-        var size = PackedSize(layout);
-        if (size > Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxKernelParameterBytes)
-        {
-            return CudaStatus.InvalidValue;
-        }
-        // Cooperative launches are rare (one per grid-wide algorithm): a heap buffer is fine here.
-        var packed = new byte[size];
-        for (var i = 0; i < layout.Length; i++)
-        {
-            new ReadOnlySpan<byte>(arguments[i], (int)layout[i].Size).CopyTo(packed.AsSpan((int)layout[i].Offset));
-        }
-        return Remote.LaunchCooperative(function, stream, grid, block, sharedMemoryBytes, packed);
     }
 }

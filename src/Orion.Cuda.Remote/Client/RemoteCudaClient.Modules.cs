@@ -94,7 +94,7 @@ public sealed partial class RemoteCudaClient
     public int GetParameterBufferSize(ulong function) =>
         _layouts.TryGetValue(function, out var layout) ? PackedSize(layout) : -1;
 
-    private static int PackedSize(KernelParameterInfo[] layout)
+    internal static int PackedSize(KernelParameterInfo[] layout)
     {
         var size = 0u;
         foreach (var parameter in layout)
@@ -165,36 +165,10 @@ public sealed partial class RemoteCudaClient
         {
             return CudaStatus.InvalidHandle;
         }
-        if (arguments == null && layout.Length > 0)
+        var status = PackedArguments.Pack(layout, arguments, stackalloc byte[PackedArguments.StackBytes], out var packed);
+        using (packed)
         {
-            return CudaStatus.InvalidValue;
-        }
-        var size = PackedSize(layout);
-        if (size > ProtocolLimits.MaxKernelParameterBytes)
-        {
-            return CudaStatus.InvalidValue;
-        }
-        byte[]? rented = size > StackPackedBytes ? System.Buffers.ArrayPool<byte>.Shared.Rent(size) : null;
-        try
-        {
-            var packed = rented is null ? stackalloc byte[StackPackedBytes] : rented;
-            packed = packed[..size];
-            packed.Clear();
-            for (var i = 0; i < layout.Length; i++)
-            {
-                new ReadOnlySpan<byte>(arguments[i], (int)layout[i].Size).CopyTo(packed[(int)layout[i].Offset..]);
-            }
-            return Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packed);
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
-            }
+            return status != CudaStatus.Success ? status : Remote.Launch(function, stream, grid, block, sharedMemoryBytes, packed.Bytes);
         }
     }
-
-    /// <summary>Parameter buffers up to this size are packed on the stack (most kernels take a few hundred bytes).</summary>
-    private const int StackPackedBytes = 1024;
 }

@@ -218,6 +218,11 @@ internal static unsafe partial class CudaDriverApi
     [LibraryImport(LibraryName, EntryPoint = "cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags")]
     internal static partial CudaStatus OccupancyMaxActiveBlocksPerMultiprocessorWithFlags(int* blocks, nint function, int blockSize, nuint dynamicSharedMemory, uint flags);
 
+    /// <summary><c>cuLaunchKernelEx</c>: a launch with the attributes of <paramref name="config"/>; Orion passes the
+    /// packed argument buffer through <paramref name="extra"/>.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "cuLaunchKernelEx")]
+    internal static partial CudaStatus LaunchKernelEx(CuLaunchConfig* config, nint function, void** kernelParams, void** extra);
+
     [LibraryImport(LibraryName, EntryPoint = "cuOccupancyMaxActiveClusters")]
     internal static partial CudaStatus OccupancyMaxActiveClusters(int* clusters, nint function, CuLaunchConfig* config);
 

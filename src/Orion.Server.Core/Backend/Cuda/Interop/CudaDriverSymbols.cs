@@ -96,6 +96,8 @@ internal static class CudaDriverSymbols
         "cuMemPoolTrimTo",
         "cuMemAllocFromPoolAsync",
         "cuLaunchCooperativeKernel",
+        "cuLaunchKernelEx",
+        "cuOccupancyMaxActiveClusters",
         "cuArray3DCreate_v2",
         "cuArrayDestroy",
         "cuMemcpy3D_v2",
