@@ -10,6 +10,9 @@
 # Programs: tests/cuda/driver_programs (driver API alone), tests/cuda/programs (24 runtime
 # programs) built with nvcc's default static cudart and with -cudart shared, and
 # tests/cuda/library-programs (cuBLAS, cuFFT, ... with NVIDIA's libraries).
+# Sets beyond those four: "first-gemm" times a cuBLAS program from start to exit (cublasCreate, one SGEMM)
+# natively and through Orion without a module cache, with a cold one and a warm one; "probes" runs the
+# private-table experiments of tests/cuda/driver_trace on NVIDIA's driver.
 # Environment: ORION_DRIVER_SETS (default "driver static shared library") picks what runs;
 # ORION_DRIVER_TRACE="01_cublas_sgemm ..." also runs those library programs under the tracing
 # driver (tests/cuda/driver_trace, DRIVER_TRACE_CALLS=1) over NVIDIA's driver and over Orion's,
@@ -124,6 +127,39 @@ for set in $SETS; do
             [ -x "$WORK/lib-$name" ] && run library "$name" "$WORK/lib-$name" || say "library/$name: build FAILED"
             case " $TRACE_NAMES " in *" $name "*) [ -x "$WORK/lib-$name" ] && trace library "$name" "$WORK/lib-$name" ;; esac
         done
+        ;;
+    first-gemm)
+        "$NVCC" -O2 -arch=sm_90 -I"$ROOT/tests/cuda/library-programs" "$ROOT/tests/cuda/library-programs/01_cublas_sgemm.cu" \
+            -o "$WORK/first_gemm" -lcublas > "$OUT/first-gemm-build.log" 2>&1 || { say "first-gemm: build FAILED"; continue; }
+        # seconds PROGRAM-ENV...: wall time of one run of the program, with the given environment.
+        seconds() {
+            local start end
+            start=$(date +%s%N)
+            env "$@" "$WORK/first_gemm" > /dev/null 2>> "$OUT/first-gemm.err" || echo "first-gemm: run FAILED ($*)" >> "$OUT/first-gemm.err"
+            end=$(date +%s%N)
+            awk -v s="$start" -v e="$end" 'BEGIN { printf "%.3f", (e - s) / 1e9 }'
+        }
+        cache=$WORK/module-cache
+        mkdir -p "$cache"
+        "$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$((PORT + 1))" --module-cache "$cache" --log-level Warning \
+            > "$OUT/first-gemm-server.log" 2>&1 &
+        cached_server=$!
+        for _ in $(seq 1 100); do grep -q "ready on" "$OUT/first-gemm-server.log" 2>/dev/null && break; sleep 0.1; done
+        orion=(LD_LIBRARY_PATH=$FRONT ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so)
+        native1=$(seconds X=1); native2=$(seconds X=1)
+        plain1=$(seconds "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT); plain2=$(seconds "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT)
+        cold=$(seconds "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)))
+        warm1=$(seconds "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1))); warm2=$(seconds "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)))
+        kill "$cached_server" 2>/dev/null; wait "$cached_server" 2>/dev/null
+        say "first-gemm (s, process start to exit, 01_cublas_sgemm): native $native1 / $native2; Orion without module cache $plain1 / $plain2; cold cache $cold; warm cache $warm1 / $warm2; cache holds $(du -sb "$cache" | cut -f1) bytes"
+        ;;
+    probes)
+        gcc -O1 -o "$WORK/table_shape" "$ROOT/tests/cuda/driver_trace/table_shape.c" -ldl >> "$OUT/probes-build.log" 2>&1
+        gcc -O1 -o "$WORK/module_iterator_probe" "$ROOT/tests/cuda/driver_trace/module_iterator_probe.c" -ldl >> "$OUT/probes-build.log" 2>&1
+        "$NVCC" -fatbin -arch=sm_90 "$ROOT/tests/cuda/driver_programs/kernels.cu" -o "$WORK/probe_kernels.fatbin" >> "$OUT/probes-build.log" 2>&1
+        "$WORK/table_shape" 6e163fbeb958444d835ce182aff1991e 1734dc26800d47458726c0f1e7dd8bca > "$OUT/table-shapes.txt" 2>&1
+        timeout 60 "$WORK/module_iterator_probe" "$WORK/probe_kernels.fatbin" > "$OUT/module-iterator.txt" 2>&1
+        say "probes: table-shapes.txt, module-iterator.txt"
         ;;
     esac
 done

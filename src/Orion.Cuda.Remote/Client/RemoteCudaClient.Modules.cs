@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using Orion.Cuda.Protocol.Wire;
+using Orion.Cuda.Remote.Modules;
 
 namespace Orion.Cuda.Remote.Client;
 
@@ -17,13 +18,29 @@ public sealed partial class RemoteCudaClient
     }
 
     /// <summary>Loads a module image from native memory (the C front end's fatbin pointer).</summary>
-    public CudaStatus LoadModule(nint image, ulong bytes, out ulong module)
+    public unsafe CudaStatus LoadModule(nint image, ulong bytes, out ulong module)
     {
         module = 0;
         if (image == 0 && bytes > 0)
         {
             return CudaStatus.InvalidValue;
         }
+        // A library's fat binary carries code for every GPU generation: only what the server's GPU runs travels.
+        if (bytes >= CachedImageThreshold && bytes <= int.MaxValue && CurrentDevice < Devices.Count
+            && FatbinSelection.Select(new ReadOnlySpan<byte>((void*)image, (int)bytes), Devices[CurrentDevice].ComputeCapability.Major,
+                Devices[CurrentDevice].ComputeCapability.Minor) is { } selected)
+        {
+            fixed (byte* kept = selected)
+            {
+                return LoadWholeOrCached((nint)kept, (ulong)selected.Length, out module);
+            }
+        }
+        return LoadWholeOrCached(image, bytes, out module);
+    }
+
+    private CudaStatus LoadWholeOrCached(nint image, ulong bytes, out ulong module)
+    {
+        module = 0;
         if ((_welcome.Features & ProtocolFeatures.ModuleCache) != 0 && bytes >= CachedImageThreshold && TryLoadCached(image, bytes, out module) is { } cached)
         {
             return cached;
