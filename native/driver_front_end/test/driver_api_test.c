@@ -81,19 +81,7 @@ CUresult cuMemcpyDtoH_v2_ptds(void *, CUdeviceptr, size_t);
 CUresult cuOccupancyMaxActiveClusters(int *, CUfunction, const CUlaunchConfig *);
 CUresult cuLaunchKernelEx(const CUlaunchConfig *, CUfunction, void **, void **);
 
-static int failures, checks;
-#define EXPECT(condition)                                                                                          \
-    do {                                                                                                           \
-        checks++;                                                                                                  \
-        if (!(condition)) {                                                                                        \
-            failures++;                                                                                            \
-            fprintf(stderr, "FAIL line %d: %s\n", __LINE__, #condition);                                           \
-        }                                                                                                          \
-    } while (0)
-#define EXPECT_OK(call) EXPECT((call) == CUDA_SUCCESS)
-
-/* A fat binary as the mock accepts it: the 16-byte header and one empty entry. */
-static const uint32_t fatbin[] = {0xBA55ED50u, 0x00100001u, 16, 0, 0x00000001u, 16, 0, 0};
+#include "driver_test_check.h"
 
 static int host_calls;
 static void on_host(void *data) { host_calls += *(int *)data; }

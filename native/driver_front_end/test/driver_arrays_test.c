@@ -58,19 +58,7 @@ CUresult cuLaunchKernel(CUfunction, unsigned, unsigned, unsigned, unsigned, unsi
                         void **, void **);
 CUresult cuGetProcAddress_v2(const char *, void **, int, uint64_t, int *);
 
-static int failures, checks;
-#define EXPECT(condition)                                                                                          \
-    do {                                                                                                           \
-        checks++;                                                                                                  \
-        if (!(condition)) {                                                                                        \
-            failures++;                                                                                            \
-            fprintf(stderr, "FAIL line %d: %s\n", __LINE__, #condition);                                           \
-        }                                                                                                          \
-    } while (0)
-#define EXPECT_OK(call) EXPECT((call) == CUDA_SUCCESS)
-
-/* A fat binary's header and one empty entry: the emulated device takes any image. */
-static const uint32_t fatbin[] = {0xBA55ED50u, 0x00100001u, 16, 0, 0x00000001u, 16, 0, 0};
+#include "driver_test_check.h"
 
 enum { W = 67, H = 45, WIDE = 128 };
 

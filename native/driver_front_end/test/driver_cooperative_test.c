@@ -31,18 +31,7 @@ CUresult cuLaunchKernelEx(const CUlaunchConfig *, CUfunction, void **, void **);
 CUresult cuLaunchCooperativeKernel(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                                    CUstream, void **);
 
-static int failures, checks;
-#define EXPECT(condition)                                                                                          \
-    do {                                                                                                           \
-        checks++;                                                                                                  \
-        if (!(condition)) {                                                                                        \
-            failures++;                                                                                            \
-            fprintf(stderr, "FAIL line %d: %s\n", __LINE__, #condition);                                           \
-        }                                                                                                          \
-    } while (0)
-#define EXPECT_OK(call) EXPECT((call) == CUDA_SUCCESS)
-
-static const uint32_t fatbin[] = {0xBA55ED50u, 0x00100001u, 16, 0, 0x00000001u, 16, 0, 0};
+#include "driver_test_check.h"
 
 enum { N = 1 << 16, THREADS = 256, COOPERATIVE_ATTRIBUTE = 2 /* CU_LAUNCH_ATTRIBUTE_COOPERATIVE */ };
 

@@ -64,19 +64,7 @@ CUresult cuGraphUpload(CUgraphExec, CUstream);
 CUresult cuGraphExecDestroy(CUgraphExec);
 CUresult cuGraphExecKernelNodeSetParams_v2(CUgraphExec, CUgraphNode, const CUDA_KERNEL_NODE_PARAMS_v2 *);
 
-static int failures, checks;
-#define EXPECT(condition)                                                                                          \
-    do {                                                                                                           \
-        checks++;                                                                                                  \
-        if (!(condition)) {                                                                                        \
-            failures++;                                                                                            \
-            fprintf(stderr, "FAIL line %d: %s\n", __LINE__, #condition);                                           \
-        }                                                                                                          \
-    } while (0)
-#define EXPECT_OK(call) EXPECT((call) == CUDA_SUCCESS)
-
-/* A module image as the emulated device takes it: every image exposes the registered kernels. */
-static const uint32_t fatbin[] = {0xBA55ED50u, 0x00100001u, 16, 0, 0x00000001u, 16, 0, 0};
+#include "driver_test_check.h"
 
 #define N 4096
 #define THREADS 256

@@ -49,18 +49,7 @@ CUresult cuMemPoolGetAttribute(CUmemoryPool, int, void *);
 CUresult cuMemPoolTrimTo(CUmemoryPool, size_t);
 CUresult cuMemAllocFromPoolAsync(CUdeviceptr *, size_t, CUmemoryPool, CUstream);
 
-static int failures, checks;
-#define EXPECT(condition)                                                                                          \
-    do {                                                                                                           \
-        checks++;                                                                                                  \
-        if (!(condition)) {                                                                                        \
-            failures++;                                                                                            \
-            fprintf(stderr, "FAIL line %d: %s\n", __LINE__, #condition);                                           \
-        }                                                                                                          \
-    } while (0)
-#define EXPECT_OK(call) EXPECT((call) == CUDA_SUCCESS)
-
-static const uint32_t fatbin[] = {0xBA55ED50u, 0x00100001u, 16, 0, 0x00000001u, 16, 0, 0};
+#include "driver_test_check.h"
 
 enum { N = 4096 };
 

@@ -14,22 +14,6 @@ internal sealed unsafe partial class CudaDriverContext
     public CudaStatus LaunchWithAttributes(GpuFunctionHandle kernel, in LaunchConfiguration configuration, in LaunchAttributes attributes, GpuStreamHandle stream,
         ReadOnlySpan<byte> parameters)
     {
-        CudaStatus status = Ready(stream);
-        if (status != CudaStatus.Success)
-        {
-            return status;
-        }
-
-        if (!_parameterBytes.TryGetValue(kernel.Value, out int required))
-        {
-            return CudaStatus.InvalidHandle;
-        }
-
-        if (parameters.Length < required)
-        {
-            return CudaStatus.InvalidValue;
-        }
-
         CuLaunchAttribute* list = stackalloc CuLaunchAttribute[MaxLaunchAttributes];
         uint count = 0;
         if (attributes.Cluster.Volume != 0)
@@ -60,30 +44,7 @@ internal sealed unsafe partial class CudaDriverContext
             list[count++] = new CuLaunchAttribute { Id = CuLaunchAttribute.Priority, Value0 = unchecked((uint)attributes.Priority) };
         }
 
-        var config = new CuLaunchConfig
-        {
-            GridDimX = configuration.Grid.X, GridDimY = configuration.Grid.Y, GridDimZ = configuration.Grid.Z,
-            BlockDimX = configuration.Block.X, BlockDimY = configuration.Block.Y, BlockDimZ = configuration.Block.Z,
-            SharedMemBytes = configuration.SharedMemoryBytes,
-            Stream = stream.Value,
-            Attributes = count == 0 ? null : list,
-            AttributeCount = count,
-        };
-        if (required == 0)
-        {
-            return CudaDriverApi.LaunchKernelEx(&config, kernel.Value, null, null);
-        }
-
-        fixed (byte* packed = parameters)
-        {
-            nuint size = (nuint)required;
-            void** extra = stackalloc void*[5];
-            extra[0] = LaunchParamBufferPointer;
-            extra[1] = packed;
-            extra[2] = LaunchParamBufferSize;
-            extra[3] = &size;
-            extra[4] = null; // CU_LAUNCH_PARAM_END
-            return CudaDriverApi.LaunchKernelEx(&config, kernel.Value, null, extra);
-        }
+        var config = new CuLaunchConfig { Attributes = count == 0 ? null : list, AttributeCount = count };
+        return LaunchPacked(kernel, configuration, stream, parameters, &config);
     }
 }

@@ -254,7 +254,15 @@ internal sealed unsafe partial class CudaDriverContext
         return status;
     }
 
-    public CudaStatus Launch(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters)
+    public CudaStatus Launch(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters) =>
+        LaunchPacked(kernel, configuration, stream, parameters, null);
+
+    /// <summary>
+    /// A launch with the packed parameter buffer as <c>extra</c>: <c>cuLaunchKernel</c>, or <c>cuLaunchKernelEx</c> with
+    /// <paramref name="attributed"/>'s attributes (its geometry and stream are filled in here).
+    /// </summary>
+    private CudaStatus LaunchPacked(GpuFunctionHandle kernel, in LaunchConfiguration configuration, GpuStreamHandle stream, ReadOnlySpan<byte> parameters,
+        CuLaunchConfig* attributed)
     {
         CudaStatus status = Ready(stream);
         if (status != CudaStatus.Success)
@@ -275,10 +283,12 @@ internal sealed unsafe partial class CudaDriverContext
         }
 
         Dim3 grid = configuration.Grid, block = configuration.Block;
-        if (required == 0)
+        if (attributed != null)
         {
-            return CudaDriverApi.LaunchKernel(kernel.Value, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
-                configuration.SharedMemoryBytes, stream.Value, null, null);
+            (attributed->GridDimX, attributed->GridDimY, attributed->GridDimZ) = (grid.X, grid.Y, grid.Z);
+            (attributed->BlockDimX, attributed->BlockDimY, attributed->BlockDimZ) = (block.X, block.Y, block.Z);
+            attributed->SharedMemBytes = configuration.SharedMemoryBytes;
+            attributed->Stream = stream.Value;
         }
 
         fixed (byte* packed = parameters)
@@ -290,8 +300,11 @@ internal sealed unsafe partial class CudaDriverContext
             extra[2] = LaunchParamBufferSize;
             extra[3] = &size;
             extra[4] = null; // CU_LAUNCH_PARAM_END
-            return CudaDriverApi.LaunchKernel(kernel.Value, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z,
-                configuration.SharedMemoryBytes, stream.Value, null, extra);
+            void** passed = required == 0 ? null : extra;
+            return attributed == null
+                ? CudaDriverApi.LaunchKernel(kernel.Value, grid.X, grid.Y, grid.Z, block.X, block.Y, block.Z, configuration.SharedMemoryBytes, stream.Value,
+                    null, passed)
+                : CudaDriverApi.LaunchKernelEx(attributed, kernel.Value, null, passed);
         }
     }
 

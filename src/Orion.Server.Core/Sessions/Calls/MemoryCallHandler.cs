@@ -83,7 +83,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
             var offset = data.Transferred;
             var chunk = (ulong)data.ReceiveNext(staging);
             var copied = ordered
-                ? Waited(context, context.CopyHostToDeviceAsync(destination + offset, staging, chunk, gpuStream), gpuStream)
+                ? StagedChunks.Waited(context, context.CopyHostToDeviceAsync(destination + offset, staging, chunk, gpuStream), gpuStream)
                 : context.CopyHostToDevice(destination + offset, staging, chunk);
             if (copied != CudaStatus.Success)
             {
@@ -103,13 +103,13 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         {
             var chunk = (ulong)data.NextChunkBytes;
             var copied = ordered
-                ? Waited(context, context.CopyDeviceToHostAsync(staging, source + data.Transferred, chunk, gpuStream), gpuStream)
+                ? StagedChunks.Waited(context, context.CopyDeviceToHostAsync(staging, source + data.Transferred, chunk, gpuStream), gpuStream)
                 : context.CopyDeviceToHost(staging, source + data.Transferred, chunk);
-            if (AnnounceAfterFirstChunk(data, copied) is { } failed)
+            if (StagedChunks.AnnounceAfterFirstChunk(data, copied) is { } failed)
             {
                 return failed;
             }
-            SendStaged(data, staging, (int)chunk, copied);
+            StagedChunks.SendStaged(data, staging, (int)chunk, copied);
         }
         return CudaStatus.Success;
     }
@@ -122,40 +122,6 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         return objects.WithContext(out context) ?? objects.CheckRange(address, bytes)
             ?? objects.ResolveStream(stream, out gpuStream) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.Staging(out staging);
     }
-
-    /// <summary>
-    /// The reply goes out once the first chunk is in staging: that copy has waited for the work queued
-    /// before it (host functions too, whose notifications then precede the reply, as the GPU reached
-    /// them), and if it failed the failure is the call's own status, with no data. Returns that failure.
-    /// </summary>
-    private static CudaStatus? AnnounceAfterFirstChunk(OutgoingData data, CudaStatus copied)
-    {
-        if (data.Transferred > 0)
-        {
-            return null;
-        }
-        if (copied != CudaStatus.Success)
-        {
-            return copied;
-        }
-        data.Announce();
-        return null;
-    }
-
-    /// <summary>Sends one staged chunk; a chunk that could not be copied goes as zeros after the reply promised it, and its error latches.</summary>
-    private static unsafe void SendStaged(OutgoingData data, nint staging, int chunk, CudaStatus copied)
-    {
-        if (copied != CudaStatus.Success)
-        {
-            new Span<byte>((void*)staging, chunk).Clear();
-            data.Latch(copied);
-        }
-        data.SendNext(staging);
-    }
-
-    /// <summary>A stream-ordered chunk is waited for: the staging buffer is reused for the next one.</summary>
-    private static CudaStatus Waited(IGpuContext context, CudaStatus queued, GpuStreamHandle stream) =>
-        queued == CudaStatus.Success ? context.SynchronizeStream(stream) : queued;
 
     // ---- device-to-device copies ----
 
@@ -250,7 +216,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
             var row = data.Transferred / width;
             var rows = (ulong)data.ReceiveNext(staging) / width;
             var copy = new MemoryCopy2D(MemoryLocation.Host, (ulong)staging, width, MemoryLocation.Device, destination + (row * destinationPitch), destinationPitch, width, rows);
-            var copied = ordered ? Waited(context, context.Copy2DAsync(copy, gpuStream), gpuStream) : context.Copy2D(copy);
+            var copied = ordered ? StagedChunks.Waited(context, context.Copy2DAsync(copy, gpuStream), gpuStream) : context.Copy2D(copy);
             if (copied != CudaStatus.Success)
             {
                 return copied;
@@ -274,12 +240,12 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
             var row = data.Transferred / width;
             var chunk = data.NextChunkBytes;
             var copy = new MemoryCopy2D(MemoryLocation.Device, source + (row * sourcePitch), sourcePitch, MemoryLocation.Host, (ulong)staging, width, width, (ulong)chunk / width);
-            var copied = ordered ? Waited(context, context.Copy2DAsync(copy, gpuStream), gpuStream) : context.Copy2D(copy);
-            if (AnnounceAfterFirstChunk(data, copied) is { } failed)
+            var copied = ordered ? StagedChunks.Waited(context, context.Copy2DAsync(copy, gpuStream), gpuStream) : context.Copy2D(copy);
+            if (StagedChunks.AnnounceAfterFirstChunk(data, copied) is { } failed)
             {
                 return failed;
             }
-            SendStaged(data, staging, chunk, copied);
+            StagedChunks.SendStaged(data, staging, chunk, copied);
         }
         return CudaStatus.Success;
     }

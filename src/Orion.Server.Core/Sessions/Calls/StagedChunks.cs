@@ -5,7 +5,7 @@ namespace Orion.Server.Core.Sessions.Calls;
 
 /// <summary>
 /// The rules of moving a call's bulk data through the device's staging buffer one chunk at a time
-/// (the same rules <see cref="MemoryCallHandler"/> follows for its copies): a stream-ordered chunk is
+/// (for the copies of <see cref="MemoryCallHandler"/> and of the arrays area): a stream-ordered chunk is
 /// waited for before the buffer is reused, the reply announcing data goes out once the first chunk is
 /// staged, and a chunk that fails after that goes as zeros with its error latched.
 /// </summary>
@@ -16,8 +16,9 @@ internal static class StagedChunks
         queued == CudaStatus.Success ? context.SynchronizeStream(stream) : queued;
 
     /// <summary>
-    /// Announces the data once the first chunk is in staging (that copy has waited for the work queued
-    /// before it); if the first chunk failed, that failure is the call's own status, with no data.
+    /// The reply goes out once the first chunk is in staging: that copy has waited for the work queued
+    /// before it (host functions too, whose notifications then precede the reply, as the GPU reached
+    /// them), and if it failed the failure is the call's own status, with no data. Returns that failure.
     /// </summary>
     public static CudaStatus? AnnounceAfterFirstChunk(OutgoingData data, CudaStatus copied)
     {
