@@ -12,7 +12,7 @@
 #     4. transport selection       orion-server on auto:// with no RDMA device falls back to TCP
 #     5. scripts/gpu-driver-test.sh the libcuda.so.1 replacement: NVIDIA's runtime (static and
 #                                  shared) and libraries over Orion's driver, natively and through
-#                                  Orion (issue 10)
+#                                  Orion, and the time to a first cuBLAS GEMM (issue 10)
 #   and writes OUTDIR/results.tar.gz with every log plus OUTDIR/summary.txt.
 set -uo pipefail
 
@@ -77,7 +77,8 @@ run)
     kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 
     step "5. NVIDIA's runtime and libraries over Orion's libcuda.so.1 (gpu-driver-test.sh)"
-    ORION_BUNDLE=$dir/cudart timeout 300 bash "$dir/cudart/scripts/gpu-driver-test.sh" run "$out/driver" > "$out/driver.log" 2>&1
+    ORION_BUNDLE=$dir/cudart ORION_DRIVER_SETS="driver static shared library first-gemm" timeout 330 \
+        bash "$dir/cudart/scripts/gpu-driver-test.sh" run "$out/driver" > "$out/driver.log" 2>&1
     echo "exit $?" | tee -a "$summary"
     cat "$out/driver/summary.txt" >> "$summary" 2>/dev/null
 

@@ -712,7 +712,6 @@ EXPORT int32_t orion_launch_kernel_ex_packed(int32_t device, uint64_t function, 
 typedef struct mock_array {
     uint64_t handle;
     uint64_t row_bytes, rows, slices;
-    int surface;
     unsigned char *data;
 } mock_array;
 static mock_array arrays[MAX_ARRAYS];
@@ -749,7 +748,7 @@ EXPORT int32_t orion_array_create(int32_t device, uint64_t width, uint64_t heigh
     pthread_mutex_lock(&lock);
     for (int i = 0; i < MAX_ARRAYS; i++) {
         if (arrays[i].data == NULL) {
-            arrays[i] = (mock_array){next_handle++, width * element, rows, slices, (flags & 2) != 0,
+            arrays[i] = (mock_array){next_handle++, width * element, rows, slices,
                                      calloc(1, width * element * rows * slices)};
             *array = arrays[i].handle;
             pthread_mutex_unlock(&lock);
@@ -899,9 +898,7 @@ EXPORT int32_t orion_surface_object_create(int32_t device, uint64_t array, uint6
     mock_array *found = find_array(array);
     if (found == NULL)
         return INVALID_HANDLE;
-    if (!found->surface)
-        return INVALID_VALUE;
-    *surface_object = next_object++;
+    *surface_object = next_object++; /* with or without SURFACE_LDST, as driver 580 */
     return OK;
 }
 

@@ -221,10 +221,8 @@ internal sealed unsafe partial class EmulatedContext : IGpuArrayContext
         {
             return CudaStatus.InvalidHandle;
         }
-        if ((target.Descriptor.Flags & ArrayDescriptor.SurfaceLoadStore) == 0)
-        {
-            return CudaStatus.InvalidValue;
-        }
+        // Driver 580 makes a surface object over an array created without CUDA_ARRAY3D_SURFACE_LDST too (seen on
+        // the H200 by the GPU smoke test); the flag matters to the kernels that use it, so no check here either.
         surfaceObject = (ulong)Interlocked.Increment(ref s_nextObject);
         _surfaceObjects[surfaceObject] = target;
         return CudaStatus.Success;
