@@ -84,6 +84,10 @@ int32_t orion_memcpy_peer(int32_t dst_device, uint64_t dst, int32_t src_device, 
 int32_t orion_module_load(int32_t device, const void *image, uint64_t image_size, uint64_t *module);
 int32_t orion_module_unload(int32_t device, uint64_t module);
 int32_t orion_module_get_function(int32_t device, uint64_t module, const char *name, uint64_t *function);
+/* The names of every kernel of a module, one per line, NUL-terminated in names (capacity bytes); needed is
+ * always set to the bytes the list takes with its NUL, and a list that does not fit answers 1 (invalid value)
+ * with nothing written. */
+int32_t orion_module_function_names(int32_t device, uint64_t module, char *names, uint64_t capacity, uint64_t *needed);
 int32_t orion_module_get_global(int32_t device, uint64_t module, const char *name, uint64_t *device_pointer,
                                 uint64_t *size);
 

@@ -351,6 +351,17 @@ EXPORT int32_t orion_module_get_function(int32_t device, uint64_t module, const 
     return OK;
 }
 
+EXPORT int32_t orion_module_function_names(int32_t device, uint64_t module, char *names, uint64_t capacity,
+                                           uint64_t *needed)
+{
+    static const char list[] = "orion_test_fault\norion_test_vector_add";
+    *needed = sizeof list;
+    if (capacity < sizeof list)
+        return INVALID_VALUE;
+    memcpy(names, list, sizeof list);
+    return OK;
+}
+
 EXPORT int32_t orion_module_get_global(int32_t device, uint64_t module, const char *name, uint64_t *pointer,
                                        uint64_t *size)
 {

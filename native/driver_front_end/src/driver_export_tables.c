@@ -55,6 +55,7 @@ UNKNOWN_STUBS(integrity_d4082055)
 UNKNOWN_STUBS(tools_context_21318c60)
 UNKNOWN_STUBS(table_69a28e9f)
 UNKNOWN_STUBS(table_1734dc26)
+UNKNOWN_STUBS(module_walk_6e163fbe)
 
 /* --- Runtime interface (6bd5fb6c-5bf4-e74a-8987-d93912fd9df9): module loads and the primary context. --- */
 
@@ -234,6 +235,20 @@ static CUresult integrity_slot(uint32_t version, uint64_t unix_seconds, uint64_t
 
 static void *cublaslt_table[93];
 static void *table_69a28e9f[34];
+/* --- Module walk (6e163fbe-b958-444d-835c-e182aff1991e), asked for by cuFFT: slot 7 calls back once per
+ * kernel of a module with (data, function, name). Driver 580's table has 99 words (0x318 bytes); the
+ * other slots are logging stubs. --- */
+
+static void *module_walk[99];
+
+typedef void (*module_walk_visit)(void *data, CUfunction function, const char *name);
+
+static CUresult walk_module(void *unused, CUmodule module, module_walk_visit visit, void *data)
+{
+    (void)unused; /* NVIDIA's walk gives the same answer whatever this is (NULL, a context, a module) */
+    return driver_module_each_function(module, visit, data);
+}
+
 /* cuBLAS asks for it on its half and bfloat16 paths (slot 4, with two out-pointers): refused as
  * unknown, cuBLAS crashes; a table whose slots answer CUDA_ERROR_NOT_SUPPORTED it works on without.
  * Driver 580's table has 17 slots (0x88 bytes). */
@@ -277,6 +292,8 @@ static void build_tables(void)
     cublaslt_table[51] = (void *)tools_stream_handle;
     fill(table_69a28e9f, 34, unknown_table_69a28e9f);
     fill(table_1734dc26, 17, unknown_table_1734dc26);
+    fill(module_walk, 99, unknown_module_walk_6e163fbe);
+    module_walk[7] = (void *)walk_module;
 }
 
 static const struct {
@@ -291,6 +308,7 @@ static const struct {
     {{0xd4, 0x08, 0x20, 0x55, 0xbd, 0xe6, 0x70, 0x4b, 0x8d, 0x34, 0xba, 0x12, 0x3c, 0x66, 0xe1, 0xf2}, integrity},
     {{0x21, 0x31, 0x8c, 0x60, 0x97, 0x14, 0x32, 0x48, 0x8c, 0xa6, 0x41, 0xff, 0x73, 0x24, 0xc8, 0xf2}, cublaslt_table},
     {{0x69, 0xa2, 0x8e, 0x9f, 0x24, 0x49, 0x8b, 0x47, 0xb0, 0x30, 0xc5, 0xda, 0x33, 0x0e, 0xa4, 0xe9}, table_69a28e9f},
+    {{0x6e, 0x16, 0x3f, 0xbe, 0xb9, 0x58, 0x44, 0x4d, 0x83, 0x5c, 0xe1, 0x82, 0xaf, 0xf1, 0x99, 0x1e}, module_walk},
     {{0x17, 0x34, 0xdc, 0x26, 0x80, 0x0d, 0x47, 0x45, 0x87, 0x26, 0xc0, 0xf1, 0xe7, 0xdd, 0x8b, 0xca}, table_1734dc26},
 };
 

@@ -71,6 +71,10 @@ CUresult driver_stream_target(CUstream stream, int per_thread, int *device, uint
 CUresult driver_resolve_function(CUfunction function, int device, struct driver_function **record);
 /* The most dynamic shared memory a launch of the function may ask for. */
 CUresult driver_function_shared_limit(struct driver_function *function, int *limit);
+/* Calls visit(data, function, name) for every kernel of the module (the server lists their names; each
+ * gets its one CUfunction handle, as cuModuleGetFunction gives it). */
+CUresult driver_module_each_function(CUmodule module, void (*visit)(void *data, CUfunction function, const char *name),
+                                     void *data);
 
 /* Allocations (driver_ranges.c): device and host ranges this process got from the front end,
  * for cuPointerGetAttribute(s), cuMemGetAddressRange and unified copies. */

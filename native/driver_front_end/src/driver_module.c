@@ -139,6 +139,46 @@ static CUresult get_function(struct driver_module *module, const char *name, str
     return CUDA_SUCCESS;
 }
 
+CUresult driver_module_each_function(CUmodule module, void (*visit)(void *data, CUfunction function, const char *name),
+                                     void *data)
+{
+    if (visit == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = driver_begin();
+    if (result != CUDA_SUCCESS)
+        return result;
+    if (!live(module, DRIVER_MODULE_MAGIC))
+        return CUDA_ERROR_INVALID_HANDLE;
+    /* Most modules' names fit the first buffer; the client says how much a longer list needs. */
+    uint64_t capacity = 64 * 1024, needed = 0;
+    char *names = malloc(capacity);
+    if (names == NULL)
+        return CUDA_ERROR_OUT_OF_MEMORY;
+    result = driver_result(driver_client.orion_module_function_names(module->device, module->remote, names, capacity, &needed));
+    if (result == CUDA_ERROR_INVALID_VALUE && needed > capacity) {
+        char *larger = realloc(names, needed);
+        if (larger == NULL) {
+            free(names);
+            return CUDA_ERROR_OUT_OF_MEMORY;
+        }
+        names = larger, capacity = needed;
+        result = driver_result(
+            driver_client.orion_module_function_names(module->device, module->remote, names, capacity, &needed));
+    }
+    for (char *name = names, *end; result == CUDA_SUCCESS && *name != '\0'; name = end) {
+        end = name + strcspn(name, "\n");
+        int last = *end == '\0';
+        *end = '\0';
+        struct driver_function *function;
+        result = get_function(module, name, &function);
+        if (result == CUDA_SUCCESS)
+            visit(data, (CUfunction)function, function->name);
+        end += !last;
+    }
+    free(names);
+    return result;
+}
+
 DRIVER_API CUresult cuModuleGetFunction(CUfunction *function, CUmodule module, const char *name)
 {
     if (function == NULL || name == NULL)

@@ -83,6 +83,19 @@ CUresult cuLaunchKernelEx(const CUlaunchConfig *, CUfunction, void **, void **);
 
 #include "driver_test_check.h"
 
+/* What cuFFT's walk over a module's kernels (private table 6e163fbe, slot 7) reported. */
+struct walked {
+    int kernels, vector_add_matches;
+    CUfunction vector_add;
+};
+static void on_kernel(void *data, CUfunction function, const char *name)
+{
+    struct walked *walked = data;
+    walked->kernels++;
+    if (strcmp(name, "orion_test_vector_add") == 0 && function == walked->vector_add)
+        walked->vector_add_matches++;
+}
+
 static int host_calls;
 static void on_host(void *data) { host_calls += *(int *)data; }
 
@@ -377,6 +390,16 @@ int main(void)
     EXPECT(hash[0] == same[0] && hash[1] == same[1] && hash[0] != 0x3341181C03CB675Cull);
     EXPECT_OK(integrity(13002, 1700000001, same));
     EXPECT(hash[0] != same[0] || hash[1] != same[1]);
+    /* cuFFT's module walk: every kernel of the module once, each with the handle cuModuleGetFunction gives. */
+    const CUuuid module_walk_id = {{0x6e, 0x16, 0x3f, 0xbe, 0xb9, 0x58, 0x44, 0x4d, 0x83, 0x5c, 0xe1, 0x82, 0xaf, 0xf1,
+                                    0x99, 0x1e}};
+    EXPECT_OK(cuGetExportTable((const void **)&table, &module_walk_id));
+    EXPECT((uintptr_t)table[0] == 99 * sizeof(void *));
+    struct walked walked = {.vector_add = function};
+    CUresult (*walk)(void *, CUmodule, void (*)(void *, CUfunction, const char *), void *) = (void *)table[7];
+    EXPECT_OK(walk(NULL, module, on_kernel, &walked));
+    EXPECT(walked.kernels >= 2 && walked.vector_add_matches == 1);
+    EXPECT(walk(NULL, (CUmodule)&walked, on_kernel, &walked) == CUDA_ERROR_INVALID_HANDLE);
     /* cuBLAS's half-precision table: driver 580's size, every slot refusing (and named in the log). */
     const CUuuid cublas_half_id = {{0x17, 0x34, 0xdc, 0x26, 0x80, 0x0d, 0x47, 0x45, 0x87, 0x26, 0xc0, 0xf1, 0xe7, 0xdd,
                                     0x8b, 0xca}};

@@ -36,6 +36,33 @@ internal static unsafe partial class ClientAbi
         return client is null ? error : ExportGuard.Status(client.UnloadModule(module));
     }
 
+    public static int ModuleFunctionNames(int device, ulong module, byte* names, ulong capacity, ulong* needed)
+    {
+        if (needed is null || (names is null && capacity > 0))
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var client = ExportGuard.Runtime(out var error)?.Select(device, out error);
+        if (client is null)
+        {
+            return error;
+        }
+        var status = client.ListFunctionNames(module, out var list);
+        if (status != CudaStatus.Success)
+        {
+            return ExportGuard.Status(status);
+        }
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(list);
+        *needed = (ulong)bytes + 1;
+        if (capacity < *needed)
+        {
+            return CudaErrorCodes.InvalidValue;
+        }
+        var written = System.Text.Encoding.UTF8.GetBytes(list, new Span<byte>(names, bytes));
+        names[written] = 0;
+        return CudaErrorCodes.Success;
+    }
+
     public static int ModuleGetFunction(int device, ulong module, byte* name, ulong* function)
     {
         var text = ReadName(name);

@@ -62,6 +62,11 @@ public interface IModuleCalls
     CudaStatus GetMaxActiveClusters([Handle(HandleKind.Function)] ulong functionHandle, Dim3 grid, Dim3 block, uint sharedMemoryBytes, Dim3 cluster,
         out int clusters);
 
+    /// <summary>The names of every kernel of a module, one per line: what NVIDIA's libraries ask the driver for when they
+    /// walk a module's functions (cuFFT does through a private table, <c>6e163fbe-...</c> slot 7).</summary>
+    [RemoteCall(151, CallMode.Synchronous)]
+    CudaStatus ListFunctionNames([Handle(HandleKind.Module)] ulong moduleHandle, [MaxBytes(ProtocolLimits.MaxFunctionNameListBytes)] out string names);
+
     /// <summary><c>cuLaunchKernel</c> with the parameters packed by the function's layout.</summary>
     [RemoteCall(48, CallMode.Asynchronous)]
     CudaStatus Launch([Handle(HandleKind.Function)] ulong functionHandle, [Handle(HandleKind.Stream)] ulong stream, Dim3 grid, Dim3 block, uint sharedMemoryBytes,

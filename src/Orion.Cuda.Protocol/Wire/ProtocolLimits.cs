@@ -15,6 +15,9 @@ public static class ProtocolLimits
     /// <summary>Longest kernel or global name (UTF-8 bytes); mangled C++ names can be long.</summary>
     public const int MaxSymbolBytes = 4096;
 
+    /// <summary>A module's kernel names, one per line (a cuFFT module holds hundreds of long mangled names).</summary>
+    public const int MaxFunctionNameListBytes = 4 * 1024 * 1024;
+
     /// <summary>Largest text of one device-output record; more is sent as several records.</summary>
     public const int MaxDeviceOutputRecordBytes = 64 * 1024;
 

@@ -147,6 +147,9 @@ public sealed partial class RemoteCudaClient
     public CudaStatus GetMaxActiveBlocksPerMultiprocessor(ulong function, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks) =>
         Remote.GetMaxActiveBlocksPerMultiprocessor(function, blockSize, dynamicSharedMemoryBytes, flags, out blocks);
 
+    /// <summary>The names of every kernel of <paramref name="module"/>, one per line.</summary>
+    public CudaStatus ListFunctionNames(ulong module, out string names) => Remote.ListFunctionNames(module, out names);
+
     /// <summary><c>cuOccupancyMaxActiveClusters</c>: co-resident clusters of <paramref name="cluster"/> blocks (all
     /// zero: the function's compile-time cluster shape) for a launch of this geometry.</summary>
     public CudaStatus GetMaxActiveClusters(ulong function, Dim3 grid, Dim3 block, uint sharedMemoryBytes, Dim3 cluster, out int clusters) =>

@@ -141,6 +141,9 @@ public partial interface IGpuContext : IDisposable
     /// <summary><c>cuOccupancyMaxActiveBlocksPerMultiprocessorWithFlags</c>.</summary>
     CudaStatus GetMaxActiveBlocksPerMultiprocessor(GpuFunctionHandle kernel, int blockSize, ulong dynamicSharedMemoryBytes, uint flags, out int blocks);
 
+    /// <summary>The names of every kernel of <paramref name="gpuModule"/>.</summary>
+    CudaStatus ListFunctionNames(GpuModuleHandle gpuModule, out IReadOnlyList<string> names);
+
     /// <summary><c>cuOccupancyMaxActiveClusters</c> for a launch of <paramref name="configuration"/> in clusters of
     /// <paramref name="cluster"/> blocks (all zero: the function's compile-time cluster shape).</summary>
     CudaStatus GetMaxActiveClusters(GpuFunctionHandle kernel, in LaunchConfiguration configuration, Dim3 cluster, out int clusters);

@@ -587,6 +587,21 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         return CudaStatus.Success;
     }
 
+    public CudaStatus ListFunctionNames(GpuModuleHandle gpuModule, out IReadOnlyList<string> names)
+    {
+        names = [];
+        if (Check() is not CudaStatus.Success and var failed)
+        {
+            return failed;
+        }
+        if (!_modules.ContainsKey(gpuModule.Value))
+        {
+            return CudaStatus.InvalidHandle;
+        }
+        names = _kernels.KernelNames; // every emulated module holds every registered kernel
+        return CudaStatus.Success;
+    }
+
     public CudaStatus GetMaxActiveClusters(GpuFunctionHandle kernel, in LaunchConfiguration configuration, Dim3 cluster, out int clusters)
     {
         clusters = 0;

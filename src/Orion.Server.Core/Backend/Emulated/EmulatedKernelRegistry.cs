@@ -45,4 +45,7 @@ public sealed class EmulatedKernelRegistry
         _kernels.TryGetValue(name, out definition!);
 
     internal IEnumerable<KeyValuePair<string, ulong>> Globals => _globals;
+
+    /// <summary>Every registered kernel's name, in ordinal order.</summary>
+    internal IReadOnlyList<string> KernelNames => [.. _kernels.Keys.Order(StringComparer.Ordinal)];
 }

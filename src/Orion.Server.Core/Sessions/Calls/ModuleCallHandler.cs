@@ -162,6 +162,23 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
             : CudaStatus.InvalidHandle;
     }
 
+    public CudaStatus ListFunctionNames(ulong moduleHandle, out string names)
+    {
+        names = string.Empty;
+        if (!objects.Tables.TryGetModule(moduleHandle, out var module))
+        {
+            return CudaStatus.InvalidHandle;
+        }
+        var status = objects.ContextOf(module.Device).ListFunctionNames(module.Module, out var list);
+        if (status != CudaStatus.Success)
+        {
+            return status;
+        }
+        names = string.Join('\n', list);
+        // A list past the wire's limit cannot be answered whole; no module seen so far comes near it.
+        return System.Text.Encoding.UTF8.GetByteCount(names) > ProtocolLimits.MaxFunctionNameListBytes ? CudaStatus.NotSupported : CudaStatus.Success;
+    }
+
     public CudaStatus GetMaxActiveClusters(ulong functionHandle, Dim3 grid, Dim3 block, uint sharedMemoryBytes, Dim3 cluster, out int clusters)
     {
         clusters = 0;

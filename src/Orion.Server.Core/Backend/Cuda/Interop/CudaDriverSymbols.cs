@@ -97,6 +97,8 @@ internal static class CudaDriverSymbols
         "cuMemAllocFromPoolAsync",
         "cuLaunchCooperativeKernel",
         "cuLaunchKernelEx",
+        "cuGetExportTable",
+        "cuFuncGetName",
         "cuOccupancyMaxActiveClusters",
         "cuArray3DCreate_v2",
         "cuArrayDestroy",
