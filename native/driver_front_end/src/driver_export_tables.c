@@ -236,17 +236,34 @@ static CUresult integrity_slot(uint32_t version, uint64_t unix_seconds, uint64_t
 static void *cublaslt_table[93];
 static void *table_69a28e9f[34];
 /* --- Module walk (6e163fbe-b958-444d-835c-e182aff1991e), asked for by cuFFT: slot 7 calls back once per
- * kernel of a module with (data, function, name). Driver 580's table has 99 words (0x318 bytes); the
- * other slots are logging stubs. --- */
+ * kernel of a module with (data, function, name) and answers how many it visited (driver 580 answered 3
+ * for a module of three kernels; cuFFT's plans fail when it answers 0). Driver 580's table has 99 words
+ * (0x318 bytes); the other slots are logging stubs. --- */
 
 static void *module_walk[99];
 
 typedef void (*module_walk_visit)(void *data, CUfunction function, const char *name);
 
-static CUresult walk_module(void *unused, CUmodule module, module_walk_visit visit, void *data)
+struct counted_walk {
+    module_walk_visit visit;
+    void *data;
+    int visited;
+};
+
+static void visit_counted(void *data, CUfunction function, const char *name)
+{
+    struct counted_walk *walk = data;
+    walk->visited++;
+    walk->visit(walk->data, function, name);
+}
+
+/* The count on success; a failure's CUresult otherwise (what NVIDIA's walk answers then is not known). */
+static int walk_module(void *unused, CUmodule module, module_walk_visit visit, void *data)
 {
     (void)unused; /* NVIDIA's walk gives the same answer whatever this is (NULL, a context, a module) */
-    return driver_module_each_function(module, visit, data);
+    struct counted_walk walk = {visit, data, 0};
+    CUresult result = visit == NULL ? CUDA_ERROR_INVALID_VALUE : driver_module_each_function(module, visit_counted, &walk);
+    return result == CUDA_SUCCESS ? walk.visited : (int)result;
 }
 
 /* cuBLAS asks for it on its half and bfloat16 paths (slot 4, with two out-pointers): refused as
