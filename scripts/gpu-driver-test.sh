@@ -10,7 +10,8 @@
 # Programs: tests/cuda/driver_programs (driver API alone), tests/cuda/programs (24 runtime
 # programs) built with nvcc's default static cudart and with -cudart shared, and
 # tests/cuda/library-programs (cuBLAS, cuFFT, ... with NVIDIA's libraries).
-# Sets beyond those four: "first-gemm" times a cuBLAS program from start to exit (cublasCreate, one SGEMM)
+# Sets beyond those four: "fault" runs the program that faults on purpose (left out of static and shared,
+# since its error is sticky), built both ways; "first-gemm" times a cuBLAS program from start to exit (cublasCreate, one SGEMM)
 # natively and through Orion without a module cache, with a cold one and a warm one; "probes" runs the
 # private-table experiments of tests/cuda/driver_trace on NVIDIA's driver.
 # Environment: ORION_DRIVER_SETS (default "driver static shared library") picks what runs;
@@ -127,6 +128,15 @@ for set in $SETS; do
             [ -x "$WORK/lib-$name" ] && run library "$name" "$WORK/lib-$name" || say "library/$name: build FAILED"
             case " $TRACE_NAMES " in *" $name "*) [ -x "$WORK/lib-$name" ] && trace library "$name" "$WORK/lib-$name" ;; esac
         done
+        ;;
+    fault)
+        # The program that faults on purpose (its error is sticky for the rest of its process), built both
+        # ways; each run is a process, hence a server session, of its own.
+        source=$ROOT/tests/cuda/programs/14_error_illegal_address.cu
+        "$NVCC" -O2 -arch=sm_90 -I"$ROOT/tests/cuda/programs" "$source" -o "$WORK/fault-static" > "$OUT/fault-build.log" 2>&1 \
+            && run fault static_14_error_illegal_address "$WORK/fault-static" || say "fault/static: build FAILED"
+        "$NVCC" -O2 -cudart shared -arch=sm_90 -I"$ROOT/tests/cuda/programs" "$source" -o "$WORK/fault-shared" >> "$OUT/fault-build.log" 2>&1 \
+            && run fault shared_14_error_illegal_address "$WORK/fault-shared" || say "fault/shared: build FAILED"
         ;;
     first-gemm)
         "$NVCC" -O2 -arch=sm_90 -I"$ROOT/tests/cuda/library-programs" "$ROOT/tests/cuda/library-programs/01_cublas_sgemm.cu" \

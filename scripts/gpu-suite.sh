@@ -77,7 +77,7 @@ run)
     kill "$server" 2>/dev/null; wait "$server" 2>/dev/null
 
     step "5. NVIDIA's runtime and libraries over Orion's libcuda.so.1 (gpu-driver-test.sh)"
-    ORION_BUNDLE=$dir/cudart ORION_DRIVER_SETS="driver static shared library first-gemm" timeout 330 \
+    ORION_BUNDLE=$dir/cudart ORION_DRIVER_SETS="driver static shared library fault first-gemm" timeout 330 \
         bash "$dir/cudart/scripts/gpu-driver-test.sh" run "$out/driver" > "$out/driver.log" 2>&1
     echo "exit $?" | tee -a "$summary"
     cat "$out/driver/summary.txt" >> "$summary" 2>/dev/null
