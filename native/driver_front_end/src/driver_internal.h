@@ -103,6 +103,10 @@ void driver_release_device_range(uint64_t base, uint64_t size);
 /* Reserves a fresh device allocation's addresses and records its range (driver_memory.c); *collides says
  * the program's own memory is there, and then nothing was recorded. */
 CUresult driver_record_device_range(int device, uint64_t address, uint64_t size, int *collides);
+/* After a stream-ordered allocation (driver_memory.c): records its device range and hands it to the
+ * caller, or gives it back on the stream when its addresses collide with this program's memory. */
+CUresult driver_take_stream_ordered(int device, uint64_t stream, CUresult allocated, uint64_t address, size_t size,
+                                    CUdeviceptr *pointer);
 
 /* Memory pools (driver_memory_pool.c): after a device reset the server's pools of the device are gone. */
 void driver_pools_forget_device(int device);

@@ -130,8 +130,15 @@ static CUresult allocate_async(CUdeviceptr *pointer, size_t size, CUstream strea
     if (size == 0)
         return CUDA_ERROR_INVALID_VALUE;
     uint64_t address = 0;
-    int collides = 0;
     result = driver_result(driver_client.orion_malloc_async(device, size, handle, &address));
+    return driver_take_stream_ordered(device, handle, result, address, size, pointer);
+}
+
+CUresult driver_take_stream_ordered(int device, uint64_t stream, CUresult allocated, uint64_t address, size_t size,
+                                    CUdeviceptr *pointer)
+{
+    int collides = 0;
+    CUresult result = allocated;
     if (result == CUDA_SUCCESS)
         result = driver_record_device_range(device, address, size, &collides);
     if (result == CUDA_SUCCESS && collides) {
@@ -140,7 +147,7 @@ static CUresult allocate_async(CUdeviceptr *pointer, size_t size, CUstream strea
         result = CUDA_ERROR_OUT_OF_MEMORY;
     }
     if (result != CUDA_SUCCESS && address != 0)
-        driver_client.orion_free_async(device, address, handle);
+        driver_client.orion_free_async(device, address, stream);
     if (result == CUDA_SUCCESS)
         *pointer = address;
     return result;

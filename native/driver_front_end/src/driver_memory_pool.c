@@ -261,19 +261,8 @@ static CUresult allocate_from_pool(CUdeviceptr *pointer, size_t size, CUmemoryPo
     if (pool->device != device)
         DRIVER_NOT_SUPPORTED("cuMemAllocFromPoolAsync on a stream of another device than the pool's");
     uint64_t address = 0;
-    int collides = 0;
     result = driver_result(driver_client.orion_malloc_from_pool_async(device, size, pool->remote, handle, &address));
-    if (result == CUDA_SUCCESS)
-        result = driver_record_device_range(device, address, size, &collides);
-    if (result == CUDA_SUCCESS && collides) {
-        driver_log(DRIVER_LOG_ERROR, "a pool allocation's device addresses collide with this program's memory");
-        result = CUDA_ERROR_OUT_OF_MEMORY;
-    }
-    if (result != CUDA_SUCCESS && address != 0)
-        driver_client.orion_free_async(device, address, handle);
-    if (result == CUDA_SUCCESS)
-        *pointer = address;
-    return result;
+    return driver_take_stream_ordered(device, handle, result, address, size, pointer);
 }
 
 DRIVER_API CUresult cuMemAllocFromPoolAsync(CUdeviceptr *pointer, size_t size, CUmemoryPool pool, CUstream stream)
