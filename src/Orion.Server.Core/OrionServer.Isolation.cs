@@ -15,6 +15,10 @@ namespace Orion.Server.Core;
 public sealed partial class OrionServer
 {
     private readonly ConcurrentDictionary<ulong, (IWorker Worker, Task Watch)> _workers = new();
+
+    /// <summary>Workers running or being started: taken before a launch, given back when it fails or the worker
+    /// ends, so that concurrent hellos cannot start more than <see cref="OrionServerOptions.MaxWorkers"/>.</summary>
+    private int _workerSlots;
     private readonly ConcurrentDictionary<ulong, Task> _redirects = new();
 
     /// <summary>The live workers (process isolation); empty in context mode.</summary>
@@ -65,8 +69,9 @@ public sealed partial class OrionServer
                     "authentication failed: wrong or missing auth token").ConfigureAwait(false);
                 return;
             }
-            if (_workers.Count >= _options.MaxWorkers)
+            if (Interlocked.Increment(ref _workerSlots) > _options.MaxWorkers)
             {
+                Interlocked.Decrement(ref _workerSlots);
                 await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
                     $"the server already runs its maximum of {_options.MaxWorkers} sessions").ConfigureAwait(false);
                 return;
@@ -82,10 +87,16 @@ public sealed partial class OrionServer
             }
             catch (Exception ex) when (ex is WorkerLaunchException or OperationCanceledException)
             {
+                Interlocked.Decrement(ref _workerSlots);
                 Log.WorkerLaunchFailed(_logger, id, ex.Message);
                 await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
                     "cannot start a worker for this session: " + ex.Message).ConfigureAwait(false);
                 return;
+            }
+            catch
+            {
+                Interlocked.Decrement(ref _workerSlots); // no worker took the slot
+                throw;
             }
             // The watch may only forget the worker once it is in the table, however fast the worker exits.
             var tracked = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -121,6 +132,7 @@ public sealed partial class OrionServer
         await tracked.ConfigureAwait(false);
         Log.WorkerExited(_logger, id, PidText(worker), exitCode);
         _workers.TryRemove(id, out _);
+        Interlocked.Decrement(ref _workerSlots);
         await worker.DisposeAsync().ConfigureAwait(false);
     }
 

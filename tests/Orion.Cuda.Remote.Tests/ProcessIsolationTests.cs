@@ -83,6 +83,48 @@ public abstract class ProcessIsolationTests : RemoteCudaTestBase
     }
 
     [Fact]
+    public async Task Concurrent_hellos_cannot_start_more_workers_than_the_limit()
+    {
+        // Every launch waits at a gate, so all hellos arrive while no worker is in the table yet: the limit
+        // must count the launches under way, not only the workers already running.
+        var gated = new GatedWorkerLauncher(new InProcessWorkerLauncher(CreateWorkerBackend(), Transports));
+        var (server, _) = await StartServerAsync(options =>
+        {
+            options.Isolation = SessionIsolation.Process;
+            options.WorkerLauncher = gated;
+            options.MaxWorkers = 2;
+        });
+        var connects = Enumerable.Range(0, 6).Select(_ => RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[0])).ToArray();
+        await WaitUntilAsync(() => connects.Count(c => c.IsCompleted) >= 4 || gated.Waiting > 2, "the hellos beyond the limit were answered");
+        gated.Open();
+        var sessions = new List<RemoteCudaClient>();
+        var refused = 0;
+        foreach (var connect in connects)
+        {
+            try
+            {
+                sessions.Add(await connect);
+            }
+            catch (RemoteSessionRefusedException ex) when (ex.Status == HandshakeStatus.Unavailable)
+            {
+                refused++;
+            }
+        }
+        Assert.Equal(2, gated.Launched);
+        Assert.Equal(2, sessions.Count);
+        Assert.Equal(4, refused);
+        foreach (var session in sessions)
+        {
+            Assert.Equal(CudaStatus.Success, session.Synchronize());
+            await session.DisposeAsync();
+        }
+        // The slots come back when the workers end.
+        await WaitUntilAsync(() => server.Workers.Count == 0, "the workers ended with their sessions");
+        await using var later = await RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[0]);
+        Assert.Equal(CudaStatus.Success, later.Synchronize());
+    }
+
+    [Fact]
     public async Task Clients_beyond_the_worker_limit_are_refused_as_unavailable()
     {
         var (server, launcher) = await StartIsolatedServerAsync(options => options.MaxWorkers = 1);
@@ -259,6 +301,28 @@ public abstract class ProcessIsolationTests : RemoteCudaTestBase
                 Kill();
                 return ValueTask.CompletedTask;
             }
+        }
+    }
+
+    /// <summary>Holds every launch until <see cref="Open"/>, then starts it with the inner launcher.</summary>
+    private sealed class GatedWorkerLauncher(IWorkerLauncher inner) : IWorkerLauncher
+    {
+        private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _waiting;
+        private int _launched;
+
+        public int Waiting => Volatile.Read(ref _waiting);
+
+        public int Launched => Volatile.Read(ref _launched);
+
+        public void Open() => _gate.TrySetResult();
+
+        public async Task<IWorker> LaunchAsync(WorkerLaunchRequest request, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref _waiting);
+            await _gate.Task.WaitAsync(cancellationToken);
+            Interlocked.Increment(ref _launched);
+            return await inner.LaunchAsync(request, cancellationToken);
         }
     }
 
