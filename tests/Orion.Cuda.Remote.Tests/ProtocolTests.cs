@@ -14,6 +14,19 @@ public sealed class ProtocolTests
     }
 
     [Fact]
+    public void A_client_name_reaches_the_server_without_control_characters()
+    {
+        // Escape sequences, line breaks and bidirectional overrides in a name would rewrite an operator's terminal
+        // or forge log lines; the decoded name keeps every printable character and nothing else.
+        var writer = new ProtocolWriter(256);
+        new ClientHello(1, ProtocolFeatures.None, "", "job\u001b[2J\r\nFAKE LOG LINE\u202e\u0000 ☃").Encode(writer);
+
+        var hello = ClientHello.Decode(writer.WrittenSpan);
+
+        Assert.Equal("job?[2J??FAKE LOG LINE?? ☃", hello.ClientName);
+    }
+
+    [Fact]
     public void Welcome_round_trips_with_devices()
     {
         var device = new RemoteDeviceInfo("GPU", Guid.NewGuid(), 80UL << 30, [0, 1024, 7], "0000:01:00.0", false);

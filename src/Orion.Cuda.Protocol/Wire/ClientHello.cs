@@ -29,6 +29,29 @@ public sealed record ClientHello(ushort Version, ProtocolFeatures Features, stri
         var token = reader.ReadString(ProtocolLimits.MaxTextBytes);
         var name = reader.ReadString(ProtocolLimits.MaxTextBytes);
         reader.ExpectEnd("client hello");
-        return new ClientHello(version, features, token, name);
+        return new ClientHello(version, features, token, Printable(name));
     }
+
+    /// <summary>
+    /// The name as it may go into a log: a peer's control characters (escape sequences that would rewrite an
+    /// operator's terminal, line breaks that would forge log lines) become '?'.
+    /// </summary>
+    private static string Printable(string name)
+    {
+        if (!name.Any(IsUnprintable))
+        {
+            return name;
+        }
+        return string.Create(name.Length, name, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = IsUnprintable(source[i]) ? '?' : source[i];
+            }
+        });
+    }
+
+    private static bool IsUnprintable(char c) =>
+        char.IsControl(c) || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) is System.Globalization.UnicodeCategory.Format
+            or System.Globalization.UnicodeCategory.LineSeparator or System.Globalization.UnicodeCategory.ParagraphSeparator;
 }
