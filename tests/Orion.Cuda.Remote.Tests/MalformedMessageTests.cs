@@ -60,6 +60,33 @@ public abstract class MalformedMessageTests : RemoteCudaTestBase
         Assert.Equal(new[] { 1, 2, 3 }, buffer.ToArray());
     }
 
+    [Theory]
+    [InlineData(Opcode.Copy2DHostToDevice)]
+    [InlineData(Opcode.Copy2DDeviceToHost)]
+    public async Task A_2d_copy_of_zero_width_is_answered_at_once_before_and_after_the_session_has_a_context(Opcode opcode)
+    {
+        // Rows of 0 bytes: no bulk data at all, so no chunk loop may wait for one, with or without a context.
+        await using var raw = await OpenRawSessionAsync("raw-test");
+        foreach (var requestId in new uint[] { 1, 3 })
+        {
+            var address = 0UL;
+            if (requestId == 3)
+            {
+                await raw.SendAsync(Record(Opcode.Allocate, U64(4096), requestId: 2));
+                var allocated = (await raw.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).ToArray();
+                var allocation = new ProtocolReader(allocated);
+                ReplyHeader.Read(ref allocation);
+                address = allocation.ReadUInt64();
+            }
+            await raw.SendAsync(Record(opcode, [.. U64(address), .. U64(64), .. U64(0), .. U64(5)], requestId: requestId));
+            var answer = (await raw.ReceiveAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(10))).ToArray();
+            var reader = new ProtocolReader(answer);
+            var header = ReplyHeader.Read(ref reader);
+            Assert.Equal(requestId, header.RequestId);
+        }
+        Assert.Equal(2, Server.Sessions.Count); // both sessions still served
+    }
+
     [Fact]
     public async Task A_client_that_vanishes_in_the_middle_of_a_copy_is_cleaned_up()
     {
