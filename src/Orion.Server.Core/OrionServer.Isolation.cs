@@ -38,22 +38,8 @@ public sealed partial class OrionServer
         await using (connection.ConfigureAwait(false))
         {
             using var writer = new ProtocolWriter(1024);
-            ClientHello hello;
-            try
+            if (await ReceiveHelloAsync(id, connection, writer, remote).ConfigureAwait(false) is not { } hello)
             {
-                using var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-                helloTimeout.CancelAfter(_options.HelloTimeout);
-                var message = await connection.ReceiveAsync(helloTimeout.Token).ConfigureAwait(false);
-                hello = ClientHello.Decode(message.IsSingleSegment ? message.FirstSpan : message.ToArray());
-            }
-            catch (ProtocolException ex)
-            {
-                await RefuseAsync(connection, writer, id, "", remote, HandshakeStatus.MalformedHello, "not an Orion client hello: " + ex.Message).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex) when (ex is TransportException or OperationCanceledException)
-            {
-                Log.SessionEndedBeforeHello(_logger, id, remote, ex is TransportException te ? te.Error : TransportError.Timeout);
                 return;
             }
             if (hello.Version != ProtocolLimits.Version)
@@ -113,6 +99,51 @@ public sealed partial class OrionServer
                 // The client left; its worker times out waiting for it and exits.
             }
         }
+    }
+
+    /// <summary>
+    /// A connection's hello, or null when it sent none within the hello timeout, left, or sent something else
+    /// (then refused as malformed).
+    /// </summary>
+    private async Task<ClientHello?> ReceiveHelloAsync(ulong id, TransportConnection connection, ProtocolWriter writer, string remote)
+    {
+        try
+        {
+            using var helloTimeout = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
+            helloTimeout.CancelAfter(_options.HelloTimeout);
+            var message = await connection.ReceiveAsync(helloTimeout.Token).ConfigureAwait(false);
+            return ClientHello.Decode(message.IsSingleSegment ? message.FirstSpan : message.ToArray());
+        }
+        catch (ProtocolException ex)
+        {
+            await RefuseAsync(connection, writer, id, "", remote, HandshakeStatus.MalformedHello, "not an Orion client hello: " + ex.Message).ConfigureAwait(false);
+            return null;
+        }
+        catch (Exception ex) when (ex is TransportException or OperationCanceledException)
+        {
+            Log.SessionEndedBeforeHello(_logger, id, remote, ex is TransportException te ? te.Error : TransportError.Timeout);
+            return null;
+        }
+    }
+
+    /// <summary>Context mode at its session limit: the connection hears, once it says hello, that the server is full.</summary>
+    private void TrackRefusalAsBusy(ulong id, TransportConnection connection)
+    {
+        var task = Task.Run(async () =>
+        {
+            var remote = connection.RemoteEndpoint.ToString();
+            await using (connection.ConfigureAwait(false))
+            {
+                using var writer = new ProtocolWriter(1024);
+                if (await ReceiveHelloAsync(id, connection, writer, remote).ConfigureAwait(false) is { } hello)
+                {
+                    await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
+                        $"the server already serves its maximum of {_options.MaxSessions} sessions").ConfigureAwait(false);
+                }
+            }
+        });
+        _redirects[id] = task;
+        _ = task.ContinueWith(_ => _redirects.TryRemove(id, out var _), TaskScheduler.Default);
     }
 
     /// <summary>The worker listens where the client reached the supervisor (same scheme and interface), on an ephemeral port.</summary>

@@ -25,6 +25,9 @@ public sealed partial class OrionServer : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private ServerSessionConfig? _config;
     private long _nextSessionId;
+
+    /// <summary>Context mode: sessions alive, from their accept (see <see cref="OrionServerOptions.MaxSessions"/>).</summary>
+    private int _sessionSlots;
     private int _disposed;
 
     public OrionServer(IGpuBackend backend, TransportFactory transports, OrionServerOptions options, ILoggerFactory? loggerFactory = null)
@@ -58,7 +61,7 @@ public sealed partial class OrionServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
-        _config = DescribeDevices(_backend, _options.Devices, _options.AuthToken, _options.ChunkBytes);
+        _config = DescribeDevices(_backend, _options.Devices, _options.AuthToken, _options.ChunkBytes) with { HelloTimeout = _options.HelloTimeout };
         if (_options.ModuleCache is { } cache && _options.Isolation == SessionIsolation.Context)
         {
             // Sessions in this process share it; in process isolation each worker opens the same directory.
@@ -134,7 +137,18 @@ public sealed partial class OrionServer : IAsyncDisposable
                 TrackRedirect(id, connection);
                 continue;
             }
-            var session = new ServerSession(id, connection, _backend, _config!, _logger, ended => _sessions.TryRemove(ended.Id, out _));
+            // Counted from the accept, before the hello: a connection that says nothing holds a session thread too.
+            if (Interlocked.Increment(ref _sessionSlots) > _options.MaxSessions)
+            {
+                Interlocked.Decrement(ref _sessionSlots);
+                TrackRefusalAsBusy(id, connection);
+                continue;
+            }
+            var session = new ServerSession(id, connection, _backend, _config!, _logger, ended =>
+            {
+                _sessions.TryRemove(ended.Id, out _);
+                Interlocked.Decrement(ref _sessionSlots);
+            });
             _sessions[id] = session;
             session.Start();
         }

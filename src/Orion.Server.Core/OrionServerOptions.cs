@@ -34,7 +34,11 @@ public sealed class OrionServerOptions
     /// <summary>Most workers (sessions) alive at once in process-isolation mode; further clients are refused as unavailable.</summary>
     public int MaxWorkers { get; set; } = 256;
 
-    /// <summary>How long the supervisor waits for a client's hello before it drops the connection.</summary>
+    /// <summary>Most sessions at once in context-isolation mode, counting connections that have not said hello yet;
+    /// further clients are refused as unavailable.</summary>
+    public int MaxSessions { get; set; } = 256;
+
+    /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>A directory where module images are kept by content for every session and worker of this server

@@ -68,6 +68,7 @@ public sealed class OrionWorker : IAsyncDisposable
         _config = OrionServer.DescribeDevices(_backend, _request.Devices.ToList(), _request.Ticket, _request.ChunkBytes) with
         {
             TokenIsWorkerTicket = true,
+            HelloTimeout = _request.ConnectTimeout,
             DeviceOutput = DeviceOutput,
             ModuleCache = _request.ModuleCache is { } cache ? new ModuleCache.DiskModuleImageCache(cache, _logger) : null,
         };

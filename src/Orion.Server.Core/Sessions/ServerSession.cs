@@ -87,6 +87,11 @@ internal sealed partial class ServerSession : IDisposable
             // A port probe or a client that gave up before its hello: nothing was created.
             Log.SessionEndedBeforeHello(_logger, Id, _connection.RemoteEndpoint.ToString(), ex.Error);
         }
+        catch (OperationCanceledException) when (!_handshakeDone)
+        {
+            // No hello within the hello timeout: a connection may not hold a session thread by saying nothing.
+            Log.SessionEndedBeforeHello(_logger, Id, _connection.RemoteEndpoint.ToString(), TransportError.Timeout);
+        }
         catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed)
         {
             Log.SessionClosed(_logger, Id, _clientName);
@@ -115,7 +120,11 @@ internal sealed partial class ServerSession : IDisposable
 
     private bool Handshake()
     {
-        var length = ReceiveMessage();
+        int length;
+        using (var helloTimeout = new CancellationTokenSource(_config.HelloTimeout ?? Timeout.InfiniteTimeSpan))
+        {
+            length = ReceiveMessage(helloTimeout.Token);
+        }
         ClientHello hello;
         try
         {
@@ -206,9 +215,9 @@ internal sealed partial class ServerSession : IDisposable
     }
 
     /// <summary>Receives one message and copies it into the session's buffer (the transport's view ends at the next bulk receive).</summary>
-    private int ReceiveMessage()
+    private int ReceiveMessage(CancellationToken cancellationToken = default)
     {
-        var payload = SyncWait.Wait(_connection.ReceiveAsync());
+        var payload = SyncWait.Wait(_connection.ReceiveAsync(cancellationToken));
         var length = checked((int)payload.Length);
         if (_message.Length < length)
         {

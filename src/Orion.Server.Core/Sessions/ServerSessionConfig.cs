@@ -12,6 +12,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="TokenIsWorkerTicket">True in a worker, whose token is the one-time ticket of its session (changes only the refusal text).</param>
 /// <param name="DeviceOutput">Where the device's printed text is read, in a worker that serves one session; null where sessions share the process.</param>
 /// <param name="ModuleCache">The server's module image cache, or null for none.</param>
+/// <param name="HelloTimeout">How long a connection may take to say hello before it is dropped.</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -21,7 +22,8 @@ internal sealed record ServerSessionConfig(
     string Description,
     bool TokenIsWorkerTicket = false,
     IDeviceOutputSource? DeviceOutput = null,
-    ModuleCache.IModuleImageCache? ModuleCache = null)
+    ModuleCache.IModuleImageCache? ModuleCache = null,
+    TimeSpan? HelloTimeout = null)
 {
     /// <summary>The optional features this server offers; a session uses those its client asks for too.</summary>
     public ProtocolFeatures SupportedFeatures =>
