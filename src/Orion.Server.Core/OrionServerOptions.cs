@@ -38,6 +38,11 @@ public sealed class OrionServerOptions
     /// further clients are refused as unavailable.</summary>
     public int MaxSessions { get; set; } = 256;
 
+    /// <summary>How long a session's send may wait for its client to read before the session ends (a client that
+    /// stops reading would otherwise hold the session and its device memory); <see cref="Timeout.InfiniteTimeSpan"/>
+    /// disables it.</summary>
+    public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
     /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

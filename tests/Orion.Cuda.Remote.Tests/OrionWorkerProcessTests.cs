@@ -248,7 +248,8 @@ public sealed class OrionWorkerProcessTests : IDisposable
     [Fact]
     public void The_command_line_reads_back_as_the_launcher_wrote_it()
     {
-        var request = new WorkerLaunchRequest(ulong.MaxValue, new TransportEndpoint("tcp", "::1", 0), WorkerTicket.Create(), [3, 1], 256 * 1024, TimeSpan.FromSeconds(42));
+        var request = new WorkerLaunchRequest(ulong.MaxValue, new TransportEndpoint("tcp", "::1", 0), WorkerTicket.Create(), [3, 1], 256 * 1024, TimeSpan.FromSeconds(42),
+            SendTimeout: TimeSpan.FromMilliseconds(1500));
         string[] backendArguments = ["--log-level", "Trace", "--", "worker"];
         var args = WorkerCommandLine.Arguments(request, backendArguments, LogLevel.Error);
         Assert.DoesNotContain(request.Ticket, args); // the ticket goes on stdin only
@@ -259,6 +260,7 @@ public sealed class OrionWorkerProcessTests : IDisposable
         Assert.Equal(request.Devices, parsed.Devices);
         Assert.Equal(request.ChunkBytes, parsed.ChunkBytes);
         Assert.Equal(request.ConnectTimeout, parsed.ConnectTimeout);
+        Assert.Equal(request.SendTimeout, parsed.SendTimeout);
         Assert.Equal(LogLevel.Error, parsed.LogLevel);
         Assert.Equal(backendArguments, parsed.BackendArguments);
     }

@@ -69,6 +69,7 @@ public sealed class OrionWorker : IAsyncDisposable
         {
             TokenIsWorkerTicket = true,
             HelloTimeout = _request.ConnectTimeout,
+            SendTimeout = _request.SendTimeout,
             DeviceOutput = DeviceOutput,
             ModuleCache = _request.ModuleCache is { } cache ? new ModuleCache.DiskModuleImageCache(cache, _logger) : null,
         };

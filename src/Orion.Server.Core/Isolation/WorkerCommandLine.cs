@@ -40,9 +40,11 @@ public static class WorkerCommandLine
     private const string LogLevelOption = "--log-level";
     private const string ModuleCacheDirectory = "--module-cache-dir";
     private const string ModuleCacheMaxBytes = "--module-cache-max-bytes";
+    private const string SendTimeoutMs = "--send-timeout-ms";
 
     private static readonly HashSet<string> KnownOptions =
-        [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes];
+        [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes,
+            SendTimeoutMs];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -83,6 +85,10 @@ public static class WorkerCommandLine
             arguments.Add(Device);
             arguments.Add(device.ToString(CultureInfo.InvariantCulture));
         }
+        if (request.SendTimeout is { } sendTimeout && sendTimeout != Timeout.InfiniteTimeSpan)
+        {
+            arguments.AddRange([SendTimeoutMs, ((long)sendTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]);
+        }
         if (request.ModuleCache is { } cache)
         {
             arguments.AddRange([ModuleCacheDirectory, cache.Directory, ModuleCacheMaxBytes, cache.MaxBytes.ToString(CultureInfo.InvariantCulture)]);
@@ -110,6 +116,7 @@ public static class WorkerCommandLine
         ulong? sessionId = null;
         int? chunkBytes = null;
         long? connectTimeoutMs = null;
+        long? sendTimeoutMs = null;
         LogLevel? logLevel = null;
         string? cacheDirectory = null;
         long? cacheMaxBytes = null;
@@ -162,6 +169,11 @@ public static class WorkerCommandLine
                     valid = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds);
                     connectTimeoutMs = milliseconds;
                     break;
+                case SendTimeoutMs:
+                    // At least 100 ms, so that a typo cannot end every session at its first large reply.
+                    valid = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var sendMilliseconds) && sendMilliseconds >= 100;
+                    sendTimeoutMs = sendMilliseconds;
+                    break;
                 case LogLevelOption:
                     logLevel = ParseLogLevel(value);
                     valid = logLevel is not null;
@@ -200,7 +212,8 @@ public static class WorkerCommandLine
             TimeSpan.FromMilliseconds(Math.Clamp(connectTimeoutMs ?? DefaultConnectTimeoutMs, MinConnectTimeoutMs, MaxConnectTimeoutMs)),
             logLevel ?? LogLevel.Information,
             backendArguments,
-            cacheDirectory is null ? null : new ModuleCacheOptions(cacheDirectory, cacheMaxBytes ?? ModuleCacheOptions.DefaultMaxBytes));
+            cacheDirectory is null ? null : new ModuleCacheOptions(cacheDirectory, cacheMaxBytes ?? ModuleCacheOptions.DefaultMaxBytes),
+            sendTimeoutMs is { } send ? TimeSpan.FromMilliseconds(send) : null);
         error = "";
         return true;
     }
@@ -223,6 +236,7 @@ public static class WorkerCommandLine
 /// <param name="LogLevel">The least severe level the worker logs.</param>
 /// <param name="BackendArguments">The host's arguments after the separator, verbatim.</param>
 /// <param name="ModuleCache">The server's module image cache, or null for none.</param>
+/// <param name="SendTimeout">How long a send may wait for the client to read; null: the default.</param>
 internal sealed record ParsedWorkerArguments(
     TransportEndpoint ListenEndpoint,
     ulong SessionId,
@@ -231,4 +245,5 @@ internal sealed record ParsedWorkerArguments(
     TimeSpan ConnectTimeout,
     LogLevel LogLevel,
     IReadOnlyList<string> BackendArguments,
-    ModuleCacheOptions? ModuleCache = null);
+    ModuleCacheOptions? ModuleCache = null,
+    TimeSpan? SendTimeout = null);

@@ -10,6 +10,7 @@ namespace Orion.Server.Core.Isolation;
 /// <param name="ChunkBytes">Bulk chunk size.</param>
 /// <param name="ConnectTimeout">How long the worker waits for its client before it exits.</param>
 /// <param name="ModuleCache">The server's module image cache, shared by its workers; null for none.</param>
+/// <param name="SendTimeout">How long the session's send may wait for its client to read (null: 60 s).</param>
 public sealed record WorkerLaunchRequest(
     ulong SessionId,
     TransportEndpoint ListenEndpoint,
@@ -17,4 +18,5 @@ public sealed record WorkerLaunchRequest(
     IReadOnlyList<int> Devices,
     int ChunkBytes,
     TimeSpan ConnectTimeout,
-    ModuleCache.ModuleCacheOptions? ModuleCache = null);
+    ModuleCache.ModuleCacheOptions? ModuleCache = null,
+    TimeSpan? SendTimeout = null);

@@ -35,7 +35,7 @@ internal sealed partial class CallDispatcher : IDisposable
     /// data reply gives the lock back (notifications may have queued meanwhile); host-function
     /// markers the GPU reaches go to <paramref name="hostFunctionReached"/>.
     /// </summary>
-    public CallDispatcher(SessionObjects objects, TransportConnection connection, ProtocolWriter replies, Lock sendGate, Action flush, Action sendGateReleased,
+    public CallDispatcher(SessionObjects objects, TransportConnection connection, SendWatch sendWatch, ProtocolWriter replies, Lock sendGate, Action flush, Action sendGateReleased,
         Action<ulong> hostFunctionReached)
     {
         _replies = replies;
@@ -51,7 +51,7 @@ internal sealed partial class CallDispatcher : IDisposable
         _graphs = new GraphCallHandler(objects);
         ChunkBytes = objects.Config.ChunkBytes;
         _incoming = new SessionIncomingData(connection, ChunkBytes);
-        _outgoing = new SessionOutgoingData(this, connection, sendGate, sendGateReleased, ChunkBytes);
+        _outgoing = new SessionOutgoingData(this, connection, sendWatch, sendGate, sendGateReleased, ChunkBytes);
     }
 
     /// <summary>Runs every record of <paramref name="message"/>, then sends the replies they produced.</summary>

@@ -28,6 +28,7 @@ internal sealed partial class ServerSession : IDisposable
     private readonly System.Collections.Concurrent.ConcurrentQueue<ulong> _reachedMarkers = new();
     private readonly SessionObjects _objects;
     private readonly CallDispatcher _calls;
+    private readonly SendWatch _sendWatch;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private byte[] _message = new byte[4096];
     private Thread? _thread;
@@ -45,7 +46,8 @@ internal sealed partial class ServerSession : IDisposable
         _onEnded = onEnded;
         _objects = new SessionObjects(backend, config);
         _sendDeviceOutput = SendDeviceOutputLocked;
-        _calls = new CallDispatcher(_objects, connection, _replies, _sendGate, FlushReplies, SendReachedMarkersIfFree, OnHostFunctionReached);
+        _sendWatch = new SendWatch(connection, config.SendTimeout ?? TimeSpan.FromSeconds(60));
+        _calls = new CallDispatcher(_objects, connection, _sendWatch, _replies, _sendGate, FlushReplies, SendReachedMarkersIfFree, OnHostFunctionReached);
     }
 
     public ulong Id { get; }
@@ -203,7 +205,7 @@ internal sealed partial class ServerSession : IDisposable
                 var start = ReplyHeader.BeginRecord(_replies, ReplyKind.SessionEnded, 0, CudaStatus.Unknown, CudaStatus.Success);
                 _replies.WriteString(reason.Length > 900 ? reason[..900] : reason, ProtocolLimits.MaxTextBytes);
                 ReplyHeader.EndRecord(_replies, start);
-                SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
+                SendWatched(_replies.WrittenMemory);
                 _replies.Clear();
             }
             SyncWait.Wait(_connection.DisposeAsync());
@@ -240,7 +242,7 @@ internal sealed partial class ServerSession : IDisposable
             _deviceOutput?.Drain(_sendDeviceOutput);
             if (_replies.Length > 0)
             {
-                SyncWait.Wait(_connection.SendAsync(_replies.WrittenMemory));
+                SendWatched(_replies.WrittenMemory);
                 _replies.Clear();
             }
         }
@@ -296,7 +298,7 @@ internal sealed partial class ServerSession : IDisposable
             _notifications.WriteByte((byte)stream);
             _notifications.WriteSpan(piece);
             ReplyHeader.EndRecord(_notifications, start);
-            SyncWait.Wait(_connection.SendAsync(_notifications.WrittenMemory));
+            SendWatched(_notifications.WrittenMemory);
             text = text[piece.Length..];
         }
     }
@@ -315,7 +317,7 @@ internal sealed partial class ServerSession : IDisposable
             _notifications.WriteUInt64(marker);
             ReplyHeader.EndRecord(_notifications, start);
         }
-        SyncWait.Wait(_connection.SendAsync(_notifications.WrittenMemory));
+        SendWatched(_notifications.WrittenMemory);
     }
 
     private void Cleanup()
@@ -337,8 +339,23 @@ internal sealed partial class ServerSession : IDisposable
     }
 
     /// <summary>Returns the pooled buffers; called once the executor has stopped.</summary>
+    /// <summary>Sends one message, under the watch that ends the session when its client stops reading.</summary>
+    private void SendWatched(ReadOnlyMemory<byte> message)
+    {
+        _sendWatch.Begin();
+        try
+        {
+            SyncWait.Wait(_connection.SendAsync(message));
+        }
+        finally
+        {
+            _sendWatch.End();
+        }
+    }
+
     public void Dispose()
     {
+        _sendWatch.Dispose();
         lock (_sendGate)
         {
             _replies.Dispose();

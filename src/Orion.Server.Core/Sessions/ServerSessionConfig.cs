@@ -13,6 +13,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="DeviceOutput">Where the device's printed text is read, in a worker that serves one session; null where sessions share the process.</param>
 /// <param name="ModuleCache">The server's module image cache, or null for none.</param>
 /// <param name="HelloTimeout">How long a connection may take to say hello before it is dropped.</param>
+/// <param name="SendTimeout">How long a send may wait for the client to read before the session ends (null: 60 s).</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -23,7 +24,8 @@ internal sealed record ServerSessionConfig(
     bool TokenIsWorkerTicket = false,
     IDeviceOutputSource? DeviceOutput = null,
     ModuleCache.IModuleImageCache? ModuleCache = null,
-    TimeSpan? HelloTimeout = null)
+    TimeSpan? HelloTimeout = null,
+    TimeSpan? SendTimeout = null)
 {
     /// <summary>The optional features this server offers; a session uses those its client asks for too.</summary>
     public ProtocolFeatures SupportedFeatures =>

@@ -10,7 +10,8 @@ namespace Orion.Server.Core.Sessions;
 /// send lock is held, so that no host-function notification lands between the reply and its data
 /// (notifications queue meanwhile and go out once the lock is given back).
 /// </summary>
-internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportConnection connection, Lock sendGate, Action sendGateReleased, int chunkBytes) : OutgoingData, IDisposable
+internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportConnection connection, SendWatch sendWatch, Lock sendGate, Action sendGateReleased,
+    int chunkBytes) : OutgoingData, IDisposable
 {
     private readonly NativeMemoryManager _window = new();
     private RequestHeader _header;
@@ -44,12 +45,26 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
             throw new InvalidOperationException(_announced ? "the call's data has all been sent" : "announce the data before sending it");
         }
         _window.Reset(source, chunk);
-        SyncWait.Wait(connection.SendBulkAsync(_window.Memory));
+        SendBulkWatched(_window.Memory);
         Transferred += (ulong)chunk;
         return chunk;
     }
 
     public override void Latch(CudaStatus status) => dispatcher.Latch(status);
+
+    /// <summary>Sends one chunk, under the watch that ends the session when its client stops reading.</summary>
+    private void SendBulkWatched(ReadOnlyMemory<byte> chunk)
+    {
+        sendWatch.Begin();
+        try
+        {
+            SyncWait.Wait(connection.SendBulkAsync(chunk));
+        }
+        finally
+        {
+            sendWatch.End();
+        }
+    }
 
     /// <summary>Ends the call: a failure before the announcement is a reply without data; after it, whatever was not sent goes as zeros, with an error latched.</summary>
     public void End(in RequestHeader header, CudaStatus status)
@@ -68,7 +83,7 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
                 for (var chunk = NextChunkBytes; chunk > 0; chunk = NextChunkBytes)
                 {
                     _zeros ??= new byte[chunkBytes];
-                    SyncWait.Wait(connection.SendBulkAsync(_zeros.AsMemory(0, chunk)));
+                    SendBulkWatched(_zeros.AsMemory(0, chunk));
                     Transferred += (ulong)chunk;
                 }
             }
