@@ -173,27 +173,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuArrayContext
         return status;
     }
 
-    public CudaStatus DestroyTextureObject(ulong textureObject)
-    {
-        CudaStatus status = MakeCurrent();
-        if (status != CudaStatus.Success)
-        {
-            return status;
-        }
-
-        if (!_textureObjects.Contains(textureObject))
-        {
-            return CudaStatus.InvalidValue;
-        }
-
-        status = CudaDriverApi.TexObjectDestroy(textureObject);
-        if (status == CudaStatus.Success)
-        {
-            _textureObjects.Remove(textureObject);
-        }
-
-        return status;
-    }
+    public CudaStatus DestroyTextureObject(ulong textureObject) => DestroyObject(_textureObjects, textureObject, &CudaDriverApi.TexObjectDestroy);
 
     public CudaStatus CreateSurfaceObject(GpuArrayHandle array, out ulong surfaceObject)
     {
@@ -216,7 +196,10 @@ internal sealed unsafe partial class CudaDriverContext : IGpuArrayContext
         return status;
     }
 
-    public CudaStatus DestroySurfaceObject(ulong surfaceObject)
+    public CudaStatus DestroySurfaceObject(ulong surfaceObject) => DestroyObject(_surfaceObjects, surfaceObject, &CudaDriverApi.SurfObjectDestroy);
+
+    /// <summary>Destroys a texture or surface object this context made (any other value is refused before the driver sees it).</summary>
+    private CudaStatus DestroyObject(HashSet<ulong> made, ulong value, delegate*<ulong, CudaStatus> destroy)
     {
         CudaStatus status = MakeCurrent();
         if (status != CudaStatus.Success)
@@ -224,15 +207,15 @@ internal sealed unsafe partial class CudaDriverContext : IGpuArrayContext
             return status;
         }
 
-        if (!_surfaceObjects.Contains(surfaceObject))
+        if (!made.Contains(value))
         {
             return CudaStatus.InvalidValue;
         }
 
-        status = CudaDriverApi.SurfObjectDestroy(surfaceObject);
+        status = destroy(value);
         if (status == CudaStatus.Success)
         {
-            _surfaceObjects.Remove(surfaceObject);
+            made.Remove(value);
         }
 
         return status;
