@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# GPU-host test of stock PyTorch through Orion's libcuda.so.1 (issue 11).
+#
+#   scripts/gpu-pytorch-test.sh run OUTDIR   on the GPU host, from the repository root, with a bundle
+#                                            (bin/orion-server, lib/liborion_client.so; default
+#                                            artifacts/cudart, or ORION_BUNDLE) carried: builds the
+#                                            driver front end, runs tests/pytorch/torch_check.py
+#                                            natively and through Orion, compares stdout line by
+#                                            line and checks that NVIDIA's libcuda.so.1 was never
+#                                            mapped in the Python process.
+# Environment: ORION_PYTORCH_SETS (default "check expandable") picks what runs; ORION_PYTORCH_CHECKS
+# limits the checks of the "check" set; ORION_PYTORCH_TRACE=1 also runs the check set under the
+# tracing driver over Orion's (every driver call and its result, in order).
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+OUT=$(realpath -m "${2:-$PWD/gpu-pytorch-out}")
+PYTHON=${PYTHON:-python3}
+BUNDLE=${ORION_BUNDLE:-$ROOT/artifacts/cudart}
+PORT=${ORION_PORT:-7480}
+SETS=${ORION_PYTORCH_SETS:-check expandable}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"; [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null' EXIT
+mkdir -p "$OUT"
+SUMMARY=$OUT/summary.txt
+: > "$SUMMARY"
+say() { echo "$*" | tee -a "$SUMMARY"; }
+
+make -s -C "$ROOT/native/driver_front_end" BUILD="$WORK/front" all > "$OUT/front-build.log" 2>&1 \
+    || { say "front end build FAILED"; cat "$OUT/front-build.log"; exit 1; }
+FRONT=$WORK/front
+# Triton links its launcher with -lcuda from TRITON_LIBCUDA_PATH: the unversioned name must be there.
+ln -sf libcuda.so.1 "$FRONT/libcuda.so"
+gcc -shared -fPIC -O1 -o "$WORK/maps_probe.so" "$ROOT/tests/cuda/maps_probe/maps_probe.c" 2>> "$OUT/front-build.log"
+
+"$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$PORT" --log-level Warning > "$OUT/server.log" 2>&1 &
+SERVER_PID=$!
+for _ in $(seq 1 100); do grep -q "ready on" "$OUT/server.log" 2>/dev/null && break; sleep 0.1; done
+
+export CUBLAS_WORKSPACE_CONFIG=:4096:8
+same=0 different=0
+# run NAME ENV... -- ARGS...: the Python script natively and through Orion; compares stdout and exit code.
+run() {
+    local name=$1; shift
+    local envs=()
+    while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+    shift
+    local start end
+    start=$(date +%s%N)
+    timeout 400 env "${envs[@]}" ORION_MAPS_OUT=$OUT/$name.native.maps LD_PRELOAD=$WORK/maps_probe.so \
+        "$PYTHON" "$@" > "$OUT/$name.native.out" 2> "$OUT/$name.native.err"
+    echo $? > "$OUT/$name.native.rc"
+    end=$(date +%s%N); local native_s=$(( (end - start) / 1000000 ))
+    start=$(date +%s%N)
+    timeout 400 env "${envs[@]}" ORION_MAPS_OUT=$OUT/$name.orion.maps LD_PRELOAD=$WORK/maps_probe.so LD_LIBRARY_PATH=$FRONT \
+        TRITON_LIBCUDA_PATH=$FRONT ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT \
+        "$PYTHON" "$@" > "$OUT/$name.orion.out" 2> "$OUT/$name.orion.err"
+    echo $? > "$OUT/$name.orion.rc"
+    end=$(date +%s%N); local orion_s=$(( (end - start) / 1000000 ))
+    local verdict=same
+    cmp -s "$OUT/$name.native.out" "$OUT/$name.orion.out" || verdict=different
+    cmp -s "$OUT/$name.native.rc" "$OUT/$name.orion.rc" || verdict=different
+    grep -q '/libcuda.so' "$OUT/$name.native.maps" 2>/dev/null || verdict="$verdict (native did not map libcuda?)"
+    if grep -q 'nvidia/lib64/libcuda.so\|/usr/lib.*/libcuda.so' "$OUT/$name.orion.maps" 2>/dev/null; then
+        verdict="different (NVIDIA's libcuda.so mapped through Orion)"
+    fi
+    [ "$verdict" = same ] && same=$((same + 1)) || different=$((different + 1))
+    diff "$OUT/$name.native.out" "$OUT/$name.orion.out" > "$OUT/$name.diff"
+    say "$name: $verdict (exit native $(cat "$OUT/$name.native.rc") in ${native_s} ms, orion $(cat "$OUT/$name.orion.rc") in ${orion_s} ms; $(grep -c FAILED "$OUT/$name.orion.out") checks failed through Orion, $(grep -c FAILED "$OUT/$name.native.out") natively)"
+}
+
+CHECK=$ROOT/tests/pytorch/torch_check.py
+read -r -a CHECKS <<< "${ORION_PYTORCH_CHECKS:-}"
+for set in $SETS; do
+    case $set in
+    check) run check X=1 -- "$CHECK" "${CHECKS[@]}" ;;
+    expandable) run expandable PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True -- "$CHECK" expandable ;;
+    esac
+done
+if [ "${ORION_PYTORCH_TRACE:-0}" = 1 ]; then
+    sh "$ROOT/tests/cuda/driver_trace/build.sh" "$ROOT/native/driver_front_end/data/libcuda-580-exports.txt" "$WORK/trace" \
+        > "$OUT/trace-build.log" 2>&1 && ln -sf libcuda.so.1 "$WORK/trace/libcuda.so"
+    DRIVER_TRACE_CALLS=1 DRIVER_TRACE_KEEP="263e8860 6bd5fb6c d4082055" DRIVER_TRACE_OUT=$OUT/check.orion.calls \
+        DRIVER_TRACE_REAL=$FRONT/libcuda.so.1 LD_LIBRARY_PATH=$WORK/trace TRITON_LIBCUDA_PATH=$WORK/trace \
+        ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT \
+        timeout 400 "$PYTHON" "$CHECK" "${CHECKS[@]}" > "$OUT/check.orion.traced.out" 2>&1
+    say "traced: check.orion.calls*"
+fi
+kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=
+say "identical $same, different $different"
