@@ -3,7 +3,12 @@
  * the image must cross the network whole, so its length is read from its own headers: a fat
  * binary's header, a cubin's ELF tables, or PTX text up to its NUL.
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "driver_image.h"
 
@@ -71,4 +76,43 @@ const void *driver_image_extent(const void *image, uint64_t *size)
     }
     *size = strnlen((const char *)bytes, MAX_IMAGE_BYTES) + 1;
     return *size <= MAX_IMAGE_BYTES ? image : NULL;
+}
+
+/* A module file read whole into memory, one byte more than its size and that byte NUL, so that a
+ * PTX file reads as the string cuModuleLoadData expects. The size is checked before anything is
+ * allocated. */
+int driver_image_read_file(const char *path, void **image, uint64_t *size)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT || errno == ENOTDIR ? DRIVER_IMAGE_FILE_NOT_FOUND : DRIVER_IMAGE_FILE_UNREADABLE;
+    struct stat info;
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode) || info.st_size <= 0 || (uint64_t)info.st_size > MAX_IMAGE_BYTES) {
+        close(fd);
+        return DRIVER_IMAGE_FILE_UNREADABLE;
+    }
+    uint64_t length = (uint64_t)info.st_size;
+    unsigned char *bytes = malloc(length + 1);
+    if (bytes == NULL) {
+        close(fd);
+        return DRIVER_IMAGE_FILE_NO_MEMORY;
+    }
+    uint64_t done = 0;
+    while (done < length) {
+        ssize_t got = read(fd, bytes + done, length - done);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            break;
+        done += (uint64_t)got;
+    }
+    close(fd);
+    if (done != length) {
+        free(bytes);
+        return DRIVER_IMAGE_FILE_UNREADABLE;
+    }
+    bytes[length] = 0;
+    *image = bytes;
+    *size = length;
+    return DRIVER_IMAGE_FILE_READ;
 }

@@ -19,6 +19,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 #define LIBRARY_BINARY_IS_PRESERVED 1 /* CUlibraryOption */
 #define LIBRARY_HOST_UNIVERSAL_TABLE 0
 
+static CUresult read_module_file(const char *path, void **image);
+
 static int live(const void *record, uint64_t magic)
 {
     return record != NULL && __atomic_load_n((const uint64_t *)record, __ATOMIC_ACQUIRE) == magic;
@@ -55,6 +57,19 @@ static CUresult module_load_data(CUmodule *module, const void *image)
 
 DRIVER_API CUresult cuModuleLoadData(CUmodule *module, const void *image) { return module_load_data(module, image); }
 DRIVER_API CUresult cuModuleLoadFatBinary(CUmodule *module, const void *image) { return module_load_data(module, image); }
+
+/* The module is loaded on the server from the image's bytes, so the copy read here is not kept. */
+DRIVER_API CUresult cuModuleLoad(CUmodule *module, const char *path)
+{
+    void *image = NULL;
+    if (module == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = read_module_file(path, &image);
+    if (result == CUDA_SUCCESS)
+        result = module_load_data(module, image);
+    free(image);
+    return result;
+}
 
 /* JIT options only tune or report on compilation of PTX, which the server does; reports (log
  * buffers) come back empty: each buffer gets a terminating NUL and its size reads 0. */
@@ -232,32 +247,38 @@ DRIVER_API CUresult cuModuleGetLoadingMode(int *mode)
 
 /* Libraries. */
 
-DRIVER_API CUresult cuLibraryLoadData(CUlibrary *library, const void *code, int *jit_options, void **jit_values,
-                                      unsigned int jit_count, int *library_options, void **library_values,
-                                      unsigned int library_count)
+/* A library over code; file_copy, when not NULL, is a copy of the image read from a file that the
+ * library now owns (freed here on failure). */
+static CUresult library_load(CUlibrary *library, const void *code, void *file_copy, int *jit_options,
+                             void **jit_values, unsigned int jit_count, int *library_options,
+                             void **library_values, unsigned int library_count)
 {
-    if (library == NULL || code == NULL)
-        return CUDA_ERROR_INVALID_VALUE;
     CUresult result = driver_begin();
-    if (result != CUDA_SUCCESS)
+    if (result != CUDA_SUCCESS) {
+        free(file_copy);
         return result;
-    int preserved = 0;
+    }
+    int preserved = file_copy != NULL;
     for (unsigned int i = 0; library_options != NULL && i < library_count; i++) {
         if (library_options[i] == LIBRARY_BINARY_IS_PRESERVED)
-            preserved = library_values != NULL && library_values[i] != NULL;
-        else if (library_options[i] == LIBRARY_HOST_UNIVERSAL_TABLE)
+            preserved = file_copy != NULL || (library_values != NULL && library_values[i] != NULL);
+        else if (library_options[i] == LIBRARY_HOST_UNIVERSAL_TABLE) {
+            free(file_copy);
             DRIVER_NOT_SUPPORTED("cuLibraryLoadData with CU_LIBRARY_HOST_UNIVERSAL_FUNCTION_AND_DATA_TABLE");
-        else
+        } else {
+            free(file_copy);
             return CUDA_ERROR_INVALID_VALUE;
+        }
     }
     clear_jit_reports(jit_count, jit_options, jit_values);
     uint64_t size = 0;
     const void *image = driver_image_extent(code, &size);
-    if (image == NULL || size == 0)
-        return CUDA_ERROR_INVALID_IMAGE;
-    struct driver_library *record = calloc(1, sizeof *record);
-    if (record == NULL)
-        return CUDA_ERROR_OUT_OF_MEMORY;
+    struct driver_library *record = image != NULL && size != 0 ? calloc(1, sizeof *record) : NULL;
+    if (record == NULL) {
+        free(file_copy);
+        return image == NULL || size == 0 ? CUDA_ERROR_INVALID_IMAGE : CUDA_ERROR_OUT_OF_MEMORY;
+    }
+    record->owned_copy = file_copy;
     if (!preserved) {
         /* The caller may free its image once this returns, but the image is loaded later. */
         record->owned_copy = malloc(size);
@@ -273,6 +294,45 @@ DRIVER_API CUresult cuLibraryLoadData(CUlibrary *library, const void *code, int 
     __atomic_store_n(&record->magic, DRIVER_LIBRARY_MAGIC, __ATOMIC_RELEASE);
     *library = record;
     return CUDA_SUCCESS;
+}
+
+DRIVER_API CUresult cuLibraryLoadData(CUlibrary *library, const void *code, int *jit_options, void **jit_values,
+                                      unsigned int jit_count, int *library_options, void **library_values,
+                                      unsigned int library_count)
+{
+    if (library == NULL || code == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    return library_load(library, code, NULL, jit_options, jit_values, jit_count, library_options, library_values,
+                        library_count);
+}
+
+/* The module file at path, read whole (the client sends images, never paths: the server cannot see
+ * the client's files). */
+static CUresult read_module_file(const char *path, void **image)
+{
+    uint64_t size = 0;
+    if (path == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    switch (driver_image_read_file(path, image, &size)) {
+    case DRIVER_IMAGE_FILE_READ: return CUDA_SUCCESS;
+    case DRIVER_IMAGE_FILE_NOT_FOUND: return CUDA_ERROR_FILE_NOT_FOUND;
+    case DRIVER_IMAGE_FILE_NO_MEMORY: return CUDA_ERROR_OUT_OF_MEMORY;
+    default: return CUDA_ERROR_INVALID_IMAGE;
+    }
+}
+
+DRIVER_API CUresult cuLibraryLoadFromFile(CUlibrary *library, const char *path, int *jit_options, void **jit_values,
+                                          unsigned int jit_count, int *library_options, void **library_values,
+                                          unsigned int library_count)
+{
+    void *image = NULL;
+    if (library == NULL)
+        return CUDA_ERROR_INVALID_VALUE;
+    CUresult result = read_module_file(path, &image);
+    if (result != CUDA_SUCCESS)
+        return result;
+    return library_load(library, image, image, jit_options, jit_values, jit_count, library_options, library_values,
+                        library_count);
 }
 
 /* The library's module on device, loading it there on first use. */

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #ifndef MAP_FIXED_NOREPLACE
 #define MAP_FIXED_NOREPLACE 0x100000
@@ -53,6 +54,8 @@ CUresult cuMemHostAlloc(void **, size_t, unsigned int);
 CUresult cuPointerGetAttribute(void *, int, CUdeviceptr);
 CUresult cuPointerGetAttributes(unsigned int, int *, void **, CUdeviceptr);
 CUresult cuModuleLoadData(CUmodule *, const void *);
+CUresult cuModuleLoad(CUmodule *, const char *);
+CUresult cuLibraryLoadFromFile(CUlibrary *, const char *, int *, void **, unsigned int, int *, void **, unsigned int);
 CUresult cuModuleGetFunction(CUfunction *, CUmodule, const char *);
 CUresult cuModuleUnload(CUmodule);
 CUresult cuLibraryLoadData(CUlibrary *, const void *, int *, void **, unsigned int, int *, void **, unsigned int);
@@ -319,6 +322,32 @@ int main(void)
     EXPECT(cuLibraryUnload(library) == CUDA_ERROR_INVALID_HANDLE);
     /* A kernel of an unloaded library is refused at once, even on the device it was resolved on. */
     EXPECT(cuLaunchKernel((CUfunction)kernel, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL) == CUDA_ERROR_INVALID_HANDLE);
+
+    /* The same image from a file (Triton and Inductor load their kernels by path), and a path
+     * that does not exist. */
+    char image_path[] = "/tmp/orion-driver-test-XXXXXX";
+    int image_file = mkstemp(image_path);
+    EXPECT(image_file >= 0);
+    uint64_t header_size = 0, payload_size = 0;
+    memcpy(&header_size, (const char *)fatbin + 6, 2);
+    memcpy(&payload_size, (const char *)fatbin + 8, 8);
+    EXPECT(write(image_file, fatbin, header_size + payload_size) == (ssize_t)(header_size + payload_size));
+    close(image_file);
+    CUmodule file_module = NULL;
+    EXPECT_OK(cuModuleLoad(&file_module, image_path));
+    CUfunction file_function = NULL;
+    EXPECT_OK(cuModuleGetFunction(&file_function, file_module, "orion_test_vector_add"));
+    EXPECT_OK(cuLaunchKernel(file_function, 1, 1, 1, 32, 1, 1, 0, NULL, args, NULL));
+    EXPECT_OK(cuModuleUnload(file_module));
+    CUlibrary file_library = NULL;
+    EXPECT_OK(cuLibraryLoadFromFile(&file_library, image_path, NULL, NULL, 0, NULL, NULL, 0));
+    CUkernel file_kernel = NULL;
+    EXPECT_OK(cuLibraryGetKernel(&file_kernel, file_library, "orion_test_vector_add"));
+    EXPECT_OK(cuLibraryUnload(file_library));
+    unlink(image_path);
+    EXPECT(cuModuleLoad(&file_module, image_path) == CUDA_ERROR_FILE_NOT_FOUND);
+    EXPECT(cuLibraryLoadFromFile(&file_library, image_path, NULL, NULL, 0, NULL, NULL, 0) == CUDA_ERROR_FILE_NOT_FOUND);
+    EXPECT(cuModuleLoad(&file_module, "/tmp") == CUDA_ERROR_INVALID_IMAGE); /* a directory */
 
     /* Streams, events and a host function. */
     CUstream stream = NULL;
