@@ -232,7 +232,9 @@ static CUresult synchronize(CUcontext context)
     CUresult result = driver_begin();
     if (result == CUDA_SUCCESS)
         result = driver_context_device(context, &device);
-    return result != CUDA_SUCCESS ? result : driver_result(driver_client.orion_device_synchronize(device));
+    if (result == CUDA_SUCCESS)
+        result = driver_result(driver_client.orion_device_synchronize(device));
+    return result == CUDA_SUCCESS ? driver_mapped_after_wait(1) : result;
 }
 
 DRIVER_API CUresult cuCtxSynchronize(void) { return synchronize(NULL); }

@@ -754,6 +754,8 @@ static CUresult graph_on_stream(CUgraphExec exec, CUstream stream, int per_threa
         return CUDA_ERROR_INVALID_HANDLE;
     if (exec->device != device)
         return CUDA_ERROR_INVALID_VALUE;
+    if (!upload && (result = driver_mapped_before_device_work(device, handle)) != CUDA_SUCCESS)
+        return result;
     return driver_result(upload ? driver_client.orion_graph_upload(device, exec->remote, handle)
                                 : driver_client.orion_graph_launch(device, exec->remote, handle));
 }

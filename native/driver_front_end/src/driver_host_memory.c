@@ -1,8 +1,8 @@
 /*
  * Page-locked host memory and pointer queries. The client's host memory is not reachable by
  * the server's GPU, so "pinned" host memory is ordinary page-aligned memory that the front end
- * records (copies from it are as fast as from any host memory, and it is never mapped into the
- * device's address space: mapping flags are refused).
+ * records (copies from it are as fast as from any host memory). Mapped host memory is a mirror on
+ * the device (driver_mapped_memory.c); registered memory is never mapped into the device.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,13 +21,13 @@ static CUresult allocate_host(void **pointer, size_t size, unsigned int flags)
     *pointer = NULL;
     if ((flags & ~(unsigned int)(CU_MEMHOSTALLOC_PORTABLE | CU_MEMHOSTALLOC_DEVICEMAP | CU_MEMHOSTALLOC_WRITECOMBINED)) != 0)
         return CUDA_ERROR_INVALID_VALUE;
-    if (flags & CU_MEMHOSTALLOC_DEVICEMAP)
-        DRIVER_NOT_SUPPORTED("cuMemHostAlloc with CU_MEMHOSTALLOC_DEVICEMAP (mapped host memory)");
     CUresult result = driver_current_device(&device);
     if (result != CUDA_SUCCESS)
         return result;
     if (size == 0)
         return CUDA_ERROR_INVALID_VALUE;
+    if (flags & CU_MEMHOSTALLOC_DEVICEMAP)
+        return driver_mapped_alloc(pointer, size, device, flags);
     long page = sysconf(_SC_PAGESIZE);
     void *memory = NULL;
     if (posix_memalign(&memory, page > 0 ? (size_t)page : 4096, size) != 0)
@@ -59,6 +59,8 @@ DRIVER_API CUresult cuMemFreeHost(void *pointer)
     /* Only the thread that takes the range out frees the memory (two concurrent frees: one wins). */
     if (!driver_ranges_remove(range.base, CU_MEMORYTYPE_HOST, NULL))
         return CUDA_ERROR_INVALID_VALUE;
+    if (driver_mapped_is_mirror(&range))
+        return driver_mapped_free(range.base);
     free(pointer);
     return CUDA_SUCCESS;
 }
@@ -73,7 +75,7 @@ DRIVER_API CUresult cuMemHostGetFlags(unsigned int *flags, void *pointer)
     driver_range range;
     if (!driver_ranges_find(driver_address(pointer), &range) || range.memory_type != CU_MEMORYTYPE_HOST)
         return CUDA_ERROR_INVALID_VALUE;
-    *flags = range.flags & ~REGISTERED_FLAG;
+    *flags = range.flags & ~(REGISTERED_FLAG | DRIVER_RANGE_FLAG_MIRROR);
     return CUDA_SUCCESS;
 }
 
@@ -121,6 +123,7 @@ DRIVER_API CUresult cuMemHostUnregister(void *pointer)
 static CUresult range_attribute(const driver_range *range, int attribute, void *data, uint64_t pointer)
 {
     int device_memory = range->memory_type == CU_MEMORYTYPE_DEVICE;
+    int mapped = device_memory || driver_mapped_is_mirror(range);
     switch (attribute) {
     case CU_POINTER_ATTRIBUTE_CONTEXT:
         *(CUcontext *)data = driver_primary_context(range->device);
@@ -129,8 +132,8 @@ static CUresult range_attribute(const driver_range *range, int attribute, void *
         *(unsigned int *)data = (unsigned int)range->memory_type;
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_DEVICE_POINTER:
-        if (!device_memory)
-            return CUDA_ERROR_INVALID_VALUE; /* host memory is never mapped into the device */
+        if (!mapped)
+            return CUDA_ERROR_INVALID_VALUE; /* only mapped host memory has a device address */
         *(CUdeviceptr *)data = pointer;
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_HOST_POINTER:
@@ -146,7 +149,7 @@ static CUresult range_attribute(const driver_range *range, int attribute, void *
         *(unsigned int *)data = 0; /* the driver writes these flags as 4-byte values */
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_MAPPED:
-        *(unsigned int *)data = (unsigned int)device_memory;
+        *(unsigned int *)data = (unsigned int)mapped;
         return CUDA_SUCCESS;
     case CU_POINTER_ATTRIBUTE_BUFFER_ID:
     case CU_POINTER_ATTRIBUTE_MEMORY_BLOCK_ID:

@@ -92,6 +92,16 @@ int driver_ranges_remove(uint64_t base, int memory_type, driver_range *removed);
 int driver_ranges_find(uint64_t address, driver_range *found);
 void driver_ranges_forget_device(int device);
 
+/* Mapped host memory, mirrored on the device at the same address (driver_mapped_memory.c). */
+CUresult driver_mapped_alloc(void **pointer, size_t size, int device, unsigned int flags);
+int driver_mapped_is_mirror(const driver_range *range);
+CUresult driver_mapped_free(uint64_t base); /* after its range left the table */
+/* Before work goes to the device on stream: the host's changes to mapped memory go first. */
+CUresult driver_mapped_before_device_work(int device, uint64_t stream);
+/* After the program waited for the device (all of it, or a stream or event): the device's changes
+ * to mapped memory come back. */
+CUresult driver_mapped_after_wait(int whole_device);
+
 /* Device addresses reserved in this process's address space (driver_address_space.c). */
 enum driver_reservation {
     DRIVER_RANGE_RESERVED,   /* now reserved: release it when the allocation goes */
@@ -111,6 +121,7 @@ CUresult driver_take_stream_ordered(int device, uint64_t stream, CUresult alloca
 /* Memory pools (driver_memory_pool.c): after a device reset the server's pools of the device are gone. */
 void driver_pools_forget_device(int device);
 #define DRIVER_RANGE_FLAG_RESERVED 0x40000000u /* in driver_range.flags */
+#define DRIVER_RANGE_FLAG_MIRROR 0x20000000u   /* host memory mirrored on the device (driver_mapped_memory.c) */
 
 /* Private export tables (driver_export_tables.c). */
 CUresult driver_export_table(const void **table, const CUuuid *id);

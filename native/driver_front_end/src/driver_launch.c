@@ -62,6 +62,9 @@ static CUresult forward(int device, uint64_t function, const unsigned int grid[3
                         unsigned int shared, uint64_t stream, const struct launch_attributes *how, void **args,
                         const void *buffer, size_t size)
 {
+    CUresult mapped = driver_mapped_before_device_work(device, stream);
+    if (mapped != CUDA_SUCCESS)
+        return mapped;
     int plain = how->flags == 0 && how->cluster[0] == 0 && how->cluster_policy == 0;
     int cooperative = how->flags == LAUNCH_COOPERATIVE && how->cluster[0] == 0 && how->cluster_policy == 0;
     int32_t status;

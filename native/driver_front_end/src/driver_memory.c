@@ -227,7 +227,8 @@ static CUresult copy_dtoh(void *dst, CUdeviceptr src, size_t size, CUstream stre
     CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result != CUDA_SUCCESS || size == 0)
         return result;
-    return driver_result(driver_client.orion_memcpy_dtoh(device, dst, src, size, handle, async));
+    result = driver_result(driver_client.orion_memcpy_dtoh(device, dst, src, size, handle, async));
+    return result == CUDA_SUCCESS && !async ? driver_mapped_after_wait(0) : result;
 }
 
 static CUresult copy_dtod(CUdeviceptr dst, CUdeviceptr src, size_t size, CUstream stream, int per_thread, int async)
@@ -256,6 +257,8 @@ static CUresult copy_unified(CUdeviceptr dst, CUdeviceptr src, size_t size, CUst
     CUresult result = driver_stream_target(stream, per_thread, &device, &handle);
     if (result == CUDA_SUCCESS && size != 0)
         result = driver_result(driver_client.orion_stream_synchronize(device, handle));
+    if (result == CUDA_SUCCESS && size != 0)
+        result = driver_mapped_after_wait(0);
     if (result == CUDA_SUCCESS && size != 0)
         memmove((void *)(uintptr_t)dst, (const void *)(uintptr_t)src, size);
     return result;

@@ -104,7 +104,9 @@ DRIVER_API CUresult cuStreamDestroy_v2(CUstream stream)
         int device;                                                                                                \
         uint64_t handle;                                                                                           \
         CUresult result = driver_stream_target(stream, per_thread, &device, &handle);                              \
-        return result != CUDA_SUCCESS ? result : driver_result(driver_client.call(device, handle));                \
+        if (result == CUDA_SUCCESS)                                                                                \
+            result = driver_result(driver_client.call(device, handle));                                            \
+        return result == CUDA_SUCCESS ? driver_mapped_after_wait(0) : result;                                       \
     }                                                                                                              \
     DRIVER_API CUresult cu##name(CUstream stream) { return name##_on(stream, 0); }                                 \
     DRIVER_API CUresult cu##name##_ptsz(CUstream stream) { return name##_on(stream, 1); }
@@ -328,7 +330,8 @@ DRIVER_API CUresult cuEventRecordWithFlags_ptsz(CUevent event, CUstream stream, 
             return result;                                                                                         \
         if (!live_event(event))                                                                                    \
             return CUDA_ERROR_INVALID_HANDLE;                                                                      \
-        return driver_result(driver_client.call(event->device, event->remote));                                    \
+        result = driver_result(driver_client.call(event->device, event->remote));                                  \
+        return result == CUDA_SUCCESS ? driver_mapped_after_wait(0) : result;                                       \
     }
 
 EVENT_ENTRY(EventSynchronize, orion_event_synchronize)

@@ -55,6 +55,7 @@ CUresult cuPointerGetAttribute(void *, int, CUdeviceptr);
 CUresult cuPointerGetAttributes(unsigned int, int *, void **, CUdeviceptr);
 CUresult cuModuleLoadData(CUmodule *, const void *);
 CUresult cuModuleLoad(CUmodule *, const char *);
+CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *, void *, unsigned int);
 CUresult cuLibraryLoadFromFile(CUlibrary *, const char *, int *, void **, unsigned int, int *, void **, unsigned int);
 CUresult cuModuleGetFunction(CUfunction *, CUmodule, const char *);
 CUresult cuModuleUnload(CUmodule);
@@ -214,8 +215,6 @@ int main(void)
     EXPECT(types[0] == 0 && owners[0] == NULL);
     EXPECT_OK(cuMemFreeHost(pinned));
     EXPECT(cuMemFreeHost(pinned) == CUDA_ERROR_INVALID_VALUE);
-    void *mapped = NULL;
-    EXPECT(cuMemHostAlloc(&mapped, 64, CU_MEMHOSTALLOC_DEVICEMAP) == CUDA_ERROR_NOT_SUPPORTED);
 
     /* A module and a launch with argument pointers, then with one packed buffer. */
     CUmodule module = NULL;
@@ -240,6 +239,31 @@ int main(void)
     EXPECT_OK(cuMemcpyDtoH_v2(back, c, sizeof back));
     EXPECT(back[0] == 2 && back[7] == 16);
     EXPECT(cuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, NULL, args, args) == CUDA_ERROR_INVALID_VALUE);
+
+    /* Mapped host memory: one address for host and device; the host's writes reach a launch, the
+     * kernel's come back at the next wait, and a byte only the host changed meanwhile is kept. */
+    float *mapped = NULL;
+    EXPECT_OK(cuMemHostAlloc((void **)&mapped, 4096, CU_MEMHOSTALLOC_DEVICEMAP));
+    CUdeviceptr mapped_device = 0;
+    EXPECT_OK(cuMemHostGetDevicePointer_v2(&mapped_device, mapped, 0));
+    EXPECT(mapped_device == (CUdeviceptr)(uintptr_t)mapped);
+    EXPECT(cuMemHostGetDevicePointer_v2(&mapped_device, host, 0) == CUDA_ERROR_INVALID_VALUE);
+    unsigned int is_mapped = 0;
+    EXPECT_OK(cuPointerGetAttribute(&is_mapped, CU_POINTER_ATTRIBUTE_MAPPED, (CUdeviceptr)(uintptr_t)mapped));
+    EXPECT(is_mapped == 1);
+    EXPECT(mapped[0] == 0 && mapped[1023] == 0);
+    for (int i = 0; i < 8; i++)
+        mapped[i] = 100.0f * (float)(i + 1);
+    mapped[1000] = 7;
+    CUdeviceptr sum_into = mapped_device + 64 * sizeof(float);
+    void *mapped_args[] = {&mapped_device, &b, &sum_into, &n};
+    EXPECT_OK(cuLaunchKernel(function, 1, 1, 1, 32, 1, 1, 0, NULL, mapped_args, NULL));
+    mapped[1001] = 9; /* after the launch, before the wait: the device never wrote it */
+    EXPECT_OK(cuCtxSynchronize());
+    EXPECT(mapped[64] == 100 + host[0] && mapped[71] == 800 + host[7]);
+    EXPECT(mapped[1000] == 7 && mapped[1001] == 9 && mapped[0] == 100);
+    EXPECT_OK(cuMemFreeHost(mapped));
+    EXPECT(cuMemFreeHost(mapped) == CUDA_ERROR_INVALID_VALUE);
     struct {
         CUdeviceptr a, b, c;
         int n;
