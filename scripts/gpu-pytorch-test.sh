@@ -8,7 +8,7 @@
 #                                            natively and through Orion, compares stdout line by
 #                                            line and checks that NVIDIA's libcuda.so.1 was never
 #                                            mapped in the Python process.
-# Environment: ORION_PYTORCH_SETS (default "check expandable") picks what runs; ORION_PYTORCH_CHECKS
+# Environment: ORION_PYTORCH_SETS (default "check expandable"; "bench" measures speed) picks what runs; ORION_PYTORCH_CHECKS
 # limits the checks of the "check" set; ORION_PYTORCH_TRACE=1 also runs the check set under the
 # tracing driver over Orion's (every driver call and its result, in order).
 set -u
@@ -68,12 +68,43 @@ run() {
     say "$name: $verdict (exit native $(cat "$OUT/$name.native.rc") in ${native_s} ms, orion $(cat "$OUT/$name.orion.rc") in ${orion_s} ms; $(grep -c FAILED "$OUT/$name.orion.out") checks failed through Orion, $(grep -c FAILED "$OUT/$name.native.out") natively)"
 }
 
+# bench: tests/pytorch/torch_bench.py natively and through Orion, alternating, into bench.txt; the
+# start-up figures also through a server with a module cache, cold then warm.
+bench() {
+    local script=$ROOT/tests/pytorch/torch_bench.py cache=$WORK/module-cache orion
+    orion=(LD_LIBRARY_PATH=$FRONT TRITON_LIBCUDA_PATH=$FRONT ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so)
+    mkdir -p "$cache"
+    "$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$((PORT + 1))" --module-cache "$cache" --log-level Warning \
+        > "$OUT/bench-cache-server.log" 2>&1 &
+    local cached_server=$!
+    for _ in $(seq 1 100); do grep -q "ready on" "$OUT/bench-cache-server.log" 2>/dev/null && break; sleep 0.1; done
+    measure() { # LABEL ENV... -- ARGS
+        local label=$1; shift
+        local envs=()
+        while [ "$1" != "--" ]; do envs+=("$1"); shift; done
+        shift
+        timeout 300 env "${envs[@]}" "$PYTHON" "$script" "$@" 2>> "$OUT/bench.err" | sed "s/^/$label /" | tee -a "$OUT/bench.txt"
+    }
+    measure native X=1 -- first; measure native X=1 -- first
+    measure orion-no-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- first
+    measure orion-cold-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
+    measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
+    measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
+    kill "$cached_server" 2>/dev/null; wait "$cached_server" 2>/dev/null
+    for what in decode resnet decode resnet; do
+        measure native X=1 -- "$what"
+        measure orion "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
+    done
+    say "bench: $(wc -l < "$OUT/bench.txt") figures in bench.txt"
+}
+
 CHECK=$ROOT/tests/pytorch/torch_check.py
 read -r -a CHECKS <<< "${ORION_PYTORCH_CHECKS:-}"
 for set in $SETS; do
     case $set in
     check) run check X=1 -- "$CHECK" "${CHECKS[@]}" ;;
     expandable) run expandable PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True -- "$CHECK" expandable ;;
+    bench) bench ;;
     esac
 done
 if [ "${ORION_PYTORCH_TRACE:-0}" = 1 ]; then

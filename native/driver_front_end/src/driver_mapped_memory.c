@@ -28,6 +28,7 @@
 
 struct mirror {
     uint64_t base, size;
+    uint64_t allocation; /* the server's allocation, which base lies in (page-aligned inside it) */
     int device;
     unsigned char *shadow; /* the contents both sides last agreed on */
 };
@@ -45,7 +46,7 @@ CUresult driver_mapped_alloc(void **pointer, size_t size, int device, unsigned i
 {
     if (size == 0 || size > MAX_MIRROR_BYTES)
         return size == 0 ? CUDA_ERROR_INVALID_VALUE : CUDA_ERROR_OUT_OF_MEMORY;
-    uint64_t length = page_rounded(size), address = 0;
+    uint64_t length = page_rounded(size), allocation = 0;
     pthread_mutex_lock(&lock);
     int full = mirror_count == MAX_MIRRORS;
     pthread_mutex_unlock(&lock);
@@ -54,22 +55,28 @@ CUresult driver_mapped_alloc(void **pointer, size_t size, int device, unsigned i
     unsigned char *shadow = calloc(1, length);
     if (shadow == NULL)
         return CUDA_ERROR_OUT_OF_MEMORY;
-    CUresult result = driver_result(driver_client.orion_malloc(device, length, &address));
+    /* A page more than asked: the server's driver aligns small allocations to less than a page, and
+     * the host side can only be mapped at a page. */
+    CUresult result = driver_result(driver_client.orion_malloc(device, length + 4096, &allocation));
     if (result != CUDA_SUCCESS) {
         free(shadow);
         return result;
     }
+    uint64_t address = (allocation + 4095) & ~4095ull;
     /* The host side goes where the device side is: over the reservation of its addresses. */
-    if (driver_reserve_device_range(address, length) != DRIVER_RANGE_RESERVED ||
+    enum driver_reservation reservation = driver_reserve_device_range(address, length);
+    if (reservation != DRIVER_RANGE_RESERVED ||
         mmap((void *)(uintptr_t)address, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1,
              0) == MAP_FAILED) {
-        driver_release_device_range(address, length);
-        driver_client.orion_free(device, address);
+        if (reservation == DRIVER_RANGE_RESERVED)
+            driver_release_device_range(address, length);
+        driver_client.orion_free(device, allocation);
         free(shadow);
+        driver_log(DRIVER_LOG_ERROR, "mapped host memory: the device address 0x%llx cannot be mapped in this process (%s)",
+                   (unsigned long long)address,
+                   reservation == DRIVER_RANGE_COLLIDES ? "the program's memory is there" : "not a user-space address");
         static int logged;
-        return driver_not_supported("cuMemHostAlloc with CU_MEMHOSTALLOC_DEVICEMAP at a device address this "
-                                    "process cannot map",
-                                    &logged);
+        return driver_not_supported("cuMemHostAlloc with CU_MEMHOSTALLOC_DEVICEMAP at this device address", &logged);
     }
     /* Both copies start as zeros, like the shadow: the device's memory is not cleared by cuMemAlloc. */
     result = driver_result(
@@ -79,7 +86,7 @@ CUresult driver_mapped_alloc(void **pointer, size_t size, int device, unsigned i
     if (result == CUDA_SUCCESS) {
         pthread_mutex_lock(&lock);
         if (mirror_count < MAX_MIRRORS) {
-            mirrors[mirror_count] = (struct mirror){address, length, device, shadow};
+            mirrors[mirror_count] = (struct mirror){address, length, allocation, device, shadow};
             __atomic_store_n(&mirror_count, mirror_count + 1, __ATOMIC_RELEASE);
         }
         else
@@ -90,7 +97,7 @@ CUresult driver_mapped_alloc(void **pointer, size_t size, int device, unsigned i
     }
     if (result != CUDA_SUCCESS) {
         driver_release_device_range(address, length);
-        driver_client.orion_free(device, address);
+        driver_client.orion_free(device, allocation);
         free(shadow);
         return result;
     }
@@ -115,7 +122,7 @@ CUresult driver_mapped_free(uint64_t base)
     pthread_mutex_unlock(&lock);
     if (gone.base == 0)
         return CUDA_ERROR_INVALID_VALUE;
-    CUresult result = driver_result(driver_client.orion_free(gone.device, gone.base));
+    CUresult result = driver_result(driver_client.orion_free(gone.device, gone.allocation));
     driver_release_device_range(gone.base, gone.size);
     free(gone.shadow);
     return result;
