@@ -91,9 +91,14 @@ bench() {
     measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
     measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
     kill "$cached_server" 2>/dev/null; wait "$cached_server" 2>/dev/null
-    for what in decode resnet decode resnet; do
+    for what in decode resnet parts decode resnet parts; do
         measure native X=1 -- "$what"
         measure orion "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
+    done
+    # Where the time goes through Orion: every call counted, round trips timed (bench.err).
+    for what in decode resnet; do
+        echo "== profile: $what" >> "$OUT/bench.err"
+        measure orion-profiled "${orion[@]}" ORION_PROFILE=1 ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
     done
     say "bench: $(wc -l < "$OUT/bench.txt") figures in bench.txt"
 }

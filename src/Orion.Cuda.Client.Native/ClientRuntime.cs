@@ -105,6 +105,13 @@ internal sealed class ClientRuntime
         {
             return;
         }
+        foreach (var client in runtime._clients)
+        {
+            if (client.CallProfileReport() is { } report)
+            {
+                Console.Error.Write(report);
+            }
+        }
         var closing = runtime._clients.Select(client => client.DisposeAsync().AsTask()).ToArray();
         if (!Task.WaitAll(closing, timeout))
         {
@@ -124,6 +131,7 @@ internal sealed class ClientRuntime
             ClientName = $"{Environment.ProcessPath ?? "cuda-program"} (pid {Environment.ProcessId})",
             // Device printf and assert text into the program's own stdout and stderr, as a local GPU prints it.
             DeviceOutput = ProcessStandardStreams.Write,
+            ProfileCalls = settings.ProfileCalls,
         };
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
         try

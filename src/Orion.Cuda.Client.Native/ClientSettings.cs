@@ -15,6 +15,9 @@ internal sealed record ClientSettings(
     TimeSpan ConnectTimeout,
     string? Error)
 {
+    /// <summary><c>ORION_PROFILE=1</c>: count calls and time round trips, reported on stderr when the program ends.</summary>
+    public bool ProfileCalls { get; init; }
+
     /// <summary>More servers than this in ORION_SERVER is refused rather than connected to.</summary>
     public const int MaxServers = 16;
 
@@ -36,7 +39,10 @@ internal sealed record ClientSettings(
         var servers = ParseServers(read("ORION_SERVER"), errors);
         var timeout = ParseTimeout(read("ORION_CONNECT_TIMEOUT_MS"), errors);
         return new ClientSettings(servers, read("ORION_TOKEN") ?? "", logLevel, timeout,
-            errors.Count == 0 ? null : string.Join("; ", errors));
+            errors.Count == 0 ? null : string.Join("; ", errors))
+        {
+            ProfileCalls = read("ORION_PROFILE") is "1" or "true",
+        };
     }
 
     private static List<TransportEndpoint> ParseServers(string? value, List<string> errors)

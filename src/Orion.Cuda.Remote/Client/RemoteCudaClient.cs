@@ -66,6 +66,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         _connection = connection;
         _welcome = welcome;
         _deviceOutput = options.DeviceOutput;
+        _profile = options.ProfileCalls ? new CallProfile() : null;
         _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
         _receiveLoop = Task.Run(ReceiveLoopAsync);
     }
@@ -201,6 +202,11 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         internal RecordBuilder(RemoteCudaClient owner, Opcode opcode, uint requestId)
         {
             _owner = owner;
+            owner._profile?.Sent(opcode);
+            if (requestId != 0)
+            {
+                t_awaitedOpcode = opcode;
+            }
             _scope = owner._batchGate.EnterScope();
             _bodyStart = RequestHeader.BeginRecord(owner._batch, opcode, requestId);
         }
@@ -376,9 +382,29 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// <summary>Writes the batch up to the call's record, waits for the reply, and folds in any latched asynchronous error.</summary>
     private CudaStatus Complete(PendingCall call, long sequence)
     {
+        if (_profile is null)
+        {
+            Flush(sequence);
+            return AwaitReply(call);
+        }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         Flush(sequence);
-        return AwaitReply(call);
+        var status = AwaitReply(call);
+        _profile.Waited(t_awaitedOpcode, System.Diagnostics.Stopwatch.GetTimestamp() - started);
+        return status;
     }
+
+    /// <summary>The kind of the last call this thread began that waits for a reply (for the profile).</summary>
+    [ThreadStatic]
+    private static Opcode t_awaitedOpcode;
+
+    private readonly CallProfile? _profile;
+
+    /// <summary>
+    /// Calls sent by kind, and the time spent waiting for replies, when
+    /// <see cref="RemoteCudaClientOptions.ProfileCalls"/> is set; null otherwise.
+    /// </summary>
+    public string? CallProfileReport() => _profile?.Report();
 
     private CudaStatus AwaitReply(PendingCall call)
     {

@@ -18,6 +18,12 @@ public sealed class RemoteCudaClientOptions
     /// <summary>The protocol version to offer; only tests change it (to see a mismatch refused).</summary>
     public ushort ProtocolVersion { get; set; } = ProtocolLimits.Version;
 
+    /// <summary>
+    /// Counts every call by kind and times those that wait for the server's reply
+    /// (<see cref="RemoteCudaClient.CallProfileReport"/>): what bounds a program through Orion.
+    /// </summary>
+    public bool ProfileCalls { get; set; }
+
     /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;
 
