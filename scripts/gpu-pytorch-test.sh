@@ -9,7 +9,8 @@
 #                                            line and checks that NVIDIA's libcuda.so.1 was never
 #                                            mapped in the Python process.
 # Environment: ORION_PYTORCH_SETS (default "check expandable"; "bench" measures speed) picks what runs; ORION_PYTORCH_CHECKS
-# limits the checks of the "check" set; ORION_PYTORCH_TRACE=1 also runs the check set under the
+# limits the checks of the "check" set; ORION_PYTORCH_BENCH (default "first decode resnet parts") the
+# figures of the "bench" set; ORION_PYTORCH_TRACE=1 also runs the check set under the
 # tracing driver over Orion's (every driver call and its result, in order).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -85,18 +86,25 @@ bench() {
         shift
         timeout 300 env "${envs[@]}" "$PYTHON" "$script" "$@" 2>> "$OUT/bench.err" | sed "s/^/$label /" | tee -a "$OUT/bench.txt"
     }
+    local parts=" ${ORION_PYTORCH_BENCH:-first decode resnet parts} "
+    if [[ $parts == *" first "* ]]; then
     measure native X=1 -- first; measure native X=1 -- first
     measure orion-no-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- first
     measure orion-cold-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
     measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
     measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
+    fi
     kill "$cached_server" 2>/dev/null; wait "$cached_server" 2>/dev/null
-    for what in decode resnet parts decode resnet parts; do
-        measure native X=1 -- "$what"
-        measure orion "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
+    for round in 1 2; do
+        for what in decode resnet parts; do
+            [[ $parts == *" $what "* ]] || continue
+            measure native X=1 -- "$what"
+            measure orion "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
+        done
     done
     # Where the time goes through Orion: every call counted, round trips timed (bench.err).
     for what in decode resnet; do
+        [[ $parts == *" $what "* ]] || continue
         echo "== profile: $what" >> "$OUT/bench.err"
         measure orion-profiled "${orion[@]}" ORION_PROFILE=1 ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
     done

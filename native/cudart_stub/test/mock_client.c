@@ -374,9 +374,21 @@ EXPORT int32_t orion_module_get_global(int32_t device, uint64_t module, const ch
 
 static int32_t dynamic_shared_limit = 48 * 1024;
 
+/* Round trips a test can count: how often the front end asked about functions. */
+static int function_attribute_calls, function_set_calls, occupancy_calls;
+
+EXPORT int mock_client_calls(const char *name)
+{
+    return strcmp(name, "orion_function_get_attributes") == 0   ? function_attribute_calls
+           : strcmp(name, "orion_function_set_attribute") == 0  ? function_set_calls
+           : strcmp(name, "orion_occupancy_max_active_blocks") == 0 ? occupancy_calls
+                                                                  : -1;
+}
+
 EXPORT int32_t orion_function_get_attributes(int32_t device, uint64_t function, int32_t count,
                                              const int32_t *attributes, int32_t *values)
 {
+    __atomic_add_fetch(&function_attribute_calls, 1, __ATOMIC_RELAXED);
     for (int i = 0; i < count; i++)
         values[i] = attributes[i] == 0 ? 1024 : attributes[i] == 4 ? 16 : attributes[i] == 8 ? dynamic_shared_limit : 0;
     return function == 1 || function == 2 ? OK : INVALID_HANDLE;
@@ -384,6 +396,7 @@ EXPORT int32_t orion_function_get_attributes(int32_t device, uint64_t function, 
 
 EXPORT int32_t orion_function_set_attribute(int32_t device, uint64_t function, int32_t attribute, int32_t value)
 {
+    __atomic_add_fetch(&function_set_calls, 1, __ATOMIC_RELAXED);
     if (attribute == 8)
         dynamic_shared_limit = value;
     return OK;
@@ -442,6 +455,7 @@ EXPORT int32_t orion_function_set_cache_config(int32_t device, uint64_t function
 EXPORT int32_t orion_occupancy_max_active_blocks(int32_t device, uint64_t function, int32_t block_size,
                                                  uint64_t dynamic_shared_bytes, uint32_t flags, int32_t *blocks)
 {
+    __atomic_add_fetch(&occupancy_calls, 1, __ATOMIC_RELAXED);
     *blocks = 2048 / block_size;
     return OK;
 }

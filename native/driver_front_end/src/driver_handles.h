@@ -35,6 +35,22 @@ struct driver_module {
     struct driver_function *functions; /* looked up so far, so that a name gives one handle */
 };
 
+/* CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK (0) to CLUSTER_SCHEDULING_POLICY_PREFERENCE (15): what
+ * the client keeps of a function's attributes (driver_function_cache.c). */
+#define DRIVER_CACHED_ATTRIBUTES 16
+
+struct driver_function_cache {
+    uint32_t known;      /* bit per attribute whose value is in values */
+    uint32_t generation; /* counts sets: an answer fetched across a set is not kept */
+    int values[DRIVER_CACHED_ATTRIBUTES];
+    struct {
+        int valid, block_size, blocks;
+        unsigned int flags;
+        size_t dynamic_shared;
+    } occupancy[8];
+    unsigned int next_occupancy;
+};
+
 struct driver_function {
     uint64_t magic;
     int device;
@@ -45,7 +61,14 @@ struct driver_function {
      * launch asking for more is refused at once, as NVIDIA's driver refuses it. */
     int dynamic_shared_limit;
     struct driver_function *next; /* the module's other functions */
+    struct driver_function_cache cache;
 };
+
+CUresult driver_function_attribute(struct driver_function *function, int attribute, int *value);
+CUresult driver_function_set_attribute(struct driver_function *function, int attribute, int value);
+CUresult driver_function_occupancy(struct driver_function *function, int block_size, size_t dynamic_shared,
+                                   unsigned int flags, int *blocks);
+void driver_function_forget(struct driver_function *function);
 
 /* A library is context-independent: it is loaded on a device the first time a kernel, module
  * or global of it is asked for there. */

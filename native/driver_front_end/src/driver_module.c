@@ -137,7 +137,7 @@ static CUresult get_function(struct driver_module *module, const char *name, str
         free(copy);
         return CUDA_ERROR_OUT_OF_MEMORY;
     }
-    *function = (struct driver_function){DRIVER_FUNCTION_MAGIC, module->device, remote, module, copy, -1, NULL};
+    *function = (struct driver_function){DRIVER_FUNCTION_MAGIC, module->device, remote, module, copy, -1, NULL, {0}};
     pthread_mutex_lock(&lock);
     *out = find_function(module, name);
     if (*out == NULL) {
@@ -541,9 +541,7 @@ CUresult driver_function_shared_limit(struct driver_function *function, int *lim
 {
     int known = __atomic_load_n(&function->dynamic_shared_limit, __ATOMIC_RELAXED);
     if (known < 0) {
-        int32_t attribute = FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED;
-        CUresult result = driver_result(
-            driver_client.orion_function_get_attributes(function->device, function->remote, 1, &attribute, &known));
+        CUresult result = driver_function_attribute(function, FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED, &known);
         if (result != CUDA_SUCCESS)
             return result;
         /* Only if still unknown: a cuFuncSetAttribute meanwhile has the newer value. */
@@ -572,7 +570,7 @@ static CUresult function_target(CUfunction function, int *device, struct driver_
 /* Sets an attribute; a new dynamic shared memory limit is remembered for the launch checks. */
 static CUresult set_attribute(struct driver_function *record, int attribute, int value)
 {
-    CUresult result = driver_result(driver_client.orion_function_set_attribute(record->device, record->remote, attribute, value));
+    CUresult result = driver_function_set_attribute(record, attribute, value);
     if (result == CUDA_SUCCESS && attribute == FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED)
         __atomic_store_n(&record->dynamic_shared_limit, value, __ATOMIC_RELAXED);
     return result;
@@ -584,9 +582,7 @@ static CUresult function_attribute(int *value, int attribute, CUfunction functio
     if (value == NULL)
         return CUDA_ERROR_INVALID_VALUE;
     CUresult result = driver_resolve_function(function, device, &record);
-    return result != CUDA_SUCCESS
-               ? result
-               : driver_result(driver_client.orion_function_get_attributes(device, record->remote, 1, &attribute, value));
+    return result != CUDA_SUCCESS ? result : driver_function_attribute(record, attribute, value);
 }
 
 DRIVER_API CUresult cuFuncGetAttribute(int *value, int attribute, CUfunction function)
@@ -605,13 +601,20 @@ DRIVER_API CUresult cuFuncSetAttribute(CUfunction function, int attribute, int v
     return result != CUDA_SUCCESS ? result : set_attribute(record, attribute, value);
 }
 
+/* The preferred cache split changes what occupancy answers: the client's answers are forgotten. */
+static CUresult set_cache_config(struct driver_function *record, int config)
+{
+    CUresult result = driver_result(driver_client.orion_function_set_cache_config(record->device, record->remote, config));
+    driver_function_forget(record);
+    return result;
+}
+
 DRIVER_API CUresult cuFuncSetCacheConfig(CUfunction function, int config)
 {
     int device;
     struct driver_function *record;
     CUresult result = function_target(function, &device, &record);
-    return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_function_set_cache_config(device, record->remote, config));
+    return result != CUDA_SUCCESS ? result : set_cache_config(record, config);
 }
 
 /* A kernel's function on an explicitly named device (the cuKernel* calls take one). */
@@ -641,8 +644,7 @@ DRIVER_API CUresult cuKernelSetCacheConfig(CUkernel kernel, int config, CUdevice
 {
     struct driver_function *record;
     CUresult result = kernel_on_device(kernel, device, &record);
-    return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_function_set_cache_config(device, record->remote, config));
+    return result != CUDA_SUCCESS ? result : set_cache_config(record, config);
 }
 
 DRIVER_API CUresult cuFuncGetName(const char **name, CUfunction function)
@@ -693,9 +695,7 @@ static CUresult occupancy(int *blocks, CUfunction function, int block_size, size
     if (blocks == NULL)
         return CUDA_ERROR_INVALID_VALUE;
     CUresult result = function_target(function, &device, &record);
-    return result != CUDA_SUCCESS ? result
-                                  : driver_result(driver_client.orion_occupancy_max_active_blocks(
-                                        device, record->remote, block_size, dynamic_shared, flags, blocks));
+    return result != CUDA_SUCCESS ? result : driver_function_occupancy(record, block_size, dynamic_shared, flags, blocks);
 }
 
 DRIVER_API CUresult cuOccupancyAvailableDynamicSMemPerBlock(size_t *bytes, CUfunction function, int blocks, int block_size)

@@ -9,6 +9,7 @@
  * variant, and that an unsupported function answers CUDA_ERROR_NOT_SUPPORTED.
  * The declarations are ours (include/cuda_driver_abi.h); no NVIDIA header is used.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,8 @@ CUresult cuPointerGetAttribute(void *, int, CUdeviceptr);
 CUresult cuPointerGetAttributes(unsigned int, int *, void **, CUdeviceptr);
 CUresult cuModuleLoadData(CUmodule *, const void *);
 CUresult cuModuleLoad(CUmodule *, const char *);
+CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *, CUfunction, int, size_t);
+CUresult cuFuncSetAttribute(CUfunction, int, int);
 CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *, void *, unsigned int);
 CUresult cuLibraryLoadFromFile(CUlibrary *, const char *, int *, void **, unsigned int, int *, void **, unsigned int);
 CUresult cuModuleGetFunction(CUfunction *, CUmodule, const char *);
@@ -227,6 +230,34 @@ int main(void)
     EXPECT(same_function == function); /* one handle per name, as NVIDIA's driver gives */
     EXPECT_OK(cuFuncGetAttribute(&value, 0, function)); /* CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK */
     EXPECT(value > 0 && value <= 1024);
+    /* Attributes and occupancy are asked of the server once, not at every question (against the
+     * mock client, which counts its calls; the real client has no such counter). */
+    void *client = dlopen(getenv("ORION_CLIENT_LIB"), RTLD_NOW | RTLD_NOLOAD);
+    int (*calls)(const char *) = client != NULL ? (int (*)(const char *))dlsym(client, "mock_client_calls") : NULL;
+    int asked = calls != NULL ? calls("orion_function_get_attributes") : 0;
+    int registers = 0, threads = 0, shared_limit = 0;
+    EXPECT_OK(cuFuncGetAttribute(&registers, 4, function)); /* NUM_REGS */
+    EXPECT_OK(cuFuncGetAttribute(&threads, 0, function));
+    EXPECT_OK(cuFuncGetAttribute(&shared_limit, 8, function)); /* MAX_DYNAMIC_SHARED_SIZE_BYTES */
+    EXPECT(threads == value && registers > 0);
+    EXPECT(calls == NULL || calls("orion_function_get_attributes") == asked);
+    int sets = calls != NULL ? calls("orion_function_set_attribute") : 0;
+    EXPECT_OK(cuFuncSetAttribute(function, 8, shared_limit)); /* the value it has: nothing to send */
+    EXPECT(calls == NULL || calls("orion_function_set_attribute") == sets);
+    EXPECT_OK(cuFuncSetAttribute(function, 8, shared_limit + 1024));
+    EXPECT(calls == NULL || calls("orion_function_set_attribute") == sets + 1);
+    EXPECT_OK(cuFuncGetAttribute(&value, 8, function));
+    EXPECT(value == shared_limit + 1024);
+    EXPECT_OK(cuFuncGetAttribute(&value, 0, function)); /* forgotten at the set: asked again, once */
+    EXPECT_OK(cuFuncGetAttribute(&value, 4, function));
+    EXPECT(value == registers && (calls == NULL || calls("orion_function_get_attributes") == asked + 1));
+    EXPECT_OK(cuFuncSetAttribute(function, 8, shared_limit));
+    int occupancy = 0, occupancy_again = 0;
+    int occupancy_asked = calls != NULL ? calls("orion_occupancy_max_active_blocks") : 0;
+    EXPECT_OK(cuOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy, function, 128, 0));
+    EXPECT_OK(cuOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy_again, function, 128, 0));
+    EXPECT(occupancy > 0 && occupancy_again == occupancy);
+    EXPECT(calls == NULL || calls("orion_occupancy_max_active_blocks") == occupancy_asked + 1);
     CUdeviceptr a, b, c;
     EXPECT_OK(cuMemAlloc_v2(&a, sizeof host));
     EXPECT_OK(cuMemAlloc_v2(&b, sizeof host));
