@@ -375,13 +375,14 @@ EXPORT int32_t orion_module_get_global(int32_t device, uint64_t module, const ch
 static int32_t dynamic_shared_limit = 48 * 1024;
 
 /* Round trips a test can count: how often the front end asked about functions. */
-static int function_attribute_calls, function_set_calls, occupancy_calls;
+static int function_attribute_calls, function_set_calls, occupancy_calls, priority_range_calls;
 
 EXPORT int mock_client_calls(const char *name)
 {
     return strcmp(name, "orion_function_get_attributes") == 0   ? function_attribute_calls
            : strcmp(name, "orion_function_set_attribute") == 0  ? function_set_calls
            : strcmp(name, "orion_occupancy_max_active_blocks") == 0 ? occupancy_calls
+           : strcmp(name, "orion_stream_priority_range") == 0   ? priority_range_calls
                                                                   : -1;
 }
 
@@ -518,6 +519,7 @@ EXPORT int32_t orion_stream_wait_event(int32_t device, uint64_t stream, uint64_t
 
 EXPORT int32_t orion_stream_priority_range(int32_t device, int32_t *least, int32_t *greatest)
 {
+    __atomic_add_fetch(&priority_range_calls, 1, __ATOMIC_RELAXED);
     *least = 0;
     *greatest = -5;
     return OK;

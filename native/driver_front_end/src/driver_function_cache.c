@@ -4,8 +4,8 @@
  * cuFuncGetAttribute about 4,000 times a step), and each question was a round trip. A function's
  * attributes change only through cuFuncSetAttribute, which goes through this process's front end,
  * so the answers stay true: the first question fetches every attribute in one round trip, a set
- * forgets them (one attribute can change what another reads, as the carveout changes occupancy),
- * and setting the value an attribute already has costs nothing.
+ * updates the one it set and forgets the occupancy answers (the shared memory limit and the carveout
+ * change how many blocks fit), and setting the value an attribute already has costs nothing.
  */
 #include <pthread.h>
 #include <string.h>
@@ -71,11 +71,11 @@ CUresult driver_function_set_attribute(struct driver_function *function, int att
         driver_client.orion_function_set_attribute(function->device, function->remote, attribute, value));
     pthread_mutex_lock(&lock);
     cache->generation++;
-    cache->known = 0;
     memset(cache->occupancy, 0, sizeof cache->occupancy);
-    if (result == CUDA_SUCCESS && attribute >= 0 && attribute < DRIVER_CACHED_ATTRIBUTES) {
+    if (attribute >= 0 && attribute < DRIVER_CACHED_ATTRIBUTES) {
+        /* Refused: what the attribute now reads is the server's to say. */
         cache->values[attribute] = value;
-        cache->known = 1u << attribute;
+        cache->known = result == CUDA_SUCCESS ? cache->known | (1u << attribute) : cache->known & ~(1u << attribute);
     }
     pthread_mutex_unlock(&lock);
     return result;

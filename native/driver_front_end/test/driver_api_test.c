@@ -56,6 +56,7 @@ CUresult cuPointerGetAttribute(void *, int, CUdeviceptr);
 CUresult cuPointerGetAttributes(unsigned int, int *, void **, CUdeviceptr);
 CUresult cuModuleLoadData(CUmodule *, const void *);
 CUresult cuModuleLoad(CUmodule *, const char *);
+CUresult cuCtxGetStreamPriorityRange(int *, int *);
 CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *, CUfunction, int, size_t);
 CUresult cuFuncSetAttribute(CUfunction, int, int);
 CUresult cuMemHostGetDevicePointer_v2(CUdeviceptr *, void *, unsigned int);
@@ -248,9 +249,9 @@ int main(void)
     EXPECT(calls == NULL || calls("orion_function_set_attribute") == sets + 1);
     EXPECT_OK(cuFuncGetAttribute(&value, 8, function));
     EXPECT(value == shared_limit + 1024);
-    EXPECT_OK(cuFuncGetAttribute(&value, 0, function)); /* forgotten at the set: asked again, once */
+    EXPECT_OK(cuFuncGetAttribute(&value, 0, function)); /* the others are kept across the set */
     EXPECT_OK(cuFuncGetAttribute(&value, 4, function));
-    EXPECT(value == registers && (calls == NULL || calls("orion_function_get_attributes") == asked + 1));
+    EXPECT(value == registers && (calls == NULL || calls("orion_function_get_attributes") == asked));
     EXPECT_OK(cuFuncSetAttribute(function, 8, shared_limit));
     int occupancy = 0, occupancy_again = 0;
     int occupancy_asked = calls != NULL ? calls("orion_occupancy_max_active_blocks") : 0;
@@ -258,6 +259,12 @@ int main(void)
     EXPECT_OK(cuOccupancyMaxActiveBlocksPerMultiprocessor(&occupancy_again, function, 128, 0));
     EXPECT(occupancy > 0 && occupancy_again == occupancy);
     EXPECT(calls == NULL || calls("orion_occupancy_max_active_blocks") == occupancy_asked + 1);
+    int least = 1, greatest = 1, least_again = 1, greatest_again = 1;
+    EXPECT_OK(cuCtxGetStreamPriorityRange(&least, &greatest));
+    int ranges_asked = calls != NULL ? calls("orion_stream_priority_range") : 0;
+    EXPECT_OK(cuCtxGetStreamPriorityRange(&least_again, &greatest_again)); /* a device's range is asked once */
+    EXPECT(least_again == least && greatest_again == greatest && greatest <= least);
+    EXPECT(calls == NULL || calls("orion_stream_priority_range") == ranges_asked);
     CUdeviceptr a, b, c;
     EXPECT_OK(cuMemAlloc_v2(&a, sizeof host));
     EXPECT_OK(cuMemAlloc_v2(&b, sizeof host));

@@ -69,6 +69,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         _profile = options.ProfileCalls ? new CallProfile() : null;
         _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
         _receiveLoop = Task.Run(ReceiveLoopAsync);
+        StartSender(options);
     }
 
     /// <summary>The devices the server offers, in ordinal order.</summary>
@@ -229,13 +230,17 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// <summary>What a call that returns without waiting reports: success, or the connection's loss.</summary>
     private CudaStatus ConnectionStatus => _failure is null ? CudaStatus.Success : ConnectionLost;
 
-    /// <summary>Ends an asynchronous record: nothing is written unless the batch is full.</summary>
+    /// <summary>Ends an asynchronous record: written by the sender thread as soon as it is free (at once if the batch is full).</summary>
     private CudaStatus EndAsync(ref RecordBuilder record)
     {
         var (sequence, full) = record.End();
         if (full)
         {
             Flush(sequence);
+        }
+        else
+        {
+            RequestSend();
         }
         return ConnectionStatus;
     }
@@ -657,6 +662,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         {
             return;
         }
+        StopSender();
         lock (_writerGate)
         {
             WriteBatchLocked(); // deliver what is pending (frees, destroys) before leaving

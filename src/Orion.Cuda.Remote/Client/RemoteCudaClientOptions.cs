@@ -24,6 +24,13 @@ public sealed class RemoteCudaClientOptions
     /// </summary>
     public bool ProfileCalls { get; set; }
 
+    /// <summary>
+    /// Queued calls are written by a sender thread as soon as it is free (the default), so the
+    /// server's GPU starts on them while the program prepares the next; false holds them until a
+    /// call waits or the batch fills (fewer, larger messages; the GPU idles meanwhile).
+    /// </summary>
+    public bool SendQueuedCallsEagerly { get; set; } = true;
+
     /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;
 
