@@ -24,12 +24,17 @@ public sealed class NvmlFrontEndTests
 
     private static string NvmlDirectory => Path.Combine(NativeArtifacts.RepositoryRoot, "native", "nvml_front_end");
 
-    /// <summary>Builds the NVML library, nvml_query and nvml_driver_test (beside the driver front end the other tests build).</summary>
+    /// <summary>The driver front end's libcuda.so.1, built for these tests alone (the driver's tests run make in their own
+    /// build folder meanwhile, and two makes must not share one).</summary>
+    private static string DriverBuild => Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{System.Environment.ProcessId}", "nvml-driver");
+
+    /// <summary>Builds the NVML library, nvml_query and nvml_driver_test, and the libcuda.so.1 the latter two use.</summary>
     private static string BuildPrograms()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "nvml");
-        var driverBuild = Path.GetDirectoryName(NativeArtifacts.DriverTestProgram)!;
-        NativeArtifacts.Run("make", ["-s", "-C", NvmlDirectory, $"BUILD={build}", $"DRIVER_BUILD={driverBuild}", "query", "driver-test"],
+        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{System.Environment.ProcessId}", "nvml");
+        NativeArtifacts.Run("make", ["-s", "-j2", "-C", Path.Combine(NativeArtifacts.RepositoryRoot, "native", "driver_front_end"),
+            $"BUILD={DriverBuild}", "all"], TimeSpan.FromMinutes(3));
+        NativeArtifacts.Run("make", ["-s", "-C", NvmlDirectory, $"BUILD={build}", $"DRIVER_BUILD={DriverBuild}", "query", "driver-test"],
             TimeSpan.FromMinutes(3));
         return build;
     }
@@ -37,7 +42,7 @@ public sealed class NvmlFrontEndTests
     [Fact]
     public void MakeTestPasses()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-nvml-make-{Environment.ProcessId}");
+        var build = Path.Combine(Path.GetTempPath(), $"orion-nvml-make-{System.Environment.ProcessId}");
         var (_, output, errors) = NativeArtifacts.Run("make", ["-s", "-C", NvmlDirectory, $"BUILD={build}", "test"], TimeSpan.FromMinutes(3));
         Assert.Contains("PASS exports: 404 names, unversioned", output, StringComparison.Ordinal);
         Assert.Matches(new Regex("^PASS [0-9]+ checks$", RegexOptions.Multiline), output);
@@ -88,7 +93,7 @@ public sealed class NvmlFrontEndTests
         await using var server = await StartServerAsync(new EmulatedGpuBackend(new EmulatedDeviceOptions()));
         // With an argument the program holds memory through Orion's libcuda.so.1 (beside it in the driver's build).
         var environment = ClientEnvironment(server);
-        environment["LD_LIBRARY_PATH"] = Path.GetDirectoryName(NativeArtifacts.DriverTestProgram)!;
+        environment["LD_LIBRARY_PATH"] = DriverBuild;
         var (exitCode, output, errors) = NativeArtifacts.Run(program, ["16"], ProgramTimeout, environment, check: false);
         Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
         Assert.Contains("device 0 name: Orion emulated device", output, StringComparison.Ordinal);
