@@ -31,8 +31,9 @@ if [ "${1:-}" = "bundle" ]; then
     dotnet publish "$ROOT/src/Orion.Cuda.Client.Native" -r linux-x64 -c Release -o "$bundle/obj-client" -nologo -v q
     cp "$bundle/obj-client/liborion_client.so" "$bundle/lib/"
     rm -rf "$bundle/obj-server" "$bundle/obj-client"
-    (cd "$ROOT" && tar cf - --exclude=build native/cudart_stub native/driver_front_end tests/cuda \
-        scripts/gpu-cudart-test.sh scripts/gpu-driver-test.sh) | tar xf - -C "$bundle"
+    (cd "$ROOT" && tar cf - --exclude=build native/cudart_stub native/driver_front_end native/nvml_front_end \
+        native/client_common tests/cuda scripts/gpu-cudart-test.sh scripts/gpu-driver-test.sh scripts/gpu-nvml-test.sh) \
+        | tar xf - -C "$bundle"
     du -sh "$bundle"
     exit 0
 fi

@@ -13,6 +13,8 @@
 #     5. scripts/gpu-driver-test.sh the libcuda.so.1 replacement: NVIDIA's runtime (static and
 #                                  shared) and libraries over Orion's driver, natively and through
 #                                  Orion, and the time to a first cuBLAS GEMM (issue 10)
+#     6. scripts/gpu-nvml-test.sh   the libnvidia-ml.so.1 replacement: its ABI against nvml.h,
+#                                  nvml_query natively and through Orion, what PyTorch reads
 #   and writes OUTDIR/results.tar.gz with every log plus OUTDIR/summary.txt.
 set -uo pipefail
 
@@ -81,6 +83,11 @@ run)
         bash "$dir/cudart/scripts/gpu-driver-test.sh" run "$out/driver" > "$out/driver.log" 2>&1
     echo "exit $?" | tee -a "$summary"
     cat "$out/driver/summary.txt" >> "$summary" 2>/dev/null
+
+    step "6. NVML through Orion's libnvidia-ml.so.1 (gpu-nvml-test.sh)"
+    ORION_BUNDLE=$dir/cudart timeout 150 bash "$dir/cudart/scripts/gpu-nvml-test.sh" run "$out/nvml" > "$out/nvml.log" 2>&1
+    echo "exit $?" | tee -a "$summary"
+    cat "$out/nvml/summary.txt" >> "$summary" 2>/dev/null
 
     tar czf "$out/results.tar.gz" -C "$out" --exclude=results.tar.gz . 2>/dev/null
     cat "$summary"

@@ -274,6 +274,66 @@ int32_t orion_graph_exec_kernel_node_set_params(int32_t device, uint64_t exec, u
                                                 uint32_t block_y, uint32_t block_z, uint32_t shared_bytes, void **args,
                                                 const void *packed, uint64_t packed_size);
 
+/*
+ * NVML's view of one device, for the libnvidia-ml.so.1 replacement (native/nvml_front_end), from one wire call.
+ * For each reading ORION_NVML_* below (the first count of them, count <= ORION_NVML_READINGS): its value in
+ * values[i] and, in statuses[i], what the server's NVML answered for it as an nvmlReturn_t (0: the value is good;
+ * 3: not supported there, or the server has no NVML). uuid16 receives the driver's 16 UUID bytes in the driver's
+ * order; texts receives ORION_NVML_TEXTS NUL-terminated strings of ORION_NVML_TEXT_BYTES each (texts_capacity at
+ * least ORION_NVML_TEXTS * ORION_NVML_TEXT_BYTES), at the offsets ORION_NVML_TEXT_*. The memory figures are this
+ * process's: total is what it may use, used what its session holds on the device by the server's accounting
+ * (never other tenants'). The call creates no context and does not change the device later calls use.
+ */
+#define ORION_NVML_MEMORY_TOTAL 0
+#define ORION_NVML_MEMORY_USED 1
+#define ORION_NVML_SESSION_ACTIVE 2 /* 1: this process has a context or memory on the device */
+#define ORION_NVML_BAR1_TOTAL 3
+#define ORION_NVML_PCI_DOMAIN 4
+#define ORION_NVML_PCI_BUS 5
+#define ORION_NVML_PCI_DEVICE 6
+#define ORION_NVML_PCI_DEVICE_ID 7
+#define ORION_NVML_PCI_SUBSYSTEM_ID 8
+#define ORION_NVML_BRAND 9
+#define ORION_NVML_ARCHITECTURE 10
+#define ORION_NVML_COMPUTE_CAPABILITY_MAJOR 11
+#define ORION_NVML_COMPUTE_CAPABILITY_MINOR 12
+#define ORION_NVML_MINOR_NUMBER 13
+#define ORION_NVML_UTILIZATION_GPU 14
+#define ORION_NVML_UTILIZATION_MEMORY 15
+#define ORION_NVML_TEMPERATURE 16
+#define ORION_NVML_POWER_USAGE 17
+#define ORION_NVML_ENFORCED_POWER_LIMIT 18
+#define ORION_NVML_POWER_MANAGEMENT_LIMIT 19
+#define ORION_NVML_PERFORMANCE_STATE 20
+#define ORION_NVML_CLOCK_GRAPHICS 21 /* then SM, memory, video: 21 + nvmlClockType_t */
+#define ORION_NVML_CLOCK_SM 22
+#define ORION_NVML_CLOCK_MEMORY 23
+#define ORION_NVML_CLOCK_VIDEO 24
+#define ORION_NVML_MAX_CLOCK_GRAPHICS 25 /* 25 + nvmlClockType_t */
+#define ORION_NVML_MAX_CLOCK_SM 26
+#define ORION_NVML_MAX_CLOCK_MEMORY 27
+#define ORION_NVML_MAX_CLOCK_VIDEO 28
+#define ORION_NVML_COMPUTE_MODE 29
+#define ORION_NVML_PERSISTENCE_MODE 30
+#define ORION_NVML_DISPLAY_MODE 31
+#define ORION_NVML_DISPLAY_ACTIVE 32
+#define ORION_NVML_MIG_MODE_CURRENT 33
+#define ORION_NVML_MIG_MODE_PENDING 34
+#define ORION_NVML_FAN_SPEED 35
+#define ORION_NVML_SERIAL 36 /* the status of the serial text */
+#define ORION_NVML_DRIVER_VERSION 37 /* the status of the driver version text */
+#define ORION_NVML_NVML_VERSION 38 /* the status of the NVML version text */
+#define ORION_NVML_CUDA_DRIVER_VERSION 39
+#define ORION_NVML_READINGS 40
+#define ORION_NVML_TEXT_BYTES 96
+#define ORION_NVML_TEXTS 4
+#define ORION_NVML_TEXT_NAME 0
+#define ORION_NVML_TEXT_SERIAL 96
+#define ORION_NVML_TEXT_DRIVER_VERSION 192
+#define ORION_NVML_TEXT_NVML_VERSION 288
+int32_t orion_nvml_device_status(int32_t device, int32_t count, uint64_t *values, int32_t *statuses, uint8_t *uuid16,
+                                 char *texts, int32_t texts_capacity);
+
 #ifdef __cplusplus
 }
 #endif

@@ -181,6 +181,20 @@ internal sealed class ClientRuntime
         return target.Client;
     }
 
+    /// <summary>The device's session and its number there, without making it current (NVML's queries); null for a bad ordinal.</summary>
+    public RemoteCudaClient? Locate(int device, out int localIndex, out int error)
+    {
+        localIndex = 0;
+        if ((uint)device >= (uint)_devices.Length)
+        {
+            error = CudaErrorCodes.InvalidDevice;
+            return null;
+        }
+        localIndex = _devices[device].LocalIndex;
+        error = CudaErrorCodes.Success;
+        return _devices[device].Client;
+    }
+
     public RemoteDeviceInfo? DeviceInfo(int device) =>
         (uint)device < (uint)_devices.Length ? _devices[device].Client.Devices[_devices[device].LocalIndex] : null;
 

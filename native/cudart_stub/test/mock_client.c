@@ -1059,3 +1059,72 @@ EXPORT int32_t orion_graph_exec_kernel_node_set_params(int32_t device, uint64_t 
 {
     return INVALID_HANDLE;
 }
+
+/* NVML's view of the mock device: memory used is what this process allocated through the mock, and the readings
+ * are recognisable fixed values; the fan answers not supported (3), as a passively cooled card's does. */
+EXPORT int32_t orion_nvml_device_status(int32_t device, int32_t count, uint64_t *values, int32_t *statuses,
+                                        uint8_t *uuid16, char *texts, int32_t texts_capacity)
+{
+    if (device != 0)
+        return 101; /* invalid device */
+    if (count < 0 || count > ORION_NVML_READINGS || texts == NULL || uuid16 == NULL ||
+        texts_capacity < ORION_NVML_TEXTS * ORION_NVML_TEXT_BYTES)
+        return INVALID_VALUE;
+    uint64_t reading[ORION_NVML_READINGS];
+    int32_t status[ORION_NVML_READINGS];
+    for (int i = 0; i < ORION_NVML_READINGS; i++) {
+        reading[i] = 0;
+        status[i] = 0;
+    }
+    uint64_t used = 0;
+    pthread_mutex_lock(&lock);
+    for (int i = 0; i < MAX_ALLOCATIONS; i++)
+        if (allocations[i].memory != NULL)
+            used += allocations[i].size;
+    pthread_mutex_unlock(&lock);
+    reading[ORION_NVML_MEMORY_TOTAL] = 1ull << 30;
+    reading[ORION_NVML_MEMORY_USED] = used;
+    reading[ORION_NVML_SESSION_ACTIVE] = used > 0;
+    reading[ORION_NVML_BAR1_TOTAL] = 256ull << 20;
+    reading[ORION_NVML_PCI_DOMAIN] = 0;
+    reading[ORION_NVML_PCI_BUS] = 0x0b;
+    reading[ORION_NVML_PCI_DEVICE] = 0;
+    reading[ORION_NVML_PCI_DEVICE_ID] = 0x233510de;
+    reading[ORION_NVML_PCI_SUBSYSTEM_ID] = 0x18b010de;
+    reading[ORION_NVML_BRAND] = 2;         /* NVML_BRAND_TESLA */
+    reading[ORION_NVML_ARCHITECTURE] = 9;  /* NVML_DEVICE_ARCH_HOPPER */
+    reading[ORION_NVML_COMPUTE_CAPABILITY_MAJOR] = 9;
+    reading[ORION_NVML_COMPUTE_CAPABILITY_MINOR] = 0;
+    reading[ORION_NVML_MINOR_NUMBER] = 3;
+    reading[ORION_NVML_UTILIZATION_GPU] = 42;
+    reading[ORION_NVML_UTILIZATION_MEMORY] = 17;
+    reading[ORION_NVML_TEMPERATURE] = 35;
+    reading[ORION_NVML_POWER_USAGE] = 75000;
+    reading[ORION_NVML_ENFORCED_POWER_LIMIT] = 700000;
+    reading[ORION_NVML_POWER_MANAGEMENT_LIMIT] = 700000;
+    reading[ORION_NVML_PERFORMANCE_STATE] = 0;
+    for (int clock = 0; clock < 4; clock++) {
+        reading[ORION_NVML_CLOCK_GRAPHICS + clock] = 1000u + 100u * (unsigned)clock;
+        reading[ORION_NVML_MAX_CLOCK_GRAPHICS + clock] = 2000u + 100u * (unsigned)clock;
+    }
+    reading[ORION_NVML_COMPUTE_MODE] = 0;
+    reading[ORION_NVML_PERSISTENCE_MODE] = 1;
+    reading[ORION_NVML_DISPLAY_MODE] = 0;
+    reading[ORION_NVML_DISPLAY_ACTIVE] = 0;
+    reading[ORION_NVML_MIG_MODE_CURRENT] = 0;
+    reading[ORION_NVML_MIG_MODE_PENDING] = 0;
+    status[ORION_NVML_FAN_SPEED] = 3;      /* NVML_ERROR_NOT_SUPPORTED */
+    reading[ORION_NVML_CUDA_DRIVER_VERSION] = 13000;
+    for (int i = 0; i < count; i++) {
+        values[i] = reading[i];
+        statuses[i] = status[i];
+    }
+    for (int i = 0; i < 16; i++)
+        uuid16[i] = (uint8_t)(0xa0 + i);
+    memset(texts, 0, (size_t)ORION_NVML_TEXTS * ORION_NVML_TEXT_BYTES);
+    strcpy(texts + ORION_NVML_TEXT_NAME, "Orion mock device");
+    strcpy(texts + ORION_NVML_TEXT_SERIAL, "MOCK-0001");
+    strcpy(texts + ORION_NVML_TEXT_DRIVER_VERSION, "580.00.01-mock");
+    strcpy(texts + ORION_NVML_TEXT_NVML_VERSION, "13.580.00.01-mock");
+    return OK;
+}

@@ -87,8 +87,10 @@ internal static unsafe partial class ClientAbi
         {
             return CudaErrorCodes.InvalidValue;
         }
-        // CUDA's UUID bytes are in RFC 4122 (big-endian) order.
-        return info.Uuid.TryWriteBytes(new Span<byte>(uuid, 16), bigEndian: true, out _)
+        // The driver's 16 bytes in the driver's order: the server made the Guid from them as .NET reads bytes
+        // (little-endian fields) and the welcome carries them the same way, so they are written back that way.
+        // NVML's UUID text ("GPU-" and these bytes in order) then names the same device as cuDeviceGetUuid.
+        return info.Uuid.TryWriteBytes(new Span<byte>(uuid, 16), bigEndian: false, out _)
             ? CudaErrorCodes.Success
             : CudaErrorCodes.Unknown;
     }

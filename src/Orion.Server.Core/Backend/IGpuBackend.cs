@@ -28,6 +28,14 @@ public interface IGpuBackend : IDisposable
     /// <summary>Name, UUID, total memory, PCI bus id and every <c>CUdevice_attribute</c> of one device.</summary>
     CudaStatus GetDeviceInfo(int device, out GpuDeviceInfo? info);
 
+    /// <summary>
+    /// What NVML reports about the whole card (identity, sensors, clocks, the driver's version strings), for the
+    /// NVML replacement: every reading the host cannot tell is <see cref="DeviceReadingValue.NotSupported"/> (or
+    /// the code the host's NVML answered), never an error of the call. The memory readings are the card's; the
+    /// session replaces them with its own view. Fails only for a device that does not exist.
+    /// </summary>
+    CudaStatus QueryDeviceStatus(int device, out DeviceStatus status);
+
     /// <summary><c>cuDeviceCanAccessPeer</c>.</summary>
     CudaStatus CanAccessPeer(int device, int peerDevice, out bool canAccess);
 

@@ -48,6 +48,24 @@ internal sealed class SessionArrays
         }
     }
 
+    /// <summary>Bytes of the arrays this session holds on <paramref name="device"/>, by their shapes (the driver may pad them).</summary>
+    public ulong ArrayBytesOn(int device)
+    {
+        lock (_gate)
+        {
+            ulong bytes = 0;
+            foreach (var entry in _arrays.Values)
+            {
+                if (entry.Device == device)
+                {
+                    var size = entry.Descriptor.TotalBytes;
+                    bytes = size > ulong.MaxValue - bytes ? ulong.MaxValue : bytes + size;
+                }
+            }
+            return bytes;
+        }
+    }
+
     public void AddArray(ulong handle, ArrayEntry entry)
     {
         lock (_gate)

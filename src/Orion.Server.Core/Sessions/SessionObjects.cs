@@ -38,6 +38,9 @@ internal sealed class SessionObjects
 
     public int ContextCount => _contexts.Count(context => context is not null);
 
+    /// <summary>True when the session has made its context on <paramref name="device"/> (a session's device number).</summary>
+    public bool HasContext(int device) => (uint)device < (uint)_contexts.Length && _contexts[device] is not null;
+
     /// <summary>The current device's context, created on first use; null status when it is ready.</summary>
     public CudaStatus? WithContext(out IGpuContext context)
     {

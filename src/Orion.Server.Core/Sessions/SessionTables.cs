@@ -40,6 +40,23 @@ internal sealed partial class SessionTables
         }
     }
 
+    /// <summary>Bytes of the allocations this session holds on <paramref name="device"/> (module globals are the module's, not counted).</summary>
+    public ulong AllocatedBytesOn(int device)
+    {
+        lock (_gate)
+        {
+            ulong bytes = 0;
+            foreach (var allocation in _allocations)
+            {
+                if (allocation.Device == device && !allocation.IsModuleGlobal)
+                {
+                    bytes += allocation.Bytes;
+                }
+            }
+            return bytes;
+        }
+    }
+
     // ---- allocations ----
 
     public void AddAllocation(ulong address, ulong bytes, int device, ulong ownerModule = 0)

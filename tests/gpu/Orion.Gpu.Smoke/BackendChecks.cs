@@ -23,6 +23,7 @@ internal sealed class BackendChecks(CheckRunner runner, string? fatbinPath)
         }
 
         runner.Run("backend: device info", DeviceInfo);
+        runner.Run("backend: NVML device status", DeviceStatusCheck);
         runner.Run("backend: session on its own thread", () => OnThread(SessionWorkload));
         runner.Run("backend: 4 concurrent sessions", ConcurrentSessions);
         runner.Run("backend: fatbin validator accepts nvcc output", ValidateFatbin);
@@ -48,6 +49,25 @@ internal sealed class BackendChecks(CheckRunner runner, string? fatbinPath)
         Expect.True(info.Uuid != Guid.Empty, "empty UUID");
         Expect.Status(CudaStatus.Success, _backend.CanAccessPeer(0, 0, out bool self), "CanAccessPeer");
         return $"'{info.Name}', {info.Attributes.Count - 1} attributes, bus {info.PciBusId}, uuid {info.Uuid}, self-peer {self}";
+    }
+
+    /// <summary>The NVML replacement's record from the host's NVML and driver: identity as the driver gives it, sensors NVML answers.</summary>
+    private string DeviceStatusCheck()
+    {
+        Expect.Status(CudaStatus.Success, _backend!.GetDeviceInfo(0, out GpuDeviceInfo? info), "GetDeviceInfo");
+        Expect.Status(CudaStatus.Success, _backend.QueryDeviceStatus(0, out DeviceStatus status), "QueryDeviceStatus");
+        Expect.Status(CudaStatus.InvalidDevice, _backend.QueryDeviceStatus(-1, out _), "QueryDeviceStatus(-1)");
+        Expect.True(status.Name == info!.Name, $"name '{status.Name}' is not the driver's '{info.Name}'");
+        Expect.True(status.Uuid.Span.SequenceEqual(info.Uuid.ToByteArray()), "UUID bytes are not the driver's");
+        Expect.True(status[DeviceReading.MemoryTotal].Value >= info.TotalMemory, "memory total below the driver's");
+        Expect.Equal(0, status[DeviceReading.Temperature].Status, "temperature (is NVML loaded?)");
+        Expect.Equal(0, status[DeviceReading.PciDeviceId].Status, "PCI device id");
+        Expect.Equal(0, status[DeviceReading.DriverVersion].Status, "driver version");
+        Expect.True((status[DeviceReading.PciDeviceId].Value & 0xffff) == 0x10de, "PCI vendor is not NVIDIA");
+        var unsupported = Enum.GetValues<DeviceReading>().Where(r => status[r].Status != 0).Select(r => $"{r}={status[r].Status}");
+        return $"driver {status.DriverVersion}, NVML {status.NvmlVersion}, serial '{status.Serial}', " +
+               $"{status[DeviceReading.Temperature].Value} C, {status[DeviceReading.PowerUsage].Value} mW, " +
+               $"not answered: {string.Join(' ', unsupported)}";
     }
 
     private static string OnThread(Func<string> work)

@@ -8,7 +8,7 @@ namespace Orion.Server.Core.Backend.Cuda;
 /// the driver (they are thread-safe and need no context); each session gets a context of its own
 /// from <see cref="CreateContext"/>.
 /// </summary>
-internal sealed unsafe class CudaDriverBackend : IGpuBackend
+internal sealed unsafe partial class CudaDriverBackend : IGpuBackend
 {
     /// <summary>Attribute numbers asked for; CUDA 13.0 defines 1..147, newer drivers may know more.</summary>
     private const int AttributeProbeLimit = 256;

@@ -57,12 +57,90 @@ public sealed class EmulatedGpuBackend : IGpuBackend
             info = null;
             return CudaStatus.InvalidDevice;
         }
+        info = new GpuDeviceInfo(DeviceName, new Guid(EmulatedUuid(device)), _devices[device].TotalBytes,
+            EmulatedDeviceAttributes.Create(), "0000:00:00.0", IsEmulated: true);
+        return CudaStatus.Success;
+    }
+
+    /// <summary>
+    /// Readings that say they are emulated: "EMULATED-n" serial, "emulated" in the version strings, round sensor
+    /// values, and a fan the device does not have (not supported, as a passively cooled card answers). Memory is
+    /// the device's budget and what every context holds (the session replaces both with its own view).
+    /// </summary>
+    public CudaStatus QueryDeviceStatus(int device, out DeviceStatus status)
+    {
+        status = new DeviceStatus();
+        if ((uint)device >= (uint)_devices.Length)
+        {
+            return CudaStatus.InvalidDevice;
+        }
+        var info = _devices[device];
+        GetDeviceInfo(device, out var identity);
+        var readings = Enumerable.Repeat(DeviceReadingValue.Unsupported, DeviceStatus.ReadingCount).ToArray();
+        void Set(DeviceReading reading, ulong value) => readings[(int)reading] = DeviceReadingValue.Of(value);
+        Set(DeviceReading.MemoryTotal, info.TotalBytes);
+        Set(DeviceReading.MemoryUsed, info.UsedBytes);
+        Set(DeviceReading.Bar1Total, EmulatedBar1Bytes);
+        Set(DeviceReading.PciDomain, 0);
+        Set(DeviceReading.PciBus, 0);
+        Set(DeviceReading.PciDevice, 0);
+        Set(DeviceReading.PciDeviceId, 0);
+        Set(DeviceReading.PciSubsystemId, 0);
+        Set(DeviceReading.Brand, 0); // NVML_BRAND_UNKNOWN: no NVIDIA product
+        Set(DeviceReading.Architecture, 0xffffffff); // NVML_DEVICE_ARCH_UNKNOWN
+        Set(DeviceReading.ComputeCapabilityMajor, (ulong)identity!.GetAttribute(75));
+        Set(DeviceReading.ComputeCapabilityMinor, (ulong)identity.GetAttribute(76));
+        Set(DeviceReading.MinorNumber, (ulong)device);
+        Set(DeviceReading.UtilizationGpu, 0);
+        Set(DeviceReading.UtilizationMemory, 0);
+        Set(DeviceReading.Temperature, 30);
+        Set(DeviceReading.PowerUsage, 10_000);
+        Set(DeviceReading.EnforcedPowerLimit, 100_000);
+        Set(DeviceReading.PowerManagementLimit, 100_000);
+        Set(DeviceReading.PerformanceState, 0);
+        Set(DeviceReading.ClockGraphics, 1000);
+        Set(DeviceReading.ClockSm, 1000);
+        Set(DeviceReading.ClockMemory, 1000);
+        Set(DeviceReading.ClockVideo, 1000);
+        Set(DeviceReading.MaxClockGraphics, 1000);
+        Set(DeviceReading.MaxClockSm, 1000);
+        Set(DeviceReading.MaxClockMemory, 1000);
+        Set(DeviceReading.MaxClockVideo, 1000);
+        Set(DeviceReading.ComputeMode, 0); // NVML_COMPUTEMODE_DEFAULT
+        Set(DeviceReading.PersistenceMode, 0);
+        Set(DeviceReading.DisplayMode, 0);
+        Set(DeviceReading.DisplayActive, 0);
+        // MIG mode and the fan stay not supported.
+        Set(DeviceReading.Serial, 0);
+        Set(DeviceReading.DriverVersion, 0);
+        Set(DeviceReading.NvmlVersion, 0);
+        Set(DeviceReading.CudaDriverVersion, DriverVersion);
+        status = new DeviceStatus
+        {
+            Name = identity.Name,
+            Uuid = EmulatedUuid(device),
+            Serial = $"EMULATED-{device}",
+            DriverVersion = EmulatedDriverVersion,
+            NvmlVersion = EmulatedNvmlVersion,
+            Readings = readings,
+        };
+        return CudaStatus.Success;
+    }
+
+    /// <summary>What the emulated device's NVML readings call the driver and NVML versions.</summary>
+    public const string EmulatedDriverVersion = "0.0.0-orion-emulated";
+
+    /// <inheritdoc cref="EmulatedDriverVersion"/>
+    public const string EmulatedNvmlVersion = "13.0.0.0-orion-emulated";
+
+    private const ulong EmulatedBar1Bytes = 256UL * 1024 * 1024;
+
+    private static byte[] EmulatedUuid(int device)
+    {
         var uuid = new byte[16];
         "ORION-EMU"u8.CopyTo(uuid);
         uuid[15] = (byte)device;
-        info = new GpuDeviceInfo(DeviceName, new Guid(uuid), _devices[device].TotalBytes,
-            EmulatedDeviceAttributes.Create(), "0000:00:00.0", IsEmulated: true);
-        return CudaStatus.Success;
+        return uuid;
     }
 
     public CudaStatus CanAccessPeer(int device, int peerDevice, out bool canAccess)

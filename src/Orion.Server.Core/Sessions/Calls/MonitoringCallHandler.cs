@@ -1,0 +1,55 @@
+using Orion.Cuda.Protocol.Calls;
+
+namespace Orion.Server.Core.Sessions.Calls;
+
+/// <summary>
+/// The monitoring area: what the NVML replacement shows a tenant. The card's identity and sensors come from
+/// the backend (the server's NVML and driver); the memory figures are this session's view of the device, so
+/// that no tenant reads another's use of a shared GPU.
+/// </summary>
+internal sealed class MonitoringCallHandler(SessionObjects objects) : IMonitoringCalls
+{
+    public CudaStatus GetDeviceStatus(uint device, out DeviceStatus deviceStatus)
+    {
+        deviceStatus = new DeviceStatus();
+        if (device >= (uint)objects.DeviceCount)
+        {
+            return CudaStatus.InvalidDevice;
+        }
+        var index = (int)device;
+        var queried = objects.Backend.QueryDeviceStatus(objects.Config.Devices[index], out var card);
+        if (queried != CudaStatus.Success)
+        {
+            return queried;
+        }
+        var used = SessionMemoryUsed(index);
+        var active = objects.HasContext(index) || used > 0;
+        deviceStatus = card
+            .With(DeviceReading.MemoryTotal, DeviceReadingValue.Of(SessionMemoryTotal(index, card)))
+            .With(DeviceReading.MemoryUsed, DeviceReadingValue.Of(used))
+            .With(DeviceReading.SessionActive, DeviceReadingValue.Of(active ? 1UL : 0UL));
+        return CudaStatus.Success;
+    }
+
+    /// <summary>
+    /// The memory this session may use on the device. No quotas exist yet, so it is the card's total (the
+    /// server NVML's, else the driver's); a per-session quota replaces it here once sessions have one.
+    /// </summary>
+    private ulong SessionMemoryTotal(int device, DeviceStatus card)
+    {
+        var total = card[DeviceReading.MemoryTotal];
+        return total.Status == DeviceReadingValue.Success && total.Value > 0 ? total.Value : objects.Config.DeviceInfos[device].TotalMemory;
+    }
+
+    /// <summary>
+    /// What this session holds on the device by the server's own accounting: its allocations (plain, pitched,
+    /// stream-ordered and from pools) and its arrays. Never the card's usage, which would show other tenants'
+    /// activity; the context's own overhead and memory cached in pools beyond what is allocated are not counted.
+    /// </summary>
+    private ulong SessionMemoryUsed(int device)
+    {
+        var allocated = objects.Tables.AllocatedBytesOn(device);
+        var arrays = objects.Arrays.ArrayBytesOn(device);
+        return arrays > ulong.MaxValue - allocated ? ulong.MaxValue : allocated + arrays;
+    }
+}
