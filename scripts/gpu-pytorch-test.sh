@@ -29,6 +29,10 @@ say() { echo "$*" | tee -a "$SUMMARY"; }
 make -s -C "$ROOT/native/driver_front_end" BUILD="$WORK/front" all > "$OUT/front-build.log" 2>&1 \
     || { say "front end build FAILED"; cat "$OUT/front-build.log"; exit 1; }
 FRONT=$WORK/front
+# Orion's NVML beside Orion's driver: PyTorch loads both by name.
+make -s -C "$ROOT/native/nvml_front_end" BUILD="$WORK/nvml" all >> "$OUT/front-build.log" 2>&1 \
+    || { say "NVML front end build FAILED"; cat "$OUT/front-build.log"; exit 1; }
+cp "$WORK/nvml/libnvidia-ml.so.1" "$FRONT/"
 # Triton links its launcher with -lcuda from TRITON_LIBCUDA_PATH: the unversioned name must be there.
 ln -sf libcuda.so.1 "$FRONT/libcuda.so"
 gcc -shared -fPIC -O1 -o "$WORK/maps_probe.so" "$ROOT/tests/cuda/maps_probe/maps_probe.c" 2>> "$OUT/front-build.log"
@@ -61,8 +65,8 @@ run() {
     cmp -s "$OUT/$name.native.out" "$OUT/$name.orion.out" || verdict=different
     cmp -s "$OUT/$name.native.rc" "$OUT/$name.orion.rc" || verdict=different
     grep -q '/libcuda.so' "$OUT/$name.native.maps" 2>/dev/null || verdict="$verdict (native did not map libcuda?)"
-    if grep -q 'nvidia/lib64/libcuda.so\|/usr/lib.*/libcuda.so' "$OUT/$name.orion.maps" 2>/dev/null; then
-        verdict="different (NVIDIA's libcuda.so mapped through Orion)"
+    if grep -q 'nvidia/lib64/libcuda.so\|/usr/lib.*/libcuda.so\|nvidia/lib64/libnvidia-ml\|/usr/lib.*/libnvidia-ml' "$OUT/$name.orion.maps" 2>/dev/null; then
+        verdict="different (NVIDIA's libcuda.so or libnvidia-ml.so mapped through Orion)"
     fi
     [ "$verdict" = same ] && same=$((same + 1)) || different=$((different + 1))
     diff "$OUT/$name.native.out" "$OUT/$name.orion.out" > "$OUT/$name.diff"
@@ -118,6 +122,13 @@ for set in $SETS; do
     check) run check X=1 -- "$CHECK" "${CHECKS[@]}" ;;
     expandable) run expandable PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True -- "$CHECK" expandable ;;
     bench) bench ;;
+    smi)
+        # nvidia-smi natively and through Orion's NVML (it asks NVIDIA's private table too, which Orion lacks).
+        nvidia-smi > "$OUT/smi.native.out" 2>&1
+        LD_LIBRARY_PATH=$FRONT ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT \
+            timeout 60 nvidia-smi > "$OUT/smi.orion.out" 2>&1
+        say "nvidia-smi through Orion: exit $? ($(head -c 300 "$OUT/smi.orion.out" | tr '\n' ' '))"
+        ;;
     esac
 done
 if [ "${ORION_PYTORCH_TRACE:-0}" = 1 ]; then
