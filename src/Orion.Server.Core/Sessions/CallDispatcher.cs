@@ -23,6 +23,7 @@ internal sealed partial class CallDispatcher : IDisposable
     private readonly ILaunchCalls _launches;
     private readonly IArrayCalls _arrays;
     private readonly IGraphCalls _graphs;
+    private readonly IVirtualMemoryCalls _virtualMemory;
     private readonly ProtocolWriter _replies;
     private readonly Action _flush;
     private readonly SessionIncomingData _incoming;
@@ -49,6 +50,7 @@ internal sealed partial class CallDispatcher : IDisposable
         _launches = new LaunchCallHandler(objects);
         _arrays = new ArrayCallHandler(objects);
         _graphs = new GraphCallHandler(objects);
+        _virtualMemory = new VirtualMemoryCallHandler(objects);
         ChunkBytes = objects.Config.ChunkBytes;
         _incoming = new SessionIncomingData(connection, ChunkBytes);
         _outgoing = new SessionOutgoingData(this, connection, sendWatch, sendGate, sendGateReleased, ChunkBytes);
