@@ -27,7 +27,7 @@ extern "C" {
 #endif
 
 /* Bumped whenever a signature below changes; the stub refuses a client of another version. */
-#define ORION_CLIENT_ABI_VERSION 4
+#define ORION_CLIENT_ABI_VERSION 5
 
 typedef void (*orion_host_callback)(uint64_t stream, int32_t status, void *fn, void *user_data);
 
@@ -273,6 +273,35 @@ int32_t orion_graph_exec_kernel_node_set_params(int32_t device, uint64_t exec, u
                                                 uint32_t grid_x, uint32_t grid_y, uint32_t grid_z, uint32_t block_x,
                                                 uint32_t block_y, uint32_t block_z, uint32_t shared_bytes, void **args,
                                                 const void *packed, uint64_t packed_size);
+/*
+ * Virtual memory management (the driver front end's cuMemAddressReserve, cuMemCreate, cuMemMap, ...). A
+ * reservation, a physical allocation and a mapping live on the given device's session; an allocation is a
+ * handle the client chooses (0 is never one). allocation_type and handle_types are CUmemAllocationProp's
+ * fields: pinned memory (1) without shareable handle types (0) is what a remote device serves, others answer
+ * invalid value (1) or not supported (801). granularity_kind is a CUmemAllocationGranularity_flags value (0 the
+ * minimum, 1 the recommended granularity); sizes, addresses and offsets are multiples of the minimum one.
+ * flags are CUmemAccess_flags (0 none, 1 read, 3 read and write) for the device itself, whose memory it is.
+ */
+int32_t orion_vmm_granularity(int32_t device, int32_t allocation_type, int32_t handle_types, int32_t granularity_kind,
+                              uint64_t *granularity);
+/* address_hint is only a hint (0: none); alignment 0 is the granularity. */
+int32_t orion_vmm_reserve(int32_t device, uint64_t size, uint64_t alignment, uint64_t address_hint, uint64_t *address);
+/* A whole reservation, with nothing mapped in it. */
+int32_t orion_vmm_free(int32_t device, uint64_t address, uint64_t size);
+int32_t orion_vmm_create(int32_t device, uint64_t size, int32_t allocation_type, int32_t handle_types,
+                         uint64_t *allocation);
+/* One reference less (the creation or a retain); the memory goes once no reference and no mapping is left. */
+int32_t orion_vmm_release(int32_t device, uint64_t allocation);
+/* offset must be 0; the range lies in one reservation, where nothing is mapped yet. */
+int32_t orion_vmm_map(int32_t device, uint64_t address, uint64_t size, uint64_t offset, uint64_t allocation);
+/* Whole mappings, one after another from address. */
+int32_t orion_vmm_unmap(int32_t device, uint64_t address, uint64_t size);
+int32_t orion_vmm_set_access(int32_t device, uint64_t address, uint64_t size, uint32_t flags);
+int32_t orion_vmm_get_access(int32_t device, uint64_t address, uint32_t *flags);
+/* The allocation mapped at address (any address of its mapping), with one more reference. */
+int32_t orion_vmm_retain(int32_t device, uint64_t address, uint64_t *allocation);
+int32_t orion_vmm_properties(int32_t device, uint64_t allocation, uint64_t *size, int32_t *allocation_type,
+                             int32_t *handle_types);
 
 /*
  * NVML's view of one device, for the libnvidia-ml.so.1 replacement (native/nvml_front_end), from one wire call.

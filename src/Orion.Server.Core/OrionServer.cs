@@ -65,6 +65,7 @@ public sealed partial class OrionServer : IAsyncDisposable
         {
             HelloTimeout = _options.HelloTimeout,
             SendTimeout = _options.SendTimeout,
+            VirtualMemory = _options.VirtualMemoryLimits,
         };
         if (_options.ModuleCache is { } cache && _options.Isolation == SessionIsolation.Context)
         {

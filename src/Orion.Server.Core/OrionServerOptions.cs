@@ -49,4 +49,8 @@ public sealed class OrionServerOptions
     /// <summary>A directory where module images are kept by content for every session and worker of this server
     /// (<see cref="ModuleCache.ModuleCacheOptions"/>); null (the default) keeps none.</summary>
     public ModuleCache.ModuleCacheOptions? ModuleCache { get; set; }
+
+    /// <summary>What one session may hold of the virtual memory management API, for sessions of this process (context
+    /// isolation); null: <see cref="Sessions.SessionVirtualMemoryLimits.Default"/>. Tests lower the limits to reach them.</summary>
+    internal Sessions.SessionVirtualMemoryLimits? VirtualMemoryLimits { get; set; }
 }

@@ -98,6 +98,19 @@ public sealed class DriverFrontEndEndToEndTests
     }
 
     [Fact]
+    public async Task VirtualMemoryThroughTheFrontEndServesExpandableSegments()
+    {
+        // What PyTorch's expandable segments do: an 8 GiB reservation, granules mapped as it grows (asking for a POSIX
+        // file descriptor handle), memory used across them by copies, memsets and a kernel, shrinking and growing
+        // again, then everything freed; plus retained handles, refusals and a device reset (driver_vmm_test.c).
+        var (exitCode, output, errors) = await RunAgainstEmulatedServerAsync(NativeArtifacts.DriverVirtualMemoryProgram);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+        // The POSIX file descriptor PyTorch asks for is dropped once, with a warning that says so.
+        Assert.Single(errors.Split('\n'), line => line.Contains("a POSIX file descriptor handle was asked for", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void WithoutAServerCuInitSaysNoDevice()
     {
         // A port nothing listens on: cuInit must fail with CUDA_ERROR_NO_DEVICE and every later call

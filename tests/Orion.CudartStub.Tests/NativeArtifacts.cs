@@ -16,6 +16,7 @@ internal static class NativeArtifacts
     private static readonly Lazy<string> CooperativeBuilt = new(() => BuildDriverProgram("cooperative-test", "driver_cooperative_test"));
     private static readonly Lazy<string> ArraysBuilt = new(() => BuildDriverProgram("arrays-test", "driver_arrays_test"));
     private static readonly Lazy<string> GraphBuilt = new(() => BuildDriverProgram("graph-test", "driver_graph_test"));
+    private static readonly Lazy<string> VirtualMemoryBuilt = new(() => BuildDriverProgram("vmm-test", "driver_vmm_test"));
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -49,6 +50,9 @@ internal static class NativeArtifacts
 
     /// <summary>The driver front end's stream capture and graph test (native/driver_front_end/test/driver_graph_test.c).</summary>
     public static string DriverGraphTestProgram => GraphBuilt.Value;
+
+    /// <summary>The driver front end's virtual memory program, PyTorch's expandable segments at the driver level (native/driver_front_end/test/driver_vmm_test.c).</summary>
+    public static string DriverVirtualMemoryProgram => VirtualMemoryBuilt.Value;
 
     private static string BuildBothFrontEndsTest()
     {

@@ -23,6 +23,7 @@ typedef struct allocation {
     uint64_t address;
     uint64_t size;
     unsigned char *memory;
+    uint64_t mapped; /* a mapping of this physical allocation (virtual memory API): its memory is not the entry's */
 } allocation;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -164,7 +165,7 @@ EXPORT int32_t orion_free(int32_t device, uint64_t pointer)
 {
     pthread_mutex_lock(&lock);
     for (int i = 0; i < MAX_ALLOCATIONS; i++) {
-        if (allocations[i].memory != NULL && allocations[i].address == pointer) {
+        if (allocations[i].memory != NULL && allocations[i].address == pointer && allocations[i].mapped == 0) {
             free(allocations[i].memory);
             allocations[i].memory = NULL;
             pthread_mutex_unlock(&lock);
@@ -1127,4 +1128,240 @@ EXPORT int32_t orion_nvml_device_status(int32_t device, int32_t count, uint64_t 
     strcpy(texts + ORION_NVML_TEXT_DRIVER_VERSION, "580.00.01-mock");
     strcpy(texts + ORION_NVML_TEXT_NVML_VERSION, "13.580.00.01-mock");
     return OK;
+}
+
+/*
+ * Virtual memory management: a reservation hands out addresses, a physical allocation is a host buffer, and a
+ * mapping puts it behind addresses of a reservation as an allocation entry, so copies reach it (a copy stays
+ * within one mapping here; the emulated server's are contiguous across mappings).
+ */
+#define MOCK_GRANULARITY (2ull << 20)
+#define MOCK_VMM_OBJECTS 256
+
+typedef struct mock_reservation {
+    uint64_t address, size;
+} mock_reservation;
+
+typedef struct mock_physical {
+    uint64_t handle, size;
+    unsigned char *memory;
+    int references, mappings;
+} mock_physical;
+
+static mock_reservation reservations[MOCK_VMM_OBJECTS];
+static mock_physical physicals[MOCK_VMM_OBJECTS];
+
+static mock_physical *find_physical(uint64_t handle)
+{
+    for (int i = 0; i < MOCK_VMM_OBJECTS; i++)
+        if (physicals[i].memory != NULL && physicals[i].handle == handle)
+            return &physicals[i];
+    return NULL;
+}
+
+static void drop_physical_if_unused(mock_physical *physical)
+{
+    if (physical->references == 0 && physical->mappings == 0) {
+        free(physical->memory);
+        physical->memory = NULL;
+    }
+}
+
+static int32_t check_properties(int32_t allocation_type, int32_t handle_types)
+{
+    return allocation_type != 1 ? INVALID_VALUE : handle_types != 0 ? 801 : OK;
+}
+
+static allocation *find_mapping(uint64_t address)
+{
+    for (int i = 0; i < MAX_ALLOCATIONS; i++)
+        if (allocations[i].memory != NULL && allocations[i].mapped != 0 && address >= allocations[i].address &&
+            address - allocations[i].address < allocations[i].size)
+            return &allocations[i];
+    return NULL;
+}
+
+EXPORT int32_t orion_vmm_granularity(int32_t device, int32_t allocation_type, int32_t handle_types,
+                                     int32_t granularity_kind, uint64_t *granularity)
+{
+    int32_t status = check_properties(allocation_type, handle_types);
+    if (status == OK && (granularity_kind < 0 || granularity_kind > 1))
+        status = INVALID_VALUE;
+    *granularity = status == OK ? MOCK_GRANULARITY : 0;
+    return status;
+}
+
+EXPORT int32_t orion_vmm_reserve(int32_t device, uint64_t size, uint64_t alignment, uint64_t address_hint,
+                                 uint64_t *address)
+{
+    if (size == 0 || size % MOCK_GRANULARITY != 0 || (alignment & (alignment - 1)) != 0)
+        return INVALID_VALUE;
+    pthread_mutex_lock(&lock);
+    int32_t status = 2;
+    for (int i = 0; i < MOCK_VMM_OBJECTS; i++) {
+        if (reservations[i].size == 0) {
+            uint64_t unit = alignment > MOCK_GRANULARITY ? alignment : MOCK_GRANULARITY;
+            uint64_t start = (next_address + unit - 1) & ~(unit - 1);
+            reservations[i] = (mock_reservation){start, size};
+            next_address = start + size + MOCK_GRANULARITY;
+            *address = start;
+            status = OK;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_free(int32_t device, uint64_t address, uint64_t size)
+{
+    pthread_mutex_lock(&lock);
+    int32_t status = INVALID_VALUE;
+    for (int i = 0; i < MOCK_VMM_OBJECTS; i++) {
+        if (reservations[i].size != 0 && reservations[i].address == address && reservations[i].size == size) {
+            status = OK;
+            for (int j = 0; j < MAX_ALLOCATIONS; j++)
+                if (allocations[j].memory != NULL && allocations[j].mapped != 0 && allocations[j].address >= address &&
+                    allocations[j].address - address < size)
+                    status = INVALID_VALUE; /* something is still mapped there */
+            if (status == OK)
+                reservations[i].size = 0;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_create(int32_t device, uint64_t size, int32_t allocation_type, int32_t handle_types,
+                                uint64_t *handle)
+{
+    int32_t status = check_properties(allocation_type, handle_types);
+    if (status != OK)
+        return status;
+    if (size == 0 || size % MOCK_GRANULARITY != 0)
+        return INVALID_VALUE;
+    if (size > (1ull << 30))
+        return 2;
+    pthread_mutex_lock(&lock);
+    status = 2;
+    for (int i = 0; i < MOCK_VMM_OBJECTS; i++) {
+        if (physicals[i].memory == NULL) {
+            physicals[i] = (mock_physical){next_handle++, size, calloc(1, size), 1, 0};
+            status = physicals[i].memory != NULL ? OK : 2;
+            *handle = physicals[i].handle;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_release(int32_t device, uint64_t handle)
+{
+    pthread_mutex_lock(&lock);
+    mock_physical *physical = find_physical(handle);
+    int32_t status = physical != NULL && physical->references > 0 ? OK : INVALID_HANDLE;
+    if (status == OK) {
+        physical->references--;
+        drop_physical_if_unused(physical);
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_map(int32_t device, uint64_t address, uint64_t size, uint64_t offset, uint64_t handle)
+{
+    pthread_mutex_lock(&lock);
+    mock_physical *physical = find_physical(handle);
+    int32_t status = physical != NULL && physical->references > 0 ? OK : INVALID_HANDLE;
+    if (status == OK && (offset != 0 || size == 0 || size > physical->size || size % MOCK_GRANULARITY != 0 ||
+                         address % MOCK_GRANULARITY != 0))
+        status = INVALID_VALUE;
+    int reserved = 0;
+    for (int i = 0; status == OK && i < MOCK_VMM_OBJECTS; i++)
+        if (reservations[i].size != 0 && address >= reservations[i].address &&
+            address - reservations[i].address <= reservations[i].size - size)
+            reserved = 1;
+    if (status == OK && (!reserved || translate(address, 1) != NULL || translate(address + size - 1, 1) != NULL))
+        status = INVALID_VALUE;
+    if (status == OK) {
+        status = 2;
+        for (int i = 0; i < MAX_ALLOCATIONS; i++) {
+            if (allocations[i].memory == NULL) {
+                allocations[i] = (allocation){address, size, physical->memory, handle};
+                physical->mappings++;
+                status = OK;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_unmap(int32_t device, uint64_t address, uint64_t size)
+{
+    pthread_mutex_lock(&lock);
+    allocation *mapping = find_mapping(address);
+    int32_t status = mapping != NULL && mapping->address == address && mapping->size == size ? OK : INVALID_VALUE;
+    if (status == OK) {
+        mock_physical *physical = find_physical(mapping->mapped);
+        mapping->memory = NULL;
+        mapping->mapped = 0;
+        if (physical != NULL) {
+            physical->mappings--;
+            drop_physical_if_unused(physical);
+        }
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_set_access(int32_t device, uint64_t address, uint64_t size, uint32_t flags)
+{
+    pthread_mutex_lock(&lock);
+    allocation *mapping = find_mapping(address);
+    int32_t status = mapping != NULL && mapping->address == address && (flags == 0 || flags == 1 || flags == 3)
+                         ? OK
+                         : INVALID_VALUE;
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_get_access(int32_t device, uint64_t address, uint32_t *flags)
+{
+    pthread_mutex_lock(&lock);
+    int32_t status = find_mapping(address) != NULL ? OK : INVALID_VALUE;
+    *flags = status == OK ? 3 : 0;
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_retain(int32_t device, uint64_t address, uint64_t *handle)
+{
+    pthread_mutex_lock(&lock);
+    allocation *mapping = find_mapping(address);
+    mock_physical *physical = mapping != NULL ? find_physical(mapping->mapped) : NULL;
+    int32_t status = physical != NULL ? OK : INVALID_VALUE;
+    if (status == OK) {
+        physical->references++;
+        *handle = physical->handle;
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
+}
+
+EXPORT int32_t orion_vmm_properties(int32_t device, uint64_t handle, uint64_t *size, int32_t *allocation_type,
+                                    int32_t *handle_types)
+{
+    pthread_mutex_lock(&lock);
+    mock_physical *physical = find_physical(handle);
+    int32_t status = physical != NULL && physical->references > 0 ? OK : INVALID_HANDLE;
+    if (status == OK) {
+        *size = physical->size;
+        *allocation_type = 1;
+        *handle_types = 0;
+    }
+    pthread_mutex_unlock(&lock);
+    return status;
 }

@@ -178,7 +178,7 @@ typedef struct copy_side {
 static int is_device_address(uint64_t address)
 {
     driver_range range;
-    return driver_ranges_find(address, &range) && range.memory_type == CU_MEMORYTYPE_DEVICE;
+    return (driver_ranges_find(address, &range) && range.memory_type == CU_MEMORYTYPE_DEVICE) || driver_vmm_reserved(address);
 }
 
 /* A side from a copy descriptor's fields: CU_MEMORYTYPE_UNIFIED resolved by where the address lives, the

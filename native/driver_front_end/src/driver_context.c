@@ -141,6 +141,7 @@ static CUresult primary_reset(CUdevice device)
     if (result == CUDA_SUCCESS) {
         driver_ranges_forget_device(device);
         driver_pools_forget_device(device);
+        driver_vmm_forget_device(device);
         driver_arrays_forget_device(device);
         driver_texture_objects_forget_device(device);
         pthread_mutex_lock(&primaries_lock);

@@ -35,8 +35,10 @@ CUresult driver_check_device(CUdevice device)
  * What the remote GPU can do through Orion, where that differs from what the GPU can do
  * locally: host memory is not shared between the client's host and the server's GPU, so the
  * features built on that sharing (mapped and managed memory, pageable access, host atomics,
- * virtual memory management and IPC handles, pools whose memory can be exported) say no. Memory
- * pools themselves are forwarded (driver_memory_pool.c): "supported" is the server device's answer.
+ * IPC and shareable handles, pools whose memory can be exported, GPUDirect RDMA, which serves devices on the
+ * GPU's host) say no, as do sparse arrays and compressible memory, which are not carried. Memory pools and
+ * virtual memory management themselves are forwarded (driver_memory_pool.c, driver_virtual_memory.c):
+ * "supported" is the server device's answer.
  */
 static int orion_capability(int attribute, int *value)
 {
@@ -49,14 +51,16 @@ static int orion_capability(int attribute, int *value)
     case 91:  /* CAN_USE_HOST_POINTER_FOR_REGISTERED_MEM */
     case 100: /* PAGEABLE_MEMORY_ACCESS_USES_HOST_PAGE_TABLES */
     case 101: /* DIRECT_MANAGED_MEM_ACCESS_FROM_HOST */
-    case 102: /* VIRTUAL_MEMORY_MANAGEMENT_SUPPORTED */
     case 103: /* HANDLE_TYPE_POSIX_FILE_DESCRIPTOR_SUPPORTED */
     case 104: /* HANDLE_TYPE_WIN32_HANDLE_SUPPORTED */
     case 105: /* HANDLE_TYPE_WIN32_KMT_HANDLE_SUPPORTED */
-    case 112: /* GPU_DIRECT_RDMA_WITH_CUDA_VMM_SUPPORTED */
+    case 107: /* GENERIC_COMPRESSION_SUPPORTED */
+    case 110: /* GPU_DIRECT_RDMA_WITH_CUDA_VMM_SUPPORTED */
+    case 112: /* SPARSE_CUDA_ARRAY_SUPPORTED */
     case 116: /* GPU_DIRECT_RDMA_SUPPORTED */
     case 119: /* MEMPOOL_SUPPORTED_HANDLE_TYPES */
     case 125: /* IPC_EVENT_SUPPORTED */
+    case 128: /* HANDLE_TYPE_FABRIC_SUPPORTED */
         *value = 0;
         return 1;
     default:

@@ -540,7 +540,8 @@ static CUresult copy_side(int memory_type, CUdeviceptr device_pointer, const voi
     uint64_t base = device_pointer;
     if (memory_type == CU_MEMORYTYPE_UNIFIED) {
         driver_range range;
-        if (!driver_ranges_find(device_pointer, &range) || range.memory_type != CU_MEMORYTYPE_DEVICE)
+        if ((!driver_ranges_find(device_pointer, &range) || range.memory_type != CU_MEMORYTYPE_DEVICE) &&
+            !driver_vmm_reserved(device_pointer))
             memory_type = CU_MEMORYTYPE_HOST;
     } else if (memory_type == CU_MEMORYTYPE_HOST) {
         base = driver_address(host);

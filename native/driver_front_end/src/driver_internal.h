@@ -121,7 +121,14 @@ CUresult driver_take_stream_ordered(int device, uint64_t stream, CUresult alloca
 /* Memory pools (driver_memory_pool.c): after a device reset the server's pools of the device are gone. */
 void driver_pools_forget_device(int device);
 #define DRIVER_RANGE_FLAG_RESERVED 0x40000000u /* in driver_range.flags */
-#define DRIVER_RANGE_FLAG_MIRROR 0x20000000u   /* host memory mirrored on the device (driver_mapped_memory.c) */
+#define DRIVER_RANGE_FLAG_MIRROR 0x10000000u   /* host memory mirrored on the device (driver_mapped_memory.c) */
+#define DRIVER_RANGE_FLAG_MAPPED 0x20000000u   /* a mapping of the virtual memory API: unmapped, never freed */
+
+/* Virtual memory management (driver_virtual_memory.c): whether address lies in a reservation (mapped or not: an
+ * address there is device memory to unified copies, which the server refuses where nothing is mapped), and the
+ * device reset that takes the session's reservations, allocations and mappings of the device. */
+int driver_vmm_reserved(uint64_t address);
+void driver_vmm_forget_device(int device);
 
 /* Private export tables (driver_export_tables.c). */
 CUresult driver_export_table(const void **table, const CUuuid *id);

@@ -31,6 +31,9 @@ static CUresult free_device_range(CUdeviceptr pointer, CUresult (*free_remote)(i
                                   void *context)
 {
     driver_range range;
+    /* A mapping of the virtual memory API is unmapped (cuMemUnmap), never freed. */
+    if (driver_ranges_find(pointer, &range) && (range.flags & DRIVER_RANGE_FLAG_MAPPED) != 0)
+        return CUDA_ERROR_INVALID_VALUE;
     if (!driver_ranges_remove(pointer, CU_MEMORYTYPE_DEVICE, &range))
         return CUDA_ERROR_INVALID_VALUE;
     CUresult result = free_remote(range.device, pointer, context);
@@ -207,7 +210,7 @@ DRIVER_API CUresult cuMemGetAddressRange_v2(CUdeviceptr *base, size_t *size, CUd
 static int is_device(uint64_t address)
 {
     driver_range range;
-    return driver_ranges_find(address, &range) && range.memory_type == CU_MEMORYTYPE_DEVICE;
+    return (driver_ranges_find(address, &range) && range.memory_type == CU_MEMORYTYPE_DEVICE) || driver_vmm_reserved(address);
 }
 
 static CUresult copy_htod(CUdeviceptr dst, const void *src, size_t size, CUstream stream, int per_thread, int async)

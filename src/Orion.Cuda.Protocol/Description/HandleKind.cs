@@ -20,4 +20,6 @@ public enum HandleKind
     GraphNode = 9,
     /// <summary>An executable graph, instantiated from a graph.</summary>
     GraphExec = 10,
+    /// <summary>A physical allocation of the virtual memory management API (<c>CUmemGenericAllocationHandle</c>), made by <c>cuMemCreate</c>.</summary>
+    PhysicalAllocation = 11,
 }

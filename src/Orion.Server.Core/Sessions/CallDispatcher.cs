@@ -24,6 +24,7 @@ internal sealed partial class CallDispatcher : IDisposable
     private readonly IArrayCalls _arrays;
     private readonly IGraphCalls _graphs;
     private readonly IMonitoringCalls _monitoring;
+    private readonly IVirtualMemoryCalls _virtualMemory;
     private readonly ProtocolWriter _replies;
     private readonly Action _flush;
     private readonly SessionIncomingData _incoming;
@@ -51,6 +52,7 @@ internal sealed partial class CallDispatcher : IDisposable
         _arrays = new ArrayCallHandler(objects);
         _graphs = new GraphCallHandler(objects);
         _monitoring = new MonitoringCallHandler(objects);
+        _virtualMemory = new VirtualMemoryCallHandler(objects);
         ChunkBytes = objects.Config.ChunkBytes;
         _incoming = new SessionIncomingData(connection, ChunkBytes);
         _outgoing = new SessionOutgoingData(this, connection, sendWatch, sendGate, sendGateReleased, ChunkBytes);

@@ -44,7 +44,7 @@ internal sealed partial class ServerSession : IDisposable
         _config = config;
         _logger = logger;
         _onEnded = onEnded;
-        _objects = new SessionObjects(backend, config);
+        _objects = new SessionObjects(backend, config, logger, id);
         _sendDeviceOutput = SendDeviceOutputLocked;
         _sendWatch = new SendWatch(connection, config.SendTimeout ?? TimeSpan.FromSeconds(60));
         _calls = new CallDispatcher(_objects, connection, _sendWatch, _replies, _sendGate, FlushReplies, SendReachedMarkersIfFree, OnHostFunctionReached);

@@ -14,6 +14,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="ModuleCache">The server's module image cache, or null for none.</param>
 /// <param name="HelloTimeout">How long a connection may take to say hello before it is dropped.</param>
 /// <param name="SendTimeout">How long a send may wait for the client to read before the session ends (null: 60 s).</param>
+/// <param name="VirtualMemory">What one session may hold of the virtual memory management API (null: <see cref="SessionVirtualMemoryLimits.Default"/>).</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -25,8 +26,12 @@ internal sealed record ServerSessionConfig(
     IDeviceOutputSource? DeviceOutput = null,
     ModuleCache.IModuleImageCache? ModuleCache = null,
     TimeSpan? HelloTimeout = null,
-    TimeSpan? SendTimeout = null)
+    TimeSpan? SendTimeout = null,
+    SessionVirtualMemoryLimits? VirtualMemory = null)
 {
+    /// <summary>The virtual memory limits every session of this server has.</summary>
+    public SessionVirtualMemoryLimits VirtualMemoryLimits => VirtualMemory ?? SessionVirtualMemoryLimits.Default;
+
     /// <summary>The optional features this server offers; a session uses those its client asks for too.</summary>
     public ProtocolFeatures SupportedFeatures =>
         ProtocolFeatures.HostFunctions

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Backend;
 
@@ -15,13 +17,21 @@ internal sealed class SessionObjects
     private readonly IGpuContext?[] _contexts;
     private readonly nint[] _staging;
 
-    public SessionObjects(IGpuBackend backend, ServerSessionConfig config)
+    public SessionObjects(IGpuBackend backend, ServerSessionConfig config, ILogger? logger = null, ulong sessionId = 0)
     {
         _backend = backend;
         _config = config;
         _contexts = new IGpuContext?[config.Devices.Length];
         _staging = new nint[config.Devices.Length];
+        Logger = logger ?? NullLogger.Instance;
+        SessionId = sessionId;
     }
+
+    /// <summary>Where call handlers log what they refuse and why (the session's logger).</summary>
+    public ILogger Logger { get; }
+
+    /// <summary>The session's id, for those log lines.</summary>
+    public ulong SessionId { get; }
 
     public SessionTables Tables { get; } = new();
 

@@ -18,10 +18,20 @@ internal sealed partial class SessionTables
     private readonly Dictionary<ulong, FunctionEntry> _functions = [];
     private ulong _allocatedBytes;
 
-    /// <summary>A device range the session may address: an allocation, or a module global (<paramref name="OwnerModule"/> non-zero).</summary>
-    public readonly record struct Allocation(ulong Address, ulong Bytes, int Device, ulong OwnerModule)
+    /// <summary>
+    /// A device range the session may address: an allocation, a module global (<paramref name="OwnerModule"/> non-zero),
+    /// or a mapping of a physical allocation into a reservation (<paramref name="MappedAllocation"/>, its handle, non-zero;
+    /// <paramref name="Access"/> what its device may do there: SessionTables.VirtualMemory.cs).
+    /// </summary>
+    public readonly record struct Allocation(ulong Address, ulong Bytes, int Device, ulong OwnerModule, ulong MappedAllocation = 0, uint Access = 0)
     {
         public bool IsModuleGlobal => OwnerModule != 0;
+
+        /// <summary>A mapping of the virtual memory management API: not the session's to free, only to unmap.</summary>
+        public bool IsMapping => MappedAllocation != 0;
+
+        /// <summary>Memory the session allocated and frees itself (not a global, not a mapping).</summary>
+        public bool IsOwnAllocation => OwnerModule == 0 && MappedAllocation == 0;
     }
 
     public sealed record StreamEntry(int Device, GpuStreamHandle Stream);
@@ -36,7 +46,9 @@ internal sealed partial class SessionTables
     {
         lock (_gate)
         {
-            return (_allocations.Count(a => !a.IsModuleGlobal), _allocatedBytes, _streams.Count, _events.Count, _modules.Count, _functions.Count);
+            // Physical allocations of the virtual memory API are device memory the session holds, as allocations are.
+            return (_allocations.Count(a => a.IsOwnAllocation) + _physicalAllocations.Count, _allocatedBytes + _physicalBytes,
+                _streams.Count, _events.Count, _modules.Count, _functions.Count);
         }
     }
 
@@ -82,7 +94,7 @@ internal sealed partial class SessionTables
         lock (_gate)
         {
             var index = LowerBound(address);
-            if (index >= _allocations.Count || _allocations[index].Address != address || _allocations[index].IsModuleGlobal)
+            if (index >= _allocations.Count || _allocations[index].Address != address || !_allocations[index].IsOwnAllocation)
             {
                 return false;
             }
@@ -92,7 +104,11 @@ internal sealed partial class SessionTables
         }
     }
 
-    /// <summary>True when [address, address+bytes) lies inside one allocation of <paramref name="device"/>.</summary>
+    /// <summary>
+    /// True when [address, address+bytes) lies inside one allocation of <paramref name="device"/>, or inside
+    /// mappings of the virtual memory API that follow each other without a gap and that the device may read
+    /// and write (a reserved range with nothing mapped, or mapped without access, is no device memory).
+    /// </summary>
     public bool ContainsRange(ulong address, ulong bytes, int device)
     {
         lock (_gate)
@@ -104,7 +120,15 @@ internal sealed partial class SessionTables
             }
             var allocation = _allocations[index];
             var offset = address - allocation.Address;
-            return allocation.Device == device && offset < allocation.Bytes && bytes <= allocation.Bytes - offset;
+            if (allocation.Device != device || offset >= allocation.Bytes)
+            {
+                return false;
+            }
+            if (!allocation.IsMapping)
+            {
+                return bytes <= allocation.Bytes - offset;
+            }
+            return MappedThrough(index, offset, bytes, device);
         }
     }
 
@@ -168,7 +192,7 @@ internal sealed partial class SessionTables
         lock (_gate)
         {
             return _streams.ContainsKey(handle) || _events.ContainsKey(handle) || _modules.ContainsKey(handle) || _functions.ContainsKey(handle)
-                || _memoryPools.ContainsKey(handle)
+                || _memoryPools.ContainsKey(handle) || _physicalAllocations.ContainsKey(handle)
                 || ContainsGraphHandleLocked(handle);
         }
     }
@@ -198,12 +222,13 @@ internal sealed partial class SessionTables
         {
             foreach (var allocation in _allocations)
             {
-                if (allocation.Device == device && !allocation.IsModuleGlobal)
+                if (allocation.Device == device && allocation.IsOwnAllocation)
                 {
                     _allocatedBytes -= allocation.Bytes;
                 }
             }
             _allocations.RemoveAll(a => a.Device == device);
+            RemoveVirtualMemoryOf(device); // its mappings went with the allocations above
             RemoveWhere(_streams, s => s.Device == device);
             RemoveWhere(_events, e => e.Device == device);
             RemoveWhere(_modules, m => m.Device == device);

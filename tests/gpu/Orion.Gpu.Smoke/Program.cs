@@ -11,6 +11,7 @@ using (var checks = new DriverChecks(runner, fatbinPath))
     {
         new BackendChecks(runner, fatbinPath).RunAll();
         new BackendPoolChecks(runner).RunAll();
+        new BackendVirtualMemoryChecks(runner).RunAll();
         new ArrayBackendChecks(runner).RunAll();
     });
 }

@@ -444,6 +444,7 @@ internal sealed unsafe partial class CudaDriverContext : IGpuContext
 
         DestroyGraphObjects();
         ReleaseMemoryPools(); // pools are the device's: destroying the context would not free them
+        ReleaseVirtualMemory(); // nor reservations, physical allocations and mappings
         _disposed = true;
         _hostAllocations.Clear(); // freed with the context
         _parameterBytes.Clear();

@@ -818,6 +818,7 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         }
         _hostAllocations.Clear();
         ForgetMemoryPools(); // their memory was in _allocations, released above
+        ReleaseVirtualMemory();
         _modules.Clear();
         _functions.Clear();
         _streams.Clear();
@@ -855,14 +856,14 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         return -1;
     }
 
-    /// <summary>The bytes [address, address+bytes) when they lie inside one allocation.</summary>
+    /// <summary>The bytes [address, address+bytes) when they lie inside one allocation, or in mapped memory (EmulatedContext.VirtualMemory.cs).</summary>
     internal bool TryGetDeviceSpan(ulong address, ulong bytes, out Span<byte> span)
     {
         span = default;
         var index = FindAllocation(address);
         if (index < 0)
         {
-            return false;
+            return _reservations.Count != 0 && TryGetMappedSpan(address, bytes, out span);
         }
         var allocation = _allocations[index];
         var offset = address - allocation.Base;

@@ -51,6 +51,41 @@ internal sealed class EmulatedDevice(int ordinal, ulong memoryBytes)
         }
     }
 
+    /// <summary>Charges <paramref name="bytes"/> to the budget without giving addresses (a physical allocation of the virtual memory API).</summary>
+    public bool TryCharge(ulong bytes)
+    {
+        lock (_gate)
+        {
+            if (bytes > TotalBytes - _usedBytes)
+            {
+                return false;
+            }
+            _usedBytes += bytes;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// A range of <paramref name="bytes"/> addresses on <paramref name="alignment"/> (a power of two) that costs no
+    /// memory (an address reservation); false when the device's part of the address space has no room left.
+    /// </summary>
+    public bool TryReserveAddresses(ulong bytes, ulong alignment, out ulong address)
+    {
+        lock (_gate)
+        {
+            address = 0;
+            var end = AddressSpaceBase + (((ulong)Ordinal + 1) * AddressSpacePerDevice);
+            var start = (_nextAddress + alignment - 1) & ~(alignment - 1);
+            if (start >= end || bytes > end - start)
+            {
+                return false;
+            }
+            address = start;
+            _nextAddress = start + bytes + AllocationAlignment; // a guard gap, as after every allocation
+            return true;
+        }
+    }
+
     public void Release(ulong bytes)
     {
         lock (_gate)

@@ -52,6 +52,7 @@ internal static class EmulatedDeviceAttributes
         a[81] = 228 * 1024;   // max shared memory per multiprocessor
         a[82] = 65536;        // max registers per multiprocessor
         a[95] = 1;            // cooperative launch (EmulatedContext.CooperativeLaunch.cs)
+        a[102] = 1;           // virtual memory management supported (EmulatedContext.VirtualMemory.cs)
         a[115] = 1;           // memory pools supported (EmulatedContext.MemoryPools.cs)
         return a;
     }

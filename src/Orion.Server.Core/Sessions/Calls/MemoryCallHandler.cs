@@ -310,7 +310,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         {
             return failed;
         }
-        if (!objects.Tables.TryFindAllocation(address, out var allocation) || allocation.Address != address || allocation.IsModuleGlobal || allocation.Device != objects.CurrentDevice)
+        if (!objects.Tables.TryFindAllocation(address, out var allocation) || allocation.Address != address || !allocation.IsOwnAllocation || allocation.Device != objects.CurrentDevice)
         {
             return CudaStatus.InvalidValue;
         }

@@ -92,6 +92,25 @@ public sealed class CudaDriverContextValidationTests
     }
 
     [Fact]
+    public void Virtual_memory_it_never_reserved_created_or_mapped_is_refused()
+    {
+        using CudaDriverContext context = NewContext();
+
+        const ulong Granule = 2UL << 20;
+        var bogus = new GpuPhysicalAllocationHandle(0x5EED0);
+
+        Assert.Equal(CudaStatus.InvalidHandle, context.ReleasePhysicalAllocation(bogus));
+        Assert.Equal(CudaStatus.InvalidHandle, context.MapMemory(0x7000_0000_0000, Granule, bogus));
+        Assert.Equal(CudaStatus.InvalidValue, context.UnmapMemory(0x7000_0000_0000, Granule));
+        Assert.Equal(CudaStatus.InvalidValue, context.SetMemoryAccess(0x7000_0000_0000, Granule, 3));
+        Assert.Equal(CudaStatus.InvalidValue, context.FreeAddressRange(0x7000_0000_0000, Granule));
+        Assert.Equal(CudaStatus.InvalidValue, context.ReserveAddressRange(0, 0, 0, out ulong address));
+        Assert.Equal(0UL, address);
+        Assert.Equal(CudaStatus.InvalidValue, context.CreatePhysicalAllocation(0, out GpuPhysicalAllocationHandle allocation));
+        Assert.Equal(default, allocation);
+    }
+
+    [Fact]
     public void Cooperative_launches_of_unknown_functions_or_streams_are_refused()
     {
         using CudaDriverContext context = NewContext();

@@ -54,6 +54,24 @@ public class CudaInteropLayoutTests
     }
 
     [Fact]
+    public void Allocation_props_and_access_descriptors_match_CUmemAllocationProp_v1_and_CUmemAccessDesc_v1()
+    {
+        Assert.Equal(32, Unsafe.SizeOf<CuMemAllocationProp>());
+        Assert.Equal(0, Offset(nameof(CuMemAllocationProp.Type)));
+        Assert.Equal(4, Offset(nameof(CuMemAllocationProp.RequestedHandleTypes)));
+        Assert.Equal(8, Offset(nameof(CuMemAllocationProp.Location)));
+        Assert.Equal(16, Offset(nameof(CuMemAllocationProp.Win32HandleMetaData)));
+        Assert.Equal(24, Offset(nameof(CuMemAllocationProp.CompressionType)));
+        Assert.Equal(25, Offset(nameof(CuMemAllocationProp.GpuDirectRdmaCapable)));
+        Assert.Equal(26, Offset(nameof(CuMemAllocationProp.Usage)));
+        Assert.Equal(28, Offset(nameof(CuMemAllocationProp.Reserved)));
+        Assert.Equal(12, Unsafe.SizeOf<CuMemAccessDesc>());
+        Assert.Equal(8, (int)Marshal.OffsetOf<CuMemAccessDesc>(nameof(CuMemAccessDesc.Flags)));
+
+        static int Offset(string field) => (int)Marshal.OffsetOf<CuMemAllocationProp>(field);
+    }
+
+    [Fact]
     public void Uuid_is_16_bytes()
     {
         Assert.Equal(16, Unsafe.SizeOf<CuUuid>());

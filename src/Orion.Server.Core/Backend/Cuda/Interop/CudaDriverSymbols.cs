@@ -127,5 +127,13 @@ internal static class CudaDriverSymbols
         "cuGraphUpload",
         "cuGraphExecDestroy",
         "cuGraphExecKernelNodeSetParams_v2",
+        "cuMemGetAllocationGranularity",
+        "cuMemAddressReserve",
+        "cuMemAddressFree",
+        "cuMemCreate",
+        "cuMemRelease",
+        "cuMemMap",
+        "cuMemUnmap",
+        "cuMemSetAccess",
     ];
 }
