@@ -27,6 +27,8 @@ typedef struct allocation {
 } allocation;
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+/* Round trips a test can count (mock_client_calls): how often the front end asked the client. */
+static int function_attribute_calls, function_set_calls, occupancy_calls, priority_range_calls, get_limit_calls;
 static allocation allocations[MAX_ALLOCATIONS];
 static uint64_t next_address = FAKE_BASE;
 static uint64_t next_handle = 0x1000;
@@ -375,8 +377,6 @@ EXPORT int32_t orion_module_get_global(int32_t device, uint64_t module, const ch
 
 static int32_t dynamic_shared_limit = 48 * 1024;
 
-/* Round trips a test can count: how often the front end asked about functions. */
-static int function_attribute_calls, function_set_calls, occupancy_calls, priority_range_calls;
 
 EXPORT int mock_client_calls(const char *name)
 {
@@ -384,6 +384,7 @@ EXPORT int mock_client_calls(const char *name)
            : strcmp(name, "orion_function_set_attribute") == 0  ? function_set_calls
            : strcmp(name, "orion_occupancy_max_active_blocks") == 0 ? occupancy_calls
            : strcmp(name, "orion_stream_priority_range") == 0   ? priority_range_calls
+           : strcmp(name, "orion_device_get_limit") == 0        ? get_limit_calls
                                                                   : -1;
 }
 
@@ -435,6 +436,7 @@ static uint64_t limits[8];
 
 EXPORT int32_t orion_device_get_limit(int32_t device, int32_t limit, uint64_t *value)
 {
+    __atomic_add_fetch(&get_limit_calls, 1, __ATOMIC_RELAXED);
     if (limit < 0 || limit >= 8)
         return 215; /* CUDA_ERROR_UNSUPPORTED_LIMIT */
     *value = limits[limit];

@@ -128,6 +128,34 @@ static CUresult primary_set_flags(CUdevice device, unsigned int flags)
 DRIVER_API CUresult cuDevicePrimaryCtxSetFlags(CUdevice device, unsigned int flags) { return primary_set_flags(device, flags); }
 DRIVER_API CUresult cuDevicePrimaryCtxSetFlags_v2(CUdevice device, unsigned int flags) { return primary_set_flags(device, flags); }
 
+/*
+ * Context limits as the server last reported them. cuDNN reads a limit at nearly every convolution,
+ * and only this process's cuCtxSetLimit (or a reset) changes them, so each is asked once. The stack
+ * size is the exception: the driver raises it by itself when a kernel needs more, so it is always
+ * asked.
+ */
+#define CACHED_LIMITS 16
+#define LIMIT_STACK_SIZE 0
+static pthread_mutex_t limits_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct {
+    uint32_t known;
+    uint64_t values[CACHED_LIMITS];
+} limits[DRIVER_MAX_DEVICES];
+
+static int cached_limit(int device, int limit)
+{
+    return device >= 0 && device < DRIVER_MAX_DEVICES && limit > LIMIT_STACK_SIZE && limit < CACHED_LIMITS;
+}
+
+static void forget_limits(int device)
+{
+    if (device < 0 || device >= DRIVER_MAX_DEVICES)
+        return;
+    pthread_mutex_lock(&limits_lock);
+    limits[device].known = 0;
+    pthread_mutex_unlock(&limits_lock);
+}
+
 /* Destroys everything the session holds on the device (the server resets its context). */
 static CUresult primary_reset(CUdevice device)
 {
@@ -144,6 +172,7 @@ static CUresult primary_reset(CUdevice device)
         driver_vmm_forget_device(device);
         driver_arrays_forget_device(device);
         driver_texture_objects_forget_device(device);
+        forget_limits(device);
         pthread_mutex_lock(&primaries_lock);
         primary_of(device)->flags = 0;
         pthread_mutex_unlock(&primaries_lock);
@@ -323,8 +352,21 @@ DRIVER_API CUresult cuCtxGetLimit(size_t *value, int limit)
     if (value == NULL)
         return CUDA_ERROR_INVALID_VALUE;
     CUresult result = driver_current_device(&device);
-    if (result == CUDA_SUCCESS)
+    int cached = result == CUDA_SUCCESS && cached_limit(device, limit), known = 0;
+    if (cached) {
+        pthread_mutex_lock(&limits_lock);
+        known = (limits[device].known >> limit) & 1;
+        remote = limits[device].values[limit];
+        pthread_mutex_unlock(&limits_lock);
+    }
+    if (result == CUDA_SUCCESS && !known)
         result = driver_result(driver_client.orion_device_get_limit(device, limit, &remote));
+    if (result == CUDA_SUCCESS && cached && !known) {
+        pthread_mutex_lock(&limits_lock);
+        limits[device].values[limit] = remote;
+        limits[device].known |= 1u << limit;
+        pthread_mutex_unlock(&limits_lock);
+    }
     if (result == CUDA_SUCCESS)
         *value = remote;
     return result;
@@ -334,7 +376,15 @@ DRIVER_API CUresult cuCtxSetLimit(int limit, size_t value)
 {
     int device;
     CUresult result = driver_current_device(&device);
-    return result != CUDA_SUCCESS ? result : driver_result(driver_client.orion_device_set_limit(device, limit, value));
+    if (result == CUDA_SUCCESS)
+        result = driver_result(driver_client.orion_device_set_limit(device, limit, value));
+    /* What the limit now reads is the server's to say (it may round the value): asked again. */
+    if (result == CUDA_SUCCESS && cached_limit(device, limit)) {
+        pthread_mutex_lock(&limits_lock);
+        limits[device].known &= ~(1u << limit);
+        pthread_mutex_unlock(&limits_lock);
+    }
+    return result;
 }
 
 /* The cache and shared-memory preferences are hints the driver may ignore; the context

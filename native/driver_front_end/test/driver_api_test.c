@@ -366,6 +366,21 @@ int main(void)
     EXPECT_OK(cuCtxSetLimit(2 /* CU_LIMIT_MALLOC_HEAP_SIZE */, 64u << 20));
     EXPECT_OK(cuCtxGetLimit(&limit, 2));
     EXPECT(limit >= 64u << 20);
+    /* A limit is asked of the server once until this process sets it again; the stack size always. */
+    {
+        void *mock = dlopen(getenv("ORION_CLIENT_LIB"), RTLD_NOW | RTLD_NOLOAD);
+        int (*count)(const char *) = mock != NULL ? (int (*)(const char *))dlsym(mock, "mock_client_calls") : NULL;
+        int limits_asked = count != NULL ? count("orion_device_get_limit") : 0;
+        size_t again = 0, stack = 0;
+        EXPECT_OK(cuCtxGetLimit(&again, 2));
+        EXPECT(again == limit && (count == NULL || count("orion_device_get_limit") == limits_asked));
+        EXPECT_OK(cuCtxSetLimit(2, 128u << 20));
+        EXPECT_OK(cuCtxGetLimit(&again, 2));
+        EXPECT(again >= 128u << 20 && (count == NULL || count("orion_device_get_limit") == limits_asked + 1));
+        EXPECT_OK(cuCtxGetLimit(&stack, 0));
+        EXPECT_OK(cuCtxGetLimit(&stack, 0));
+        EXPECT(count == NULL || count("orion_device_get_limit") == limits_asked + 3);
+    }
 
     /* A library's kernel, launched in place of a function and turned into one. */
     CUlibrary library = NULL;

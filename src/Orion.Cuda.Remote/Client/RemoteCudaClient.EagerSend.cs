@@ -10,7 +10,9 @@ namespace Orion.Cuda.Remote.Client;
 /// </summary>
 public sealed partial class RemoteCudaClient
 {
-    private readonly ManualResetEventSlim _sendSignal = new(false);
+    // The sender spins a while before it sleeps: while a program launches densely it stays awake, and
+    // asking it to send costs the program's thread a flag, not a kernel wake-up.
+    private readonly ManualResetEventSlim _sendSignal = new(false, spinCount: 2047);
     private int _sendRequested;
     private Thread? _sender;
 
