@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Orion.Cuda.Protocol.Wire;
+using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Sessions;
 using Orion.Transport;
@@ -24,6 +25,7 @@ public sealed partial class OrionServer : IAsyncDisposable
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
     private ServerSessionConfig? _config;
+    private ClientAuthenticator? _authenticator;
     private long _nextSessionId;
 
     /// <summary>Context mode: sessions alive, from their accept (see <see cref="OrionServerOptions.MaxSessions"/>).</summary>
@@ -61,7 +63,9 @@ public sealed partial class OrionServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
-        _config = DescribeDevices(_backend, _options.Devices, _options.AuthToken, _options.ChunkBytes) with
+        var limiter = _options.AuthFailureLimits.MaxFailures > 0 ? new AuthFailureLimiter(_options.AuthFailureLimits, _options.TimeProvider) : null;
+        _authenticator = new ClientAuthenticator(_options.AuthToken, limiter, _logger);
+        _config = DescribeDevices(_backend, _options.Devices, _authenticator, _options.ChunkBytes) with
         {
             HelloTimeout = _options.HelloTimeout,
             SendTimeout = _options.SendTimeout,
@@ -82,7 +86,7 @@ public sealed partial class OrionServer : IAsyncDisposable
     }
 
     /// <summary>Describes the exposed devices once, for every session's welcome (also used by workers).</summary>
-    internal static ServerSessionConfig DescribeDevices(IGpuBackend backend, IList<int> devices, string? authToken, int chunkBytes)
+    internal static ServerSessionConfig DescribeDevices(IGpuBackend backend, IList<int> devices, ClientAuthenticator authenticator, int chunkBytes)
     {
         var status = backend.GetDeviceCount(out var count);
         if (status != CudaStatus.Success || count == 0)
@@ -110,7 +114,7 @@ public sealed partial class OrionServer : IAsyncDisposable
             infos[i] = new RemoteDeviceInfo(info.Name, info.Uuid, info.TotalMemory, attributes, info.PciBusId, info.IsEmulated);
         }
         backend.GetDriverVersion(out var driverVersion);
-        return new ServerSessionConfig(ordinals, infos, authToken, chunkBytes, driverVersion, backend.Description);
+        return new ServerSessionConfig(ordinals, infos, authenticator, chunkBytes, driverVersion, backend.Description);
     }
 
     private async Task AcceptLoopAsync(TransportListener listener)

@@ -12,8 +12,16 @@ public sealed class OrionServerOptions
     /// <summary>Backend device ordinals to expose, in the order clients see them; empty exposes all.</summary>
     public IList<int> Devices { get; } = [];
 
-    /// <summary>The token clients must present in their hello; null or empty accepts any client.</summary>
+    /// <summary>The token clients must present in their hello; null or empty accepts any client. Compared in constant
+    /// time; never logged.</summary>
     public string? AuthToken { get; set; }
+
+    /// <summary>How failed authentications are limited per remote address (default: 5 failures within a minute lock the
+    /// address out for 5 minutes; at most 10,000 addresses tracked). The same in both isolation modes.</summary>
+    public Authentication.AuthFailureLimits AuthFailureLimits { get; set; } = new();
+
+    /// <summary>The clock of the failure limit; tests use a fake one.</summary>
+    internal TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Bulk chunk size for copies and module images (64 KiB .. 64 MiB).</summary>
     public int ChunkBytes { get; set; } = ProtocolLimits.DefaultChunkBytes;
