@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Cuda.Protocol.Security;
 using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
@@ -55,16 +56,36 @@ public sealed partial class OrionServer : IAsyncDisposable
     /// <summary>What every live session holds now.</summary>
     public IReadOnlyList<SessionSnapshot> Sessions => _sessions.Values.Select(s => s.Snapshot()).ToArray();
 
-    /// <summary>Describes the devices, then starts listening on every endpoint.</summary>
-    /// <exception cref="InvalidOperationException">The backend has no device, or a requested device does not exist.</exception>
+    /// <summary>Reads the token, checks that every endpoint may be listened on, describes the devices, then starts
+    /// listening on every endpoint.</summary>
+    /// <exception cref="UnauthenticatedEndpointException">An endpoint is not loopback, no token is configured and
+    /// <see cref="OrionServerOptions.AllowUnauthenticated"/> is not set; nothing listens.</exception>
+    /// <exception cref="InvalidOperationException">The backend has no device, a requested device does not exist, or the
+    /// token file is refused (<see cref="AuthTokenFile"/>).</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_options.Endpoints.Count == 0)
         {
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
+        var token = ResolveAuthToken(_options);
+        if (string.IsNullOrEmpty(token))
+        {
+            foreach (var endpoint in _options.Endpoints)
+            {
+                if (LoopbackEndpoints.IsLoopback(endpoint))
+                {
+                    continue;
+                }
+                if (!_options.AllowUnauthenticated)
+                {
+                    throw new UnauthenticatedEndpointException(endpoint);
+                }
+                AuthenticationLog.ListeningOpen(_logger, endpoint.ToString());
+            }
+        }
         var limiter = _options.AuthFailureLimits.MaxFailures > 0 ? new AuthFailureLimiter(_options.AuthFailureLimits, _options.TimeProvider) : null;
-        _authenticator = new ClientAuthenticator(_options.AuthToken, limiter, _logger);
+        _authenticator = new ClientAuthenticator(token, limiter, _logger);
         _config = DescribeDevices(_backend, _options.Devices, _authenticator, _options.ChunkBytes) with
         {
             HelloTimeout = _options.HelloTimeout,
@@ -83,6 +104,21 @@ public sealed partial class OrionServer : IAsyncDisposable
             Log.Listening(_logger, listener.Endpoint.ToString());
             _acceptLoops.Add(AcceptLoopAsync(listener));
         }
+    }
+
+    /// <summary>The token clients must present: <see cref="OrionServerOptions.AuthToken"/> or the contents of
+    /// <see cref="OrionServerOptions.AuthTokenFile"/> (not both); null when neither is set.</summary>
+    private static string? ResolveAuthToken(OrionServerOptions options)
+    {
+        if (string.IsNullOrEmpty(options.AuthTokenFile))
+        {
+            return string.IsNullOrEmpty(options.AuthToken) ? null : options.AuthToken;
+        }
+        if (!string.IsNullOrEmpty(options.AuthToken))
+        {
+            throw new InvalidOperationException("Set OrionServerOptions.AuthToken or AuthTokenFile, not both.");
+        }
+        return AuthTokenFile.Read(options.AuthTokenFile);
     }
 
     /// <summary>Describes the exposed devices once, for every session's welcome (also used by workers).</summary>
