@@ -84,7 +84,9 @@ public sealed partial class OrionServer : IAsyncDisposable
                 AuthenticationLog.ListeningOpen(_logger, endpoint.ToString());
             }
         }
-        var limiter = _options.AuthFailureLimits.MaxFailures > 0 ? new AuthFailureLimiter(_options.AuthFailureLimits, _options.TimeProvider) : null;
+        var limits = _options.AuthFailureLimits ?? throw new InvalidOperationException("OrionServerOptions.AuthFailureLimits must not be null (MaxFailures = 0 turns the limit off).");
+        limits.Validate();
+        var limiter = limits.MaxFailures > 0 ? new AuthFailureLimiter(limits, _options.TimeProvider) : null;
         _authenticator = new ClientAuthenticator(token, limiter, _logger);
         _config = DescribeDevices(_backend, _options.Devices, _authenticator, _options.ChunkBytes) with
         {

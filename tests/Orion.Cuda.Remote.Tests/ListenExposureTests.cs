@@ -136,4 +136,12 @@ public sealed class ListenExposureTests : IAsyncLifetime
         var refused = await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
         Assert.Contains("not both", refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Nonsense_failure_limits_are_refused_at_start()
+    {
+        var server = Create("127.0.0.1", options => options.AuthFailureLimits = new Orion.Server.Core.Authentication.AuthFailureLimits { MaxFailures = -1 });
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.StartAsync());
+        Assert.Empty(server.Endpoints);
+    }
 }
