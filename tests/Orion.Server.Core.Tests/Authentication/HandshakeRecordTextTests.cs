@@ -25,4 +25,15 @@ public sealed class HandshakeRecordTextTests
         Assert.Contains("RedirectEndpoint = tcp://127.0.0.1:40000", text, StringComparison.Ordinal);
         Assert.Contains("SessionId = 7", text, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_worker_launch_request_prints_everything_but_its_ticket()
+    {
+        var ticket = Orion.Server.Core.Isolation.WorkerTicket.Create();
+        var text = new Orion.Server.Core.Isolation.WorkerLaunchRequest(9, new Orion.Transport.TransportEndpoint("tcp", "127.0.0.1", 0), ticket,
+            [0, 1], ProtocolLimits.DefaultChunkBytes, TimeSpan.FromSeconds(10)).ToString();
+        Assert.DoesNotContain(ticket, text, StringComparison.Ordinal);
+        Assert.Contains("Ticket = (hidden)", text, StringComparison.Ordinal);
+        Assert.Contains("Devices = [0, 1]", text, StringComparison.Ordinal);
+    }
 }
