@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Orion.Samples.Server;
+using Orion.Cuda.Protocol.Security;
 using Orion.Server.Core;
+using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Emulated;
 using Orion.Server.Core.Isolation;
@@ -12,8 +14,9 @@ using Orion.Transport.Tcp;
 
 var listen = new Option<string[]>("--listen", "-l")
 {
-    Description = "Endpoint to listen on, e.g. tcp://0.0.0.0:7000 or host:port; repeat for several.",
-    DefaultValueFactory = _ => ["tcp://0.0.0.0:7000"],
+    Description = "Endpoint to listen on, e.g. tcp://127.0.0.1:7000 or host:port; repeat for several. "
+        + "An address other hosts can reach needs a token (--token-file) or --allow-unauthenticated.",
+    DefaultValueFactory = _ => ["tcp://127.0.0.1:7000"],
     Arity = ArgumentArity.OneOrMore,
 };
 var devices = new Option<int[]>("--device", "-d")
@@ -21,9 +24,21 @@ var devices = new Option<int[]>("--device", "-d")
     Description = "GPU ordinal to expose (repeat for several); default: all.",
     Arity = ArgumentArity.ZeroOrMore,
 };
+var tokenFile = new Option<string?>("--token-file")
+{
+    Description = "File holding the auth token clients must present (readable by its owner only; default: $ORION_TOKEN_FILE, "
+        + "else $ORION_TOKEN; none: any client, on loopback endpoints only unless --allow-unauthenticated).",
+};
+var allowUnauthenticated = new Option<bool>("--allow-unauthenticated")
+{
+    Description = "Listen without a token on endpoints other hosts can reach: any client that reaches them may use the GPUs.",
+};
+// No longer accepted (a token on the command line is visible to every user in /proc/<pid>/cmdline); kept, hidden, to
+// say so and what to use instead rather than answer "unrecognized option".
 var token = new Option<string?>("--token")
 {
-    Description = "Auth token clients must present (default: $ORION_TOKEN; none: any client).",
+    Hidden = true,
+    Arity = ArgumentArity.ZeroOrOne,
 };
 var logLevel = new Option<LogLevel>("--log-level")
 {
@@ -66,7 +81,7 @@ var memoryQuota = new Option<string?>("--memory-quota")
 
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
-    listen, devices, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
+    listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
 };
 
 ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
@@ -117,10 +132,51 @@ if (await OrionWorkerProcess.TryRunAsync(args, new TransportFactory().Add(new Tc
     return workerExitCode;
 }
 
+// The token clients must present: --token-file, else ORION_TOKEN_FILE, else ORION_TOKEN (both variables set is an
+// error: they could disagree). Never from the command line itself, and never logged.
+string? ResolveToken(string? file, out string? error)
+{
+    error = null;
+    string? fromFile;
+    if (!string.IsNullOrEmpty(file))
+    {
+        return AuthTokenFile.TryRead(file, out fromFile, out error) ? fromFile : null;
+    }
+    var environmentFile = Environment.GetEnvironmentVariable("ORION_TOKEN_FILE");
+    var environmentToken = Environment.GetEnvironmentVariable("ORION_TOKEN");
+    if (string.IsNullOrEmpty(environmentFile))
+    {
+        return string.IsNullOrEmpty(environmentToken) ? null : environmentToken;
+    }
+    if (!string.IsNullOrEmpty(environmentToken))
+    {
+        error = "ORION_TOKEN and ORION_TOKEN_FILE are both set; set only one";
+        return null;
+    }
+    if (AuthTokenFile.TryRead(environmentFile, out fromFile, out error))
+    {
+        return fromFile;
+    }
+    error = "ORION_TOKEN_FILE: " + error;
+    return null;
+}
+
 root.SetAction(async (parse, cancellationToken) =>
 {
     using var loggerFactory = CreateLoggerFactory(parse.GetValue(logLevel));
     var logger = loggerFactory.CreateLogger("orion-server");
+
+    if (parse.GetResult(token) is not null)
+    {
+        ServerLog.TokenOnCommandLine(logger);
+        return 2;
+    }
+    var authToken = ResolveToken(parse.GetValue(tokenFile), out var tokenError);
+    if (tokenError is not null)
+    {
+        ServerLog.InvalidToken(logger, tokenError);
+        return 2;
+    }
 
     var endpoints = new List<TransportEndpoint>();
     foreach (var text in parse.GetValue(listen) ?? [])
@@ -131,6 +187,12 @@ root.SetAction(async (parse, cancellationToken) =>
             return 2;
         }
         endpoints.Add(endpoint);
+    }
+    // Checked before the backend starts; OrionServer.StartAsync checks it again (UnauthenticatedEndpointException).
+    if (authToken is null && !parse.GetValue(allowUnauthenticated) && endpoints.FirstOrDefault(e => !LoopbackEndpoints.IsLoopback(e)) is { } exposed)
+    {
+        ServerLog.ExposedWithoutToken(logger, exposed.ToString());
+        return 2;
     }
 
     var backend = CreateBackend(parse.GetValue(emulated), parse.GetValue(emulatedDevices), logger);
@@ -148,7 +210,8 @@ root.SetAction(async (parse, cancellationToken) =>
 
     var options = new OrionServerOptions
     {
-        AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN"),
+        AuthToken = authToken,
+        AllowUnauthenticated = parse.GetValue(allowUnauthenticated),
         Isolation = isProcess ? SessionIsolation.Process : SessionIsolation.Context,
         SessionLimits = new SessionLimits { MemoryQuotaBytes = quota == 0 ? null : quota },
         ModuleCache = parse.GetValue(moduleCache) is { } cacheDirectory

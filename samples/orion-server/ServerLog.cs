@@ -27,4 +27,15 @@ internal static partial class ServerLog
 
     [LoggerMessage(8, LogLevel.Error, "Worker: invalid backend arguments from the supervisor: {Errors}")]
     public static partial void InvalidBackendArguments(ILogger logger, string errors);
+
+    [LoggerMessage(9, LogLevel.Error, "--token is not accepted: a token on the command line is visible to every user of this host (ps, /proc/<pid>/cmdline). "
+        + "Put it in a file readable only by you and pass --token-file PATH, or set ORION_TOKEN_FILE or ORION_TOKEN.")]
+    public static partial void TokenOnCommandLine(ILogger logger);
+
+    [LoggerMessage(10, LogLevel.Error, "Cannot use the auth token: {Error}")]
+    public static partial void InvalidToken(ILogger logger, string error);
+
+    [LoggerMessage(11, LogLevel.Error, "Refusing to listen on {Endpoint} without authentication: it is not a loopback address. "
+        + "Give a token with --token-file PATH (or ORION_TOKEN_FILE / ORION_TOKEN), or pass --allow-unauthenticated to serve any client that can reach it.")]
+    public static partial void ExposedWithoutToken(ILogger logger, string endpoint);
 }

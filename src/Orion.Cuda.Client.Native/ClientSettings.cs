@@ -1,4 +1,5 @@
 using System.Globalization;
+using Orion.Cuda.Protocol.Security;
 using Orion.Transport;
 
 namespace Orion.Cuda.Client.Native;
@@ -38,11 +39,47 @@ internal sealed record ClientSettings(
         }
         var servers = ParseServers(read("ORION_SERVER"), errors);
         var timeout = ParseTimeout(read("ORION_CONNECT_TIMEOUT_MS"), errors);
-        return new ClientSettings(servers, read("ORION_TOKEN") ?? "", logLevel, timeout,
+        var token = ParseToken(read("ORION_TOKEN"), read("ORION_TOKEN_FILE"), errors);
+        return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
         };
+    }
+
+    /// <summary>What the record's <c>ToString</c> shows: everything but the token, which is never printed.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Servers = ").AppendJoin(",", Servers)
+            .Append(", Token = ").Append(Token.Length == 0 ? "(none)" : "(hidden)")
+            .Append(", LogLevel = ").Append(LogLevel)
+            .Append(", ConnectTimeout = ").Append(ConnectTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)).Append(" ms")
+            .Append(", Error = ").Append(Error)
+            .Append(", ProfileCalls = ").Append(ProfileCalls);
+        return true;
+    }
+
+    /// <summary>
+    /// The token from <c>ORION_TOKEN_FILE</c> (read with the server's rules: owner-only, trailing line break trimmed) or
+    /// <c>ORION_TOKEN</c>; both set is an error, as the two could disagree. Errors name the file, never the token.
+    /// </summary>
+    private static string ParseToken(string? token, string? tokenFile, List<string> errors)
+    {
+        if (string.IsNullOrEmpty(tokenFile))
+        {
+            return token ?? "";
+        }
+        if (!string.IsNullOrEmpty(token))
+        {
+            errors.Add("ORION_TOKEN and ORION_TOKEN_FILE are both set; set only one (ORION_TOKEN_FILE keeps the token out of the environment)");
+            return "";
+        }
+        if (!AuthTokenFile.TryRead(tokenFile, out var fromFile, out var error))
+        {
+            errors.Add("ORION_TOKEN_FILE: " + error);
+            return "";
+        }
+        return fromFile;
     }
 
     private static List<TransportEndpoint> ParseServers(string? value, List<string> errors)

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Orion.Cuda.Protocol.Wire;
+using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Isolation;
 using Orion.Server.Core.Sessions;
 using Orion.Transport;
@@ -48,11 +47,13 @@ public sealed partial class OrionServer
                     $"protocol version {hello.Version} is not supported; this server speaks version {ProtocolLimits.Version}").ConfigureAwait(false);
                 return;
             }
-            if (!string.IsNullOrEmpty(_options.AuthToken)
-                && !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(hello.AuthToken), Encoding.UTF8.GetBytes(_options.AuthToken)))
+            // The same check as a session's in context isolation (ServerSession.Handshake), before any worker starts.
+            var outcome = _authenticator!.Authenticate(hello.AuthToken, connection.RemoteEndpoint);
+            if (outcome != AuthenticationOutcome.Accepted)
             {
                 await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.AuthenticationFailed,
-                    "authentication failed: wrong or missing auth token").ConfigureAwait(false);
+                    ClientAuthenticator.FailureReason,
+                    outcome == AuthenticationOutcome.LockedOut ? ClientAuthenticator.LockedOutLogNote : "").ConfigureAwait(false);
                 return;
             }
             if (Interlocked.Increment(ref _workerSlots) > _options.MaxWorkers)
@@ -171,9 +172,10 @@ public sealed partial class OrionServer
     private static string PidText(IWorker worker) =>
         worker.ProcessId?.ToString(CultureInfo.InvariantCulture) ?? "in-process";
 
-    private async Task RefuseAsync(TransportConnection connection, ProtocolWriter writer, ulong id, string clientName, string remote, HandshakeStatus status, string reason)
+    /// <summary>Refuses a hello with <paramref name="reason"/>; <paramref name="logNote"/> is added to the log line only.</summary>
+    private async Task RefuseAsync(TransportConnection connection, ProtocolWriter writer, ulong id, string clientName, string remote, HandshakeStatus status, string reason, string logNote = "")
     {
-        Log.SessionRefused(_logger, id, clientName, remote, status, reason);
+        Log.SessionRefused(_logger, id, clientName, remote, status, reason + logNote);
         writer.Clear();
         ServerWelcome.Refuse(status, reason.Length > 900 ? reason[..900] : reason).Encode(writer);
         try

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Orion.Cuda.Protocol.Security;
 using Orion.Cuda.Protocol.Wire;
+using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Sessions;
 using Orion.Transport;
@@ -24,6 +26,7 @@ public sealed partial class OrionServer : IAsyncDisposable
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
     private ServerSessionConfig? _config;
+    private ClientAuthenticator? _authenticator;
     private long _nextSessionId;
 
     /// <summary>Context mode: sessions alive, from their accept (see <see cref="OrionServerOptions.MaxSessions"/>).</summary>
@@ -53,8 +56,12 @@ public sealed partial class OrionServer : IAsyncDisposable
     /// <summary>What every live session holds now.</summary>
     public IReadOnlyList<SessionSnapshot> Sessions => _sessions.Values.Select(s => s.Snapshot()).ToArray();
 
-    /// <summary>Describes the devices, then starts listening on every endpoint.</summary>
-    /// <exception cref="InvalidOperationException">The backend has no device, or a requested device does not exist.</exception>
+    /// <summary>Reads the token, checks that every endpoint may be listened on, describes the devices, then starts
+    /// listening on every endpoint.</summary>
+    /// <exception cref="UnauthenticatedEndpointException">An endpoint is not loopback, no token is configured and
+    /// <see cref="OrionServerOptions.AllowUnauthenticated"/> is not set; nothing listens.</exception>
+    /// <exception cref="InvalidOperationException">The backend has no device, a requested device does not exist, or the
+    /// token file is refused (<see cref="AuthTokenFile"/>).</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_options.Endpoints.Count == 0)
@@ -62,7 +69,27 @@ public sealed partial class OrionServer : IAsyncDisposable
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
         _options.SessionLimits.Validate();
-        _config = DescribeDevices(_backend, _options.Devices, _options.AuthToken, _options.ChunkBytes) with
+        var token = ResolveAuthToken(_options);
+        if (string.IsNullOrEmpty(token))
+        {
+            foreach (var endpoint in _options.Endpoints)
+            {
+                if (LoopbackEndpoints.IsLoopback(endpoint))
+                {
+                    continue;
+                }
+                if (!_options.AllowUnauthenticated)
+                {
+                    throw new UnauthenticatedEndpointException(endpoint);
+                }
+                AuthenticationLog.ListeningOpen(_logger, endpoint.ToString());
+            }
+        }
+        var limits = _options.AuthFailureLimits ?? throw new InvalidOperationException("OrionServerOptions.AuthFailureLimits must not be null (MaxFailures = 0 turns the limit off).");
+        limits.Validate();
+        var limiter = limits.MaxFailures > 0 ? new AuthFailureLimiter(limits, _options.TimeProvider) : null;
+        _authenticator = new ClientAuthenticator(token, limiter, _logger);
+        _config = DescribeDevices(_backend, _options.Devices, _authenticator, _options.ChunkBytes) with
         {
             HelloTimeout = _options.HelloTimeout,
             SendTimeout = _options.SendTimeout,
@@ -84,8 +111,23 @@ public sealed partial class OrionServer : IAsyncDisposable
         }
     }
 
+    /// <summary>The token clients must present: <see cref="OrionServerOptions.AuthToken"/> or the contents of
+    /// <see cref="OrionServerOptions.AuthTokenFile"/> (not both); null when neither is set.</summary>
+    private static string? ResolveAuthToken(OrionServerOptions options)
+    {
+        if (string.IsNullOrEmpty(options.AuthTokenFile))
+        {
+            return string.IsNullOrEmpty(options.AuthToken) ? null : options.AuthToken;
+        }
+        if (!string.IsNullOrEmpty(options.AuthToken))
+        {
+            throw new InvalidOperationException("Set OrionServerOptions.AuthToken or AuthTokenFile, not both.");
+        }
+        return AuthTokenFile.Read(options.AuthTokenFile);
+    }
+
     /// <summary>Describes the exposed devices once, for every session's welcome (also used by workers).</summary>
-    internal static ServerSessionConfig DescribeDevices(IGpuBackend backend, IList<int> devices, string? authToken, int chunkBytes)
+    internal static ServerSessionConfig DescribeDevices(IGpuBackend backend, IList<int> devices, ClientAuthenticator authenticator, int chunkBytes)
     {
         var status = backend.GetDeviceCount(out var count);
         if (status != CudaStatus.Success || count == 0)
@@ -113,7 +155,7 @@ public sealed partial class OrionServer : IAsyncDisposable
             infos[i] = new RemoteDeviceInfo(info.Name, info.Uuid, info.TotalMemory, attributes, info.PciBusId, info.IsEmulated);
         }
         backend.GetDriverVersion(out var driverVersion);
-        return new ServerSessionConfig(ordinals, infos, authToken, chunkBytes, driverVersion, backend.Description);
+        return new ServerSessionConfig(ordinals, infos, authenticator, chunkBytes, driverVersion, backend.Description);
     }
 
     private async Task AcceptLoopAsync(TransportListener listener)

@@ -12,8 +12,29 @@ public sealed class OrionServerOptions
     /// <summary>Backend device ordinals to expose, in the order clients see them; empty exposes all.</summary>
     public IList<int> Devices { get; } = [];
 
-    /// <summary>The token clients must present in their hello; null or empty accepts any client.</summary>
+    /// <summary>The token clients must present in their hello; null or empty accepts any client (then only loopback
+    /// endpoints may be listened on, unless <see cref="AllowUnauthenticated"/>). Compared in constant time; never logged.
+    /// A host should read it from a file or the environment, never from its command line (visible to every user).</summary>
     public string? AuthToken { get; set; }
+
+    /// <summary>A file holding the token clients must present, read when the server starts with the rules of
+    /// <see cref="Orion.Cuda.Protocol.Security.AuthTokenFile"/> (readable by its owner only; its trailing line break
+    /// trimmed). Not together with <see cref="AuthToken"/>.</summary>
+    public string? AuthTokenFile { get; set; }
+
+    /// <summary>
+    /// Lets the server listen without a token on endpoints that other hosts can reach. Off by default: without a token,
+    /// <see cref="OrionServer.StartAsync"/> refuses (<see cref="UnauthenticatedEndpointException"/>) any endpoint that is
+    /// not loopback (<c>127.0.0.0/8</c>, <c>::1</c>, <c>localhost</c>) or in-process.
+    /// </summary>
+    public bool AllowUnauthenticated { get; set; }
+
+    /// <summary>How failed authentications are limited per remote address (default: 5 failures within a minute lock the
+    /// address out for 5 minutes; at most 10,000 addresses tracked). The same in both isolation modes.</summary>
+    public Authentication.AuthFailureLimits AuthFailureLimits { get; set; } = new();
+
+    /// <summary>The clock of the failure limit; tests use a fake one.</summary>
+    internal TimeProvider TimeProvider { get; set; } = TimeProvider.System;
 
     /// <summary>Bulk chunk size for copies and module images (64 KiB .. 64 MiB).</summary>
     public int ChunkBytes { get; set; } = ProtocolLimits.DefaultChunkBytes;

@@ -24,7 +24,7 @@ public sealed class CaptureGuardTests : IDisposable
     public CaptureGuardTests()
     {
         var backend = new EmulatedGpuBackend(new EmulatedDeviceOptions { Kernels = TestKernels.Create() });
-        _objects = new SessionObjects(backend, new ServerSessionConfig([0], [], null, ProtocolLimits.MinChunkBytes, 13000, "capture guard test"));
+        _objects = new SessionObjects(backend, new ServerSessionConfig([0], [], Orion.Server.Core.Authentication.ClientAuthenticator.Open, ProtocolLimits.MinChunkBytes, 13000, "capture guard test"));
         _memory = new MemoryCallHandler(_objects);
         _streams = new StreamCallHandler(_objects, _reached.Add);
         _graphs = new GraphCallHandler(_objects);

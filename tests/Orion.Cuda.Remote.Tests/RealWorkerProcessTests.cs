@@ -50,40 +50,7 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
     }
 
     private static ProcessWorkerLauncher CreateLauncher() =>
-        new(DotnetHost(), [FindServerDll()], ["--emulated"]) { StartTimeout = Patience, WorkerLogLevel = LogLevel.Warning };
-
-    private static string DotnetHost()
-    {
-        var fromCli = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(fromCli) && File.Exists(fromCli))
-        {
-            return fromCli;
-        }
-        var self = Environment.ProcessPath;
-        return self is not null && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self : "dotnet";
-    }
-
-    /// <summary>orion-server.dll of the same configuration as this test build (bin/&lt;Configuration&gt;/&lt;tfm&gt;/).</summary>
-    private static string FindServerDll()
-    {
-        var overridden = Environment.GetEnvironmentVariable("ORION_SERVER_DLL");
-        if (!string.IsNullOrEmpty(overridden))
-        {
-            return File.Exists(overridden) ? overridden : throw new FileNotFoundException("ORION_SERVER_DLL does not exist", overridden);
-        }
-        var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
-        var tfm = output.Name;
-        var configuration = output.Parent?.Name ?? "Debug";
-        for (var dir = output; dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Orion.Transport.sln")))
-            {
-                var candidate = Path.Combine(dir.FullName, "samples", "orion-server", "bin", configuration, tfm, "orion-server.dll");
-                return File.Exists(candidate) ? candidate : throw new FileNotFoundException("orion-server.dll was not built next to this test build", candidate);
-            }
-        }
-        throw new DirectoryNotFoundException($"No Orion.Transport.sln above {output.FullName}; set ORION_SERVER_DLL.");
-    }
+        new(OrionServerProgram.DotnetHost(), [OrionServerProgram.ServerDll()], ["--emulated"]) { StartTimeout = Patience, WorkerLogLevel = LogLevel.Warning };
 
     private static async Task WaitUntilAsync(Func<bool> condition, string what)
     {
@@ -246,14 +213,14 @@ public sealed class RealWorkerProcessTests : IAsyncLifetime
     [Fact]
     public async Task A_real_worker_given_a_malformed_command_line_exits_with_bad_arguments_and_says_why()
     {
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(OrionServerProgram.DotnetHost())
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var argument in new[] { FindServerDll(), WorkerCommandLine.Command, "--listen-scheme", "tcp", "--listen-host", "127.0.0.1", "--session-id", "1", "--listen-port", "70000" })
+        foreach (var argument in new[] { OrionServerProgram.ServerDll(), WorkerCommandLine.Command, "--listen-scheme", "tcp", "--listen-host", "127.0.0.1", "--session-id", "1", "--listen-port", "70000" })
         {
             start.ArgumentList.Add(argument);
         }

@@ -57,7 +57,7 @@ public abstract class RemoteCudaTestBase : IAsyncLifetime
     }
 
     protected async Task<(OrionServer Server, EmulatedGpuBackend Backend)> StartServerAsync(
-        Action<OrionServerOptions>? configure = null, int deviceCount = 1, int endpointCount = 1)
+        Action<OrionServerOptions>? configure = null, int deviceCount = 1, int endpointCount = 1, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
     {
         var backend = new EmulatedGpuBackend(new EmulatedDeviceOptions
         {
@@ -71,7 +71,7 @@ public abstract class RemoteCudaTestBase : IAsyncLifetime
             options.Endpoints.Add(CreateListenEndpoint());
         }
         configure?.Invoke(options);
-        var server = new OrionServer(backend, Transports, options, NullLoggerFactory.Instance);
+        var server = new OrionServer(backend, Transports, options, loggerFactory ?? NullLoggerFactory.Instance);
         await server.StartAsync();
         _servers.Add(server);
         return (server, backend);

@@ -63,4 +63,85 @@ public sealed class ClientSettingsTests
         Assert.Equal(ClientSettings.MaxServers, settings.Servers.Count);
         Assert.Contains("more than", settings.Error, StringComparison.Ordinal);
     }
+
+    private static string TokenFile(string contents, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    {
+        var path = Path.Combine(Path.GetTempPath(), "orion-client-token-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(path, contents);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, mode);
+        }
+        return path;
+    }
+
+    [Theory]
+    [InlineData("from-file-secret\n")]
+    [InlineData("from-file-secret\r\n")]
+    [InlineData("from-file-secret")]
+    public void The_token_may_come_from_ORION_TOKEN_FILE_without_its_trailing_line_break(string contents)
+    {
+        var path = TokenFile(contents);
+        try
+        {
+            // An empty ORION_TOKEN counts as unset.
+            var settings = Parse(("ORION_SERVER", "h:1"), ("ORION_TOKEN_FILE", path), ("ORION_TOKEN", ""));
+            Assert.Null(settings.Error);
+            Assert.Equal("from-file-secret", settings.Token);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_token_file_others_can_read_is_refused_without_showing_the_token()
+    {
+        var path = TokenFile("from-file-secret\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+        try
+        {
+            var settings = Parse(("ORION_SERVER", "h:1"), ("ORION_TOKEN_FILE", path));
+            Assert.Contains("ORION_TOKEN_FILE", settings.Error, StringComparison.Ordinal);
+            Assert.Contains("chmod 600", settings.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("from-file-secret", settings.Error, StringComparison.Ordinal);
+            Assert.Equal("", settings.Token);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_missing_token_file_is_an_error()
+    {
+        var settings = Parse(("ORION_SERVER", "h:1"), ("ORION_TOKEN_FILE", "/nonexistent/orion-token"));
+        Assert.Contains("ORION_TOKEN_FILE: auth token file '/nonexistent/orion-token' does not exist", settings.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Both_token_variables_together_are_an_error()
+    {
+        var path = TokenFile("from-file-secret\n");
+        try
+        {
+            var settings = Parse(("ORION_SERVER", "h:1"), ("ORION_TOKEN_FILE", path), ("ORION_TOKEN", "env-secret"));
+            Assert.Contains("ORION_TOKEN and ORION_TOKEN_FILE are both set", settings.Error, StringComparison.Ordinal);
+            Assert.DoesNotContain("secret", settings.Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void The_settings_never_print_their_token()
+    {
+        var settings = Parse(("ORION_SERVER", "h:1"), ("ORION_TOKEN", "env-secret"));
+        Assert.Equal("env-secret", settings.Token);
+        Assert.DoesNotContain("env-secret", settings.ToString(), StringComparison.Ordinal);
+        Assert.Contains("tcp://h:1", settings.ToString(), StringComparison.Ordinal);
+    }
 }

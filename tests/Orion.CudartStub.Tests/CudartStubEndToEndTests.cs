@@ -72,6 +72,40 @@ public sealed class CudartStubEndToEndTests
     }
 
     [Fact]
+    public async Task TheTokenMayComeFromORION_TOKEN_FILE()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return; // the client library is Linux only
+        }
+        await using var server = await StartServerAsync(token: "from-a-file");
+        var endpoint = server.Endpoints[0];
+        var path = Path.Combine(Path.GetTempPath(), "orion-stub-token-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(path, "from-a-file\n");
+        try
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var environment = ClientEnvironment($"{endpoint.Host}:{endpoint.Port}");
+            environment["ORION_TOKEN_FILE"] = path;
+            var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, [], ProgramTimeout, environment, check: false);
+            Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+            Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+
+            // Readable by others: refused on the client's side with one line, before anything is sent.
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.OtherRead);
+            (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, ["no-server"], ProgramTimeout, environment, check: false);
+            Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+            Assert.Contains("orion: ORION_TOKEN_FILE: auth token file", errors, StringComparison.Ordinal);
+            Assert.Contains("chmod 600", errors, StringComparison.Ordinal);
+            Assert.DoesNotContain("from-a-file", errors.Replace(path, "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void UnreachableServerFailsFastWithNoDevice()
     {
         // A port nothing listens on: connection refused at once, no hang.

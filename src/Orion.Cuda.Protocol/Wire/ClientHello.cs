@@ -16,6 +16,16 @@ public sealed record ClientHello(ushort Version, ProtocolFeatures Features, stri
         writer.WriteString(ClientName, ProtocolLimits.MaxTextBytes);
     }
 
+    /// <summary>What the record's <c>ToString</c> shows: everything but the token, which is never printed (it would end up in a log).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Version = ").Append(Version)
+            .Append(", Features = ").Append(Features)
+            .Append(", AuthToken = ").Append(AuthToken.Length == 0 ? "(none)" : "(hidden)")
+            .Append(", ClientName = ").Append(ClientName);
+        return true;
+    }
+
     /// <summary>Decodes a hello; a wrong magic or any malformed field is a <see cref="ProtocolException"/>.</summary>
     public static ClientHello Decode(ReadOnlySpan<byte> message)
     {

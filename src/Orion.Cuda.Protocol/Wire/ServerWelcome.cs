@@ -21,6 +21,23 @@ public sealed record ServerWelcome(
     /// <summary>For <see cref="HandshakeStatus.Redirect"/>: the one-time ticket the client presents to the worker.</summary>
     public string RedirectTicket { get; init; } = "";
 
+    /// <summary>What the record's <c>ToString</c> shows: everything but the redirect ticket, a credential that is never printed.</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Status = ").Append(Status)
+            .Append(", Version = ").Append(Version)
+            .Append(", Features = ").Append(Features)
+            .Append(", Message = ").Append(Message)
+            .Append(", SessionId = ").Append(SessionId)
+            .Append(", ServerDescription = ").Append(ServerDescription)
+            .Append(", ChunkBytes = ").Append(ChunkBytes)
+            .Append(", DriverVersion = ").Append(DriverVersion)
+            .Append(", Devices = ").Append(Devices.Count)
+            .Append(", RedirectEndpoint = ").Append(RedirectEndpoint)
+            .Append(", RedirectTicket = ").Append(RedirectTicket.Length == 0 ? "(none)" : "(hidden)");
+        return true;
+    }
+
     /// <summary>Sends the client to its session's worker; the ticket is valid for one connection only.</summary>
     public static ServerWelcome Redirect(ulong sessionId, string endpoint, string ticket) =>
         new(HandshakeStatus.Redirect, ProtocolLimits.Version, ProtocolFeatures.None, "the session runs in its own worker", sessionId, "",

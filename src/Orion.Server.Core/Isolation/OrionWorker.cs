@@ -65,7 +65,8 @@ public sealed class OrionWorker : IAsyncDisposable
     /// <exception cref="TransportException">The endpoint cannot be bound.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
-        _config = OrionServer.DescribeDevices(_backend, _request.Devices.ToList(), _request.Ticket, _request.ChunkBytes) with
+        // The ticket is one-time and 256 bits: no failure limit, and the listener closes once it is used.
+        _config = OrionServer.DescribeDevices(_backend, _request.Devices.ToList(), new Authentication.ClientAuthenticator(_request.Ticket), _request.ChunkBytes) with
         {
             TokenIsWorkerTicket = true,
             HelloTimeout = _request.ConnectTimeout,

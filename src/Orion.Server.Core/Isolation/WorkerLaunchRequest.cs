@@ -21,4 +21,21 @@ public sealed record WorkerLaunchRequest(
     TimeSpan ConnectTimeout,
     ModuleCache.ModuleCacheOptions? ModuleCache = null,
     TimeSpan? SendTimeout = null,
-    SessionLimits? Limits = null);
+    SessionLimits? Limits = null)
+{
+    /// <summary>What the record's <c>ToString</c> shows: everything but the ticket, a credential that is never printed
+    /// (a launcher may log its request).</summary>
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("SessionId = ").Append(SessionId)
+            .Append(", ListenEndpoint = ").Append(ListenEndpoint)
+            .Append(", Ticket = (hidden)")
+            .Append(", Devices = [").AppendJoin(", ", Devices).Append(']')
+            .Append(", ChunkBytes = ").Append(ChunkBytes)
+            .Append(", ConnectTimeout = ").Append(ConnectTimeout)
+            .Append(", ModuleCache = ").Append(ModuleCache)
+            .Append(", SendTimeout = ").Append(SendTimeout)
+            .Append(", Limits = ").Append(Limits);
+        return true;
+    }
+}

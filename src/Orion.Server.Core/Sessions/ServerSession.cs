@@ -1,8 +1,7 @@
 using System.Buffers;
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.Extensions.Logging;
 using Orion.Cuda.Protocol.Wire;
+using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
 using Orion.Transport;
 
@@ -145,11 +144,14 @@ internal sealed partial class ServerSession : IDisposable
                 $"protocol version {hello.Version} is not supported; this server speaks version {ProtocolLimits.Version}");
             return false;
         }
-        if (!TokenMatches(hello.AuthToken))
+        var outcome = _config.Authenticator.Authenticate(hello.AuthToken, _connection.RemoteEndpoint);
+        if (outcome != AuthenticationOutcome.Accepted)
         {
+            // A locked-out address hears exactly what a wrong token hears; only the server's log tells them apart.
             Refuse(HandshakeStatus.AuthenticationFailed, _config.TokenIsWorkerTicket
                 ? "authentication failed: wrong or missing worker ticket"
-                : "authentication failed: wrong or missing auth token");
+                : ClientAuthenticator.FailureReason,
+                outcome == AuthenticationOutcome.LockedOut ? ClientAuthenticator.LockedOutLogNote : "");
             return false;
         }
         if (_admit is not null && !_admit())
@@ -169,18 +171,10 @@ internal sealed partial class ServerSession : IDisposable
         return true;
     }
 
-    private bool TokenMatches(string presented)
+    /// <summary>Refuses the hello with <paramref name="reason"/>; <paramref name="logNote"/> is added to the log line only.</summary>
+    private void Refuse(HandshakeStatus status, string reason, string logNote = "")
     {
-        if (string.IsNullOrEmpty(_config.AuthToken))
-        {
-            return true;
-        }
-        return CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(_config.AuthToken));
-    }
-
-    private void Refuse(HandshakeStatus status, string reason)
-    {
-        Log.SessionRefused(_logger, Id, _clientName, _connection.RemoteEndpoint.ToString(), status, reason);
+        Log.SessionRefused(_logger, Id, _clientName, _connection.RemoteEndpoint.ToString(), status, reason + logNote);
         _replies.Clear();
         ServerWelcome.Refuse(status, reason).Encode(_replies);
         try

@@ -5,7 +5,7 @@ namespace Orion.Server.Core.Sessions;
 /// <summary>What every session of one server shares: exposed devices, limits, auth.</summary>
 /// <param name="Devices">Backend ordinals of the devices exposed, in the order clients see them.</param>
 /// <param name="DeviceInfos">Their descriptions, as sent in the welcome.</param>
-/// <param name="AuthToken">The token clients must present; null or empty accepts any.</param>
+/// <param name="Authenticator">Checks the token clients present (the server's token, or a worker's ticket), and limits failures.</param>
 /// <param name="ChunkBytes">Bulk chunk size for copies and module images.</param>
 /// <param name="DriverVersion">The backend driver version reported to clients.</param>
 /// <param name="Description">The server description sent in the welcome.</param>
@@ -19,7 +19,7 @@ namespace Orion.Server.Core.Sessions;
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
-    string? AuthToken,
+    Authentication.ClientAuthenticator Authenticator,
     int ChunkBytes,
     int DriverVersion,
     string Description,

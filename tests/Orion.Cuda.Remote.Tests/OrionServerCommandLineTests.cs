@@ -1,0 +1,149 @@
+using System.Net;
+using System.Net.Sockets;
+using Orion.Cuda.Protocol.Wire;
+using Orion.Cuda.Remote.Client;
+using Orion.Transport;
+using Orion.Transport.Tcp;
+
+namespace Orion.Cuda.Remote.Tests;
+
+/// <summary>
+/// orion-server's authentication options, run as the real program (emulated device): no token on the command line,
+/// tokens from a file or the environment, and no listening beyond loopback without one unless told to.
+/// </summary>
+public sealed class OrionServerCommandLineTests : IDisposable
+{
+    private const string Secret = "cmdline-4d9e2b-secret";
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(60); // process start on a busy 2-core CI machine
+    private readonly string _directory = Directory.CreateTempSubdirectory("orion-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    private string TokenFile(string contents, UnixFileMode mode = UnixFileMode.UserRead | UnixFileMode.UserWrite)
+    {
+        var path = Path.Combine(_directory, Guid.NewGuid().ToString("N"));
+        File.WriteAllText(path, contents);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, mode);
+        }
+        return path;
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Any, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    private static void AssertOneErrorLine(string output, params string[] expected)
+    {
+        var line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+            l => l.Contains("fail:", StringComparison.Ordinal) || l.Contains("crit:", StringComparison.Ordinal));
+        foreach (var text in expected)
+        {
+            Assert.Contains(text, line, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("--token", Secret)]
+    [InlineData("--token=" + Secret)]
+    [InlineData("--token")]
+    public async Task A_token_on_the_command_line_is_refused_with_why_and_what_to_use(params string[] tokenArguments)
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", .. tokenArguments], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "--token is not accepted", "/proc/<pid>/cmdline", "--token-file", "ORION_TOKEN_FILE");
+        Assert.DoesNotContain(Secret, output, StringComparison.Ordinal);
+        Assert.DoesNotContain("ready", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_non_loopback_listen_address_without_a_token_is_refused_naming_both_ways_out()
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7450"], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7450", "--token-file", "--allow-unauthenticated");
+    }
+
+    [Fact]
+    public async Task The_default_listen_address_is_loopback()
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--help"], Patience);
+        Assert.Equal(0, exitCode);
+        Assert.Contains("[default: tcp://127.0.0.1:7000]", output, StringComparison.Ordinal);
+        Assert.Contains("--token-file", output, StringComparison.Ordinal);
+        Assert.Contains("--allow-unauthenticated", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("--token ", output, StringComparison.Ordinal); // kept only to refuse it, hidden
+    }
+
+    [Fact]
+    public async Task A_token_file_others_can_read_is_refused()
+    {
+        var path = TokenFile(Secret + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--token-file", path], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, path, "chmod 600");
+        Assert.DoesNotContain(Secret, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Both_token_variables_together_are_refused()
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated"], Patience,
+            new Dictionary<string, string> { ["ORION_TOKEN"] = Secret, ["ORION_TOKEN_FILE"] = TokenFile(Secret) });
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "ORION_TOKEN and ORION_TOKEN_FILE are both set");
+        Assert.DoesNotContain(Secret, output, StringComparison.Ordinal);
+    }
+
+    public static TheoryData<string> TokenSources => ["--token-file", "ORION_TOKEN_FILE", "ORION_TOKEN"];
+
+    [Theory]
+    [MemberData(nameof(TokenSources))]
+    public async Task A_token_from_a_file_or_the_environment_lets_it_listen_beyond_loopback_and_is_required(string source)
+    {
+        var port = FreePort();
+        List<string> arguments = ["--emulated", "--listen", $"tcp://0.0.0.0:{port}"];
+        var environment = new Dictionary<string, string>();
+        switch (source)
+        {
+            case "--token-file":
+                arguments.AddRange(["--token-file", TokenFile(Secret + "\n")]);
+                break;
+            case "ORION_TOKEN_FILE":
+                environment["ORION_TOKEN_FILE"] = TokenFile(Secret + "\n");
+                break;
+            default:
+                environment["ORION_TOKEN"] = Secret;
+                break;
+        }
+        using var server = OrionServerProgram.Start(arguments, environment);
+        await server.WaitForOutputAsync("auth token required", Patience);
+
+        var transports = new TransportFactory().Add(new TcpTransport());
+        var endpoint = new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", port);
+        var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() =>
+            RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions { AuthToken = "guess" }));
+        Assert.Equal(HandshakeStatus.AuthenticationFailed, refused.Status);
+        await using (var client = await RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions { AuthToken = Secret }))
+        {
+            Assert.Equal(CudaStatus.Success, client.Synchronize());
+        }
+        Assert.DoesNotContain(Secret, server.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Allow_unauthenticated_lets_it_listen_beyond_loopback_without_a_token()
+    {
+        var port = FreePort();
+        using var server = OrionServerProgram.Start(["--emulated", "--listen", $"tcp://0.0.0.0:{port}", "--allow-unauthenticated"]);
+        await server.WaitForOutputAsync("no auth token", Patience);
+        Assert.Contains("without authentication (AllowUnauthenticated)", server.Output, StringComparison.Ordinal);
+        var transports = new TransportFactory().Add(new TcpTransport());
+        await using var client = await RemoteCudaClient.ConnectAsync(transports, new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", port));
+        Assert.Equal(CudaStatus.Success, client.Synchronize());
+    }
+}
