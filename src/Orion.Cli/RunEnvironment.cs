@@ -20,6 +20,9 @@ internal sealed class RunEnvironment
     public const string Server = "ORION_SERVER";
     public const string TritonLibcudaPath = "TRITON_LIBCUDA_PATH";
 
+    /// <summary>The transports a program's client library connects with (docs/configuration.md).</summary>
+    private static readonly HashSet<string> s_clientSchemes = new(StringComparer.Ordinal) { "tcp", "rdma", "auto" };
+
     private RunEnvironment(IReadOnlyList<KeyValuePair<string, string>> settings) => Settings = settings;
 
     /// <summary>The variables set for the program, in a fixed order; every other variable is left as it is.</summary>
@@ -64,10 +67,14 @@ internal sealed class RunEnvironment
         var servers = new List<TransportEndpoint>();
         foreach (var part in value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
-            if (!TransportEndpoint.TryParse(part, out var endpoint, out var error) || endpoint.Scheme == "inproc")
+            if (!TransportEndpoint.TryParse(part, out var endpoint, out var error))
+            {
+                throw new CliException($"{source} '{part}' is not a server address: {error} (expected tcp://host:port)", ExitCodes.Usage);
+            }
+            if (!s_clientSchemes.Contains(endpoint.Scheme))
             {
                 throw new CliException(
-                    $"{source} '{part}' is not a server address: {(endpoint?.Scheme == "inproc" ? "inproc:// is in-process only" : error)} (expected tcp://host:port)",
+                    $"{source} '{part}' is not a server address: a CUDA program's client speaks tcp://, rdma:// and auto://, not {endpoint.Scheme}://",
                     ExitCodes.Usage);
             }
             servers.Add(endpoint);

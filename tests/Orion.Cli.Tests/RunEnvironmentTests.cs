@@ -61,7 +61,8 @@ public sealed class RunEnvironmentTests
 
     [Theory]
     [InlineData("gpu", "--server 'gpu' is not a server address: a port is required (expected tcp://host:port)")]
-    [InlineData("tcp://a:1,inproc://x", "--server 'inproc://x' is not a server address: inproc:// is in-process only (expected tcp://host:port)")]
+    [InlineData("tcp://a:1,inproc://x", "--server 'inproc://x' is not a server address: a CUDA program's client speaks tcp://, rdma:// and auto://, not inproc://")]
+    [InlineData("http://a:1", "--server 'http://a:1' is not a server address: a CUDA program's client speaks tcp://, rdma:// and auto://, not http://")]
     [InlineData(",", "--server names no server (expected tcp://host:port)")]
     public void A_malformed_server_is_named(string server, string message)
     {
@@ -75,6 +76,15 @@ public sealed class RunEnvironmentTests
     {
         var error = Assert.Throws<CliException>(() => RunEnvironment.Compute(Runtime, Client, null, Given(("ORION_SERVER", "tcp://x"))));
         Assert.StartsWith("ORION_SERVER 'tcp://x' is not a server address", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("rdma://gpu:7450")]
+    [InlineData("auto://gpu:7450")]
+    [InlineData("gpu:7450")]
+    public void Every_transport_a_program_can_use_is_accepted(string server)
+    {
+        Assert.Equal(server, Settings(RunEnvironment.Compute(Runtime, Client, server, Given()))["ORION_SERVER"]);
     }
 
     [Fact]
