@@ -58,9 +58,15 @@ var moduleCacheMaxBytes = new Option<long>("--module-cache-max-bytes")
     DefaultValueFactory = _ => Orion.Server.Core.ModuleCache.ModuleCacheOptions.DefaultMaxBytes,
 };
 
+var memoryQuota = new Option<string?>("--memory-quota")
+{
+    Description = "Device memory each session may hold on each GPU, e.g. 16G, 512M or a number of bytes; the session also "
+        + "sees it as the GPU's memory (cudaMemGetInfo, device properties, NVML). Default: none (the card's memory).",
+};
+
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
-    listen, devices, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes,
+    listen, devices, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
 };
 
 ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
@@ -133,11 +139,18 @@ root.SetAction(async (parse, cancellationToken) =>
         return 3;
     }
     var isProcess = (parse.GetValue(isolation) ?? (parse.GetValue(emulated) ? "context" : "process")) == "process";
+    ulong quota = 0;
+    if (parse.GetValue(memoryQuota) is { } quotaText && !ByteSize.TryParse(quotaText, out quota))
+    {
+        Console.Error.WriteLine($"orion-server: --memory-quota '{quotaText}' is not a size (e.g. 16G, 512M or a number of bytes)");
+        return 2;
+    }
 
     var options = new OrionServerOptions
     {
         AuthToken = parse.GetValue(token) ?? Environment.GetEnvironmentVariable("ORION_TOKEN"),
         Isolation = isProcess ? SessionIsolation.Process : SessionIsolation.Context,
+        SessionLimits = new SessionLimits { MemoryQuotaBytes = quota == 0 ? null : quota },
         ModuleCache = parse.GetValue(moduleCache) is { } cacheDirectory
             ? new Orion.Server.Core.ModuleCache.ModuleCacheOptions(cacheDirectory.FullName, parse.GetValue(moduleCacheMaxBytes))
             : null,

@@ -65,7 +65,8 @@ public sealed partial class OrionServer
             var ticket = WorkerTicket.Create();
             var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
                 _config!.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout,
-                _options.ModuleCache is { } cache ? cache with { Directory = Path.GetFullPath(cache.Directory) } : null, _options.SendTimeout);
+                _options.ModuleCache is { } cache ? cache with { Directory = Path.GetFullPath(cache.Directory) } : null, _options.SendTimeout,
+                _options.SessionLimits);
             IWorker worker;
             try
             {

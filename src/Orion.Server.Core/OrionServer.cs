@@ -61,12 +61,15 @@ public sealed partial class OrionServer : IAsyncDisposable
         {
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
+        _options.SessionLimits.Validate();
         _config = DescribeDevices(_backend, _options.Devices, _options.AuthToken, _options.ChunkBytes) with
         {
             HelloTimeout = _options.HelloTimeout,
             SendTimeout = _options.SendTimeout,
             VirtualMemory = _options.VirtualMemoryLimits,
+            Limits = _options.SessionLimits,
         };
+        _config = _config.WithQuotaApplied();
         if (_options.ModuleCache is { } cache && _options.Isolation == SessionIsolation.Context)
         {
             // Sessions in this process share it; in process isolation each worker opens the same directory.

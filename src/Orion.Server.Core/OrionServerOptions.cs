@@ -43,6 +43,9 @@ public sealed class OrionServerOptions
     /// disables it.</summary>
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>What one session may hold at once (memory quota, allocations, streams, events, modules).</summary>
+    public SessionLimits SessionLimits { get; set; } = SessionLimits.Default;
+
     /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

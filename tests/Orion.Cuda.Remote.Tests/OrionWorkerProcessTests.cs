@@ -249,7 +249,8 @@ public sealed class OrionWorkerProcessTests : IDisposable
     public void The_command_line_reads_back_as_the_launcher_wrote_it()
     {
         var request = new WorkerLaunchRequest(ulong.MaxValue, new TransportEndpoint("tcp", "::1", 0), WorkerTicket.Create(), [3, 1], 256 * 1024, TimeSpan.FromSeconds(42),
-            SendTimeout: TimeSpan.FromMilliseconds(1500));
+            SendTimeout: TimeSpan.FromMilliseconds(1500),
+            Limits: new Orion.Server.Core.SessionLimits { MemoryQuotaBytes = 3UL << 30, MaxStreams = 7, MaxEvents = 9, MaxModules = 11, MaxAllocations = 13 });
         string[] backendArguments = ["--log-level", "Trace", "--", "worker"];
         var args = WorkerCommandLine.Arguments(request, backendArguments, LogLevel.Error);
         Assert.DoesNotContain(request.Ticket, args); // the ticket goes on stdin only
@@ -261,6 +262,7 @@ public sealed class OrionWorkerProcessTests : IDisposable
         Assert.Equal(request.ChunkBytes, parsed.ChunkBytes);
         Assert.Equal(request.ConnectTimeout, parsed.ConnectTimeout);
         Assert.Equal(request.SendTimeout, parsed.SendTimeout);
+        Assert.Equal(request.Limits, parsed.Limits); // a worker's session is held to the supervisor's limits
         Assert.Equal(LogLevel.Error, parsed.LogLevel);
         Assert.Equal(backendArguments, parsed.BackendArguments);
     }

@@ -268,6 +268,19 @@ public abstract class ProcessIsolationTests : RemoteCudaTestBase
     }
 
     [Fact]
+    public async Task A_session_in_a_worker_is_held_to_the_servers_memory_quota()
+    {
+        var (server, _) = await StartIsolatedServerAsync(options => options.SessionLimits = new SessionLimits { MemoryQuotaBytes = 1UL << 20 });
+        var client = await ConnectAsync(server);
+
+        Assert.Equal(1UL << 20, client.Devices[0].TotalMemory);
+        Assert.Equal(CudaStatus.Success, client.Allocate(1UL << 20, out _));
+        Assert.Equal(CudaStatus.OutOfMemory, client.Allocate(1, out _));
+        Assert.Equal(CudaStatus.Success, client.GetMemoryInfo(out var free, out var total));
+        Assert.Equal((0UL, 1UL << 20), (free, total));
+    }
+
+    [Fact]
     public async Task Shutting_the_supervisor_down_ends_its_workers()
     {
         var (server, _) = await StartIsolatedServerAsync();

@@ -111,6 +111,44 @@ public sealed class DriverFrontEndEndToEndTests
     }
 
     [Fact]
+    public async Task AServerThatGoesAwayMidLoopGivesTheProgramAnErrorNotAHang()
+    {
+        // A training loop's view of its server dying: the next call that waits fails with
+        // CUDA_ERROR_DEVICE_UNAVAILABLE (46) at once; the program exits on its own, well inside the timeout.
+        var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = StubTestKernels.Create() });
+        var options = new OrionServerOptions();
+        options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
+        var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options);
+        await server.StartAsync();
+        var endpoint = server.Endpoints[0];
+        var start = new System.Diagnostics.ProcessStartInfo(NativeArtifacts.DriverServerLossProgram)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["ORION_SERVER"] = $"{endpoint.Host}:{endpoint.Port}";
+        start.Environment["ORION_CLIENT_LIB"] = NativeArtifacts.ClientLibrary;
+        start.Environment["ORION_LOG_LEVEL"] = "error";
+        using var program = System.Diagnostics.Process.Start(start)!;
+        var errors = program.StandardError.ReadToEndAsync();
+        try
+        {
+            Assert.Equal("READY", await program.StandardOutput.ReadLineAsync().WaitAsync(ProgramTimeout));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+        var lost = await program.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.True(program.WaitForExit(TimeSpan.FromSeconds(20)), "the program hung after its server went away");
+        Assert.Equal(3, program.ExitCode);
+        Assert.NotNull(lost);
+        Assert.StartsWith("LOST 46 after ", lost, StringComparison.Ordinal);
+        _ = await errors;
+    }
+
+    [Fact]
     public void WithoutAServerCuInitSaysNoDevice()
     {
         // A port nothing listens on: cuInit must fail with CUDA_ERROR_NO_DEVICE and every later call

@@ -17,6 +17,7 @@ internal static class NativeArtifacts
     private static readonly Lazy<string> ArraysBuilt = new(() => BuildDriverProgram("arrays-test", "driver_arrays_test"));
     private static readonly Lazy<string> GraphBuilt = new(() => BuildDriverProgram("graph-test", "driver_graph_test"));
     private static readonly Lazy<string> VirtualMemoryBuilt = new(() => BuildDriverProgram("vmm-test", "driver_vmm_test"));
+    private static readonly Lazy<string> ServerLossBuilt = new(() => BuildDriverProgram("server-loss-test", "driver_server_loss_test"));
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -53,6 +54,9 @@ internal static class NativeArtifacts
 
     /// <summary>The driver front end's virtual memory program, PyTorch's expandable segments at the driver level (native/driver_front_end/test/driver_vmm_test.c).</summary>
     public static string DriverVirtualMemoryProgram => VirtualMemoryBuilt.Value;
+
+    /// <summary>A loop that works on the device until its server goes away (native/driver_front_end/test/driver_server_loss_test.c).</summary>
+    public static string DriverServerLossProgram => ServerLossBuilt.Value;
 
     private static string BuildBothFrontEndsTest()
     {

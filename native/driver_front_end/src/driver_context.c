@@ -319,22 +319,28 @@ static struct {
     int known, low, high;
 } priority_ranges[DRIVER_MAX_DEVICES];
 
+CUresult driver_stream_priority_range(int device, int *least, int *greatest)
+{
+    if (device >= 0 && device < DRIVER_MAX_DEVICES && __atomic_load_n(&priority_ranges[device].known, __ATOMIC_ACQUIRE)) {
+        *least = priority_ranges[device].low;
+        *greatest = priority_ranges[device].high;
+        return CUDA_SUCCESS;
+    }
+    CUresult result = driver_result(driver_client.orion_stream_priority_range(device, least, greatest));
+    if (result == CUDA_SUCCESS && device >= 0 && device < DRIVER_MAX_DEVICES) {
+        priority_ranges[device].low = *least;
+        priority_ranges[device].high = *greatest;
+        __atomic_store_n(&priority_ranges[device].known, 1, __ATOMIC_RELEASE);
+    }
+    return result;
+}
+
 DRIVER_API CUresult cuCtxGetStreamPriorityRange(int *least, int *greatest)
 {
     int device, low = 0, high = 0;
     CUresult result = driver_current_device(&device);
-    if (result == CUDA_SUCCESS && device >= 0 && device < DRIVER_MAX_DEVICES &&
-        __atomic_load_n(&priority_ranges[device].known, __ATOMIC_ACQUIRE)) {
-        low = priority_ranges[device].low;
-        high = priority_ranges[device].high;
-    } else if (result == CUDA_SUCCESS) {
-        result = driver_result(driver_client.orion_stream_priority_range(device, &low, &high));
-        if (result == CUDA_SUCCESS && device >= 0 && device < DRIVER_MAX_DEVICES) {
-            priority_ranges[device].low = low;
-            priority_ranges[device].high = high;
-            __atomic_store_n(&priority_ranges[device].known, 1, __ATOMIC_RELEASE);
-        }
-    }
+    if (result == CUDA_SUCCESS)
+        result = driver_stream_priority_range(device, &low, &high);
     if (result == CUDA_SUCCESS) {
         if (least != NULL)
             *least = low;

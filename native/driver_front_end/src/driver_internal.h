@@ -92,6 +92,9 @@ int driver_ranges_remove(uint64_t base, int memory_type, driver_range *removed);
 int driver_ranges_find(uint64_t address, driver_range *found);
 void driver_ranges_forget_device(int device);
 
+/* A device's stream priority range, asked of the server once (driver_context.c). */
+CUresult driver_stream_priority_range(int device, int *least, int *greatest);
+
 /* Mapped host memory, mirrored on the device at the same address (driver_mapped_memory.c). */
 CUresult driver_mapped_alloc(void **pointer, size_t size, int device, unsigned int flags);
 int driver_mapped_is_mirror(const driver_range *range);

@@ -66,7 +66,7 @@ static CUresult create_stream(CUstream *stream, unsigned int flags, int priority
         return result;
     }
     int least = 0, greatest = 0;
-    driver_client.orion_stream_priority_range(device, &least, &greatest);
+    driver_stream_priority_range(device, &least, &greatest);
     /* The driver clamps a priority outside the device's range, and reports the clamped one. */
     if (priority > least)
         priority = least;

@@ -56,6 +56,8 @@ CUresult cuPointerGetAttribute(void *, int, CUdeviceptr);
 CUresult cuPointerGetAttributes(unsigned int, int *, void **, CUdeviceptr);
 CUresult cuModuleLoadData(CUmodule *, const void *);
 CUresult cuModuleLoad(CUmodule *, const char *);
+CUresult cuStreamGetPriority(CUstream, int *);
+CUresult cuStreamCreateWithPriority(CUstream *, unsigned int, int);
 CUresult cuCtxGetStreamPriorityRange(int *, int *);
 CUresult cuOccupancyMaxActiveBlocksPerMultiprocessor(int *, CUfunction, int, size_t);
 CUresult cuFuncSetAttribute(CUfunction, int, int);
@@ -265,6 +267,12 @@ int main(void)
     EXPECT_OK(cuCtxGetStreamPriorityRange(&least_again, &greatest_again)); /* a device's range is asked once */
     EXPECT(least_again == least && greatest_again == greatest && greatest <= least);
     EXPECT(calls == NULL || calls("orion_stream_priority_range") == ranges_asked);
+    CUstream prioritized = NULL; /* a stream's priority is clamped to the range without asking it again */
+    int priority = 0;
+    EXPECT_OK(cuStreamCreateWithPriority(&prioritized, 0, greatest - 100));
+    EXPECT_OK(cuStreamGetPriority(prioritized, &priority));
+    EXPECT(priority == greatest && (calls == NULL || calls("orion_stream_priority_range") == ranges_asked));
+    EXPECT_OK(cuStreamDestroy_v2(prioritized));
     CUdeviceptr a, b, c;
     EXPECT_OK(cuMemAlloc_v2(&a, sizeof host));
     EXPECT_OK(cuMemAlloc_v2(&b, sizeof host));

@@ -70,9 +70,11 @@ public sealed class OrionWorker : IAsyncDisposable
             TokenIsWorkerTicket = true,
             HelloTimeout = _request.ConnectTimeout,
             SendTimeout = _request.SendTimeout,
+            Limits = _request.Limits,
             DeviceOutput = DeviceOutput,
             ModuleCache = _request.ModuleCache is { } cache ? new ModuleCache.DiskModuleImageCache(cache, _logger) : null,
         };
+        _config = _config.WithQuotaApplied();
         _listener = await _transports.ListenAsync(_request.ListenEndpoint, _transportOptions, cancellationToken).ConfigureAwait(false);
         Log.WorkerListening(_logger, _request.SessionId, _listener.Endpoint.ToString());
         _acceptLoop = AcceptLoopAsync(_listener);

@@ -41,10 +41,11 @@ public static class WorkerCommandLine
     private const string ModuleCacheDirectory = "--module-cache-dir";
     private const string ModuleCacheMaxBytes = "--module-cache-max-bytes";
     private const string SendTimeoutMs = "--send-timeout-ms";
+    private const string Limit = "--limit"; // name=value, one per session limit that is not its default
 
     private static readonly HashSet<string> KnownOptions =
         [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes,
-            SendTimeoutMs];
+            SendTimeoutMs, Limit];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -89,6 +90,10 @@ public static class WorkerCommandLine
         {
             arguments.AddRange([SendTimeoutMs, ((long)sendTimeout.TotalMilliseconds).ToString(CultureInfo.InvariantCulture)]);
         }
+        foreach (var limit in SessionLimitArguments.Format(request.Limits ?? SessionLimits.Default))
+        {
+            arguments.AddRange([Limit, limit]);
+        }
         if (request.ModuleCache is { } cache)
         {
             arguments.AddRange([ModuleCacheDirectory, cache.Directory, ModuleCacheMaxBytes, cache.MaxBytes.ToString(CultureInfo.InvariantCulture)]);
@@ -121,6 +126,7 @@ public static class WorkerCommandLine
         string? cacheDirectory = null;
         long? cacheMaxBytes = null;
         var devices = new List<int>();
+        var limits = SessionLimits.Default;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 1;
         for (; index < args.Count && args[index] != BackendArgumentsSeparator; index += 2)
@@ -136,7 +142,7 @@ public static class WorkerCommandLine
                 error = $"{name} needs a value";
                 return false;
             }
-            if (name != Device && !seen.Add(name))
+            if (name != Device && name != Limit && !seen.Add(name))
             {
                 error = $"{name} is given twice";
                 return false;
@@ -186,7 +192,10 @@ public static class WorkerCommandLine
                     valid = long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var maxBytes) && maxBytes >= ModuleCacheOptions.MinCachedImageBytes;
                     cacheMaxBytes = maxBytes;
                     break;
-                default: // Device, the one option that may repeat
+                case Limit:
+                    valid = SessionLimitArguments.TryApply(limits, value, out limits);
+                    break;
+                default: // Device, which may repeat too
                     var device = ParseInt(value);
                     valid = device is not null && devices.Count < ProtocolLimits.MaxDevices;
                     devices.Add(device ?? 0);
@@ -213,7 +222,8 @@ public static class WorkerCommandLine
             logLevel ?? LogLevel.Information,
             backendArguments,
             cacheDirectory is null ? null : new ModuleCacheOptions(cacheDirectory, cacheMaxBytes ?? ModuleCacheOptions.DefaultMaxBytes),
-            sendTimeoutMs is { } send ? TimeSpan.FromMilliseconds(send) : null);
+            sendTimeoutMs is { } send ? TimeSpan.FromMilliseconds(send) : null,
+            limits);
         error = "";
         return true;
     }
@@ -237,6 +247,7 @@ public static class WorkerCommandLine
 /// <param name="BackendArguments">The host's arguments after the separator, verbatim.</param>
 /// <param name="ModuleCache">The server's module image cache, or null for none.</param>
 /// <param name="SendTimeout">How long a send may wait for the client to read; null: the default.</param>
+/// <param name="Limits">What the session may hold at once.</param>
 internal sealed record ParsedWorkerArguments(
     TransportEndpoint ListenEndpoint,
     ulong SessionId,
@@ -246,4 +257,5 @@ internal sealed record ParsedWorkerArguments(
     LogLevel LogLevel,
     IReadOnlyList<string> BackendArguments,
     ModuleCacheOptions? ModuleCache = null,
-    TimeSpan? SendTimeout = null);
+    TimeSpan? SendTimeout = null,
+    SessionLimits? Limits = null);

@@ -11,6 +11,7 @@ namespace Orion.Server.Core.Isolation;
 /// <param name="ConnectTimeout">How long the worker waits for its client before it exits.</param>
 /// <param name="ModuleCache">The server's module image cache, shared by its workers; null for none.</param>
 /// <param name="SendTimeout">How long the session's send may wait for its client to read (null: 60 s).</param>
+/// <param name="Limits">What the session may hold at once (null: <see cref="SessionLimits.Default"/>).</param>
 public sealed record WorkerLaunchRequest(
     ulong SessionId,
     TransportEndpoint ListenEndpoint,
@@ -19,4 +20,5 @@ public sealed record WorkerLaunchRequest(
     int ChunkBytes,
     TimeSpan ConnectTimeout,
     ModuleCache.ModuleCacheOptions? ModuleCache = null,
-    TimeSpan? SendTimeout = null);
+    TimeSpan? SendTimeout = null,
+    SessionLimits? Limits = null);

@@ -15,6 +15,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="HelloTimeout">How long a connection may take to say hello before it is dropped.</param>
 /// <param name="SendTimeout">How long a send may wait for the client to read before the session ends (null: 60 s).</param>
 /// <param name="VirtualMemory">What one session may hold of the virtual memory management API (null: <see cref="SessionVirtualMemoryLimits.Default"/>).</param>
+/// <param name="Limits">What one session may hold at once (null: <see cref="SessionLimits.Default"/>).</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -27,8 +28,25 @@ internal sealed record ServerSessionConfig(
     ModuleCache.IModuleImageCache? ModuleCache = null,
     TimeSpan? HelloTimeout = null,
     TimeSpan? SendTimeout = null,
-    SessionVirtualMemoryLimits? VirtualMemory = null)
+    SessionVirtualMemoryLimits? VirtualMemory = null,
+    SessionLimits? Limits = null)
 {
+    /// <summary>What one session may hold at once.</summary>
+    public SessionLimits SessionLimits => Limits ?? SessionLimits.Default;
+
+    /// <summary>
+    /// The memory a session may use on a device: its quota, else the device's total. Devices are described with
+    /// it (<see cref="WithQuotaApplied"/>), so this is what every view of the device's memory says.
+    /// </summary>
+    public ulong SessionMemoryOn(int device) =>
+        SessionLimits.MemoryQuotaBytes is { } quota ? Math.Min(quota, DeviceInfos[device].TotalMemory) : DeviceInfos[device].TotalMemory;
+
+    /// <summary>The devices as a session sees them: a device's total memory is at most the memory quota.</summary>
+    public ServerSessionConfig WithQuotaApplied() =>
+        SessionLimits.MemoryQuotaBytes is { } quota
+            ? this with { DeviceInfos = [.. DeviceInfos.Select(info => info with { TotalMemory = Math.Min(quota, info.TotalMemory) })] }
+            : this;
+
     /// <summary>The virtual memory limits every session of this server has.</summary>
     public SessionVirtualMemoryLimits VirtualMemoryLimits => VirtualMemory ?? SessionVirtualMemoryLimits.Default;
 

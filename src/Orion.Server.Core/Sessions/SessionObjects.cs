@@ -91,6 +91,39 @@ internal sealed class SessionObjects
         return null;
     }
 
+    /// <summary>
+    /// Device memory this session holds on <paramref name="device"/> by its own accounting: its allocations (module
+    /// globals and mappings of the virtual memory API excepted), its physical allocations and its arrays.
+    /// </summary>
+    public ulong MemoryHeldOn(int device)
+    {
+        var tables = Tables.HeldBytesOn(device);
+        var arrays = Arrays.ArrayBytesOn(device);
+        return arrays > ulong.MaxValue - tables ? ulong.MaxValue : tables + arrays;
+    }
+
+    /// <summary>
+    /// Out of memory when <paramref name="bytes"/> more on <paramref name="device"/> would take the session past its
+    /// memory quota, or (<paramref name="newAllocation"/>) past its count of allocations; checked before the device is asked.
+    /// </summary>
+    public CudaStatus? RefuseBeyondLimits(int device, ulong bytes, bool newAllocation = true)
+    {
+        var limits = _config.SessionLimits;
+        if (newAllocation && Tables.Counts().Allocations >= limits.MaxAllocations)
+        {
+            return CudaStatus.OutOfMemory;
+        }
+        if (limits.MemoryQuotaBytes is not { } quota)
+        {
+            return null;
+        }
+        var held = MemoryHeldOn(device);
+        return held > quota || bytes > quota - held ? CudaStatus.OutOfMemory : null;
+    }
+
+    /// <summary>Out of memory when the session already holds as many objects of a kind as its limit allows.</summary>
+    public static CudaStatus? RefuseBeyondCount(int held, int limit) => held >= limit ? CudaStatus.OutOfMemory : null;
+
     public CudaStatus? CheckNewHandle(ulong handle) =>
         handle < ProtocolLimits.FirstClientHandle || Tables.ContainsHandle(handle) || Arrays.ContainsArray(handle) ? CudaStatus.InvalidValue : null;
 

@@ -69,6 +69,33 @@ internal sealed partial class SessionTables
         }
     }
 
+    /// <summary>
+    /// Device memory the session holds on <paramref name="device"/>: its own allocations and its physical allocations
+    /// (what a mapping shows is a physical allocation's, counted once there; module globals are the module's).
+    /// </summary>
+    public ulong HeldBytesOn(int device)
+    {
+        lock (_gate)
+        {
+            ulong bytes = 0;
+            foreach (var allocation in _allocations)
+            {
+                if (allocation.Device == device && allocation.IsOwnAllocation)
+                {
+                    bytes += allocation.Bytes;
+                }
+            }
+            foreach (var physical in _physicalAllocations.Values)
+            {
+                if (physical.Device == device)
+                {
+                    bytes += physical.Bytes;
+                }
+            }
+            return bytes;
+        }
+    }
+
     // ---- allocations ----
 
     public void AddAllocation(ulong address, ulong bytes, int device, ulong ownerModule = 0)

@@ -29,7 +29,8 @@ internal sealed class ArrayCallHandler(SessionObjects objects) : IArrayCalls
         }
         // Every extent is within ArrayLimits.MaxExtent (checked by the decoder), so this product cannot
         // overflow; it bounds what one array may ask of the device before the device is asked.
-        if (descriptor.TotalBytes > ProtocolLimits.MaxTransferBytes || objects.Arrays.ArraysFull)
+        if (descriptor.TotalBytes > ProtocolLimits.MaxTransferBytes || objects.Arrays.ArraysFull
+            || objects.RefuseBeyondLimits(objects.CurrentDevice, descriptor.TotalBytes, newAllocation: false) is not null)
         {
             return CudaStatus.OutOfMemory;
         }

@@ -22,7 +22,18 @@ internal sealed class DeviceCallHandler(SessionObjects objects) : IDeviceCalls
     {
         freeBytes = 0;
         totalBytes = 0;
-        return objects.WithContext(out var context) ?? context.GetMemoryInfo(out freeBytes, out totalBytes);
+        var status = objects.WithContext(out var context) ?? context.GetMemoryInfo(out freeBytes, out totalBytes);
+        if (status == CudaStatus.Success && objects.Config.SessionLimits.MemoryQuotaBytes is not null)
+        {
+            // The session's view: its quota is its device's memory, and what it may still take is what the
+            // quota leaves, or what the card has left if that is less.
+            var device = objects.CurrentDevice;
+            var quota = objects.Config.SessionMemoryOn(device);
+            var held = objects.MemoryHeldOn(device);
+            totalBytes = quota;
+            freeBytes = Math.Min(freeBytes, held >= quota ? 0 : quota - held);
+        }
+        return status;
     }
 
     public CudaStatus ResetDevice()

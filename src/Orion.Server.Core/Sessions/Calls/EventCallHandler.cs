@@ -7,7 +7,8 @@ internal sealed class EventCallHandler(SessionObjects objects) : IEventCalls
 {
     public CudaStatus CreateEvent(ulong gpuEvent, uint flags)
     {
-        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(gpuEvent);
+        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(gpuEvent)
+            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Events, objects.Config.SessionLimits.MaxEvents);
         if (status is not null)
         {
             return status.Value;

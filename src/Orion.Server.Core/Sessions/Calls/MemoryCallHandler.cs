@@ -14,7 +14,8 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
     public CudaStatus Allocate(ulong bytes, out ulong address)
     {
         address = 0;
-        var status = objects.WithContext(out var context) ?? context.Allocate(bytes, out address);
+        var status = objects.WithContext(out var context) ?? objects.RefuseBeyondLimits(objects.CurrentDevice, bytes)
+            ?? context.Allocate(bytes, out address);
         if (status == CudaStatus.Success)
         {
             objects.Tables.AddAllocation(address, bytes, objects.CurrentDevice);
@@ -26,7 +27,16 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
     {
         address = 0;
         pitch = 0;
-        var status = objects.WithContext(out var context) ?? context.AllocatePitch(widthBytes, height, elementBytes, out address, out pitch);
+        // The rows as asked first; the padded layout the driver chose is held to the quota once it is known.
+        var asked = height != 0 && widthBytes > ulong.MaxValue / height ? ulong.MaxValue : widthBytes * height;
+        var status = objects.WithContext(out var context) ?? objects.RefuseBeyondLimits(objects.CurrentDevice, asked)
+            ?? context.AllocatePitch(widthBytes, height, elementBytes, out address, out pitch);
+        if (status == CudaStatus.Success && objects.RefuseBeyondLimits(objects.CurrentDevice, pitch * height) is { } beyond)
+        {
+            context.Free(address);
+            (address, pitch) = (0, 0);
+            return beyond;
+        }
         if (status == CudaStatus.Success)
         {
             objects.Tables.AddAllocation(address, pitch * height, objects.CurrentDevice);
@@ -42,7 +52,7 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         // From the device's current pool: the one cuDeviceSetMemPool chose, else the session's default pool
         // (the context's own, never the device's process-wide one: MemoryPoolCallHandler).
         var status = objects.WithContext(out var context) ?? objects.ResolveStream(stream, out var gpuStream)
-            ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream)
+            ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.RefuseBeyondLimits(objects.CurrentDevice, bytes)
             ?? (objects.Tables.TryGetCurrentMemoryPool(objects.CurrentDevice, out var current)
                 ? context.AllocateFromPoolAsync(bytes, current.Pool, gpuStream, out address)
                 : context.AllocateAsync(bytes, gpuStream, out address));

@@ -122,6 +122,7 @@ internal sealed class MemoryPoolCallHandler(SessionObjects objects) : IMemoryPoo
         // Not on a capturing stream: the graph would own an address the session records as its own.
         var status = objects.ResolveStream(stream, entry.Device, out var gpuStream)
             ?? CaptureGuard.RefuseWhileCapturing(objects.ContextOf(entry.Device), gpuStream)
+            ?? objects.RefuseBeyondLimits(entry.Device, bytes)
             ?? objects.ContextOf(entry.Device).AllocateFromPoolAsync(bytes, entry.Pool, gpuStream, out address);
         if (status == CudaStatus.Success)
         {

@@ -13,7 +13,8 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
     public unsafe CudaStatus LoadModule(ulong moduleHandle, ulong imageBytes, IncomingData image)
     {
         // Checked before the image is buffered: a refused load costs no host memory (its data is dropped).
-        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(moduleHandle);
+        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(moduleHandle)
+            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Modules, objects.Config.SessionLimits.MaxModules);
         if (status is not null)
         {
             return status.Value;
@@ -49,7 +50,8 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
         {
             return CudaStatus.NotSupported;
         }
-        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(moduleHandle);
+        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(moduleHandle)
+            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Modules, objects.Config.SessionLimits.MaxModules);
         if (status is not null)
         {
             return status.Value;

@@ -32,13 +32,14 @@ internal sealed class MonitoringCallHandler(SessionObjects objects) : IMonitorin
     }
 
     /// <summary>
-    /// The memory this session may use on the device. No quotas exist yet, so it is the card's total (the
-    /// server NVML's, else the driver's); a per-session quota replaces it here once sessions have one.
+    /// The memory this session may use on the device: its memory quota (<see cref="SessionLimits.MemoryQuotaBytes"/>),
+    /// else the card's total (the server NVML's, else the driver's).
     /// </summary>
     private ulong SessionMemoryTotal(int device, DeviceStatus card)
     {
         var total = card[DeviceReading.MemoryTotal];
-        return total.Status == DeviceReadingValue.Success && total.Value > 0 ? total.Value : objects.Config.DeviceInfos[device].TotalMemory;
+        var cardTotal = total.Status == DeviceReadingValue.Success && total.Value > 0 ? total.Value : objects.Config.DeviceInfos[device].TotalMemory;
+        return objects.Config.SessionLimits.MemoryQuotaBytes is { } quota ? Math.Min(quota, cardTotal) : cardTotal;
     }
 
     /// <summary>
@@ -48,8 +49,6 @@ internal sealed class MonitoringCallHandler(SessionObjects objects) : IMonitorin
     /// </summary>
     private ulong SessionMemoryUsed(int device)
     {
-        var allocated = objects.Tables.AllocatedBytesOn(device);
-        var arrays = objects.Arrays.ArrayBytesOn(device);
-        return arrays > ulong.MaxValue - allocated ? ulong.MaxValue : allocated + arrays;
+        return objects.MemoryHeldOn(device);
     }
 }

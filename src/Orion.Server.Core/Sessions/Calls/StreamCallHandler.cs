@@ -7,7 +7,8 @@ internal sealed class StreamCallHandler(SessionObjects objects, Action<ulong> ho
 {
     public CudaStatus CreateStream(ulong stream, uint flags, int priority)
     {
-        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(stream);
+        var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(stream)
+            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Streams, objects.Config.SessionLimits.MaxStreams);
         if (status is not null)
         {
             return status.Value;

@@ -100,6 +100,10 @@ internal sealed class VirtualMemoryCallHandler(SessionObjects objects) : IVirtua
         {
             return CudaStatus.OutOfMemory;
         }
+        if (objects.RefuseBeyondLimits(objects.CurrentDevice, bytes, newAllocation: false) is { } beyond)
+        {
+            return beyond;
+        }
         var created = context.CreatePhysicalAllocation(bytes, out var gpuAllocation);
         if (created == CudaStatus.Success)
         {
