@@ -9,9 +9,10 @@
 #     (LD_LIBRARY_PATH = the stub) and compares the outputs byte for byte.
 #
 # On a machine with the .NET SDK, `scripts/gpu-cudart-test.sh bundle [DIR]` (default
-# artifacts/cudart) publishes orion-server and liborion_client.so (NativeAOT) and copies the
-# stub, the programs and this script into DIR; on the GPU host, `DIR/scripts/gpu-cudart-test.sh`
-# then runs everything, through Orion too (it finds DIR/bin/orion-server and DIR/lib).
+# artifacts/cudart) publishes orion-server, the orion command (bin/orion, which gpu-pytorch-test.sh
+# runs programs through) and liborion_client.so (NativeAOT) and copies the stub, the programs and
+# this script into DIR; on the GPU host, `DIR/scripts/gpu-cudart-test.sh` then runs everything,
+# through Orion too (it finds DIR/bin/orion-server and DIR/lib).
 #
 # Environment:
 #   OUT                 where logs and results go (default: ./gpu-cudart-out)
@@ -28,9 +29,11 @@ if [ "${1:-}" = "bundle" ]; then
     mkdir -p "$bundle/bin" "$bundle/lib"
     dotnet publish "$ROOT/samples/orion-server" -r linux-x64 -c Release -p:PublishAot=true -o "$bundle/obj-server" -nologo -v q
     cp "$bundle/obj-server/orion-server" "$bundle/bin/"
+    dotnet publish "$ROOT/src/Orion.Cli" -r linux-x64 -c Release -p:PublishAot=true -o "$bundle/obj-cli" -nologo -v q
+    cp "$bundle/obj-cli/orion" "$bundle/bin/"
     dotnet publish "$ROOT/src/Orion.Cuda.Client.Native" -r linux-x64 -c Release -o "$bundle/obj-client" -nologo -v q
     cp "$bundle/obj-client/liborion_client.so" "$bundle/lib/"
-    rm -rf "$bundle/obj-server" "$bundle/obj-client"
+    rm -rf "$bundle/obj-server" "$bundle/obj-cli" "$bundle/obj-client"
     (cd "$ROOT" && tar cf - --exclude=build native/cudart_stub native/driver_front_end native/nvml_front_end \
         native/client_common tests/cuda scripts/gpu-cudart-test.sh scripts/gpu-driver-test.sh scripts/gpu-nvml-test.sh) \
         | tar xf - -C "$bundle"

@@ -2,12 +2,14 @@
 # GPU-host test of stock PyTorch through Orion's libcuda.so.1 (issue 11).
 #
 #   scripts/gpu-pytorch-test.sh run OUTDIR   on the GPU host, from the repository root, with a bundle
-#                                            (bin/orion-server, lib/liborion_client.so; default
-#                                            artifacts/cudart, or ORION_BUNDLE) carried: builds the
+#                                            (bin/orion-server, bin/orion, lib/liborion_client.so;
+#                                            default artifacts/cudart, or ORION_BUNDLE; made by
+#                                            scripts/gpu-cudart-test.sh bundle) carried: builds the
 #                                            driver front end, runs tests/pytorch/torch_check.py
-#                                            natively and through Orion, compares stdout line by
-#                                            line and checks that NVIDIA's libcuda.so.1 was never
-#                                            mapped in the Python process.
+#                                            natively and through Orion (`orion run`, as a user
+#                                            would), compares stdout line by line and checks that
+#                                            NVIDIA's libcuda.so.1 was never mapped in the Python
+#                                            process.
 # Environment: ORION_PYTORCH_SETS (default "check expandable"; "bench" measures speed) picks what runs; ORION_PYTORCH_CHECKS
 # limits the checks of the "check" set; ORION_PYTORCH_BENCH (default "first decode resnet parts") the
 # figures of the "bench" set; ORION_PYTORCH_TRACE=1 also runs the check set under the
@@ -17,6 +19,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$(realpath -m "${2:-$PWD/gpu-pytorch-out}")
 PYTHON=${PYTHON:-python3}
 BUNDLE=${ORION_BUNDLE:-$ROOT/artifacts/cudart}
+ORION=$BUNDLE/bin/orion
 PORT=${ORION_PORT:-7480}
 SETS=${ORION_PYTORCH_SETS:-check expandable}
 WORK=$(mktemp -d)
@@ -26,6 +29,7 @@ SUMMARY=$OUT/summary.txt
 : > "$SUMMARY"
 say() { echo "$*" | tee -a "$SUMMARY"; }
 
+[ -x "$ORION" ] || { say "no $ORION: make the bundle with scripts/gpu-cudart-test.sh bundle"; exit 1; }
 make -s -C "$ROOT/native/driver_front_end" BUILD="$WORK/front" all > "$OUT/front-build.log" 2>&1 \
     || { say "front end build FAILED"; cat "$OUT/front-build.log"; exit 1; }
 FRONT=$WORK/front
@@ -33,7 +37,10 @@ FRONT=$WORK/front
 make -s -C "$ROOT/native/nvml_front_end" BUILD="$WORK/nvml" all >> "$OUT/front-build.log" 2>&1 \
     || { say "NVML front end build FAILED"; cat "$OUT/front-build.log"; exit 1; }
 cp "$WORK/nvml/libnvidia-ml.so.1" "$FRONT/"
-# Triton links its launcher with -lcuda from TRITON_LIBCUDA_PATH: the unversioned name must be there.
+# The client library beside them: FRONT is then a complete runtime folder for `orion run --runtime`.
+cp "$BUNDLE/lib/liborion_client.so" "$FRONT/"
+# Triton links its launcher with -lcuda from TRITON_LIBCUDA_PATH: the unversioned name must be there
+# (orion run makes it too; made here so that the folder is complete before the first run).
 ln -sf libcuda.so.1 "$FRONT/libcuda.so"
 gcc -shared -fPIC -O1 -o "$WORK/maps_probe.so" "$ROOT/tests/cuda/maps_probe/maps_probe.c" 2>> "$OUT/front-build.log"
 
@@ -43,6 +50,11 @@ for _ in $(seq 1 100); do grep -q "ready on" "$OUT/server.log" 2>/dev/null && br
 
 export CUBLAS_WORKSPACE_CONFIG=:4096:8
 same=0 different=0
+# Through Orion, a program runs as a user runs it: orion run sets LD_LIBRARY_PATH, ORION_CLIENT_LIB,
+# ORION_SERVER and TRITON_LIBCUDA_PATH from the runtime folder and the server, and passes every other
+# variable (LD_PRELOAD, ORION_MAPS_OUT, the test's own) through; the program takes orion's process.
+THROUGH_ORION=("$ORION" run --runtime "$FRONT" --server "tcp://127.0.0.1:$PORT" --)
+
 # run NAME ENV... -- ARGS...: the Python script natively and through Orion; compares stdout and exit code.
 run() {
     local name=$1; shift
@@ -56,9 +68,8 @@ run() {
     echo $? > "$OUT/$name.native.rc"
     end=$(date +%s%N); local native_s=$(( (end - start) / 1000000 ))
     start=$(date +%s%N)
-    timeout 400 env "${envs[@]}" ORION_MAPS_OUT=$OUT/$name.orion.maps LD_PRELOAD=$WORK/maps_probe.so LD_LIBRARY_PATH=$FRONT \
-        TRITON_LIBCUDA_PATH=$FRONT ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT \
-        "$PYTHON" "$@" > "$OUT/$name.orion.out" 2> "$OUT/$name.orion.err"
+    timeout 400 env "${envs[@]}" ORION_MAPS_OUT=$OUT/$name.orion.maps LD_PRELOAD=$WORK/maps_probe.so \
+        "${THROUGH_ORION[@]}" "$PYTHON" "$@" > "$OUT/$name.orion.out" 2> "$OUT/$name.orion.err"
     echo $? > "$OUT/$name.orion.rc"
     end=$(date +%s%N); local orion_s=$(( (end - start) / 1000000 ))
     local verdict=same
@@ -76,41 +87,39 @@ run() {
 # bench: tests/pytorch/torch_bench.py natively and through Orion, alternating, into bench.txt; the
 # start-up figures also through a server with a module cache, cold then warm.
 bench() {
-    local script=$ROOT/tests/pytorch/torch_bench.py cache=$WORK/module-cache orion
-    orion=(LD_LIBRARY_PATH=$FRONT TRITON_LIBCUDA_PATH=$FRONT ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so)
+    local script=$ROOT/tests/pytorch/torch_bench.py cache=$WORK/module-cache orion cached
+    orion=("${THROUGH_ORION[@]}")
+    cached=("$ORION" run --runtime "$FRONT" --server "tcp://127.0.0.1:$((PORT + 1))" --)
     mkdir -p "$cache"
     "$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$((PORT + 1))" --module-cache "$cache" --log-level Warning \
         > "$OUT/bench-cache-server.log" 2>&1 &
     local cached_server=$!
     for _ in $(seq 1 100); do grep -q "ready on" "$OUT/bench-cache-server.log" 2>/dev/null && break; sleep 0.1; done
-    measure() { # LABEL ENV... -- ARGS
-        local label=$1; shift
-        local envs=()
-        while [ "$1" != "--" ]; do envs+=("$1"); shift; done
-        shift
-        timeout 300 env "${envs[@]}" "$PYTHON" "$script" "$@" 2>> "$OUT/bench.err" | sed "s/^/$label /" | tee -a "$OUT/bench.txt"
+    measure() { # LABEL FIGURE [LAUNCHER...]: LAUNCHER... python3 torch_bench.py FIGURE (natively: no launcher)
+        local label=$1 figure=$2; shift 2
+        timeout 300 "$@" "$PYTHON" "$script" "$figure" 2>> "$OUT/bench.err" | sed "s/^/$label /" | tee -a "$OUT/bench.txt"
     }
     local parts=" ${ORION_PYTORCH_BENCH:-first decode resnet parts} "
     if [[ $parts == *" first "* ]]; then
-    measure native X=1 -- first; measure native X=1 -- first
-    measure orion-no-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- first
-    measure orion-cold-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
-    measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
-    measure orion-warm-cache "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$((PORT + 1)) -- first
+    measure native first; measure native first
+    measure orion-no-cache first "${orion[@]}"
+    measure orion-cold-cache first "${cached[@]}"
+    measure orion-warm-cache first "${cached[@]}"
+    measure orion-warm-cache first "${cached[@]}"
     fi
     kill "$cached_server" 2>/dev/null; wait "$cached_server" 2>/dev/null
     for round in 1 2; do
         for what in decode resnet parts; do
             [[ $parts == *" $what "* ]] || continue
-            measure native X=1 -- "$what"
-            measure orion "${orion[@]}" ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
+            measure native "$what"
+            measure orion "$what" "${orion[@]}"
         done
     done
     # Where the time goes through Orion: every call counted, round trips timed (bench.err).
     for what in decode resnet; do
         [[ $parts == *" $what "* ]] || continue
         echo "== profile: $what" >> "$OUT/bench.err"
-        measure orion-profiled "${orion[@]}" ORION_PROFILE=1 ORION_SERVER=tcp://127.0.0.1:$PORT -- "$what"
+        measure orion-profiled "$what" env ORION_PROFILE=1 "${orion[@]}"
     done
     say "bench: $(wc -l < "$OUT/bench.txt") figures in bench.txt"
 }
@@ -123,11 +132,13 @@ for set in $SETS; do
     expandable) run expandable PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True -- "$CHECK" expandable ;;
     bench) bench ;;
     smi)
-        # nvidia-smi natively and through Orion's NVML (it asks NVIDIA's private table too, which Orion lacks).
+        # nvidia-smi natively and through Orion's NVML (it asks NVIDIA's private table too, which Orion lacks),
+        # and orion smi: what the server offers, as the tenant sees it.
         nvidia-smi > "$OUT/smi.native.out" 2>&1
-        LD_LIBRARY_PATH=$FRONT ORION_CLIENT_LIB=$BUNDLE/lib/liborion_client.so ORION_SERVER=tcp://127.0.0.1:$PORT \
-            timeout 60 nvidia-smi > "$OUT/smi.orion.out" 2>&1
+        timeout 60 "${THROUGH_ORION[@]}" nvidia-smi > "$OUT/smi.orion.out" 2>&1
         say "nvidia-smi through Orion: exit $? ($(head -c 300 "$OUT/smi.orion.out" | tr '\n' ' '))"
+        timeout 30 "$ORION" smi --server "tcp://127.0.0.1:$PORT" > "$OUT/orion-smi.out" 2>&1
+        say "orion smi: exit $? ($(tr '\n' ' ' < "$OUT/orion-smi.out"))"
         ;;
     esac
 done

@@ -1,0 +1,100 @@
+using System.Net.Sockets;
+using Orion.Cuda.Remote.Client;
+using Orion.Transport;
+using Orion.Transport.Tcp;
+
+namespace Orion.Cli;
+
+/// <summary>
+/// Opens a session with a server as a CUDA program's client library would (TCP, following a redirect to a
+/// per-session worker), reads what it offers and what NVML would show of each device (<c>GetDeviceStatus</c>,
+/// opcode 140: no context is made), and closes the session. A server that cannot be reached, refuses the session
+/// or does not answer in time is a <see cref="CliException"/> naming the endpoint and the reason.
+/// </summary>
+internal sealed class ServerQuery
+{
+    private readonly TimeSpan _timeout;
+    private readonly string _token;
+
+    public ServerQuery(TimeSpan timeout, string? token)
+    {
+        _timeout = timeout;
+        _token = token ?? "";
+    }
+
+    public async Task<ServerReport> QueryAsync(TransportEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        if (endpoint.Scheme != TcpTransport.Scheme)
+        {
+            throw new CliException($"cannot reach {endpoint}: orion smi speaks TCP only (tcp://host:port)", ExitCodes.Usage);
+        }
+        var transports = new TransportFactory().Add(new TcpTransport());
+        var options = new RemoteCudaClientOptions
+        {
+            AuthToken = _token,
+            ClientName = $"orion smi (pid {Environment.ProcessId})",
+            TransportOptions = new TransportOptions { ConnectTimeout = _timeout },
+        };
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_timeout);
+        RemoteCudaClient client;
+        try
+        {
+            client = await RemoteCudaClient.ConnectAsync(transports, endpoint, options, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new CliException($"{endpoint} did not answer within {_timeout.TotalSeconds:0.###} s");
+        }
+        catch (TransportException ex) when (ex.Error == TransportError.ConnectFailed && ex.InnerException is OperationCanceledException)
+        {
+            throw new CliException($"{endpoint} did not answer within {_timeout.TotalSeconds:0.###} s");
+        }
+        catch (TransportException ex)
+        {
+            throw new CliException($"cannot reach {endpoint}: {(ex.InnerException as SocketException)?.Message ?? ex.Message}");
+        }
+        catch (RemoteSessionRefusedException ex)
+        {
+            throw new CliException($"{endpoint} refused the session: {ex.Message}");
+        }
+        await using (client.ConfigureAwait(false))
+        {
+            var devices = new List<DeviceReport>();
+            string? driverVersion = null;
+            for (var index = 0; index < client.Devices.Count; index++)
+            {
+                var info = client.Devices[index];
+                if (client.GetDeviceStatus(index, out var status) != CudaStatus.Success)
+                {
+                    devices.Add(new DeviceReport(info.Name, "", info.TotalMemory, null, null));
+                    continue;
+                }
+                if (index == 0 && status[DeviceReading.DriverVersion].Status == DeviceReadingValue.Success && status.DriverVersion.Length > 0)
+                {
+                    driverVersion = status.DriverVersion;
+                }
+                devices.Add(new DeviceReport(
+                    status.Name.Length > 0 ? status.Name : info.Name,
+                    FormatUuid(status.Uuid.Span),
+                    Reading(status, DeviceReading.MemoryTotal) ?? info.TotalMemory,
+                    Reading(status, DeviceReading.MemoryUsed),
+                    Reading(status, DeviceReading.UtilizationGpu) is { } utilization ? (int)Math.Min(utilization, 100) : null));
+            }
+            return new ServerReport(endpoint, client.ServerDescription, client.DriverVersion, driverVersion, devices);
+        }
+    }
+
+    /// <summary>NVML's form of a device UUID, the driver's 16 bytes in their order: <c>GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx</c>.</summary>
+    public static string FormatUuid(ReadOnlySpan<byte> bytes)
+    {
+        var hex = Convert.ToHexStringLower(bytes);
+        return hex.Length != 32
+            ? "GPU-" + hex
+            : $"GPU-{hex[..8]}-{hex[8..12]}-{hex[12..16]}-{hex[16..20]}-{hex[20..]}";
+    }
+
+    private static ulong? Reading(DeviceStatus status, DeviceReading reading) =>
+        status[reading].Status == DeviceReadingValue.Success ? status[reading].Value : null;
+}

@@ -1,0 +1,57 @@
+using Orion.Transport;
+
+namespace Orion.Cli.Tests;
+
+/// <summary>orion smi's table: one line per GPU numbered across servers, then each server's description and driver.</summary>
+public sealed class SmiTableTests
+{
+    private const ulong MiB = 1024 * 1024;
+
+    [Fact]
+    public void One_line_per_gpu_then_one_per_server()
+    {
+        var servers = new[]
+        {
+            new ServerReport(new TransportEndpoint("tcp", "gpu-a", 7450), "CUDA driver backend, 2 devices", 13000, "580.159.04",
+            [
+                new DeviceReport("NVIDIA H200", "GPU-0123", 143771 * MiB, 0, 7),
+                new DeviceReport("NVIDIA H200", "GPU-4567", 143771 * MiB, 2048 * MiB, 100),
+            ]),
+            new ServerReport(new TransportEndpoint("tcp", "gpu-b", 7450), "Orion emulated device x1", 12080, null,
+            [
+                new DeviceReport("Orion emulated device", "", 256 * MiB, null, null),
+            ]),
+        };
+        Assert.Equal(
+            "GPU  NAME                   UUID      MEMORY TOTAL  USED (THIS SESSION)   UTIL\n"
+            + "  0  NVIDIA H200            GPU-0123    143771 MiB                0 MiB    7 %\n"
+            + "  1  NVIDIA H200            GPU-4567    143771 MiB             2048 MiB  100 %\n"
+            + "  2  Orion emulated device  n/a            256 MiB                  n/a    n/a\n"
+            + "server tcp://gpu-a:7450: CUDA driver backend, 2 devices; driver 580.159.04, CUDA 13.0\n"
+            + "server tcp://gpu-b:7450: Orion emulated device x1; driver n/a, CUDA 12.8\n",
+            SmiTable.Format(servers));
+    }
+
+    [Fact]
+    public void A_server_without_devices_says_so()
+    {
+        var text = SmiTable.Format([new ServerReport(new TransportEndpoint("tcp", "h", 1), "empty", 13000, "x", [])]);
+        Assert.Contains("(no GPU)\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Uuids_are_written_as_nvml_writes_them()
+    {
+        byte[] uuid = [0x3f, 0x0c, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee];
+        Assert.Equal("GPU-3f0c1122-3344-5566-7788-99aabbccddee", ServerQuery.FormatUuid(uuid));
+    }
+
+    [Theory]
+    [InlineData(13000, "13.0")]
+    [InlineData(12080, "12.8")]
+    [InlineData(13010, "13.1")]
+    public void Cuda_versions_are_major_dot_minor(int version, string text)
+    {
+        Assert.Equal(text, SmiTable.CudaVersion(version));
+    }
+}
