@@ -79,10 +79,14 @@ public sealed class RdmaSteadyStateAllocationTests
         await using var pair = await SoftwareConnections.CreateAsync(RdmaTransportSettings.Default);
         const int warmUp = 1_000;
         const int measured = 5_000;
+        // Three measured windows, the least counted: an await that finishes asynchronously because a 2-core
+        // machine was busy elsewhere may box a state machine the pool did not hold; an allocation per transfer
+        // shows in every window.
+        const int windows = 3;
         var sink = Task.Run(async () =>
         {
             var destination = new byte[size];
-            for (var i = 0; i < warmUp + measured; i++)
+            for (var i = 0; i < warmUp + windows * measured; i++)
             {
                 if (bulk)
                 {
@@ -112,10 +116,14 @@ public sealed class RdmaSteadyStateAllocationTests
         }
 
         await SendAsync(warmUp).WaitAsync(TimeSpan.FromSeconds(60));
-        var before = GC.GetTotalAllocatedBytes(precise: true);
-        await SendAsync(measured).WaitAsync(TimeSpan.FromSeconds(120));
+        var perTransfer = double.MaxValue;
+        for (var window = 0; window < windows; window++)
+        {
+            var before = GC.GetTotalAllocatedBytes(precise: true);
+            await SendAsync(measured).WaitAsync(TimeSpan.FromSeconds(120));
+            perTransfer = Math.Min(perTransfer, (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)measured);
+        }
         await sink.WaitAsync(TimeSpan.FromSeconds(60));
-        var perTransfer = (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)measured;
 
         Assert.True(perTransfer < Limit(size), $"{perTransfer:0.0} bytes allocated per {(bulk ? "bulk transfer" : "message")}");
     }
