@@ -11,4 +11,15 @@ fi
 # The CUDA benchmark's host code and table script, against a CPU mock of the runtime (no GPU needed).
 bash benchmarks/cuda/test/run_tests.sh
 
-dotnet test Orion.Transport.sln -c Release --logger "console;verbosity=normal" "$@"
+# One overall line at the end: the per-project summaries of dotnet test, added up. The native and script
+# tests above stop this script at their first failure, so reaching here means they passed.
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test Orion.Transport.sln -c Release --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+passed=$(awk '$1 == "Passed:" && $2 ~ /^[0-9]+$/ { n += $2 } END { print n + 0 }' "$log")
+failed=$(awk '$1 == "Failed:" && $2 ~ /^[0-9]+$/ { n += $2 } END { print n + 0 }' "$log")
+echo "all tests: $passed .NET tests passed, $failed failed (native and script tests passed above); exit $status"
+exit "$status"
