@@ -138,6 +138,7 @@ internal sealed partial class SessionTables
         {
             _physicalAllocations.Add(handle, entry);
             _physicalBytes += entry.Bytes;
+            CountHeld(entry.Device, entry.Bytes, held: true);
         }
     }
 
@@ -187,6 +188,7 @@ internal sealed partial class SessionTables
         if (entry.References == 0 && entry.Mappings == 0 && _physicalAllocations.Remove(handle))
         {
             _physicalBytes -= entry.Bytes;
+            CountHeld(entry.Device, entry.Bytes, held: false);
             return true;
         }
         return false;
@@ -327,6 +329,7 @@ internal sealed partial class SessionTables
             if (entry.Device == device)
             {
                 _physicalBytes -= entry.Bytes;
+                CountHeld(device, entry.Bytes, held: false);
                 _physicalAllocations.Remove(handle);
             }
         }

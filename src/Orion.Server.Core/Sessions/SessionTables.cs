@@ -1,3 +1,4 @@
+using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Backend;
 
 namespace Orion.Server.Core.Sessions;
@@ -17,6 +18,10 @@ internal sealed partial class SessionTables
     private readonly Dictionary<ulong, ModuleEntry> _modules = [];
     private readonly Dictionary<ulong, FunctionEntry> _functions = [];
     private ulong _allocatedBytes;
+    private int _ownAllocations;
+    // Device memory held per device (own allocations and physical allocations), kept as they come and go: the
+    // memory quota is checked at every allocation, which must not walk every allocation the session holds.
+    private readonly ulong[] _heldBytes = new ulong[ProtocolLimits.MaxDevices];
 
     /// <summary>
     /// A device range the session may address: an allocation, a module global (<paramref name="OwnerModule"/> non-zero),
@@ -47,25 +52,8 @@ internal sealed partial class SessionTables
         lock (_gate)
         {
             // Physical allocations of the virtual memory API are device memory the session holds, as allocations are.
-            return (_allocations.Count(a => a.IsOwnAllocation) + _physicalAllocations.Count, _allocatedBytes + _physicalBytes,
+            return (_ownAllocations + _physicalAllocations.Count, _allocatedBytes + _physicalBytes,
                 _streams.Count, _events.Count, _modules.Count, _functions.Count);
-        }
-    }
-
-    /// <summary>Bytes of the allocations this session holds on <paramref name="device"/> (module globals are the module's, not counted).</summary>
-    public ulong AllocatedBytesOn(int device)
-    {
-        lock (_gate)
-        {
-            ulong bytes = 0;
-            foreach (var allocation in _allocations)
-            {
-                if (allocation.Device == device && !allocation.IsModuleGlobal)
-                {
-                    bytes += allocation.Bytes;
-                }
-            }
-            return bytes;
         }
     }
 
@@ -77,22 +65,16 @@ internal sealed partial class SessionTables
     {
         lock (_gate)
         {
-            ulong bytes = 0;
-            foreach (var allocation in _allocations)
-            {
-                if (allocation.Device == device && allocation.IsOwnAllocation)
-                {
-                    bytes += allocation.Bytes;
-                }
-            }
-            foreach (var physical in _physicalAllocations.Values)
-            {
-                if (physical.Device == device)
-                {
-                    bytes += physical.Bytes;
-                }
-            }
-            return bytes;
+            return (uint)device < (uint)_heldBytes.Length ? _heldBytes[device] : 0;
+        }
+    }
+
+    /// <summary>Counts <paramref name="bytes"/> on <paramref name="device"/> as held, or no longer held. Caller holds the lock.</summary>
+    private void CountHeld(int device, ulong bytes, bool held)
+    {
+        if ((uint)device < (uint)_heldBytes.Length)
+        {
+            _heldBytes[device] = held ? _heldBytes[device] + bytes : _heldBytes[device] - bytes;
         }
     }
 
@@ -111,6 +93,8 @@ internal sealed partial class SessionTables
             if (ownerModule == 0)
             {
                 _allocatedBytes += bytes;
+                _ownAllocations++;
+                CountHeld(device, bytes, held: true);
             }
         }
     }
@@ -126,6 +110,8 @@ internal sealed partial class SessionTables
                 return false;
             }
             _allocatedBytes -= _allocations[index].Bytes;
+            _ownAllocations--;
+            CountHeld(_allocations[index].Device, _allocations[index].Bytes, held: false);
             _allocations.RemoveAt(index);
             return true;
         }
@@ -252,6 +238,8 @@ internal sealed partial class SessionTables
                 if (allocation.Device == device && allocation.IsOwnAllocation)
                 {
                     _allocatedBytes -= allocation.Bytes;
+                    _ownAllocations--;
+                    CountHeld(device, allocation.Bytes, held: false);
                 }
             }
             _allocations.RemoveAll(a => a.Device == device);
