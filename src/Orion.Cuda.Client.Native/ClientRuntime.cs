@@ -132,6 +132,7 @@ internal sealed class ClientRuntime
             // Device printf and assert text into the program's own stdout and stderr, as a local GPU prints it.
             DeviceOutput = ProcessStandardStreams.Write,
             ProfileCalls = settings.ProfileCalls,
+            ReplySpinTime = settings.ReplySpinTime,
         };
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
         try

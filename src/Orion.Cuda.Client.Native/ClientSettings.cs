@@ -19,6 +19,12 @@ internal sealed record ClientSettings(
     /// <summary><c>ORION_PROFILE=1</c>: count calls and time round trips, reported on stderr when the program ends.</summary>
     public bool ProfileCalls { get; init; }
 
+    /// <summary><c>ORION_REPLY_SPIN_US</c>: how long a waiting call spins before it sleeps (0 to 10,000 µs; default 200).</summary>
+    public TimeSpan ReplySpinTime { get; init; } = DefaultReplySpinTime;
+
+    private static readonly TimeSpan DefaultReplySpinTime = TimeSpan.FromMicroseconds(200);
+    private const int MaxReplySpinMicroseconds = 10_000;
+
     /// <summary>More servers than this in ORION_SERVER is refused rather than connected to.</summary>
     public const int MaxServers = 16;
 
@@ -40,10 +46,12 @@ internal sealed record ClientSettings(
         var servers = ParseServers(read("ORION_SERVER"), errors);
         var timeout = ParseTimeout(read("ORION_CONNECT_TIMEOUT_MS"), errors);
         var token = ParseToken(read("ORION_TOKEN"), read("ORION_TOKEN_FILE"), errors);
+        var spin = ParseReplySpin(read("ORION_REPLY_SPIN_US"), errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
+            ReplySpinTime = spin,
         };
     }
 
@@ -55,7 +63,8 @@ internal sealed record ClientSettings(
             .Append(", LogLevel = ").Append(LogLevel)
             .Append(", ConnectTimeout = ").Append(ConnectTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)).Append(" ms")
             .Append(", Error = ").Append(Error)
-            .Append(", ProfileCalls = ").Append(ProfileCalls);
+            .Append(", ProfileCalls = ").Append(ProfileCalls)
+            .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs");
         return true;
     }
 
@@ -111,6 +120,20 @@ internal sealed record ClientSettings(
             errors.Add("ORION_SERVER names no server");
         }
         return servers;
+    }
+
+    private static TimeSpan ParseReplySpin(string? value, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DefaultReplySpinTime;
+        }
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds) || microseconds > MaxReplySpinMicroseconds)
+        {
+            errors.Add($"ORION_REPLY_SPIN_US='{value}' is not a number of microseconds between 0 and {MaxReplySpinMicroseconds}");
+            return DefaultReplySpinTime;
+        }
+        return TimeSpan.FromMicroseconds(microseconds);
     }
 
     private static TimeSpan ParseTimeout(string? value, List<string> errors)

@@ -47,7 +47,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     private uint _nextRequestId;
     private readonly NativeMemoryManager _receiveWindow = new();
     private byte[] _receiveCopy = new byte[4096];
-    private readonly Task _receiveLoop;
+    private readonly TaskCompletionSource _receiveLoopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Host-function markers waiting for the server to report them.
     private readonly Lock _markerGate = new();
@@ -68,7 +68,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         _deviceOutput = options.DeviceOutput;
         _profile = options.ProfileCalls ? new CallProfile() : null;
         _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _replySpinTicks = (long)(options.ReplySpinTime.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        // A thread of its own, reading the connection synchronously: a reply wakes this thread
+        // straight from the socket, with no hop through the socket engine and the thread pool.
+        new Thread(ReceiveLoop) { IsBackground = true, Name = "orion-client-receiver" }.Start();
         StartSender(options);
     }
 
@@ -308,6 +311,20 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Whether a call's data to the server goes inside its record (<see cref="ProtocolLimits.MaxInlineDataBytes"/>);
+    /// the server decides by the same rule.</summary>
+    internal static bool TravelsInline(ulong rowBytes, ulong rows) => (UInt128)rowBytes * rows <= ProtocolLimits.MaxInlineDataBytes;
+
+    /// <summary>Appends a call's small data to its record, rows packed (no pitch).</summary>
+    internal static unsafe void WriteInline(ProtocolWriter writer, HostBuffer host, ulong rowBytes, ulong rows)
+    {
+        var pitch = rows > 1 && host.Pitch != 0 ? host.Pitch : rowBytes;
+        for (ulong r = 0; r < rows; r++)
+        {
+            writer.WriteSpan(new ReadOnlySpan<byte>((byte*)host.Address + (r * pitch), (int)rowBytes));
+        }
+    }
+
     /// <summary>
     /// Sends a call's bulk data from <paramref name="host"/>, cut as <see cref="BulkLayout"/> says (rows
     /// of a pitched buffer are packed first). Caller holds the writer lock.
@@ -415,6 +432,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     {
         if (_failure is null)
         {
+            SpinForReply(call);
             call.Done.Wait();
         }
         if (!call.Done.IsSet)
@@ -446,13 +464,13 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     // ---- incoming ----
 
-    private async Task ReceiveLoopAsync()
+    private void ReceiveLoop()
     {
         try
         {
             while (true)
             {
-                var message = await _connection.ReceiveAsync().ConfigureAwait(false);
+                var message = _connection.Receive();
                 ReadOnlyMemory<byte> bytes;
                 if (message.IsSingleSegment)
                 {
@@ -470,7 +488,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
                 var (bulkCall, bulkBytes) = ProcessMessage(bytes.Span);
                 if (bulkCall is not null)
                 {
-                    await ReceiveDataAsync(bulkCall, bulkBytes).ConfigureAwait(false);
+                    ReceiveData(bulkCall, bulkBytes);
                     Finish(bulkCall);
                 }
             }
@@ -484,6 +502,17 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         {
             Fail("the server sent a malformed message: " + ex.Message);
             _connection.Abort("malformed server message");
+        }
+#pragma warning disable CA1031 // A library in someone else's process never lets an exception escape its own thread.
+        catch (Exception ex)
+        {
+            Fail("the client's receive thread stopped: " + ex.Message);
+            _connection.Abort("client receive thread failed");
+        }
+#pragma warning restore CA1031
+        finally
+        {
+            _receiveLoopEnded.TrySetResult();
         }
     }
 
@@ -533,18 +562,29 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             }
             call.Status = header.Status;
             call.AsyncStatus = header.AsyncStatus;
-            call.SetBody(body);
-            if (call.Destination != 0)
+            if (call.Destination == 0)
             {
-                // A data reply's body is the byte count that follows, nothing else.
+                call.SetBody(body);
+            }
+            else
+            {
+                // A data reply's body is the byte count, then, for small data, the data itself; larger data follows as bulk.
                 var announcement = new ProtocolReader(body);
                 var bytes = announcement.ReadUInt64();
-                announcement.ExpectEnd($"reply to request {header.RequestId} (data)");
                 if (bytes != 0 && bytes != call.ExpectedBytes)
                 {
                     throw new ProtocolException($"reply to request {header.RequestId} announces {bytes} bytes of data; {call.ExpectedBytes} were requested");
                 }
-                if (bytes > 0)
+                call.SetBody(body[..sizeof(ulong)]);
+                if (announcement.Remaining > 0)
+                {
+                    if ((ulong)announcement.Remaining != bytes || bytes > ProtocolLimits.MaxInlineDataBytes)
+                    {
+                        throw new ProtocolException($"reply to request {header.RequestId} carries {announcement.Remaining} bytes of data inline; it announced {bytes}");
+                    }
+                    LandInline(call, announcement.ReadSpan((int)bytes));
+                }
+                else if (bytes > 0)
                 {
                     if (!reader.IsAtEnd)
                     {
@@ -558,7 +598,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         return (null, 0);
     }
 
-    private async Task ReceiveDataAsync(PendingCall call, ulong bytes)
+    private void ReceiveData(PendingCall call, ulong bytes)
     {
         // Read once: a failure on another thread may recycle the call while its data is still arriving.
         var (destination, width, pitch) = (call.Destination, call.RowWidth, call.RowPitch);
@@ -569,7 +609,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             {
                 var chunk = layout.ChunkAt(offset);
                 _receiveWindow.Reset(destination + (nint)offset, chunk);
-                await _connection.ReceiveBulkAsync(_receiveWindow.Memory).ConfigureAwait(false);
+                _connection.ReceiveBulk(_receiveWindow.Memory);
                 offset += (ulong)chunk;
             }
             return;
@@ -581,7 +621,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             for (ulong offset = 0; offset < bytes;)
             {
                 var chunk = layout.ChunkAt(offset);
-                await _connection.ReceiveBulkAsync(scratch.AsMemory(0, chunk)).ConfigureAwait(false);
+                _connection.ReceiveBulk(scratch.AsMemory(0, chunk));
                 ScatterRows(scratch, destination + (nint)(offset / width * pitch), width, pitch, (ulong)chunk / width);
                 offset += (ulong)chunk;
             }
@@ -592,12 +632,25 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static unsafe void ScatterRows(byte[] packed, nint destination, ulong width, ulong pitch, ulong rows)
+    private static unsafe void ScatterRows(ReadOnlySpan<byte> packed, nint destination, ulong width, ulong pitch, ulong rows)
     {
         for (ulong r = 0; r < rows; r++)
         {
-            packed.AsSpan((int)(r * width), (int)width).CopyTo(new Span<byte>((byte*)destination + (r * pitch), (int)width));
+            packed.Slice((int)(r * width), (int)width).CopyTo(new Span<byte>((byte*)destination + (r * pitch), (int)width));
         }
+    }
+
+    /// <summary>Data that came inside its reply goes where the call asked, rows scattered by the destination's pitch.</summary>
+    private static unsafe void LandInline(PendingCall call, ReadOnlySpan<byte> data)
+    {
+        // Read once, as for bulk data: a failure on another thread may recycle the call meanwhile.
+        var (destination, width, pitch) = (call.Destination, call.RowWidth, call.RowPitch);
+        if (width == 0 || width == pitch)
+        {
+            data.CopyTo(new Span<byte>((void*)destination, data.Length));
+            return;
+        }
+        ScatterRows(data, destination, width, pitch, (ulong)data.Length / width);
     }
 
     private void Finish(PendingCall call)
@@ -674,13 +727,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         catch (TransportException)
         {
         }
-        try
-        {
-            await _receiveLoop.ConfigureAwait(false);
-        }
-        catch (TransportException)
-        {
-        }
+        await _receiveLoopEnded.Task.ConfigureAwait(false);
         Fail("the client was disposed");
         lock (_pendingGate)
         {

@@ -31,6 +31,13 @@ public sealed class RemoteCudaClientOptions
     /// </summary>
     public bool SendQueuedCallsEagerly { get; set; } = true;
 
+    /// <summary>
+    /// How long a call that waits for its reply spins before it sleeps (CUDA's synchronizing calls
+    /// spin too, by default): a reply that comes within it is seen at once instead of after a
+    /// thread wake-up. Zero sleeps at once, for a program that must not keep a core busy.
+    /// </summary>
+    public TimeSpan ReplySpinTime { get; set; } = TimeSpan.FromMicroseconds(200);
+
     /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;
 
