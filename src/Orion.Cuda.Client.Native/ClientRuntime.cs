@@ -132,6 +132,8 @@ internal sealed class ClientRuntime
             // Device printf and assert text into the program's own stdout and stderr, as a local GPU prints it.
             DeviceOutput = ProcessStandardStreams.Write,
             ProfileCalls = settings.ProfileCalls,
+            ConnectTimeout = settings.ConnectTimeout,
+            HandshakeTimeout = settings.ConnectTimeout,
         };
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
         try
@@ -149,6 +151,11 @@ internal sealed class ClientRuntime
         catch (OperationCanceledException)
         {
             NativeLog.Write(NativeLogLevel.Error, $"{endpoint} did not answer within {settings.ConnectTimeout.TotalMilliseconds} ms");
+            error = CudaErrorCodes.NoDevice;
+        }
+        catch (ServerUnreachableException ex)
+        {
+            NativeLog.Write(NativeLogLevel.Error, ex.Message); // "cannot reach <endpoint>: <why>", or why it is not an Orion server
             error = CudaErrorCodes.NoDevice;
         }
         catch (TransportException ex)
