@@ -63,9 +63,9 @@ public sealed class OrionServerCommandLineTests : IDisposable
     [Fact]
     public async Task A_non_loopback_listen_address_without_a_token_is_refused_naming_both_ways_out()
     {
-        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7450"], Patience);
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7000"], Patience);
         Assert.Equal(2, exitCode);
-        AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7450", "--token-file", "--allow-unauthenticated");
+        AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7000", "--token-file", "--allow-unauthenticated");
     }
 
     [Fact]
