@@ -38,4 +38,7 @@ internal static partial class ServerLog
     [LoggerMessage(11, LogLevel.Error, "Refusing to listen on {Endpoint} without authentication: it is not a loopback address. "
         + "Give a token with --token-file PATH (or ORION_TOKEN_FILE / ORION_TOKEN), or pass --allow-unauthenticated to serve any client that can reach it.")]
     public static partial void ExposedWithoutToken(ILogger logger, string endpoint);
+
+    [LoggerMessage(12, LogLevel.Error, "Invalid configuration: {Problems}")]
+    public static partial void InvalidConfiguration(ILogger logger, string problems);
 }

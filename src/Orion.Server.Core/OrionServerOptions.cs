@@ -39,8 +39,8 @@ public sealed class OrionServerOptions
     /// <summary>Bulk chunk size for copies and module images (64 KiB .. 64 MiB).</summary>
     public int ChunkBytes { get; set; } = ProtocolLimits.DefaultChunkBytes;
 
-    /// <summary>Transport limits for accepted connections.</summary>
-    public TransportOptions TransportOptions { get; set; } = TransportOptions.Default;
+    /// <summary>Transport limits for accepted connections (this instance's own, so that binding it from configuration changes no other).</summary>
+    public TransportOptions TransportOptions { get; set; } = new();
 
     /// <summary>Where sessions run: <see cref="SessionIsolation.Context"/> (in this process) or
     /// <see cref="SessionIsolation.Process"/> (a worker per session, which needs <see cref="WorkerLauncher"/>).</summary>
@@ -65,7 +65,7 @@ public sealed class OrionServerOptions
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>What one session may hold at once (memory quota, allocations, streams, events, modules).</summary>
-    public SessionLimits SessionLimits { get; set; } = SessionLimits.Default;
+    public SessionLimits SessionLimits { get; set; } = new();
 
     /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);

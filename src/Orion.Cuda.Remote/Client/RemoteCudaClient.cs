@@ -94,46 +94,60 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// <summary>Why the connection ended, or null while it is up.</summary>
     public string? FailureReason => _failure;
 
-    /// <summary>Connects to <paramref name="endpoint"/> and opens a session, following the server's redirect to a per-session worker (at most one).</summary>
-    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token), or its worker could not be reached.</exception>
-    /// <exception cref="TransportException">The server could not be reached.</exception>
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/> and opens a session, following the server's redirect to a per-session
+    /// worker (at most one). Connecting is bounded by <see cref="RemoteCudaClientOptions.ConnectTimeout"/> and the
+    /// handshake by <see cref="RemoteCudaClientOptions.HandshakeTimeout"/>, each for the server and again for its worker.
+    /// </summary>
+    /// <exception cref="ServerUnreachableException">The server could not be reached in time, or what answered did not
+    /// complete the Orion handshake in time or is not an Orion server.</exception>
+    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token, capacity), or its worker could not be reached.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportFactory transports, TransportEndpoint endpoint, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transports);
+        ArgumentNullException.ThrowIfNull(endpoint);
         options ??= new RemoteCudaClientOptions();
-        var connection = await transports.ConnectAsync(endpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
-        var welcome = await HandshakeAsync(connection, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
+        CheckTimeouts(options);
+        var transportOptions = options.TransportOptions with { ConnectTimeout = options.ConnectTimeout };
+        TransportConnection connection;
+        try
+        {
+            connection = await transports.ConnectAsync(endpoint, transportOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransportException ex)
+        {
+            throw Unreachable(endpoint, ex, options);
+        }
+        var welcome = await HandshakeAsync(connection, endpoint, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
         if (welcome.Status == HandshakeStatus.Accepted)
         {
             return new RemoteCudaClient(connection, welcome, options);
         }
         // Redirect: the supervisor has started a worker for this session and closes its side.
         await connection.DisposeAsync().ConfigureAwait(false);
-        var worker = await ConnectToWorkerAsync(transports, welcome, options, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var workerWelcome = await HandshakeAsync(worker, welcome.RedirectTicket, options, cancellationToken).ConfigureAwait(false);
-            if (workerWelcome.Status != HandshakeStatus.Accepted)
-            {
-                // Following a second redirect could loop forever between misconfigured servers.
-                throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the worker at {welcome.RedirectEndpoint} redirected again; a client follows one redirect only");
-            }
-            return new RemoteCudaClient(worker, workerWelcome, options);
-        }
-        catch
+        var (worker, workerEndpoint) = await ConnectToWorkerAsync(transports, welcome, transportOptions, cancellationToken).ConfigureAwait(false);
+        var workerWelcome = await HandshakeAsync(worker, workerEndpoint, welcome.RedirectTicket, options, cancellationToken).ConfigureAwait(false);
+        if (workerWelcome.Status != HandshakeStatus.Accepted)
         {
             await worker.DisposeAsync().ConfigureAwait(false);
-            throw;
+            // Following a second redirect could loop forever between misconfigured servers.
+            throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the worker at {welcome.RedirectEndpoint} redirected again; a client follows one redirect only");
         }
+        return new RemoteCudaClient(worker, workerWelcome, options);
     }
 
     /// <summary>Opens a session over a connection already made; the client owns it from here on. A redirecting
-    /// (process-isolation) server needs <see cref="ConnectAsync(TransportFactory, TransportEndpoint, RemoteCudaClientOptions?, CancellationToken)"/>.</summary>
+    /// (process-isolation) server needs <see cref="ConnectAsync(TransportFactory, TransportEndpoint, RemoteCudaClientOptions?, CancellationToken)"/>.
+    /// The handshake is bounded by <see cref="RemoteCudaClientOptions.HandshakeTimeout"/>.</summary>
+    /// <exception cref="ServerUnreachableException">The peer did not complete the Orion handshake in time or is not an Orion server.</exception>
+    /// <exception cref="RemoteSessionRefusedException">The server refused the session.</exception>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportConnection connection, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         options ??= new RemoteCudaClientOptions();
-        var welcome = await HandshakeAsync(connection, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
+        CheckTimeouts(options);
+        var welcome = await HandshakeAsync(connection, connection.RemoteEndpoint, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
         if (welcome.Status != HandshakeStatus.Accepted)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -143,7 +157,34 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         return new RemoteCudaClient(connection, welcome, options);
     }
 
-    private static async Task<TransportConnection> ConnectToWorkerAsync(TransportFactory transports, ServerWelcome redirect, RemoteCudaClientOptions options, CancellationToken cancellationToken)
+    private static void CheckTimeouts(RemoteCudaClientOptions options)
+    {
+        if (options.ConnectTimeout <= TimeSpan.Zero && options.ConnectTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, "RemoteCudaClientOptions.ConnectTimeout must be positive (or Timeout.InfiniteTimeSpan).");
+        }
+        if (options.HandshakeTimeout <= TimeSpan.Zero && options.HandshakeTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.HandshakeTimeout, "RemoteCudaClientOptions.HandshakeTimeout must be positive (or Timeout.InfiniteTimeSpan).");
+        }
+    }
+
+    /// <summary>A transport's failure to connect, as the typed error: one line naming the endpoint and the cause.</summary>
+    private static ServerUnreachableException Unreachable(TransportEndpoint endpoint, TransportException error, RemoteCudaClientOptions options)
+    {
+        var cause = error.InnerException switch
+        {
+            OperationCanceledException => $"no connection within {Seconds(options.ConnectTimeout)} (RemoteCudaClientOptions.ConnectTimeout)",
+            System.Net.Sockets.SocketException socket => socket.Message,
+            _ => error.Message,
+        };
+        return new ServerUnreachableException(endpoint, $"cannot reach {endpoint}: {cause}", error);
+    }
+
+    private static string Seconds(TimeSpan span) =>
+        span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
+
+    private static async Task<(TransportConnection Connection, TransportEndpoint Endpoint)> ConnectToWorkerAsync(TransportFactory transports, ServerWelcome redirect, TransportOptions transportOptions, CancellationToken cancellationToken)
     {
         if (!TransportEndpoint.TryParse(redirect.RedirectEndpoint, out var workerEndpoint, out var error))
         {
@@ -151,7 +192,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
         try
         {
-            return await transports.ConnectAsync(workerEndpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
+            return (await transports.ConnectAsync(workerEndpoint, transportOptions, cancellationToken).ConfigureAwait(false), workerEndpoint);
         }
         catch (TransportException ex)
         {
@@ -159,9 +200,16 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Sends the hello and reads the welcome; returns it when accepted or a redirect, throws on a refusal. Disposes the connection on failure.</summary>
-    private static async Task<ServerWelcome> HandshakeAsync(TransportConnection connection, string authToken, RemoteCudaClientOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the hello and reads the welcome, within <see cref="RemoteCudaClientOptions.HandshakeTimeout"/>; returns it
+    /// when accepted or a redirect, throws on a refusal, a timeout or an answer that is not Orion's. Disposes the
+    /// connection on failure.
+    /// </summary>
+    private static async Task<ServerWelcome> HandshakeAsync(TransportConnection connection, TransportEndpoint? endpoint, string authToken, RemoteCudaClientOptions options, CancellationToken cancellationToken)
     {
+        var peer = endpoint?.ToString() ?? "the server";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.HandshakeTimeout);
         try
         {
             using (var hello = new ProtocolWriter(512))
@@ -169,17 +217,25 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
                 var features = ProtocolFeatures.HostFunctions | ProtocolFeatures.ModuleCache
                     | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
                 new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName).Encode(hello);
-                await connection.SendAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                await connection.SendAsync(hello.WrittenMemory, deadline.Token).ConfigureAwait(false);
             }
             ServerWelcome welcome;
             try
             {
-                var reply = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                var reply = await connection.ReceiveAsync(deadline.Token).ConfigureAwait(false);
                 welcome = ServerWelcome.Decode(reply.IsSingleSegment ? reply.FirstSpan : reply.ToArray());
             }
             catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed or TransportError.ConnectionReset)
             {
                 throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, "the server closed the connection during the handshake");
+            }
+            catch (TransportException ex) when (ex.Error is TransportError.ProtocolViolation or TransportError.FrameTooLarge or TransportError.UnexpectedFrame)
+            {
+                throw new ServerUnreachableException(endpoint, $"{peer} is not an Orion server (its answer to the handshake is not Orion's framing: {ex.Message})", ex);
+            }
+            catch (ProtocolException ex)
+            {
+                throw new ServerUnreachableException(endpoint, $"{peer} is not an Orion server (its answer to the handshake is not an Orion welcome: {ex.Message})", ex);
             }
             if (welcome.Status is not (HandshakeStatus.Accepted or HandshakeStatus.Redirect))
             {
@@ -187,11 +243,30 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             }
             return welcome;
         }
+        catch (Exception ex) when (ex is OperationCanceledException or TransportException { InnerException: OperationCanceledException }
+            && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await AbandonAsync(connection, "no Orion handshake in time").ConfigureAwait(false);
+            throw new ServerUnreachableException(endpoint,
+                $"{peer} accepted the connection but did not complete the Orion handshake within {Seconds(options.HandshakeTimeout)} (RemoteCudaClientOptions.HandshakeTimeout): is it an Orion server?", ex);
+        }
+        catch (TransportException ex)
+        {
+            await AbandonAsync(connection, "the handshake failed").ConfigureAwait(false);
+            throw new ServerUnreachableException(endpoint, $"the handshake with {peer} failed: {ex.Message}", ex);
+        }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await AbandonAsync(connection, "the handshake failed").ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Ends a connection whose handshake failed at once: an orderly close would wait for a peer that may never answer.</summary>
+    private static async ValueTask AbandonAsync(TransportConnection connection, string reason)
+    {
+        connection.Abort(reason);
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     // ---- outgoing records ----
