@@ -133,6 +133,8 @@ internal sealed class ClientRuntime
             DeviceOutput = ProcessStandardStreams.Write,
             ProfileCalls = settings.ProfileCalls,
             ReplySpinTime = settings.ReplySpinTime,
+            // The receive thread looks for the reply as long as the waiting caller does.
+            TransportOptions = new TransportOptions { ReceiveSpinTime = settings.ReplySpinTime },
             ConnectTimeout = settings.ConnectTimeout,
             HandshakeTimeout = settings.ConnectTimeout,
         };

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -63,6 +64,10 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
     /// <summary>Whether the read being started may block the caller's thread (a synchronous receive of
     /// the connection; see <c>StreamTransportConnection.ReadsCanBlock</c>). Set once by the connection.</summary>
     public Func<bool> ReadsMayBlock { get; set; } = static () => false;
+
+    /// <summary>How long a blocking read looks for bytes before its thread sleeps (<see cref="Stopwatch"/> ticks;
+    /// <c>TransportOptions.ReceiveSpinTime</c>). Set once by the connection.</summary>
+    public long SpinTicks { get; set; }
 
     public SocketInputReader(Socket socket, int bufferSize)
     {
@@ -223,6 +228,10 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
                 {
                     Complete(0, new SocketException((int)error));
                     return;
+                }
+                if (TcpConnection.SpinUntilReadable(_socket, SpinTicks))
+                {
+                    continue;
                 }
                 while (!_socket.Poll(TcpConnection.BlockingPollSliceMicroseconds, SelectMode.SelectRead))
                 {

@@ -152,7 +152,8 @@ public static class OrionServerConfiguration
                 "CONNECTTIMEOUT" => result with { ConnectTimeout = reader.Duration(child, result.ConnectTimeout, allowInfinite: false) },
                 "MAXPENDINGSENDBYTES" => result with { MaxPendingSendBytes = reader.Int32Size(child, result.MaxPendingSendBytes) },
                 "SOCKETBUFFERSIZE" => result with { SocketBufferSize = reader.Int32Size(child, result.SocketBufferSize) },
-                _ => reader.Unknown(child, ["MaxMessageSize", "MaxBulkSize", "IdleTimeout", "KeepAliveInterval", "ConnectTimeout", "MaxPendingSendBytes", "SocketBufferSize"], result),
+                "RECEIVESPINTIME" => result with { ReceiveSpinTime = reader.Duration(child, result.ReceiveSpinTime, allowInfinite: false) },
+                _ => reader.Unknown(child, ["MaxMessageSize", "MaxBulkSize", "IdleTimeout", "KeepAliveInterval", "ConnectTimeout", "MaxPendingSendBytes", "SocketBufferSize", "ReceiveSpinTime"], result),
             };
         }
         return result;
@@ -258,7 +259,7 @@ public static class OrionServerConfiguration
         return true;
     }
 
-    /// <summary>Parses a duration: a number with a unit (<c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>), <c>hh:mm:ss</c>, or <c>Infinite</c>.</summary>
+    /// <summary>Parses a duration: a number with a unit (<c>us</c>, <c>ms</c>, <c>s</c>, <c>m</c>, <c>h</c>), <c>hh:mm:ss</c>, or <c>Infinite</c>.</summary>
     public static bool TryParseDuration(string? text, out TimeSpan duration)
     {
         duration = default;
@@ -285,6 +286,7 @@ public static class OrionServerConfiguration
         }
         var milliseconds = trimmed[unitStart..].ToUpperInvariant() switch
         {
+            "US" or "µS" => number / 1000,
             "MS" => number,
             "S" => number * 1000,
             "M" or "MIN" => number * 60_000,
@@ -437,7 +439,7 @@ public static class OrionServerConfiguration
             {
                 return duration;
             }
-            Problem(section.Path, $"'{text}' is not a duration (a number with ms, s, m or h, e.g. 30s; or hh:mm:ss{(allowInfinite ? "; or Infinite" : "")})");
+            Problem(section.Path, $"'{text}' is not a duration (a number with us, ms, s, m or h, e.g. 30s; or hh:mm:ss{(allowInfinite ? "; or Infinite" : "")})");
             return current;
         }
 

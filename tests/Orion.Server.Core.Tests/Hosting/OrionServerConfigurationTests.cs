@@ -65,6 +65,7 @@ public sealed class OrionServerConfigurationTests
             ("TransportOptions:ConnectTimeout", "2500ms"),
             ("TransportOptions:MaxPendingSendBytes", "65536"),
             ("TransportOptions:SocketBufferSize", "0"),
+            ("TransportOptions:ReceiveSpinTime", "20us"),
             ("Isolation", "process"),
             ("WorkerConnectTimeout", "20s"),
             ("MaxWorkers", "8"),
@@ -97,6 +98,7 @@ public sealed class OrionServerConfigurationTests
             ConnectTimeout = TimeSpan.FromMilliseconds(2500),
             MaxPendingSendBytes = 65536,
             SocketBufferSize = 0,
+            ReceiveSpinTime = TimeSpan.FromMicroseconds(20),
         }, options.TransportOptions);
         Assert.Equal(SessionIsolation.Process, options.Isolation);
         Assert.Equal(TimeSpan.FromSeconds(20), options.WorkerConnectTimeout);
@@ -169,8 +171,8 @@ public sealed class OrionServerConfigurationTests
     [InlineData("Devices:0", "first", "Orion:Devices:0: 'first' is not a device ordinal (0, 1, ...)")]
     [InlineData("MaxSessions", "many", "Orion:MaxSessions: 'many' is not a whole number")]
     [InlineData("ChunkBytes", "1Q", "Orion:ChunkBytes: '1Q' is not a size (bytes, or with a K, M, G or T suffix: 64K, 16G)")]
-    [InlineData("HelloTimeout", "30", "Orion:HelloTimeout: '30' is not a duration (a number with ms, s, m or h, e.g. 30s; or hh:mm:ss)")]
-    [InlineData("HelloTimeout", "Infinite", "Orion:HelloTimeout: 'Infinite' is not a duration (a number with ms, s, m or h, e.g. 30s; or hh:mm:ss)")]
+    [InlineData("HelloTimeout", "30", "Orion:HelloTimeout: '30' is not a duration (a number with us, ms, s, m or h, e.g. 30s; or hh:mm:ss)")]
+    [InlineData("HelloTimeout", "Infinite", "Orion:HelloTimeout: 'Infinite' is not a duration (a number with us, ms, s, m or h, e.g. 30s; or hh:mm:ss)")]
     [InlineData("AllowUnauthenticated", "yes", "Orion:AllowUnauthenticated: 'yes' is not true or false")]
     [InlineData("Isolation", "vm", "Orion:Isolation: 'vm' is not an isolation mode (Context or Process)")]
     [InlineData("Isolation", "1", "Orion:Isolation: '1' is not an isolation mode (Context or Process)")]
