@@ -193,6 +193,8 @@ nvmlReturn_t nvmlInit_v2(void);
 nvmlReturn_t nvmlInitWithFlags(unsigned int flags);
 nvmlReturn_t nvmlShutdown(void);
 const char *nvmlErrorString(nvmlReturn_t result);
+/* NVIDIA's private table of further functions, by UUID (what nvidia-smi asks first; nvml_export_table.c). */
+nvmlReturn_t nvmlInternalGetExportTable(const void **table, const unsigned char *uuid);
 
 nvmlReturn_t nvmlSystemGetDriverVersion(char *version, unsigned int length);
 nvmlReturn_t nvmlSystemGetNVMLVersion(char *version, unsigned int length);

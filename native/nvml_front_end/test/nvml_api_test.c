@@ -241,6 +241,40 @@ static void system_queries(void)
     EXPECT(NVML_ERROR_INVALID_ARGUMENT, nvmlSystemGetCudaDriverVersion_v2(NULL));
 }
 
+/* The private table nvidia-smi asks for first (nvml_export_table.c): its size word, the entries it calls, and
+ * refusal of any other table. */
+static void smi_table(nvmlDevice_t device)
+{
+    static const unsigned char smi_uuid[16] = {0xc4, 0xfe, 0x3e, 0x6c, 0xc9, 0x8f, 0x6c, 0x4e,
+                                               0xa3, 0x27, 0xee, 0x69, 0x6e, 0x12, 0xf7, 0xc4};
+    unsigned char other_uuid[16];
+    memcpy(other_uuid, smi_uuid, sizeof other_uuid);
+    other_uuid[15] ^= 1;
+    const void *table = (const void *)&table;
+    EXPECT(NVML_ERROR_NOT_SUPPORTED, nvmlInternalGetExportTable(&table, other_uuid));
+    CHECK(table == NULL);
+    EXPECT(NVML_ERROR_INVALID_ARGUMENT, nvmlInternalGetExportTable(NULL, smi_uuid));
+    OK(nvmlInternalGetExportTable(&table, smi_uuid));
+    void *const *entries = (void *const *)table;
+    CHECK(entries != NULL && (uintptr_t)entries[0] == 0x870);
+    if (entries == NULL)
+        return;
+    nvmlReturn_t (*bus_id)(unsigned int, char *, unsigned int) = (nvmlReturn_t (*)(unsigned int, char *, unsigned int))entries[81];
+    char text[34];
+    OK(bus_id(0, text, sizeof text));
+    CHECK(strcmp(text, "0000:0b:00.0") == 0);
+    EXPECT(NVML_ERROR_INSUFFICIENT_SIZE, bus_id(0, text, 4));
+    EXPECT(NVML_ERROR_INVALID_ARGUMENT, bus_id(1, text, sizeof text));
+    nvmlReturn_t (*list)(nvmlDevice_t, unsigned int *, void *, unsigned int) =
+        (nvmlReturn_t (*)(nvmlDevice_t, unsigned int *, void *, unsigned int))entries[213];
+    unsigned int count = 500;
+    OK(list(device, &count, text, 2));
+    CHECK(count == 0);
+    nvmlReturn_t (*unsupported)(void) = (nvmlReturn_t (*)(void))entries[3];
+    EXPECT(NVML_ERROR_NOT_SUPPORTED, unsupported());
+    CHECK(entries[1] == NULL && entries[266] == NULL && entries[26] != NULL);
+}
+
 int main(void)
 {
     before_init();
@@ -266,6 +300,7 @@ int main(void)
     memory_and_processes(device);
     sensors(device);
     system_queries();
+    smi_table(device);
 
     nvmlEnableState_t current, pending;
     EXPECT(NVML_ERROR_NOT_SUPPORTED, nvmlDeviceGetEccMode(device, &current, &pending));
