@@ -275,6 +275,27 @@ static void smi_table(nvmlDevice_t device)
     CHECK(entries[1] == NULL && entries[266] == NULL && entries[26] != NULL);
 }
 
+/* Event sets exist but never receive an event; Orion's devices are never MIG devices and hold none. */
+static void events_and_mig(nvmlDevice_t device)
+{
+    nvmlEventSet_t set = NULL;
+    OK(nvmlEventSetCreate(&set));
+    CHECK(set != NULL);
+    unsigned char data[64];
+    EXPECT(NVML_ERROR_TIMEOUT, nvmlEventSetWait_v2(set, data, 1));
+    EXPECT(NVML_ERROR_INVALID_ARGUMENT, nvmlEventSetWait_v2(set, NULL, 1));
+    EXPECT(NVML_ERROR_INVALID_ARGUMENT, nvmlEventSetCreate(NULL));
+    OK(nvmlEventSetFree(set));
+    unsigned int value = 7;
+    OK(nvmlDeviceGetMaxMigDeviceCount(device, &value));
+    CHECK(value == 0);
+    value = 7;
+    OK(nvmlDeviceIsMigDeviceHandle(device, &value));
+    CHECK(value == 0);
+    EXPECT(NVML_ERROR_INVALID_ARGUMENT, nvmlDeviceIsMigDeviceHandle(device, NULL));
+    EXPECT(NVML_ERROR_INVALID_ARGUMENT, nvmlDeviceGetMaxMigDeviceCount((nvmlDevice_t)&value, &value));
+}
+
 int main(void)
 {
     before_init();
@@ -301,6 +322,7 @@ int main(void)
     sensors(device);
     system_queries();
     smi_table(device);
+    events_and_mig(device);
 
     nvmlEnableState_t current, pending;
     EXPECT(NVML_ERROR_NOT_SUPPORTED, nvmlDeviceGetEccMode(device, &current, &pending));
