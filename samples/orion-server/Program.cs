@@ -8,6 +8,7 @@ using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Emulated;
 using Orion.Server.Core.Isolation;
+using Orion.Server.Core.VGpus;
 using Orion.Transport;
 using Orion.Transport.Rdma;
 using Orion.Transport.Tcp;
@@ -79,9 +80,39 @@ var memoryQuota = new Option<string?>("--memory-quota")
         + "sees it as the GPU's memory (cudaMemGetInfo, device properties, NVML). Default: none (the card's memory).",
 };
 
+var config = new Option<string?>("--config")
+{
+    Description = "An appsettings-style JSON file with the vGPU settings (section Orion:VGpus; docs/configuration.md); "
+        + "default: $ORION_CONFIG. The environment and the command line override it, device by device.",
+    HelpName = "FILE",
+};
+var vgpuCounts = new Option<string[]>("--vgpus")
+{
+    Description = "Divide a GPU into equal vGPUs: DEVICE=COUNT, e.g. 0=4 (each gets 1/4 of the memory and a 25% compute share); "
+        + "repeat or comma-separate for several GPUs. Default: $ORION_VGPUS, else none (sessions see every GPU).",
+    HelpName = "DEVICE=COUNT",
+    Arity = ArgumentArity.ZeroOrMore,
+    AllowMultipleArgumentsPerToken = false,
+};
+var vgpuSlices = new Option<string[]>("--vgpu-slice")
+{
+    Description = "One vGPU of chosen size: DEVICE=MEMORY[:SHARE], e.g. 0=24G:30 (24 GiB, a 30% compute share); repeat for more. "
+        + "Default: $ORION_VGPU_SLICES.",
+    HelpName = "DEVICE=MEMORY[:SHARE]",
+    Arity = ArgumentArity.ZeroOrMore,
+    AllowMultipleArgumentsPerToken = false,
+};
+var memoryOversubscription = new Option<string?>("--memory-oversubscription")
+{
+    Description = "How much memory a GPU's vGPUs may promise together, as a multiple of its memory (1.5: 150%). "
+        + "Default: $ORION_MEMORY_OVERSUBSCRIPTION, else 1 (none).",
+    HelpName = "RATIO",
+};
+
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
     listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
+    config, vgpuCounts, vgpuSlices, memoryOversubscription,
 };
 
 ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
@@ -195,6 +226,21 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
+    // The vGPUs, from the file, then the environment, then the command line (each device as the last source that names it);
+    // checked before the backend starts, and against the devices' memory when the server starts.
+    VGpuOptions vgpus;
+    try
+    {
+        var configFile = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("ORION_CONFIG");
+        vgpus = VGpuConfiguration.Build(configFile, Environment.GetEnvironmentVariable,
+            parse.GetValue(vgpuCounts) ?? [], parse.GetValue(vgpuSlices) ?? [], parse.GetValue(memoryOversubscription));
+    }
+    catch (VGpuConfigurationException ex)
+    {
+        ServerLog.InvalidVGpus(logger, ex.Message);
+        return 2;
+    }
+
     var backend = CreateBackend(parse.GetValue(emulated), parse.GetValue(emulatedDevices), logger);
     if (backend is null)
     {
@@ -214,6 +260,7 @@ root.SetAction(async (parse, cancellationToken) =>
         AllowUnauthenticated = parse.GetValue(allowUnauthenticated),
         Isolation = isProcess ? SessionIsolation.Process : SessionIsolation.Context,
         SessionLimits = new SessionLimits { MemoryQuotaBytes = quota == 0 ? null : quota },
+        VGpus = vgpus,
         ModuleCache = parse.GetValue(moduleCache) is { } cacheDirectory
             ? new Orion.Server.Core.ModuleCache.ModuleCacheOptions(cacheDirectory.FullName, parse.GetValue(moduleCacheMaxBytes))
             : null,
@@ -251,6 +298,13 @@ root.SetAction(async (parse, cancellationToken) =>
         {
             await server.StartAsync(cancellationToken);
         }
+        catch (VGpuConfigurationException ex)
+        {
+            // A vGPU larger than its GPU, or on a GPU not exposed: a configuration error, as the syntax errors above.
+            ServerLog.InvalidVGpus(logger, ex.Message);
+            await server.DisposeAsync();
+            return 2;
+        }
         catch (Exception ex) when (ex is InvalidOperationException or TransportException)
         {
             ServerLog.CannotStart(logger, ex.Message);
@@ -258,6 +312,10 @@ root.SetAction(async (parse, cancellationToken) =>
             return 4;
         }
         ServerLog.Ready(logger, string.Join(", ", server.Endpoints), string.IsNullOrEmpty(options.AuthToken) ? "no auth token" : "auth token required", options.Isolation);
+        foreach (var vgpu in server.VGpus)
+        {
+            ServerLog.VGpuOffered(logger, vgpu.Device, vgpu.Slice, ByteSize.Format(vgpu.MemoryBytes), vgpu.SharePercent);
+        }
 
         var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>

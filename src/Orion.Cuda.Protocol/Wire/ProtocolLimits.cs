@@ -6,8 +6,8 @@ public static class ProtocolLimits
     /// <summary>"ORN1" little-endian: the first four bytes of both handshake messages.</summary>
     public const uint Magic = 0x314E524F;
 
-    /// <summary>The protocol version this build speaks.</summary>
-    public const ushort Version = 2;
+    /// <summary>The protocol version this build speaks (3: the hello's vGPU request, the welcome's vGPU, docs/protocol.md).</summary>
+    public const ushort Version = 3;
 
     /// <summary>Longest auth token, client name, server description or error text (UTF-8 bytes).</summary>
     public const int MaxTextBytes = 1024;

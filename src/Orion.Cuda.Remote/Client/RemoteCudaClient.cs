@@ -82,6 +82,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     public string ServerDescription => _welcome.ServerDescription;
 
+    /// <summary>The vGPU the server placed this session on (its device is <see cref="Devices"/>' only one, its memory
+    /// that device's total); null where the server has no vGPUs on the session's devices.</summary>
+    public VGpuAssignment? VGpu => _welcome.VGpu;
+
     /// <summary>Bulk chunk size agreed for this session.</summary>
     public int ChunkBytes => _welcome.ChunkBytes;
 
@@ -92,12 +96,14 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     public string? FailureReason => _failure;
 
     /// <summary>Connects to <paramref name="endpoint"/> and opens a session, following the server's redirect to a per-session worker (at most one).</summary>
-    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token), or its worker could not be reached.</exception>
+    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token, no vGPU free for the request), or its worker could not be reached.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options' vGPU request is impossible (a share over 100%, a device past 63).</exception>
     /// <exception cref="TransportException">The server could not be reached.</exception>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportFactory transports, TransportEndpoint endpoint, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transports);
         options ??= new RemoteCudaClientOptions();
+        options.VGpu?.Validate(); // before anything is dialled
         var connection = await transports.ConnectAsync(endpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
         var welcome = await HandshakeAsync(connection, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
         if (welcome.Status == HandshakeStatus.Accepted)
@@ -165,7 +171,8 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             {
                 var features = ProtocolFeatures.HostFunctions | ProtocolFeatures.ModuleCache
                     | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
-                new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName).Encode(hello);
+                // A worker gets the request again with its ticket; the supervisor has placed the session already.
+                new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName) { VGpu = options.VGpu ?? VGpuRequest.None }.Encode(hello);
                 await connection.SendAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
             }
             ServerWelcome welcome;
