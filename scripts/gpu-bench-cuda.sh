@@ -20,7 +20,7 @@
 #   ORION_BENCH_TIMEOUT  seconds each run may take before it is killed (default 300)
 #   ORION_SERVER_CMD     command that starts a server on 127.0.0.1:$ORION_PORT
 #                        (default: ROOT/bin/orion-server --listen tcp://127.0.0.1:$ORION_PORT)
-#   ORION_PORT           server port (default 7451; gpu-cudart-test.sh uses 7450)
+#   ORION_PORT           server port (default 7001; gpu-cudart-test.sh uses 7000)
 #   ORION_CLIENT_LIB     liborion_client.so (default ROOT/lib/liborion_client.so when present)
 #   STUB_DIR             folder with Orion's libcudart.so.13 already built (skips make)
 #   ORION_BENCH_BIN      prebuilt benchmark binary (skips nvcc; the tests use a fake one)
@@ -38,7 +38,7 @@ if [ "${1:-}" = "bundle" ]; then
 fi
 OUT=${OUT:-$PWD/gpu-bench-cuda-out}
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
-PORT=${ORION_PORT:-7451}
+PORT=${ORION_PORT:-7001}
 RUN_TIMEOUT=${ORION_BENCH_TIMEOUT:-300}
 read -r -a BENCH_ARGS <<< "${ORION_BENCH_ARGS:-}"
 SERVER_PID=

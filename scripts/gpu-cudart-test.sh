@@ -18,7 +18,7 @@
 #   OUT                 where logs and results go (default: ./gpu-cudart-out)
 #   ORION_SERVER_CMD    command that starts an Orion server on 127.0.0.1:$ORION_PORT (optional)
 #   ORION_CLIENT_LIB    liborion_client.so to use (default: beside the stub)
-#   ORION_PORT          server port (default 7450)
+#   ORION_PORT          server port (default 7000, the server's default)
 #   CUDA_HOME           default /usr/local/cuda
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -41,7 +41,7 @@ if [ "${1:-}" = "bundle" ]; then
     exit 0
 fi
 if [ -z "${ORION_SERVER_CMD:-}" ] && [ -x "$ROOT/bin/orion-server" ]; then
-    ORION_SERVER_CMD="$ROOT/bin/orion-server --listen tcp://127.0.0.1:${ORION_PORT:-7450} --log-level Warning"
+    ORION_SERVER_CMD="$ROOT/bin/orion-server --listen tcp://127.0.0.1:${ORION_PORT:-7000} --log-level Warning"
 fi
 if [ -z "${ORION_CLIENT_LIB:-}" ] && [ -f "$ROOT/lib/liborion_client.so" ]; then
     export ORION_CLIENT_LIB=$ROOT/lib/liborion_client.so
@@ -49,7 +49,7 @@ fi
 OUT=${OUT:-$PWD/gpu-cudart-out}
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 NVCC=$CUDA_HOME/bin/nvcc
-PORT=${ORION_PORT:-7450}
+PORT=${ORION_PORT:-7000}
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"; [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null' EXIT
 mkdir -p "$OUT/native" "$OUT/orion"

@@ -1,12 +1,17 @@
 using System.CommandLine;
-using System.Runtime.InteropServices;
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Orion.Samples.Server;
 using Orion.Cuda.Protocol.Security;
 using Orion.Server.Core;
 using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Emulated;
+using Orion.Server.Core.Hosting;
 using Orion.Server.Core.Isolation;
 using Orion.Server.Core.VGpus;
 using Orion.Transport;
@@ -115,12 +120,19 @@ var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA 
     config, vgpuCounts, vgpuSlices, memoryOversubscription,
 };
 
-ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder =>
-    builder.SetMinimumLevel(level).AddSimpleConsole(options =>
+// One format for every log line: the checks before the host starts and the host's own logging.
+void ConfigureLogging(ILoggingBuilder builder, LogLevel level) =>
+    builder.ClearProviders().SetMinimumLevel(level)
+        .AddFilter("Microsoft", LogLevel.Warning)
+        // A failed start is logged once, as one line, by this program (the host would add a stack trace).
+        .AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical)
+        .AddSimpleConsole(options =>
     {
         options.SingleLine = true;
         options.TimestampFormat = "HH:mm:ss.fff ";
-    }));
+    });
+
+ILoggerFactory CreateLoggerFactory(LogLevel level) => LoggerFactory.Create(builder => ConfigureLogging(builder, level));
 
 IGpuBackend? CreateBackend(bool useEmulated, int emulatedDeviceCount, ILogger logger)
 {
@@ -192,9 +204,38 @@ string? ResolveToken(string? file, out string? error)
     return null;
 }
 
+// The vGPUs as keys of the "Orion" configuration section (Orion:VGpus:..., the shape of the --config file), which
+// AddOrionServer binds and validates as it does every other option.
+void AddVGpuSettings(Dictionary<string, string?> settings, VGpuOptions vgpus)
+{
+    if (vgpus.IsEmpty && vgpus.MemoryOversubscription == 1.0)
+    {
+        return;
+    }
+    settings["Orion:VGpus:MemoryOversubscription"] = vgpus.MemoryOversubscription.ToString("R", CultureInfo.InvariantCulture);
+    foreach (var (device, division) in vgpus.Devices)
+    {
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"Orion:VGpus:Devices:{device}");
+        if (division.Count != 0)
+        {
+            settings[prefix + ":Count"] = division.Count.ToString(CultureInfo.InvariantCulture);
+        }
+        for (var i = 0; i < division.Slices.Count; i++)
+        {
+            var slice = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Slices:{i}");
+            settings[slice + ":Memory"] = division.Slices[i].MemoryBytes.ToString(CultureInfo.InvariantCulture);
+            if (division.Slices[i].SharePercent is { } share)
+            {
+                settings[slice + ":Share"] = share.ToString(CultureInfo.InvariantCulture);
+            }
+        }
+    }
+}
+
 root.SetAction(async (parse, cancellationToken) =>
 {
-    using var loggerFactory = CreateLoggerFactory(parse.GetValue(logLevel));
+    var level = parse.GetValue(logLevel);
+    using var loggerFactory = CreateLoggerFactory(level);
     var logger = loggerFactory.CreateLogger("orion-server");
 
     if (parse.GetResult(token) is not null)
@@ -209,31 +250,56 @@ root.SetAction(async (parse, cancellationToken) =>
         return 2;
     }
 
-    var endpoints = new List<TransportEndpoint>();
-    foreach (var text in parse.GetValue(listen) ?? [])
+    // The command line becomes the "Orion" configuration section that AddOrionServer binds (docs/server.md,
+    // "In a Generic Host"); the token and the worker launcher are code, not configuration.
+    var settings = new Dictionary<string, string?>();
+    var listenTexts = parse.GetValue(listen) ?? [];
+    for (var i = 0; i < listenTexts.Length; i++)
     {
-        if (!TransportEndpoint.TryParse(text, out var endpoint, out var error))
+        // Checked here too, to name the option rather than the configuration key.
+        if (!TransportEndpoint.TryParse(listenTexts[i], out var endpoint, out var error))
         {
-            ServerLog.InvalidEndpoint(logger, text, error);
+            ServerLog.InvalidEndpoint(logger, listenTexts[i], error);
             return 2;
         }
-        endpoints.Add(endpoint);
+        // Checked before the backend starts; OrionServer.StartAsync checks it again (UnauthenticatedEndpointException).
+        if (authToken is null && !parse.GetValue(allowUnauthenticated) && !LoopbackEndpoints.IsLoopback(endpoint))
+        {
+            ServerLog.ExposedWithoutToken(logger, endpoint.ToString());
+            return 2;
+        }
+        settings[$"Orion:Endpoints:{i}"] = listenTexts[i];
     }
-    // Checked before the backend starts; OrionServer.StartAsync checks it again (UnauthenticatedEndpointException).
-    if (authToken is null && !parse.GetValue(allowUnauthenticated) && endpoints.FirstOrDefault(e => !LoopbackEndpoints.IsLoopback(e)) is { } exposed)
+    var deviceOrdinals = parse.GetValue(devices) ?? [];
+    for (var i = 0; i < deviceOrdinals.Length; i++)
     {
-        ServerLog.ExposedWithoutToken(logger, exposed.ToString());
-        return 2;
+        settings[$"Orion:Devices:{i}"] = deviceOrdinals[i].ToString(CultureInfo.InvariantCulture);
+    }
+    var isProcess = (parse.GetValue(isolation) ?? (parse.GetValue(emulated) ? "context" : "process")) == "process";
+    settings["Orion:Isolation"] = isProcess ? nameof(SessionIsolation.Process) : nameof(SessionIsolation.Context);
+    settings["Orion:AllowUnauthenticated"] = parse.GetValue(allowUnauthenticated) ? "true" : "false";
+    if (parse.GetValue(memoryQuota) is { } quotaText)
+    {
+        if (!ByteSize.TryParse(quotaText, out var quota))
+        {
+            Console.Error.WriteLine($"orion-server: --memory-quota '{quotaText}' is not a size (e.g. 16G, 512M or a number of bytes)");
+            return 2;
+        }
+        settings["Orion:SessionLimits:MemoryQuotaBytes"] = quota.ToString(CultureInfo.InvariantCulture);
+    }
+    if (parse.GetValue(moduleCache) is { } cacheDirectory)
+    {
+        settings["Orion:ModuleCache:Directory"] = cacheDirectory.FullName;
+        settings["Orion:ModuleCache:MaxBytes"] = parse.GetValue(moduleCacheMaxBytes).ToString(CultureInfo.InvariantCulture);
     }
 
     // The vGPUs, from the file, then the environment, then the command line (each device as the last source that names it);
     // checked before the backend starts, and against the devices' memory when the server starts.
-    VGpuOptions vgpus;
     try
     {
         var configFile = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("ORION_CONFIG");
-        vgpus = VGpuConfiguration.Build(configFile, Environment.GetEnvironmentVariable,
-            parse.GetValue(vgpuCounts) ?? [], parse.GetValue(vgpuSlices) ?? [], parse.GetValue(memoryOversubscription));
+        AddVGpuSettings(settings, VGpuConfiguration.Build(configFile, Environment.GetEnvironmentVariable,
+            parse.GetValue(vgpuCounts) ?? [], parse.GetValue(vgpuSlices) ?? [], parse.GetValue(memoryOversubscription)));
     }
     catch (VGpuConfigurationException ex)
     {
@@ -246,87 +312,73 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         return 3;
     }
-    var isProcess = (parse.GetValue(isolation) ?? (parse.GetValue(emulated) ? "context" : "process")) == "process";
-    ulong quota = 0;
-    if (parse.GetValue(memoryQuota) is { } quotaText && !ByteSize.TryParse(quotaText, out quota))
-    {
-        Console.Error.WriteLine($"orion-server: --memory-quota '{quotaText}' is not a size (e.g. 16G, 512M or a number of bytes)");
-        return 2;
-    }
-
-    var options = new OrionServerOptions
-    {
-        AuthToken = authToken,
-        AllowUnauthenticated = parse.GetValue(allowUnauthenticated),
-        Isolation = isProcess ? SessionIsolation.Process : SessionIsolation.Context,
-        SessionLimits = new SessionLimits { MemoryQuotaBytes = quota == 0 ? null : quota },
-        VGpus = vgpus,
-        ModuleCache = parse.GetValue(moduleCache) is { } cacheDirectory
-            ? new Orion.Server.Core.ModuleCache.ModuleCacheOptions(cacheDirectory.FullName, parse.GetValue(moduleCacheMaxBytes))
-            : null,
-    };
-    if (isProcess)
-    {
-        // Workers are this same program, started with the backend options it was given.
-        List<string> backendArguments = [];
-        if (parse.GetValue(emulated))
-        {
-            backendArguments.AddRange(["--emulated", "--emulated-devices", parse.GetValue(emulatedDevices).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        }
-        var launcher = ProcessWorkerLauncher.ForThisProgram(backendArguments, loggerFactory);
-        launcher.WorkerLogLevel = parse.GetValue(logLevel);
-        options.WorkerLauncher = launcher;
-    }
-    foreach (var endpoint in endpoints)
-    {
-        options.Endpoints.Add(endpoint);
-    }
-    foreach (var device in parse.GetValue(devices) ?? [])
-    {
-        options.Devices.Add(device);
-    }
-
-    // tcp://, rdma:// (ibverbs shim) and auto:// (RDMA when a device is present, else TCP); the
-    // server can listen on several at once.
-    var tcp = new TcpTransport();
-    var transportLog = loggerFactory.CreateLogger("Orion.Transport");
-    var transports = new TransportFactory().Add(tcp).AddRdmaWithFallback(new RdmaTransport(logger: transportLog), tcp, transportLog);
     using (backend)
     {
-        var server = new OrionServer(backend, transports, options, loggerFactory);
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        builder.Configuration.AddInMemoryCollection(settings);
+        ConfigureLogging(builder.Logging, level);
+        builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
+        builder.Services.AddSingleton(backend);
+        // tcp://, rdma:// (ibverbs shim) and auto:// (RDMA when a device is present, else TCP); the
+        // server can listen on several at once.
+        builder.Services.AddSingleton(services =>
+        {
+            var tcp = new TcpTransport();
+            var transportLog = services.GetRequiredService<ILoggerFactory>().CreateLogger("Orion.Transport");
+            return new TransportFactory().Add(tcp).AddRdmaWithFallback(new RdmaTransport(logger: transportLog), tcp, transportLog);
+        });
+        if (isProcess)
+        {
+            // Workers are this same program, started with the backend options it was given.
+            List<string> backendArguments = [];
+            if (parse.GetValue(emulated))
+            {
+                backendArguments.AddRange(["--emulated", "--emulated-devices", parse.GetValue(emulatedDevices).ToString(CultureInfo.InvariantCulture)]);
+            }
+            builder.Services.AddSingleton<IWorkerLauncher>(services =>
+            {
+                var launcher = ProcessWorkerLauncher.ForThisProgram(backendArguments, services.GetRequiredService<ILoggerFactory>());
+                launcher.WorkerLogLevel = level;
+                return launcher;
+            });
+        }
+        builder.Services.AddOrionServer(builder.Configuration.GetSection("Orion"), options => options.AuthToken = authToken);
+
+        using var host = builder.Build();
+        var hostLogger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("orion-server");
+        var orion = host.Services.GetRequiredService<OrionServerHostedService>();
         try
         {
-            await server.StartAsync(cancellationToken);
+            await host.StartAsync(cancellationToken);
+        }
+        catch (OptionsValidationException ex)
+        {
+            ServerLog.InvalidConfiguration(hostLogger, ex.Message);
+            return 2;
         }
         catch (VGpuConfigurationException ex)
         {
             // A vGPU larger than its GPU, or on a GPU not exposed: a configuration error, as the syntax errors above.
-            ServerLog.InvalidVGpus(logger, ex.Message);
-            await server.DisposeAsync();
+            ServerLog.InvalidVGpus(hostLogger, ex.Message);
             return 2;
         }
         catch (Exception ex) when (ex is InvalidOperationException or TransportException)
         {
-            ServerLog.CannotStart(logger, ex.Message);
-            await server.DisposeAsync();
+            ServerLog.CannotStart(hostLogger, ex.Message);
             return 4;
         }
-        ServerLog.Ready(logger, string.Join(", ", server.Endpoints), string.IsNullOrEmpty(options.AuthToken) ? "no auth token" : "auth token required", options.Isolation);
+        var server = orion.Server!;
+        ServerLog.Ready(hostLogger, string.Join(", ", server.Endpoints), string.IsNullOrEmpty(authToken) ? "no auth token" : "auth token required",
+            isProcess ? SessionIsolation.Process : SessionIsolation.Context);
         foreach (var vgpu in server.VGpus)
         {
-            ServerLog.VGpuOffered(logger, vgpu.Device, vgpu.Slice, ByteSize.Format(vgpu.MemoryBytes), vgpu.SharePercent);
+            ServerLog.VGpuOffered(hostLogger, vgpu.Device, vgpu.Slice, ByteSize.Format(vgpu.MemoryBytes), vgpu.SharePercent);
         }
-
-        var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-        {
-            context.Cancel = true;
-            stop.TrySetResult();
-        });
-        using var registration = cancellationToken.Register(() => stop.TrySetResult());
-        await stop.Task;
-        ServerLog.Stopping(logger, server.Sessions.Count + server.Workers.Count);
-        await server.DisposeAsync();
+        // SIGTERM, SIGINT (Ctrl+C) and SIGQUIT stop the host (its console lifetime), which stops the server: listeners
+        // close, every session is ended and cleaned up.
+        using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>
+            ServerLog.Stopping(hostLogger, server.Sessions.Count + server.Workers.Count));
+        await host.WaitForShutdownAsync(cancellationToken);
     }
     return 0;
 });

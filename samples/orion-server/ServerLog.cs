@@ -44,4 +44,7 @@ internal static partial class ServerLog
 
     [LoggerMessage(13, LogLevel.Information, "vGPU {Slice} of device {Device}: {Memory}, {SharePercent}% compute share")]
     public static partial void VGpuOffered(ILogger logger, int device, int slice, string memory, int sharePercent);
+
+    [LoggerMessage(14, LogLevel.Error, "Invalid configuration: {Problems}")]
+    public static partial void InvalidConfiguration(ILogger logger, string problems);
 }

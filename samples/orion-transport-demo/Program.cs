@@ -9,10 +9,24 @@ using Orion.Transport.Tcp;
 
 // orion-transport-demo serve tcp://127.0.0.1:5555
 // orion-transport-demo ping  tcp://127.0.0.1:5555 [count] [bulk-MiB]
-if (args.Length < 2 || args[0] is not ("serve" or "ping") || !TransportEndpoint.TryParse(args[1], out var endpoint, out var parseError))
+// Failures are one line on stderr ("error: <message>") and a non-zero exit: 2 for bad arguments, 1 otherwise.
+if (args.Length < 2 || args[0] is not ("serve" or "ping"))
 {
     Console.Error.WriteLine("usage: orion-transport-demo serve <tcp://host:port>");
     Console.Error.WriteLine("       orion-transport-demo ping  <tcp://host:port> [count=1000] [bulk-MiB=64]");
+    return 2;
+}
+if (!TransportEndpoint.TryParse(args[1], out var endpoint, out var parseError))
+{
+    Console.Error.WriteLine($"error: invalid endpoint '{args[1]}': {parseError}");
+    return 2;
+}
+var pingCount = 1000;
+var bulkMiB = 64;
+if ((args.Length > 2 && (!int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out pingCount) || pingCount <= 0))
+    || (args.Length > 3 && !int.TryParse(args[3], NumberStyles.None, CultureInfo.InvariantCulture, out bulkMiB)))
+{
+    Console.Error.WriteLine("error: count and bulk-MiB must be whole numbers (count at least 1)");
     return 2;
 }
 
@@ -26,13 +40,11 @@ try
 {
     return args[0] == "serve"
         ? await ServeAsync(factory, endpoint, stop.Token)
-        : await PingAsync(factory, endpoint,
-            args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 1000,
-            args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 64);
+        : await PingAsync(factory, endpoint, pingCount, bulkMiB);
 }
 catch (TransportException e)
 {
-    Console.Error.WriteLine($"error ({e.Error}): {e.Message}");
+    Console.Error.WriteLine($"error: {e.Message}");
     return 1;
 }
 

@@ -45,8 +45,8 @@ internal sealed class RunEnvironment
         {
             throw new CliException(
                 serverOption is null
-                    ? "no server: give one with --server URL (e.g. tcp://gpu-host:7450) or set ORION_SERVER"
-                    : "--server needs a server address (e.g. tcp://gpu-host:7450)",
+                    ? "no server: give one with --server URL (e.g. tcp://gpu-host:7000) or set ORION_SERVER"
+                    : "--server needs a server address (e.g. tcp://gpu-host:7000)",
                 ExitCodes.Usage);
         }
         ParseServers(server, source);

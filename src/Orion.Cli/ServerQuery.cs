@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Orion.Cuda.Remote;
 using Orion.Cuda.Remote.Client;
 using Orion.Transport;
 using Orion.Transport.Tcp;
@@ -34,7 +35,8 @@ internal sealed class ServerQuery
         {
             AuthToken = _token,
             ClientName = $"orion smi (pid {Environment.ProcessId})",
-            TransportOptions = new TransportOptions { ConnectTimeout = _timeout },
+            ConnectTimeout = _timeout,
+            HandshakeTimeout = _timeout,
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
@@ -47,13 +49,17 @@ internal sealed class ServerQuery
         {
             throw new CliException($"{endpoint} did not answer within {_timeout.TotalSeconds:0.###} s");
         }
-        catch (TransportException ex) when (ex.Error == TransportError.ConnectFailed && ex.InnerException is OperationCanceledException)
+        catch (ServerUnreachableException ex) when (ex.InnerException is OperationCanceledException or TransportException { InnerException: OperationCanceledException })
         {
             throw new CliException($"{endpoint} did not answer within {_timeout.TotalSeconds:0.###} s");
         }
-        catch (TransportException ex)
+        catch (ServerUnreachableException ex) when (ex.InnerException is TransportException { InnerException: SocketException socket })
         {
-            throw new CliException($"cannot reach {endpoint}: {(ex.InnerException as SocketException)?.Message ?? ex.Message}");
+            throw new CliException($"cannot reach {endpoint}: {socket.Message}");
+        }
+        catch (ServerUnreachableException ex)
+        {
+            throw new CliException(ex.Message);
         }
         catch (RemoteSessionRefusedException ex)
         {

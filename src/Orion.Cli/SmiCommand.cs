@@ -56,7 +56,7 @@ internal sealed class SmiCommand
         }
         if (string.IsNullOrWhiteSpace(environmentValue))
         {
-            throw new CliException("no server: give one with --server URL (e.g. tcp://gpu-host:7450) or set ORION_SERVER", ExitCodes.Usage);
+            throw new CliException("no server: give one with --server URL (e.g. tcp://gpu-host:7000) or set ORION_SERVER", ExitCodes.Usage);
         }
         return RunEnvironment.ParseServers(environmentValue, RunEnvironment.Server);
     }

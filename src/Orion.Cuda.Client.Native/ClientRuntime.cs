@@ -134,6 +134,9 @@ internal sealed class ClientRuntime
             DeviceOutput = ProcessStandardStreams.Write,
             ProfileCalls = settings.ProfileCalls,
             VGpu = settings.VGpu,
+            ReplySpinTime = settings.ReplySpinTime,
+            ConnectTimeout = settings.ConnectTimeout,
+            HandshakeTimeout = settings.ConnectTimeout,
         };
         using var timeout = new CancellationTokenSource(settings.ConnectTimeout);
         try
@@ -153,6 +156,11 @@ internal sealed class ClientRuntime
         catch (OperationCanceledException)
         {
             NativeLog.Write(NativeLogLevel.Error, $"{endpoint} did not answer within {settings.ConnectTimeout.TotalMilliseconds} ms");
+            error = CudaErrorCodes.NoDevice;
+        }
+        catch (ServerUnreachableException ex)
+        {
+            NativeLog.Write(NativeLogLevel.Error, ex.Message); // "cannot reach <endpoint>: <why>", or why it is not an Orion server
             error = CudaErrorCodes.NoDevice;
         }
         catch (TransportException ex)

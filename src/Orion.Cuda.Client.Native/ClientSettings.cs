@@ -25,6 +25,12 @@ internal sealed record ClientSettings(
     /// <c>ORION_VGPU_SHARE</c> (percent, 1..100) and <c>ORION_VGPU_DEVICE</c> (the server's device number); the same for every server.</summary>
     public VGpuRequest VGpu { get; init; } = VGpuRequest.None;
 
+    /// <summary><c>ORION_REPLY_SPIN_US</c>: how long a waiting call spins before it sleeps (0 to 10,000 µs; default 200).</summary>
+    public TimeSpan ReplySpinTime { get; init; } = DefaultReplySpinTime;
+
+    private static readonly TimeSpan DefaultReplySpinTime = TimeSpan.FromMicroseconds(200);
+    private const int MaxReplySpinMicroseconds = 10_000;
+
     /// <summary>More servers than this in ORION_SERVER is refused rather than connected to.</summary>
     public const int MaxServers = 16;
 
@@ -47,11 +53,13 @@ internal sealed record ClientSettings(
         var timeout = ParseTimeout(read("ORION_CONNECT_TIMEOUT_MS"), errors);
         var token = ParseToken(read("ORION_TOKEN"), read("ORION_TOKEN_FILE"), errors);
         var vgpu = ParseVGpu(read("ORION_VGPU_MEMORY"), read("ORION_VGPU_SHARE"), read("ORION_VGPU_DEVICE"), errors);
+        var spin = ParseReplySpin(read("ORION_REPLY_SPIN_US"), errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
             VGpu = vgpu,
+            ReplySpinTime = spin,
         };
     }
 
@@ -64,7 +72,8 @@ internal sealed record ClientSettings(
             .Append(", ConnectTimeout = ").Append(ConnectTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)).Append(" ms")
             .Append(", Error = ").Append(Error)
             .Append(", ProfileCalls = ").Append(ProfileCalls)
-            .Append(", VGpu = ").Append(VGpu.IsEmpty ? "(none)" : VGpu.Describe());
+            .Append(", VGpu = ").Append(VGpu.IsEmpty ? "(none)" : VGpu.Describe())
+            .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs");
         return true;
     }
 
@@ -150,6 +159,20 @@ internal sealed record ClientSettings(
             errors.Add("ORION_SERVER names no server");
         }
         return servers;
+    }
+
+    private static TimeSpan ParseReplySpin(string? value, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return DefaultReplySpinTime;
+        }
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds) || microseconds > MaxReplySpinMicroseconds)
+        {
+            errors.Add($"ORION_REPLY_SPIN_US='{value}' is not a number of microseconds between 0 and {MaxReplySpinMicroseconds}");
+            return DefaultReplySpinTime;
+        }
+        return TimeSpan.FromMicroseconds(microseconds);
     }
 
     private static TimeSpan ParseTimeout(string? value, List<string> errors)

@@ -54,6 +54,18 @@ internal static class ClientEmitter
             if (call.IsSynchronous)
             {
                 source.Line("var call = _client.RentCall();");
+                source.Line($"{WireCode.Status} status;");
+            }
+            // Small data travels inside its record, batched like any call; larger data follows the record as bulk.
+            source.Open($"if (global::Orion.Cuda.Remote.Client.RemoteCudaClient.TravelsInline({rowBytes}, {rows}))");
+            source.Line($"var record = _client.Begin({opcode}, {(call.IsSynchronous ? "call.RequestId" : "0")});");
+            EmitWrites(source, call);
+            source.Line($"global::Orion.Cuda.Remote.Client.RemoteCudaClient.WriteInline(record.Writer, {host}, {rowBytes}, {rows});");
+            source.Line(call.IsSynchronous ? "status = _client.Complete(call, record.End().Sequence);" : "return _client.EndAsync(ref record);");
+            source.Close();
+            if (call.IsSynchronous)
+            {
+                source.Open("else");
             }
             source.Open("lock (_client._writerGate)");
             source.Line($"var record = _client.Begin({opcode}, {(call.IsSynchronous ? "call.RequestId" : "0")});");
@@ -65,7 +77,8 @@ internal static class ClientEmitter
             source.Close();
             if (call.IsSynchronous)
             {
-                source.Line("var status = _client.AwaitReply(call);");
+                source.Line("status = _client.AwaitReply(call);");
+                source.Close();
                 EmitReplyDecode(source, call);
                 source.Line("_client.ReturnCall(call);");
                 source.Line("return status;");

@@ -65,8 +65,11 @@ internal static class ServerEmitter
                 source.Line($"if ({violation}) throw new {WireCode.ProtocolExceptionType}($\"{call.Name}: {p.Name} {{{id}}} is {(p.Limit is { } limit ? $"over its limit of {limit}" : "not a defined value")}\");");
             }
         }
-        source.Line($"body.ExpectEnd(\"{call.Name}\");");
         var bulk = call.BulkData;
+        if (bulk?.Kind != WireKind.Incoming)
+        {
+            source.Line($"body.ExpectEnd(\"{call.Name}\");");
+        }
         if (bulk is not null)
         {
             var row = call.BulkRowBytes!;
@@ -78,9 +81,16 @@ internal static class ServerEmitter
             var layout = rows is null
                 ? $"global::Orion.Cuda.Protocol.Wire.BulkLayout.Contiguous({WireCode.Id(row.Name)}, ChunkBytes)"
                 : $"global::Orion.Cuda.Protocol.Wire.BulkLayout.ForRows({WireCode.Id(row.Name)}, {WireCode.Id(rows.Name)}, ChunkBytes)";
-            source.Line(bulk.Kind == WireKind.Incoming
-                ? $"var {WireCode.Id(bulk.Name)} = BeginIncoming({layout});"
-                : $"var {WireCode.Id(bulk.Name)} = BeginOutgoing(header, {layout});");
+            if (bulk.Kind == WireKind.Incoming)
+            {
+                // Small data is the rest of the record; larger data follows as bulk.
+                source.Line($"var {WireCode.Id(bulk.Name)} = BeginIncoming({layout}, ref body);");
+                source.Line($"body.ExpectEnd(\"{call.Name}\");");
+            }
+            else
+            {
+                source.Line($"var {WireCode.Id(bulk.Name)} = BeginOutgoing(header, {layout});");
+            }
         }
         var arguments = string.Join(", ", call.Parameters.Select(p => p.Direction switch
         {

@@ -38,7 +38,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         CheckRange(offset, source.Length);
         fixed (T* pointer = source)
         {
-            CudaException.ThrowIfFailed(
+            _client.ThrowIfFailed(
                 _client.CopyHostToDevice(Address + ByteOffset(offset), (nint)pointer, (ulong)MemoryMarshal.AsBytes(source).Length),
                 "cuMemcpyHtoD");
         }
@@ -51,7 +51,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         CheckRange(offset, source.Length);
         fixed (T* pointer = source)
         {
-            CudaException.ThrowIfFailed(
+            _client.ThrowIfFailed(
                 _client.CopyHostToDeviceAsync(Address + ByteOffset(offset), (nint)pointer, (ulong)MemoryMarshal.AsBytes(source).Length, stream.Handle),
                 "cuMemcpyHtoDAsync");
         }
@@ -63,7 +63,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         CheckRange(offset, destination.Length);
         fixed (T* pointer = destination)
         {
-            CudaException.ThrowIfFailed(
+            _client.ThrowIfFailed(
                 _client.CopyDeviceToHost((nint)pointer, Address + ByteOffset(offset), (ulong)MemoryMarshal.AsBytes(destination).Length),
                 "cuMemcpyDtoH");
         }
@@ -82,14 +82,14 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
     {
         ArgumentNullException.ThrowIfNull(source);
         CheckRange(0, source.Length);
-        CudaException.ThrowIfFailed(
+        _client.ThrowIfFailed(
             _client.CopyDeviceToDevice(Address, source.Address, source.SizeInBytes, stream?.Handle ?? 0, async: stream is not null),
             "cuMemcpyDtoD");
     }
 
     /// <summary>Sets every byte to <paramref name="value"/> (<c>cuMemsetD8</c>); stream-ordered when a stream is given.</summary>
     public void FillBytes(byte value, RemoteStream? stream = null) =>
-        CudaException.ThrowIfFailed(_client.Memset(Address, value, 1, SizeInBytes, stream?.Handle ?? 0, async: stream is not null), "cuMemsetD8");
+        _client.ThrowIfFailed(_client.Memset(Address, value, 1, SizeInBytes, stream?.Handle ?? 0, async: stream is not null), "cuMemsetD8");
 
     /// <summary>Sets every 32-bit word to <paramref name="value"/> (<c>cuMemsetD32</c>); the size must be a multiple of 4.</summary>
     public void Fill32(uint value, RemoteStream? stream = null)
@@ -98,7 +98,7 @@ public sealed class DeviceBuffer<T> : IDisposable where T : unmanaged
         {
             throw new InvalidOperationException("The buffer size is not a multiple of 4 bytes.");
         }
-        CudaException.ThrowIfFailed(_client.Memset(Address, value, 4, SizeInBytes / 4, stream?.Handle ?? 0, async: stream is not null), "cuMemsetD32");
+        _client.ThrowIfFailed(_client.Memset(Address, value, 4, SizeInBytes / 4, stream?.Handle ?? 0, async: stream is not null), "cuMemsetD32");
     }
 
     public void Dispose()

@@ -21,9 +21,9 @@ public sealed class RemoteEvent : IDisposable
 
     /// <summary>Records the event on <paramref name="stream"/> (null: the default stream); asynchronous.</summary>
     public void Record(RemoteStream? stream = null) =>
-        CudaException.ThrowIfFailed(_client.RecordEvent(Handle, stream?.Handle ?? 0), "cuEventRecord");
+        _client.ThrowIfFailed(_client.RecordEvent(Handle, stream?.Handle ?? 0), "cuEventRecord");
 
-    public void Synchronize() => CudaException.ThrowIfFailed(_client.SynchronizeEvent(Handle), "cuEventSynchronize");
+    public void Synchronize() => _client.ThrowIfFailed(_client.SynchronizeEvent(Handle), "cuEventSynchronize");
 
     /// <summary>True when the work before the recorded point has finished.</summary>
     public bool IsComplete
@@ -35,7 +35,7 @@ public sealed class RemoteEvent : IDisposable
             {
                 return false;
             }
-            CudaException.ThrowIfFailed(status, "cuEventQuery");
+            _client.ThrowIfFailed(status, "cuEventQuery");
             return true;
         }
     }
@@ -44,7 +44,7 @@ public sealed class RemoteEvent : IDisposable
     public float ElapsedSince(RemoteEvent start)
     {
         ArgumentNullException.ThrowIfNull(start);
-        CudaException.ThrowIfFailed(_client.GetEventElapsedTime(start.Handle, Handle, out var milliseconds), "cuEventElapsedTime");
+        _client.ThrowIfFailed(_client.GetEventElapsedTime(start.Handle, Handle, out var milliseconds), "cuEventElapsedTime");
         return milliseconds;
     }
 

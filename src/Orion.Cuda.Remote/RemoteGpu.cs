@@ -6,8 +6,10 @@ namespace Orion.Cuda.Remote;
 
 /// <summary>
 /// A GPU on another machine, for .NET code: allocate, copy from and to spans, load modules, launch
-/// kernels with typed arguments, streams, events. Failures throw <see cref="CudaException"/> with
-/// the CUDA error code and name. Thread-safe; built on <see cref="RemoteCudaClient"/>.
+/// kernels with typed arguments, streams, events. Thread-safe; built on <see cref="RemoteCudaClient"/>.
+/// Failures throw an <see cref="OrionException"/> with a one-line message: <see cref="CudaException"/> (the CUDA
+/// error code and name) when a call fails, <see cref="ConnectionLostException"/> once the connection is gone, and from
+/// <see cref="ConnectAsync"/> <see cref="ServerUnreachableException"/> or <see cref="RemoteSessionRefusedException"/>.
 /// </summary>
 public sealed class RemoteGpu : IAsyncDisposable, IDisposable
 {
@@ -17,7 +19,9 @@ public sealed class RemoteGpu : IAsyncDisposable, IDisposable
         Client = client;
     }
 
-    /// <summary>Connects to an Orion server (e.g. <c>tcp://gpu-host:7000</c>).</summary>
+    /// <summary>Connects to an Orion server (e.g. <c>tcp://gpu-host:7000</c>), within the options' connect and handshake timeouts.</summary>
+    /// <exception cref="ServerUnreachableException">No Orion server answered at <paramref name="endpoint"/> in time.</exception>
+    /// <exception cref="RemoteSessionRefusedException">The server refused the session (token, version, capacity).</exception>
     public static async Task<RemoteGpu> ConnectAsync(TransportFactory transports, TransportEndpoint endpoint, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default) =>
         new(await RemoteCudaClient.ConnectAsync(transports, endpoint, options, cancellationToken).ConfigureAwait(false));
 
@@ -31,14 +35,14 @@ public sealed class RemoteGpu : IAsyncDisposable, IDisposable
 
     public int DriverVersion => Client.DriverVersion;
 
-    public void SetDevice(int device) => CudaException.ThrowIfFailed(Client.SetDevice(device), "cudaSetDevice");
+    public void SetDevice(int device) => Client.ThrowIfFailed(Client.SetDevice(device), "cudaSetDevice");
 
     /// <summary>Waits for all work on the device; throws the first error of any earlier asynchronous call.</summary>
-    public void Synchronize() => CudaException.ThrowIfFailed(Client.Synchronize(), "cuCtxSynchronize");
+    public void Synchronize() => Client.ThrowIfFailed(Client.Synchronize(), "cuCtxSynchronize");
 
     public (ulong Free, ulong Total) GetMemoryInfo()
     {
-        CudaException.ThrowIfFailed(Client.GetMemoryInfo(out var free, out var total), "cuMemGetInfo");
+        Client.ThrowIfFailed(Client.GetMemoryInfo(out var free, out var total), "cuMemGetInfo");
         return (free, total);
     }
 
@@ -47,7 +51,7 @@ public sealed class RemoteGpu : IAsyncDisposable, IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(count);
         var bytes = checked((ulong)count * (ulong)System.Runtime.CompilerServices.Unsafe.SizeOf<T>());
-        CudaException.ThrowIfFailed(Client.Allocate(bytes, out var address), "cuMemAlloc");
+        Client.ThrowIfFailed(Client.Allocate(bytes, out var address), "cuMemAlloc");
         return new DeviceBuffer<T>(Client, address, count);
     }
 
@@ -70,7 +74,7 @@ public sealed class RemoteGpu : IAsyncDisposable, IDisposable
     /// <summary>Loads a module image: fatbin, cubin, or PTX text as bytes.</summary>
     public RemoteModule LoadModule(ReadOnlySpan<byte> image)
     {
-        CudaException.ThrowIfFailed(Client.LoadModule(image, out var module), "cuModuleLoadData");
+        Client.ThrowIfFailed(Client.LoadModule(image, out var module), "cuModuleLoadData");
         return new RemoteModule(Client, module);
     }
 
@@ -83,13 +87,13 @@ public sealed class RemoteGpu : IAsyncDisposable, IDisposable
 
     public RemoteStream CreateStream(uint flags = 0, int priority = 0)
     {
-        CudaException.ThrowIfFailed(Client.CreateStream(flags, priority, out var stream), "cuStreamCreateWithPriority");
+        Client.ThrowIfFailed(Client.CreateStream(flags, priority, out var stream), "cuStreamCreateWithPriority");
         return new RemoteStream(Client, stream);
     }
 
     public RemoteEvent CreateEvent(uint flags = 0)
     {
-        CudaException.ThrowIfFailed(Client.CreateEvent(flags, out var gpuEvent), "cuEventCreate");
+        Client.ThrowIfFailed(Client.CreateEvent(flags, out var gpuEvent), "cuEventCreate");
         return new RemoteEvent(Client, gpuEvent);
     }
 

@@ -49,7 +49,7 @@ public sealed class RemoteKernel
         if (status != CudaStatus.Success)
         {
             // The message is built only on failure: a launch must not allocate.
-            throw new CudaException(status, $"cuLaunchKernel('{Name}')");
+            throw ClientStatus.Failure(_client, status, $"cuLaunchKernel('{Name}')");
         }
     }
 
@@ -60,14 +60,14 @@ public sealed class RemoteKernel
     /// <summary><c>cuFuncGetAttribute</c> (<paramref name="attribute"/> is a <c>CUfunction_attribute</c> value).</summary>
     public int GetAttribute(int attribute)
     {
-        CudaException.ThrowIfFailed(_client.GetFunctionAttribute(Handle, attribute, out var value), "cuFuncGetAttribute");
+        _client.ThrowIfFailed(_client.GetFunctionAttribute(Handle, attribute, out var value), "cuFuncGetAttribute");
         return value;
     }
 
     /// <summary>Blocks of <paramref name="blockSize"/> threads that fit on one multiprocessor at once.</summary>
     public int MaxActiveBlocksPerMultiprocessor(int blockSize, ulong dynamicSharedMemoryBytes = 0)
     {
-        CudaException.ThrowIfFailed(_client.GetMaxActiveBlocksPerMultiprocessor(Handle, blockSize, dynamicSharedMemoryBytes, 0, out var blocks), "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+        _client.ThrowIfFailed(_client.GetMaxActiveBlocksPerMultiprocessor(Handle, blockSize, dynamicSharedMemoryBytes, 0, out var blocks), "cuOccupancyMaxActiveBlocksPerMultiprocessor");
         return blocks;
     }
 }

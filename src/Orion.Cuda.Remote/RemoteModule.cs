@@ -20,7 +20,7 @@ public sealed class RemoteModule : IDisposable
     public RemoteKernel GetKernel(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        CudaException.ThrowIfFailed(_client.GetFunction(Handle, name, out var function), $"cuModuleGetFunction('{name}')");
+        _client.ThrowIfFailed(_client.GetFunction(Handle, name, out var function), $"cuModuleGetFunction('{name}')");
         return new RemoteKernel(_client, function, name, _client.GetParameterLayout(function)!);
     }
 
@@ -28,7 +28,7 @@ public sealed class RemoteModule : IDisposable
     public (ulong Address, ulong Bytes) GetGlobal(string name)
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
-        CudaException.ThrowIfFailed(_client.GetGlobal(Handle, name, out var address, out var bytes), $"cuModuleGetGlobal('{name}')");
+        _client.ThrowIfFailed(_client.GetGlobal(Handle, name, out var address, out var bytes), $"cuModuleGetGlobal('{name}')");
         return (address, bytes);
     }
 

@@ -17,7 +17,7 @@ public sealed class RemoteStream : IDisposable
 
     public ulong Handle => _handle != 0 ? _handle : throw new ObjectDisposedException(nameof(RemoteStream));
 
-    public void Synchronize() => CudaException.ThrowIfFailed(_client.SynchronizeStream(Handle), "cuStreamSynchronize");
+    public void Synchronize() => _client.ThrowIfFailed(_client.SynchronizeStream(Handle), "cuStreamSynchronize");
 
     /// <summary>True when all work queued on the stream has finished.</summary>
     public bool IsIdle
@@ -29,7 +29,7 @@ public sealed class RemoteStream : IDisposable
             {
                 return false;
             }
-            CudaException.ThrowIfFailed(status, "cuStreamQuery");
+            _client.ThrowIfFailed(status, "cuStreamQuery");
             return true;
         }
     }
@@ -38,7 +38,7 @@ public sealed class RemoteStream : IDisposable
     public void Wait(RemoteEvent gpuEvent)
     {
         ArgumentNullException.ThrowIfNull(gpuEvent);
-        CudaException.ThrowIfFailed(_client.StreamWaitEvent(Handle, gpuEvent.Handle), "cuStreamWaitEvent");
+        _client.ThrowIfFailed(_client.StreamWaitEvent(Handle, gpuEvent.Handle), "cuStreamWaitEvent");
     }
 
     /// <summary>Runs <paramref name="callback"/> here once the stream has reached this point on the server;
@@ -46,7 +46,7 @@ public sealed class RemoteStream : IDisposable
     public void LaunchHostFunction(Action callback)
     {
         ArgumentNullException.ThrowIfNull(callback);
-        CudaException.ThrowIfFailed(_client.LaunchHostFunction(Handle, _ => callback(), 0), "cuLaunchHostFunc");
+        _client.ThrowIfFailed(_client.LaunchHostFunction(Handle, _ => callback(), 0), "cuLaunchHostFunc");
     }
 
     public void Dispose()

@@ -40,8 +40,8 @@ public sealed class OrionServerOptions
     /// <summary>Bulk chunk size for copies and module images (64 KiB .. 64 MiB).</summary>
     public int ChunkBytes { get; set; } = ProtocolLimits.DefaultChunkBytes;
 
-    /// <summary>Transport limits for accepted connections.</summary>
-    public TransportOptions TransportOptions { get; set; } = TransportOptions.Default;
+    /// <summary>Transport limits for accepted connections (this instance's own, so that binding it from configuration changes no other).</summary>
+    public TransportOptions TransportOptions { get; set; } = new();
 
     /// <summary>Where sessions run: <see cref="SessionIsolation.Context"/> (in this process) or
     /// <see cref="SessionIsolation.Process"/> (a worker per session, which needs <see cref="WorkerLauncher"/>).</summary>
@@ -66,7 +66,7 @@ public sealed class OrionServerOptions
     public TimeSpan SendTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>What one session may hold at once (memory quota, allocations, streams, events, modules).</summary>
-    public SessionLimits SessionLimits { get; set; } = SessionLimits.Default;
+    public SessionLimits SessionLimits { get; set; } = new();
 
     /// <summary>How the GPUs are divided into vGPUs, on which sessions are placed by what their hello asks for (admission
     /// control). Empty (the default): no vGPUs, every session sees every exposed device.</summary>

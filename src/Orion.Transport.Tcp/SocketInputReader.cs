@@ -60,6 +60,10 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
     private Exception? _receiveError;
     private bool _readerCompleted;
 
+    /// <summary>Whether the read being started may block the caller's thread (a synchronous receive of
+    /// the connection; see <c>StreamTransportConnection.ReadsCanBlock</c>). Set once by the connection.</summary>
+    public Func<bool> ReadsMayBlock { get; set; } = static () => false;
+
     public SocketInputReader(Socket socket, int bufferSize)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(bufferSize, 2 * MinimumReceiveSize);
@@ -165,7 +169,11 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
             }
             registration.Unregister(); // the read already ended (an adopted receive completed, or the token fired)
         }
-        if (startReceive)
+        if (startReceive && ReadsMayBlock())
+        {
+            ReceiveBlocking();
+        }
+        else if (startReceive)
         {
             ValueTask<int> receive;
             try
@@ -190,6 +198,51 @@ internal sealed class SocketInputReader : PipeReader, IValueTaskSource<ReadResul
             }
         }
         return new ValueTask<ReadResult>(this, version);
+    }
+
+    /// <summary>
+    /// Receives on the reader's own thread (the socket is non-blocking for synchronous calls): what the
+    /// socket holds, else a poll of this thread until it is readable, so that arriving bytes wake the
+    /// thread that waits for them directly. Between polls it looks whether the read was released
+    /// (<see cref="CancelPendingRead"/>, the token): then no receive is left in flight, and the release
+    /// completes the read as it does for an asynchronous one.
+    /// </summary>
+    private void ReceiveBlocking()
+    {
+        try
+        {
+            while (true)
+            {
+                var received = _socket.Receive(_buffer.AsSpan(_end), SocketFlags.None, out var error);
+                if (error == SocketError.Success)
+                {
+                    Complete(received, null);
+                    return;
+                }
+                if (error != SocketError.WouldBlock)
+                {
+                    Complete(0, new SocketException((int)error));
+                    return;
+                }
+                while (!_socket.Poll(TcpConnection.BlockingPollSliceMicroseconds, SelectMode.SelectRead))
+                {
+                    lock (_stateLock)
+                    {
+                        if (!_readerWaiting)
+                        {
+                            _receiveOutstanding = false;
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+#pragma warning disable CA1031 // Whatever the socket throws (disposed by a failure elsewhere) is the read's result.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            Complete(0, exception);
+        }
     }
 
     /// <summary>The waiting read's token was cancelled: releases that read (not the socket receive).</summary>

@@ -25,6 +25,10 @@ internal sealed class TcpConnection : StreamTransportConnection
     /// few syscalls. Held for the connection's lifetime, like the send buffer.</summary>
     private const int ReadBufferSize = 64 * 1024;
 
+    /// <summary>How long a read blocking the caller's thread waits in one poll before it looks whether
+    /// it was released (a failure, a cancelled token): the bound on how late it notices.</summary>
+    internal const int BlockingPollSliceMicroseconds = 20_000;
+
     private readonly Socket _socket;
     private readonly byte[] _sendBuffer = GC.AllocateUninitializedArray<byte>(CoalesceBufferSize, pinned: true);
     private readonly VectoredSocketSender _vectoredSender;
@@ -34,6 +38,7 @@ internal sealed class TcpConnection : StreamTransportConnection
     {
         _socket = socket;
         _vectoredSender = new VectoredSocketSender(socket);
+        input.ReadsMayBlock = () => ReceiveMayBlock;
         StartTimer();
     }
 
@@ -42,6 +47,10 @@ internal sealed class TcpConnection : StreamTransportConnection
 
     public static TcpConnection Create(Socket socket, TransportOptions options)
     {
+        // Non-blocking for the synchronous calls only (asynchronous ones are unaffected): a blocking
+        // read tries the socket, and waits in a poll of its own when nothing is there, never in the
+        // socket engine (whose event thread would then have to wake it: the hand-off it avoids).
+        socket.Blocking = false;
         var input = new SocketInputReader(socket, ReadBufferSize);
         return new TcpConnection(socket, input, options, ToEndpoint(socket.LocalEndPoint), ToEndpoint(socket.RemoteEndPoint));
     }
@@ -57,6 +66,8 @@ internal sealed class TcpConnection : StreamTransportConnection
     }
 
     protected override bool InputCompletesInline => true;
+
+    protected override bool ReadsCanBlock => true;
 
     protected override bool CanReadDirect => true;
 
@@ -101,7 +112,36 @@ internal sealed class TcpConnection : StreamTransportConnection
     }
 
     protected override ValueTask<int> ReadDirectAsync(Memory<byte> destination, CancellationToken cancellationToken)
-        => _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+        => ReceiveMayBlock
+            ? new ValueTask<int>(ReadDirectBlocking(destination.Span, cancellationToken))
+            : _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken);
+
+    /// <summary>Reads on the caller's thread: what the socket holds, else waits until it is readable.
+    /// Returns 0 at the end of the stream, and when the connection has failed meanwhile (the framing
+    /// layer then reports the failure).</summary>
+    private int ReadDirectBlocking(Span<byte> destination, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var received = _socket.Receive(destination, SocketFlags.None, out var error);
+            if (error == SocketError.Success)
+            {
+                return received;
+            }
+            if (error != SocketError.WouldBlock)
+            {
+                throw new SocketException((int)error);
+            }
+            while (!_socket.Poll(BlockingPollSliceMicroseconds, SelectMode.SelectRead))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (HasFailed)
+                {
+                    return 0;
+                }
+            }
+        }
+    }
 
     protected override void OnFailed(TransportError reason)
     {

@@ -36,6 +36,18 @@ public abstract class TransportConnection : IAsyncDisposable
     /// <see cref="ReceiveAsync"/> or <see cref="ReceiveBulkAsync"/>; copy what must live longer.</summary>
     public abstract ValueTask<ReadOnlySequence<byte>> ReceiveAsync(CancellationToken cancellationToken = default);
 
+    /// <summary>Receives the next message as <see cref="ReceiveAsync"/> does, blocking the calling thread
+    /// until it has arrived. For a caller with a thread of its own (a session's executor, a client's
+    /// receive thread): a transport that can read on the caller's thread (TCP) does, so the arrival of
+    /// a message wakes the very thread that handles it, with no hand-off through the transport's or
+    /// the thread pool's threads on the way. Others wait for <see cref="ReceiveAsync"/>.</summary>
+    public virtual ReadOnlySequence<byte> Receive(CancellationToken cancellationToken = default)
+        => BlockingWait.Wait(ReceiveAsync(cancellationToken));
+
+    /// <summary><see cref="ReceiveBulkAsync"/>, blocking the calling thread as <see cref="Receive"/> does.</summary>
+    public virtual void ReceiveBulk(Memory<byte> destination, CancellationToken cancellationToken = default)
+        => BlockingWait.Wait(ReceiveBulkAsync(destination, cancellationToken));
+
     /// <summary>Sends a bulk payload of at most <see cref="TransportOptions.MaxBulkSize"/> bytes.
     /// The caller's buffer must stay unchanged until the returned task completes.</summary>
     public abstract ValueTask SendBulkAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default);

@@ -31,7 +31,7 @@ public sealed record TransportEndpoint(string Scheme, string Host, int Port)
         var withScheme = text.Contains("://", StringComparison.Ordinal) ? text : "tcp://" + text;
         if (!Uri.TryCreate(withScheme, UriKind.Absolute, out var uri))
         {
-            error = "not a URI (expected scheme://host:port)";
+            error = InvalidPort(withScheme) ?? "not a URI (expected scheme://host:port)";
             return false;
         }
         var scheme = uri.Scheme.ToLowerInvariant();
@@ -49,6 +49,38 @@ public sealed record TransportEndpoint(string Scheme, string Host, int Port)
         endpoint = new TransportEndpoint(scheme, uri.IdnHost, uri.Port);
         error = "";
         return true;
+    }
+
+    /// <summary>
+    /// Why the port of <c>scheme://host:port</c> made it no URI (a number out of range, or not a number), so that the
+    /// error names the port rather than the whole text; null when the port is not the problem.
+    /// </summary>
+    private static string? InvalidPort(string text)
+    {
+        var authority = text.AsSpan(text.IndexOf("://", StringComparison.Ordinal) + 3);
+        var end = authority.IndexOfAny('/', '?', '#');
+        if (end >= 0)
+        {
+            authority = authority[..end];
+        }
+        var colon = authority.LastIndexOf(':');
+        // host:port, or [IPv6]:port; a bare IPv6 address (colons, no brackets) is left to the URI's own error.
+        if (colon <= 0 || (authority[0] == '[' ? authority[colon - 1] != ']' : authority[..colon].Contains(':')))
+        {
+            return null;
+        }
+        var port = authority[(colon + 1)..];
+        if (port.IsEmpty)
+        {
+            return "a port is required";
+        }
+        if (port.ContainsAnyExceptInRange('0', '9'))
+        {
+            return $"port '{port}' is not a number (1-65535)";
+        }
+        return int.TryParse(port, NumberStyles.None, CultureInfo.InvariantCulture, out var number) && number is >= 1 and <= 65535
+            ? null
+            : $"port {port} is out of range (1-65535)";
     }
 
     private static bool Fail(string message, out string error)

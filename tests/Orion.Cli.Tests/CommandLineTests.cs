@@ -24,9 +24,9 @@ public sealed class CommandLineTests
     [Fact]
     public void Run_takes_its_options_then_the_program_and_its_arguments()
     {
-        var parse = Tree.Parse(["run", "--server", "tcp://gpu:7450", "--runtime", "/opt/orion", "--", "python3", "train.py", "--lr", "1"]);
+        var parse = Tree.Parse(["run", "--server", "tcp://gpu:7000", "--runtime", "/opt/orion", "--", "python3", "train.py", "--lr", "1"]);
         Assert.Empty(parse.Errors);
-        Assert.Equal("tcp://gpu:7450", parse.GetValue(Tree.RunServer));
+        Assert.Equal("tcp://gpu:7000", parse.GetValue(Tree.RunServer));
         Assert.Equal("/opt/orion", parse.GetValue(Tree.RunRuntime));
         Assert.Equal(["python3", "train.py", "--lr", "1"], parse.GetValue(Tree.RunProgram)!);
         Assert.False(parse.GetValue(Tree.RunPrintEnvironment));
@@ -44,9 +44,9 @@ public sealed class CommandLineTests
     [Fact]
     public void Everything_after_the_program_name_is_the_programs_even_without_a_double_dash()
     {
-        var parse = Tree.Parse(["run", "-s", "gpu:7450", "sh", "-c", "x", "--server", "other:1", "--", "--help", "@file"]);
+        var parse = Tree.Parse(["run", "-s", "gpu:7000", "sh", "-c", "x", "--server", "other:1", "--", "--help", "@file"]);
         Assert.Empty(parse.Errors);
-        Assert.Equal("gpu:7450", parse.GetValue(Tree.RunServer));
+        Assert.Equal("gpu:7000", parse.GetValue(Tree.RunServer));
         Assert.Null(parse.GetValue(Tree.RunRuntime));
         Assert.Equal(["sh", "-c", "x", "--server", "other:1", "--", "--help", "@file"], parse.GetValue(Tree.RunProgram)!);
     }
@@ -67,9 +67,9 @@ public sealed class CommandLineTests
         Assert.True(run.GetValue(Tree.RunPrintEnvironment));
         Assert.Empty(run.GetValue(Tree.RunProgram) ?? []);
 
-        var env = Tree.Parse(["env", "--server", "tcp://gpu:7450", "--runtime", "/opt/orion"]);
+        var env = Tree.Parse(["env", "--server", "tcp://gpu:7000", "--runtime", "/opt/orion"]);
         Assert.Empty(env.Errors);
-        Assert.Equal("tcp://gpu:7450", env.GetValue(Tree.EnvServer));
+        Assert.Equal("tcp://gpu:7000", env.GetValue(Tree.EnvServer));
         Assert.Equal("/opt/orion", env.GetValue(Tree.EnvRuntime));
     }
 
@@ -81,10 +81,10 @@ public sealed class CommandLineTests
         Assert.Equal(5, plain.GetValue(Tree.SmiTimeout));
         Assert.Null(plain.GetValue(Tree.SmiServer));
 
-        var told = Tree.Parse(["smi", "-s", "tcp://gpu:7450", "--timeout", "0.5"]);
+        var told = Tree.Parse(["smi", "-s", "tcp://gpu:7000", "--timeout", "0.5"]);
         Assert.Empty(told.Errors);
         Assert.Equal(0.5, told.GetValue(Tree.SmiTimeout));
-        Assert.Equal("tcp://gpu:7450", told.GetValue(Tree.SmiServer));
+        Assert.Equal("tcp://gpu:7000", told.GetValue(Tree.SmiServer));
     }
 
     [Theory]
@@ -104,7 +104,7 @@ public sealed class CommandLineTests
     [Fact]
     public void Run_without_a_program_says_how_to_give_one()
     {
-        var (exitCode, _, error) = Run("run", "--server", "tcp://gpu:7450");
+        var (exitCode, _, error) = Run("run", "--server", "tcp://gpu:7000");
         Assert.Equal(2, exitCode);
         AssertOneLineError(error, "no program given (orion run [--server URL] [--runtime DIR] -- PROGRAM [ARGS...])");
     }

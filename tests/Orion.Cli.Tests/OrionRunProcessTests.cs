@@ -177,7 +177,7 @@ public sealed class OrionRunProcessTests : IDisposable
     {
         var result = await OrionProcess.RunOrionAsync(["run", "--runtime", _runtime, "--", "/bin/true"], Clean);
         Assert.Equal(2, result.ExitCode);
-        Assert.Equal("orion: no server: give one with --server URL (e.g. tcp://gpu-host:7450) or set ORION_SERVER\n", result.Error);
+        Assert.Equal("orion: no server: give one with --server URL (e.g. tcp://gpu-host:7000) or set ORION_SERVER\n", result.Error);
     }
 
     [Fact]
@@ -185,8 +185,8 @@ public sealed class OrionRunProcessTests : IDisposable
     {
         var result = await OrionProcess.RunAsync("/bin/sh",
             ["-c", "eval \"$(\"$0\" env --runtime \"$1\")\" && echo \"$ORION_SERVER|$TRITON_LIBCUDA_PATH|$LD_LIBRARY_PATH\"", OrionProcess.Executable, _runtime],
-            new Dictionary<string, string?>(Clean) { ["ORION_SERVER"] = "tcp://gpu:7450" });
+            new Dictionary<string, string?>(Clean) { ["ORION_SERVER"] = "tcp://gpu:7000" });
         Assert.Equal("", result.Error);
-        Assert.Equal($"tcp://gpu:7450|{_runtime}|{_runtime}:/usr/local/lib/test-path\n", result.OutputText);
+        Assert.Equal($"tcp://gpu:7000|{_runtime}|{_runtime}:/usr/local/lib/test-path\n", result.OutputText);
     }
 }

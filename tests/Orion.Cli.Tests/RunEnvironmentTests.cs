@@ -17,12 +17,12 @@ public sealed class RunEnvironmentTests
     [Fact]
     public void A_run_gets_the_runtime_folder_first_the_client_library_the_server_and_tritons_path()
     {
-        var environment = RunEnvironment.Compute(Runtime, Client, "tcp://gpu:7450", Given(("LD_LIBRARY_PATH", "/usr/local/cuda/lib64:/lib")));
+        var environment = RunEnvironment.Compute(Runtime, Client, "tcp://gpu:7000", Given(("LD_LIBRARY_PATH", "/usr/local/cuda/lib64:/lib")));
         Assert.Equal(
             [
                 new("LD_LIBRARY_PATH", "/opt/orion/runtime:/usr/local/cuda/lib64:/lib"),
                 new("ORION_CLIENT_LIB", Client),
-                new("ORION_SERVER", "tcp://gpu:7450"),
+                new("ORION_SERVER", "tcp://gpu:7000"),
                 new KeyValuePair<string, string>("TRITON_LIBCUDA_PATH", Runtime),
             ],
             environment.Settings);
@@ -31,14 +31,14 @@ public sealed class RunEnvironmentTests
     [Fact]
     public void Without_a_library_path_the_runtime_folder_is_the_whole_of_it()
     {
-        Assert.Equal(Runtime, Settings(RunEnvironment.Compute(Runtime, Client, "gpu:7450", Given()))["LD_LIBRARY_PATH"]);
-        Assert.Equal(Runtime, Settings(RunEnvironment.Compute(Runtime, Client, "gpu:7450", Given(("LD_LIBRARY_PATH", ""))))["LD_LIBRARY_PATH"]);
+        Assert.Equal(Runtime, Settings(RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given()))["LD_LIBRARY_PATH"]);
+        Assert.Equal(Runtime, Settings(RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(("LD_LIBRARY_PATH", ""))))["LD_LIBRARY_PATH"]);
     }
 
     [Fact]
     public void A_library_path_that_starts_with_the_runtime_folder_is_left_as_it_is()
     {
-        var environment = RunEnvironment.Compute(Runtime, Client, "gpu:7450", Given(("LD_LIBRARY_PATH", Runtime + ":/lib")));
+        var environment = RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(("LD_LIBRARY_PATH", Runtime + ":/lib")));
         Assert.Equal(Runtime + ":/lib", Settings(environment)["LD_LIBRARY_PATH"]);
         Assert.Equal(Runtime + ":" + Runtime + "x", RunEnvironment.PrependFolder(Runtime, Runtime + "x"));
     }
@@ -54,13 +54,13 @@ public sealed class RunEnvironmentTests
     [Fact]
     public void The_vGPU_options_become_the_client_librarys_variables_and_only_those_given()
     {
-        var environment = RunEnvironment.Compute(Runtime, Client, "gpu:7450", Given(), new VGpuChoice("24G", "30%", "1"));
+        var environment = RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), new VGpuChoice("24G", "30%", "1"));
         Assert.Equal(
             [new("ORION_VGPU_MEMORY", "24G"), new("ORION_VGPU_SHARE", "30"), new KeyValuePair<string, string>("ORION_VGPU_DEVICE", "1")],
             environment.Settings.Skip(4));
         Assert.Equal([new KeyValuePair<string, string>("ORION_VGPU_SHARE", "5")],
-            RunEnvironment.Compute(Runtime, Client, "gpu:7450", Given(), new VGpuChoice(null, "5", null)).Settings.Skip(4));
-        Assert.Equal(4, RunEnvironment.Compute(Runtime, Client, "gpu:7450", Given(), VGpuChoice.None).Settings.Count);
+            RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), new VGpuChoice(null, "5", null)).Settings.Skip(4));
+        Assert.Equal(4, RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), VGpuChoice.None).Settings.Count);
     }
 
     [Theory]
@@ -70,7 +70,7 @@ public sealed class RunEnvironmentTests
     [InlineData(null, null, "64", "--vgpu-device '64' is not a device number between 0 and 63")]
     public void A_malformed_vGPU_option_is_a_usage_error(string? memory, string? share, string? device, string expected)
     {
-        var error = Assert.Throws<CliException>(() => RunEnvironment.Compute(Runtime, Client, "gpu:7450", Given(), new VGpuChoice(memory, share, device)));
+        var error = Assert.Throws<CliException>(() => RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), new VGpuChoice(memory, share, device)));
         Assert.Equal(2, error.ExitCode);
         Assert.Equal(expected, error.Message[..Math.Min(error.Message.Length, expected.Length)]);
     }
@@ -80,7 +80,7 @@ public sealed class RunEnvironmentTests
     {
         var error = Assert.Throws<CliException>(() => RunEnvironment.Compute(Runtime, Client, null, Given(("ORION_SERVER", " "))));
         Assert.Equal(2, error.ExitCode);
-        Assert.Equal("no server: give one with --server URL (e.g. tcp://gpu-host:7450) or set ORION_SERVER", error.Message);
+        Assert.Equal("no server: give one with --server URL (e.g. tcp://gpu-host:7000) or set ORION_SERVER", error.Message);
     }
 
     [Theory]
@@ -103,9 +103,9 @@ public sealed class RunEnvironmentTests
     }
 
     [Theory]
-    [InlineData("rdma://gpu:7450")]
-    [InlineData("auto://gpu:7450")]
-    [InlineData("gpu:7450")]
+    [InlineData("rdma://gpu:7000")]
+    [InlineData("auto://gpu:7000")]
+    [InlineData("gpu:7000")]
     public void Every_transport_a_program_can_use_is_accepted(string server)
     {
         Assert.Equal(server, Settings(RunEnvironment.Compute(Runtime, Client, server, Given()))["ORION_SERVER"]);

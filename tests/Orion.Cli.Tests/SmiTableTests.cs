@@ -12,12 +12,12 @@ public sealed class SmiTableTests
     {
         var servers = new[]
         {
-            new ServerReport(new TransportEndpoint("tcp", "gpu-a", 7450), "CUDA driver backend, 2 devices", 13000, "580.159.04",
+            new ServerReport(new TransportEndpoint("tcp", "gpu-a", 7000), "CUDA driver backend, 2 devices", 13000, "580.159.04",
             [
                 new DeviceReport("NVIDIA H200", "GPU-0123", 143771 * MiB, 0, 7),
                 new DeviceReport("NVIDIA H200", "GPU-4567", 143771 * MiB, 2048 * MiB, 100),
             ]),
-            new ServerReport(new TransportEndpoint("tcp", "gpu-b", 7450), "Orion emulated device x1", 12080, null,
+            new ServerReport(new TransportEndpoint("tcp", "gpu-b", 7000), "Orion emulated device x1", 12080, null,
             [
                 new DeviceReport("Orion emulated device", "", 256 * MiB, null, null),
             ]),
@@ -27,8 +27,8 @@ public sealed class SmiTableTests
             + "  0  NVIDIA H200            GPU-0123    143771 MiB                0 MiB    7 %\n"
             + "  1  NVIDIA H200            GPU-4567    143771 MiB             2048 MiB  100 %\n"
             + "  2  Orion emulated device  n/a            256 MiB                  n/a    n/a\n"
-            + "server tcp://gpu-a:7450: CUDA driver backend, 2 devices; driver 580.159.04, CUDA 13.0\n"
-            + "server tcp://gpu-b:7450: Orion emulated device x1; driver n/a, CUDA 12.8\n",
+            + "server tcp://gpu-a:7000: CUDA driver backend, 2 devices; driver 580.159.04, CUDA 13.0\n"
+            + "server tcp://gpu-b:7000: Orion emulated device x1; driver n/a, CUDA 12.8\n",
             SmiTable.Format(servers));
     }
 

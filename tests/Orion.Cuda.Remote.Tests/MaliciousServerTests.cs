@@ -12,6 +12,28 @@ public sealed class MaliciousServerTests
     [Fact]
     public async Task A_reply_announcing_more_data_than_requested_ends_the_session_without_writing()
     {
+        var failure = await CopyOutFromHostileServerAsync(writer => writer.WriteUInt64(1 << 20), bulkAfter: 1 << 16); // 16 bytes were asked for
+        Assert.Contains("announces 1048576 bytes", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_reply_carrying_more_data_inline_than_it_announces_ends_the_session_without_writing()
+    {
+        var failure = await CopyOutFromHostileServerAsync(writer =>
+        {
+            writer.WriteUInt64(16); // as asked, but 32 bytes follow in the reply
+            writer.WriteSpan(new byte[32].AsSpan());
+        }, bulkAfter: 0);
+        Assert.Contains("carries 32 bytes of data inline; it announced 16", failure, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A client asks a hostile server for 16 bytes into a 32-byte buffer; the server answers with
+    /// <paramref name="writeReplyBody"/> (then <paramref name="bulkAfter"/> bytes of bulk). Returns the
+    /// client's failure reason, after checking that the call failed and nothing was written.
+    /// </summary>
+    private static async Task<string> CopyOutFromHostileServerAsync(Action<ProtocolWriter> writeReplyBody, int bulkAfter)
+    {
         var transports = new TransportFactory().Add(new InMemoryTransport());
         var endpoint = new TransportEndpoint(InMemoryTransport.Scheme, "hostile-" + Guid.NewGuid().ToString("N"), 0);
         await using var listener = await transports.ListenAsync(endpoint);
@@ -27,15 +49,18 @@ public sealed class MaliciousServerTests
             var header = RequestHeader.Read(ref reader);
             writer.Clear();
             var start = ReplyHeader.BeginRecord(writer, ReplyKind.Reply, header.RequestId, CudaStatus.Success, CudaStatus.Success);
-            writer.WriteUInt64(1 << 20); // 16 bytes were asked for
+            writeReplyBody(writer);
             ReplyHeader.EndRecord(writer, start);
             try
             {
                 await connection.SendAsync(writer.WrittenMemory);
-                await connection.SendBulkAsync(new byte[1 << 16]);
-                // The client ends the connection on the bad announcement. A transport notices a
-                // peer's close only while someone reads, so wait for it with a receive (waiting on
-                // Closed alone hung whenever the sends finished before the client closed).
+                if (bulkAfter > 0)
+                {
+                    await connection.SendBulkAsync(new byte[bulkAfter]);
+                }
+                // The client ends the connection on the bad reply. A transport notices a peer's
+                // close only while someone reads, so wait for it with a receive (waiting on Closed
+                // alone hung whenever the sends finished before the client closed).
                 await connection.ReceiveAsync();
             }
             catch (TransportException)
@@ -48,10 +73,11 @@ public sealed class MaliciousServerTests
         var destination = new byte[32];
         var status = CopyOut(client, destination, 16);
         Assert.Equal(RemoteCudaClient.ConnectionLost, status);
-        Assert.Contains("announces 1048576 bytes", client.FailureReason, StringComparison.Ordinal);
         Assert.All(destination, b => Assert.Equal(0, b));
+        var failure = client.FailureReason ?? "";
         await client.DisposeAsync();
         await server.WaitAsync(TimeSpan.FromSeconds(10));
+        return failure;
     }
 
     [Fact]

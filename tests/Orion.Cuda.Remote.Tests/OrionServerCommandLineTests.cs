@@ -63,9 +63,26 @@ public sealed class OrionServerCommandLineTests : IDisposable
     [Fact]
     public async Task A_non_loopback_listen_address_without_a_token_is_refused_naming_both_ways_out()
     {
-        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7450"], Patience);
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7000"], Patience);
         Assert.Equal(2, exitCode);
-        AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7450", "--token-file", "--allow-unauthenticated");
+        AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7000", "--token-file", "--allow-unauthenticated");
+    }
+
+    [Fact]
+    public async Task An_out_of_range_listen_port_is_refused_as_such_in_one_line()
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://127.0.0.1:99999"], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "Invalid --listen endpoint 'tcp://127.0.0.1:99999': port 99999 is out of range (1-65535)");
+    }
+
+    [Fact]
+    public async Task An_invalid_configuration_is_refused_in_one_line_naming_the_key()
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--device", "0", "--device", "0"], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "Invalid configuration: Orion:Devices: a device is listed twice");
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal); // no stack trace
     }
 
     [Fact]

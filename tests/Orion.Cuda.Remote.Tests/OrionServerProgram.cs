@@ -32,6 +32,12 @@ internal static class OrionServerProgram
         {
             return File.Exists(overridden) ? overridden : throw new FileNotFoundException("ORION_SERVER_DLL does not exist", overridden);
         }
+        return SampleDll("orion-server", "orion-server.dll");
+    }
+
+    /// <summary>A sample's program of the same configuration as this test build (samples/&lt;project&gt;/bin/&lt;Configuration&gt;/&lt;tfm&gt;/).</summary>
+    public static string SampleDll(string project, string dll)
+    {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var tfm = output.Name;
         var configuration = output.Parent?.Name ?? "Debug";
@@ -39,15 +45,19 @@ internal static class OrionServerProgram
         {
             if (File.Exists(Path.Combine(dir.FullName, "Orion.Transport.sln")))
             {
-                var candidate = Path.Combine(dir.FullName, "samples", "orion-server", "bin", configuration, tfm, "orion-server.dll");
-                return File.Exists(candidate) ? candidate : throw new FileNotFoundException("orion-server.dll was not built next to this test build", candidate);
+                var candidate = Path.Combine(dir.FullName, "samples", project, "bin", configuration, tfm, dll);
+                return File.Exists(candidate) ? candidate : throw new FileNotFoundException($"{dll} was not built next to this test build", candidate);
             }
         }
         throw new DirectoryNotFoundException($"No Orion.Transport.sln above {output.FullName}; set ORION_SERVER_DLL.");
     }
 
     /// <summary>Starts orion-server with <paramref name="arguments"/>; its stdout and stderr are collected together.</summary>
-    public static Running Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
+    public static Running Start(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        StartDll(ServerDll(), arguments, environment);
+
+    /// <summary>Starts the program <paramref name="dll"/> with dotnet; its stdout and stderr are collected together.</summary>
+    public static Running StartDll(string dll, IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -56,7 +66,7 @@ internal static class OrionServerProgram
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ServerDll());
+        start.ArgumentList.Add(dll);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -73,9 +83,13 @@ internal static class OrionServerProgram
     }
 
     /// <summary>Runs orion-server to its end (it must end within <paramref name="timeout"/>): its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null) =>
+        RunDllAsync(ServerDll(), arguments, timeout, environment);
+
+    /// <summary>Runs the program <paramref name="dll"/> to its end (it must end within <paramref name="timeout"/>): its exit code and output.</summary>
+    public static async Task<(int ExitCode, string Output)> RunDllAsync(string dll, IEnumerable<string> arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        using var running = Start(arguments, environment);
+        using var running = StartDll(dll, arguments, environment);
         using var cancel = new CancellationTokenSource(timeout);
         try
         {
@@ -84,7 +98,7 @@ internal static class OrionServerProgram
         catch (OperationCanceledException)
         {
             running.Process.Kill(entireProcessTree: true);
-            Assert.Fail($"orion-server did not exit within {timeout}:\n{running.Output}");
+            Assert.Fail($"{Path.GetFileName(dll)} did not exit within {timeout}:\n{running.Output}");
         }
         await running.Drained;
         return (running.Process.ExitCode, running.Output);

@@ -159,12 +159,14 @@ public sealed class VGpuEndToEndTests : RemoteCudaTestBase
             share.Message, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task A_version_2_client_is_refused_with_the_version_this_server_speaks()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task An_older_client_is_refused_with_the_version_this_server_speaks(ushort version)
     {
-        var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() => ConnectAsync(Server, new RemoteCudaClientOptions { ProtocolVersion = 2 }));
+        var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() => ConnectAsync(Server, new RemoteCudaClientOptions { ProtocolVersion = version }));
         Assert.Equal(HandshakeStatus.VersionMismatch, refused.Status);
-        Assert.Contains("protocol version 2 is not supported; this server speaks version 3", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"protocol version {version} is not supported; this server speaks version 4", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -2,7 +2,7 @@ using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Tests;
 
-/// <summary>Protocol version 3's handshake additions: the hello's vGPU request and the welcome's vGPU.</summary>
+/// <summary>Protocol version 4's handshake additions: the hello's vGPU request and the welcome's vGPU.</summary>
 public sealed class VGpuProtocolTests
 {
     private static byte[] Encode(ClientHello hello)

@@ -13,10 +13,10 @@ public sealed class ClientSettingsTests
     [Fact]
     public void BareHostPortMeansTcp()
     {
-        var settings = Parse(("ORION_SERVER", "gpu7.example:7450"));
+        var settings = Parse(("ORION_SERVER", "gpu7.example:7000"));
         Assert.Null(settings.Error);
         var server = Assert.Single(settings.Servers);
-        Assert.Equal(("tcp", "gpu7.example", 7450), (server.Scheme, server.Host, server.Port));
+        Assert.Equal(("tcp", "gpu7.example", 7000), (server.Scheme, server.Host, server.Port));
         Assert.Equal(TimeSpan.FromSeconds(5), settings.ConnectTimeout);
         Assert.Equal(NativeLogLevel.Warn, settings.LogLevel);
     }

@@ -34,4 +34,7 @@ public sealed class SoftwareRdmaConformanceTests : TransportConformanceTests
 
     /// <summary>A large message is announced, then the peer vanishes before writing any of it.</summary>
     protected override byte[] TruncatedMessage() => SoftwareRawConnection.Frame(RdmaFrameKind.MessageStart, 1000);
+
+    /// <summary>A bulk transfer is announced, then the peer vanishes before writing any of it.</summary>
+    protected override byte[] TruncatedBulk(int announced) => SoftwareRawConnection.Frame(RdmaFrameKind.BulkStart, announced);
 }

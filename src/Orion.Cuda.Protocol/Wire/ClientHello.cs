@@ -6,8 +6,8 @@ namespace Orion.Cuda.Protocol.Wire;
 /// </summary>
 public sealed record ClientHello(ushort Version, ProtocolFeatures Features, string AuthToken, string ClientName)
 {
-    /// <summary>What the client asks of the server's vGPUs (since version 3). Sent only when it asks for something:
-    /// a hello without a request has version 2's layout, so that an older server answers it with a clear version
+    /// <summary>What the client asks of the server's vGPUs (since version 4). Sent only when it asks for something:
+    /// a hello without a request has the layout of versions 2 and 3, so that an older server answers it with a clear version
     /// mismatch rather than a malformed hello.</summary>
     public VGpuRequest VGpu { get; init; } = VGpuRequest.None;
 

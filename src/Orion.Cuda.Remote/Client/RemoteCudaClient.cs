@@ -47,7 +47,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     private uint _nextRequestId;
     private readonly NativeMemoryManager _receiveWindow = new();
     private byte[] _receiveCopy = new byte[4096];
-    private readonly Task _receiveLoop;
+    private readonly TaskCompletionSource _receiveLoopEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     // Host-function markers waiting for the server to report them.
     private readonly Lock _markerGate = new();
@@ -68,7 +68,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         _deviceOutput = options.DeviceOutput;
         _profile = options.ProfileCalls ? new CallProfile() : null;
         _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
-        _receiveLoop = Task.Run(ReceiveLoopAsync);
+        _replySpinTicks = (long)(options.ReplySpinTime.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        // A thread of its own, reading the connection synchronously: a reply wakes this thread
+        // straight from the socket, with no hop through the socket engine and the thread pool.
+        new Thread(ReceiveLoop) { IsBackground = true, Name = "orion-client-receiver" }.Start();
         StartSender(options);
     }
 
@@ -95,48 +98,62 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// <summary>Why the connection ended, or null while it is up.</summary>
     public string? FailureReason => _failure;
 
-    /// <summary>Connects to <paramref name="endpoint"/> and opens a session, following the server's redirect to a per-session worker (at most one).</summary>
+    /// <summary>
+    /// Connects to <paramref name="endpoint"/> and opens a session, following the server's redirect to a per-session
+    /// worker (at most one). Connecting is bounded by <see cref="RemoteCudaClientOptions.ConnectTimeout"/> and the
+    /// handshake by <see cref="RemoteCudaClientOptions.HandshakeTimeout"/>, each for the server and again for its worker.
+    /// </summary>
+    /// <exception cref="ServerUnreachableException">The server could not be reached in time, or what answered did not
+    /// complete the Orion handshake in time or is not an Orion server.</exception>
     /// <exception cref="RemoteSessionRefusedException">The server refused (version, token, no vGPU free for the request), or its worker could not be reached.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The options' vGPU request is impossible (a share over 100%, a device past 63).</exception>
-    /// <exception cref="TransportException">The server could not be reached.</exception>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportFactory transports, TransportEndpoint endpoint, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transports);
+        ArgumentNullException.ThrowIfNull(endpoint);
         options ??= new RemoteCudaClientOptions();
+        CheckTimeouts(options);
         options.VGpu?.Validate(); // before anything is dialled
-        var connection = await transports.ConnectAsync(endpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
-        var welcome = await HandshakeAsync(connection, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
+        var transportOptions = options.TransportOptions with { ConnectTimeout = options.ConnectTimeout };
+        TransportConnection connection;
+        try
+        {
+            connection = await transports.ConnectAsync(endpoint, transportOptions, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TransportException ex)
+        {
+            throw Unreachable(endpoint, ex, options);
+        }
+        var welcome = await HandshakeAsync(connection, endpoint, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
         if (welcome.Status == HandshakeStatus.Accepted)
         {
             return new RemoteCudaClient(connection, welcome, options);
         }
         // Redirect: the supervisor has started a worker for this session and closes its side.
         await connection.DisposeAsync().ConfigureAwait(false);
-        var worker = await ConnectToWorkerAsync(transports, welcome, options, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var workerWelcome = await HandshakeAsync(worker, welcome.RedirectTicket, options, cancellationToken).ConfigureAwait(false);
-            if (workerWelcome.Status != HandshakeStatus.Accepted)
-            {
-                // Following a second redirect could loop forever between misconfigured servers.
-                throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the worker at {welcome.RedirectEndpoint} redirected again; a client follows one redirect only");
-            }
-            return new RemoteCudaClient(worker, workerWelcome, options);
-        }
-        catch
+        var (worker, workerEndpoint) = await ConnectToWorkerAsync(transports, welcome, transportOptions, cancellationToken).ConfigureAwait(false);
+        var workerWelcome = await HandshakeAsync(worker, workerEndpoint, welcome.RedirectTicket, options, cancellationToken).ConfigureAwait(false);
+        if (workerWelcome.Status != HandshakeStatus.Accepted)
         {
             await worker.DisposeAsync().ConfigureAwait(false);
-            throw;
+            // Following a second redirect could loop forever between misconfigured servers.
+            throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the worker at {welcome.RedirectEndpoint} redirected again; a client follows one redirect only");
         }
+        return new RemoteCudaClient(worker, workerWelcome, options);
     }
 
     /// <summary>Opens a session over a connection already made; the client owns it from here on. A redirecting
-    /// (process-isolation) server needs <see cref="ConnectAsync(TransportFactory, TransportEndpoint, RemoteCudaClientOptions?, CancellationToken)"/>.</summary>
+    /// (process-isolation) server needs <see cref="ConnectAsync(TransportFactory, TransportEndpoint, RemoteCudaClientOptions?, CancellationToken)"/>.
+    /// The handshake is bounded by <see cref="RemoteCudaClientOptions.HandshakeTimeout"/>.</summary>
+    /// <exception cref="ServerUnreachableException">The peer did not complete the Orion handshake in time or is not an Orion server.</exception>
+    /// <exception cref="RemoteSessionRefusedException">The server refused the session.</exception>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportConnection connection, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(connection);
         options ??= new RemoteCudaClientOptions();
-        var welcome = await HandshakeAsync(connection, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
+        CheckTimeouts(options);
+        var welcome = await HandshakeAsync(connection, connection.RemoteEndpoint, options.AuthToken, options, cancellationToken).ConfigureAwait(false);
         if (welcome.Status != HandshakeStatus.Accepted)
         {
             await connection.DisposeAsync().ConfigureAwait(false);
@@ -146,7 +163,34 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         return new RemoteCudaClient(connection, welcome, options);
     }
 
-    private static async Task<TransportConnection> ConnectToWorkerAsync(TransportFactory transports, ServerWelcome redirect, RemoteCudaClientOptions options, CancellationToken cancellationToken)
+    private static void CheckTimeouts(RemoteCudaClientOptions options)
+    {
+        if (options.ConnectTimeout <= TimeSpan.Zero && options.ConnectTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.ConnectTimeout, "RemoteCudaClientOptions.ConnectTimeout must be positive (or Timeout.InfiniteTimeSpan).");
+        }
+        if (options.HandshakeTimeout <= TimeSpan.Zero && options.HandshakeTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.HandshakeTimeout, "RemoteCudaClientOptions.HandshakeTimeout must be positive (or Timeout.InfiniteTimeSpan).");
+        }
+    }
+
+    /// <summary>A transport's failure to connect, as the typed error: one line naming the endpoint and the cause.</summary>
+    private static ServerUnreachableException Unreachable(TransportEndpoint endpoint, TransportException error, RemoteCudaClientOptions options)
+    {
+        var cause = error.InnerException switch
+        {
+            OperationCanceledException => $"no connection within {Seconds(options.ConnectTimeout)} (RemoteCudaClientOptions.ConnectTimeout)",
+            System.Net.Sockets.SocketException socket => socket.Message,
+            _ => error.Message,
+        };
+        return new ServerUnreachableException(endpoint, $"cannot reach {endpoint}: {cause}", error);
+    }
+
+    private static string Seconds(TimeSpan span) =>
+        span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
+
+    private static async Task<(TransportConnection Connection, TransportEndpoint Endpoint)> ConnectToWorkerAsync(TransportFactory transports, ServerWelcome redirect, TransportOptions transportOptions, CancellationToken cancellationToken)
     {
         if (!TransportEndpoint.TryParse(redirect.RedirectEndpoint, out var workerEndpoint, out var error))
         {
@@ -154,7 +198,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
         try
         {
-            return await transports.ConnectAsync(workerEndpoint, options.TransportOptions, cancellationToken).ConfigureAwait(false);
+            return (await transports.ConnectAsync(workerEndpoint, transportOptions, cancellationToken).ConfigureAwait(false), workerEndpoint);
         }
         catch (TransportException ex)
         {
@@ -162,9 +206,16 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
-    /// <summary>Sends the hello and reads the welcome; returns it when accepted or a redirect, throws on a refusal. Disposes the connection on failure.</summary>
-    private static async Task<ServerWelcome> HandshakeAsync(TransportConnection connection, string authToken, RemoteCudaClientOptions options, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends the hello and reads the welcome, within <see cref="RemoteCudaClientOptions.HandshakeTimeout"/>; returns it
+    /// when accepted or a redirect, throws on a refusal, a timeout or an answer that is not Orion's. Disposes the
+    /// connection on failure.
+    /// </summary>
+    private static async Task<ServerWelcome> HandshakeAsync(TransportConnection connection, TransportEndpoint? endpoint, string authToken, RemoteCudaClientOptions options, CancellationToken cancellationToken)
     {
+        var peer = endpoint?.ToString() ?? "the server";
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.HandshakeTimeout);
         try
         {
             using (var hello = new ProtocolWriter(512))
@@ -173,17 +224,25 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
                     | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
                 // A worker gets the request again with its ticket; the supervisor has placed the session already.
                 new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName) { VGpu = options.VGpu ?? VGpuRequest.None }.Encode(hello);
-                await connection.SendAsync(hello.WrittenMemory, cancellationToken).ConfigureAwait(false);
+                await connection.SendAsync(hello.WrittenMemory, deadline.Token).ConfigureAwait(false);
             }
             ServerWelcome welcome;
             try
             {
-                var reply = await connection.ReceiveAsync(cancellationToken).ConfigureAwait(false);
+                var reply = await connection.ReceiveAsync(deadline.Token).ConfigureAwait(false);
                 welcome = ServerWelcome.Decode(reply.IsSingleSegment ? reply.FirstSpan : reply.ToArray());
             }
             catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed or TransportError.ConnectionReset)
             {
                 throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, "the server closed the connection during the handshake");
+            }
+            catch (TransportException ex) when (ex.Error is TransportError.ProtocolViolation or TransportError.FrameTooLarge or TransportError.UnexpectedFrame)
+            {
+                throw new ServerUnreachableException(endpoint, $"{peer} is not an Orion server (its answer to the handshake is not Orion's framing: {ex.Message})", ex);
+            }
+            catch (ProtocolException ex)
+            {
+                throw new ServerUnreachableException(endpoint, $"{peer} is not an Orion server (its answer to the handshake is not an Orion welcome: {ex.Message})", ex);
             }
             if (welcome.Status is not (HandshakeStatus.Accepted or HandshakeStatus.Redirect))
             {
@@ -191,11 +250,30 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             }
             return welcome;
         }
+        catch (Exception ex) when (ex is OperationCanceledException or TransportException { InnerException: OperationCanceledException }
+            && deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await AbandonAsync(connection, "no Orion handshake in time").ConfigureAwait(false);
+            throw new ServerUnreachableException(endpoint,
+                $"{peer} accepted the connection but did not complete the Orion handshake within {Seconds(options.HandshakeTimeout)} (RemoteCudaClientOptions.HandshakeTimeout): is it an Orion server?", ex);
+        }
+        catch (TransportException ex)
+        {
+            await AbandonAsync(connection, "the handshake failed").ConfigureAwait(false);
+            throw new ServerUnreachableException(endpoint, $"the handshake with {peer} failed: {ex.Message}", ex);
+        }
         catch
         {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            await AbandonAsync(connection, "the handshake failed").ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>Ends a connection whose handshake failed at once: an orderly close would wait for a peer that may never answer.</summary>
+    private static async ValueTask AbandonAsync(TransportConnection connection, string reason)
+    {
+        connection.Abort(reason);
+        await connection.DisposeAsync().ConfigureAwait(false);
     }
 
     // ---- outgoing records ----
@@ -315,6 +393,20 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Whether a call's data to the server goes inside its record (<see cref="ProtocolLimits.MaxInlineDataBytes"/>);
+    /// the server decides by the same rule.</summary>
+    internal static bool TravelsInline(ulong rowBytes, ulong rows) => (UInt128)rowBytes * rows <= ProtocolLimits.MaxInlineDataBytes;
+
+    /// <summary>Appends a call's small data to its record, rows packed (no pitch).</summary>
+    internal static unsafe void WriteInline(ProtocolWriter writer, HostBuffer host, ulong rowBytes, ulong rows)
+    {
+        var pitch = rows > 1 && host.Pitch != 0 ? host.Pitch : rowBytes;
+        for (ulong r = 0; r < rows; r++)
+        {
+            writer.WriteSpan(new ReadOnlySpan<byte>((byte*)host.Address + (r * pitch), (int)rowBytes));
+        }
+    }
+
     /// <summary>
     /// Sends a call's bulk data from <paramref name="host"/>, cut as <see cref="BulkLayout"/> says (rows
     /// of a pitched buffer are packed first). Caller holds the writer lock.
@@ -422,6 +514,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     {
         if (_failure is null)
         {
+            SpinForReply(call);
             call.Done.Wait();
         }
         if (!call.Done.IsSet)
@@ -453,13 +546,13 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     // ---- incoming ----
 
-    private async Task ReceiveLoopAsync()
+    private void ReceiveLoop()
     {
         try
         {
             while (true)
             {
-                var message = await _connection.ReceiveAsync().ConfigureAwait(false);
+                var message = _connection.Receive();
                 ReadOnlyMemory<byte> bytes;
                 if (message.IsSingleSegment)
                 {
@@ -477,7 +570,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
                 var (bulkCall, bulkBytes) = ProcessMessage(bytes.Span);
                 if (bulkCall is not null)
                 {
-                    await ReceiveDataAsync(bulkCall, bulkBytes).ConfigureAwait(false);
+                    ReceiveData(bulkCall, bulkBytes);
                     Finish(bulkCall);
                 }
             }
@@ -491,6 +584,17 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         {
             Fail("the server sent a malformed message: " + ex.Message);
             _connection.Abort("malformed server message");
+        }
+#pragma warning disable CA1031 // A library in someone else's process never lets an exception escape its own thread.
+        catch (Exception ex)
+        {
+            Fail("the client's receive thread stopped: " + ex.Message);
+            _connection.Abort("client receive thread failed");
+        }
+#pragma warning restore CA1031
+        finally
+        {
+            _receiveLoopEnded.TrySetResult();
         }
     }
 
@@ -540,18 +644,29 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             }
             call.Status = header.Status;
             call.AsyncStatus = header.AsyncStatus;
-            call.SetBody(body);
-            if (call.Destination != 0)
+            if (call.Destination == 0)
             {
-                // A data reply's body is the byte count that follows, nothing else.
+                call.SetBody(body);
+            }
+            else
+            {
+                // A data reply's body is the byte count, then, for small data, the data itself; larger data follows as bulk.
                 var announcement = new ProtocolReader(body);
                 var bytes = announcement.ReadUInt64();
-                announcement.ExpectEnd($"reply to request {header.RequestId} (data)");
                 if (bytes != 0 && bytes != call.ExpectedBytes)
                 {
                     throw new ProtocolException($"reply to request {header.RequestId} announces {bytes} bytes of data; {call.ExpectedBytes} were requested");
                 }
-                if (bytes > 0)
+                call.SetBody(body[..sizeof(ulong)]);
+                if (announcement.Remaining > 0)
+                {
+                    if ((ulong)announcement.Remaining != bytes || bytes > ProtocolLimits.MaxInlineDataBytes)
+                    {
+                        throw new ProtocolException($"reply to request {header.RequestId} carries {announcement.Remaining} bytes of data inline; it announced {bytes}");
+                    }
+                    LandInline(call, announcement.ReadSpan((int)bytes));
+                }
+                else if (bytes > 0)
                 {
                     if (!reader.IsAtEnd)
                     {
@@ -565,7 +680,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         return (null, 0);
     }
 
-    private async Task ReceiveDataAsync(PendingCall call, ulong bytes)
+    private void ReceiveData(PendingCall call, ulong bytes)
     {
         // Read once: a failure on another thread may recycle the call while its data is still arriving.
         var (destination, width, pitch) = (call.Destination, call.RowWidth, call.RowPitch);
@@ -576,7 +691,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             {
                 var chunk = layout.ChunkAt(offset);
                 _receiveWindow.Reset(destination + (nint)offset, chunk);
-                await _connection.ReceiveBulkAsync(_receiveWindow.Memory).ConfigureAwait(false);
+                _connection.ReceiveBulk(_receiveWindow.Memory);
                 offset += (ulong)chunk;
             }
             return;
@@ -588,7 +703,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             for (ulong offset = 0; offset < bytes;)
             {
                 var chunk = layout.ChunkAt(offset);
-                await _connection.ReceiveBulkAsync(scratch.AsMemory(0, chunk)).ConfigureAwait(false);
+                _connection.ReceiveBulk(scratch.AsMemory(0, chunk));
                 ScatterRows(scratch, destination + (nint)(offset / width * pitch), width, pitch, (ulong)chunk / width);
                 offset += (ulong)chunk;
             }
@@ -599,12 +714,25 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
-    private static unsafe void ScatterRows(byte[] packed, nint destination, ulong width, ulong pitch, ulong rows)
+    private static unsafe void ScatterRows(ReadOnlySpan<byte> packed, nint destination, ulong width, ulong pitch, ulong rows)
     {
         for (ulong r = 0; r < rows; r++)
         {
-            packed.AsSpan((int)(r * width), (int)width).CopyTo(new Span<byte>((byte*)destination + (r * pitch), (int)width));
+            packed.Slice((int)(r * width), (int)width).CopyTo(new Span<byte>((byte*)destination + (r * pitch), (int)width));
         }
+    }
+
+    /// <summary>Data that came inside its reply goes where the call asked, rows scattered by the destination's pitch.</summary>
+    private static unsafe void LandInline(PendingCall call, ReadOnlySpan<byte> data)
+    {
+        // Read once, as for bulk data: a failure on another thread may recycle the call meanwhile.
+        var (destination, width, pitch) = (call.Destination, call.RowWidth, call.RowPitch);
+        if (width == 0 || width == pitch)
+        {
+            data.CopyTo(new Span<byte>((void*)destination, data.Length));
+            return;
+        }
+        ScatterRows(data, destination, width, pitch, (ulong)data.Length / width);
     }
 
     private void Finish(PendingCall call)
@@ -681,13 +809,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         catch (TransportException)
         {
         }
-        try
-        {
-            await _receiveLoop.ConfigureAwait(false);
-        }
-        catch (TransportException)
-        {
-        }
+        await _receiveLoopEnded.Task.ConfigureAwait(false);
         Fail("the client was disposed");
         lock (_pendingGate)
         {

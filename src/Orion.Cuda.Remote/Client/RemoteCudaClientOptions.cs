@@ -20,8 +20,29 @@ public sealed class RemoteCudaClientOptions
     /// </summary>
     public VGpuRequest VGpu { get; set; } = VGpuRequest.None;
 
-    /// <summary>Transport limits for the connection.</summary>
-    public TransportOptions TransportOptions { get; set; } = TransportOptions.Default;
+    /// <summary>Transport limits for the connection (this instance's own: changing it changes no other client's).
+    /// Its <see cref="TransportOptions.ConnectTimeout"/> is replaced by <see cref="ConnectTimeout"/>.</summary>
+    public TransportOptions TransportOptions { get; set; } = new();
+
+    /// <summary>
+    /// How long opening the connection may take (TCP connect, RDMA setup) before <c>ConnectAsync</c> fails with
+    /// <see cref="ServerUnreachableException"/>; applies to the server and to a redirect's worker. Default 10 s.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = DefaultConnectTimeout;
+
+    /// <summary>
+    /// How long the handshake may take once connected (the hello sent, the server's welcome received) before
+    /// <c>ConnectAsync</c> fails with <see cref="ServerUnreachableException"/>: a service that accepts the
+    /// connection and then says nothing (or is not an Orion server) is reported within this time, not after the
+    /// transport's idle timeout. Applies to the server and to a redirect's worker. Default 10 s.
+    /// </summary>
+    public TimeSpan HandshakeTimeout { get; set; } = DefaultHandshakeTimeout;
+
+    /// <summary>The default <see cref="ConnectTimeout"/>: 10 s.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
+
+    /// <summary>The default <see cref="HandshakeTimeout"/>: 10 s.</summary>
+    public static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>The protocol version to offer; only tests change it (to see a mismatch refused).</summary>
     public ushort ProtocolVersion { get; set; } = ProtocolLimits.Version;
@@ -38,6 +59,13 @@ public sealed class RemoteCudaClientOptions
     /// call waits or the batch fills (fewer, larger messages; the GPU idles meanwhile).
     /// </summary>
     public bool SendQueuedCallsEagerly { get; set; } = true;
+
+    /// <summary>
+    /// How long a call that waits for its reply spins before it sleeps (CUDA's synchronizing calls
+    /// spin too, by default): a reply that comes within it is seen at once instead of after a
+    /// thread wake-up. Zero sleeps at once, for a program that must not keep a core busy.
+    /// </summary>
+    public TimeSpan ReplySpinTime { get; set; } = TimeSpan.FromMicroseconds(200);
 
     /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;

@@ -118,9 +118,9 @@ internal sealed partial class CallDispatcher : IDisposable
     /// <summary>The session's bulk chunk size, by which both sides cut a call's data (<see cref="BulkLayout"/>).</summary>
     private int ChunkBytes { get; }
 
-    private SessionIncomingData BeginIncoming(BulkLayout layout)
+    private SessionIncomingData BeginIncoming(BulkLayout layout, ref ProtocolReader record)
     {
-        _incoming.Begin(layout);
+        _incoming.Begin(layout, ref record);
         return _incoming;
     }
 
@@ -139,6 +139,16 @@ internal sealed partial class CallDispatcher : IDisposable
     {
         var start = BeginReply(header, status);
         _replies.WriteUInt64(bytes);
+        EndReply(start);
+        _flush();
+    }
+
+    /// <summary>The reply that carries a call's data itself (small data): the byte count, then the bytes.</summary>
+    internal void ReplyWithInlineData(in RequestHeader header, ReadOnlySpan<byte> data)
+    {
+        var start = BeginReply(header, CudaStatus.Success);
+        _replies.WriteUInt64((ulong)data.Length);
+        _replies.WriteSpan(data);
         EndReply(start);
         _flush();
     }

@@ -236,7 +236,7 @@ internal sealed partial class ServerSession : IDisposable
     /// <summary>Receives one message and copies it into the session's buffer (the transport's view ends at the next bulk receive).</summary>
     private int ReceiveMessage(CancellationToken cancellationToken = default)
     {
-        var payload = SyncWait.Wait(_connection.ReceiveAsync(cancellationToken));
+        var payload = _connection.Receive(cancellationToken);
         var length = checked((int)payload.Length);
         if (_message.Length < length)
         {

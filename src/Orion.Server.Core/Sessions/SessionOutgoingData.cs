@@ -6,7 +6,7 @@ using Orion.Transport;
 namespace Orion.Server.Core.Sessions;
 
 /// <summary>
-/// The data that follows a reply. From <see cref="Announce"/> to the end of the call the session's
+/// The data that follows a reply, or, when small, travels inside it (<see cref="ProtocolLimits.MaxInlineDataBytes"/>). From <see cref="Announce"/> to the end of the call the session's
 /// send lock is held, so that no host-function notification lands between the reply and its data
 /// (notifications queue meanwhile and go out once the lock is given back).
 /// </summary>
@@ -16,6 +16,8 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
     private readonly NativeMemoryManager _window = new();
     private RequestHeader _header;
     private bool _announced;
+    /// <summary>The data is small enough to travel inside the reply: the reply waits for it.</summary>
+    private bool _inline;
     private byte[]? _zeros;
 
     public void Begin(in RequestHeader header, BulkLayout layout)
@@ -34,15 +36,25 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
         }
         sendGate.Enter();
         _announced = true;
-        dispatcher.ReplyWithData(_header, CudaStatus.Success, Layout.TotalBytes);
+        _inline = Layout.TotalBytes <= ProtocolLimits.MaxInlineDataBytes && (ulong)NextChunkBytes == Layout.TotalBytes;
+        if (!_inline)
+        {
+            dispatcher.ReplyWithData(_header, CudaStatus.Success, Layout.TotalBytes);
+        }
     }
 
-    public override int SendNext(nint source)
+    public override unsafe int SendNext(nint source)
     {
         var chunk = NextChunkBytes;
         if (!_announced || chunk == 0)
         {
             throw new InvalidOperationException(_announced ? "the call's data has all been sent" : "announce the data before sending it");
+        }
+        if (_inline)
+        {
+            dispatcher.ReplyWithInlineData(_header, new ReadOnlySpan<byte>((void*)source, chunk));
+            Transferred += (ulong)chunk;
+            return chunk;
         }
         _window.Reset(source, chunk);
         SendBulkWatched(_window.Memory);
@@ -76,6 +88,12 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
         }
         try
         {
+            if (_inline && Remaining > 0)
+            {
+                // Nothing has gone out yet: the reply carries the failure, and no data.
+                dispatcher.ReplyWithData(header, status == CudaStatus.Success ? CudaStatus.Unknown : status, 0);
+                return;
+            }
             dispatcher.Latch(status);
             if (Remaining > 0)
             {

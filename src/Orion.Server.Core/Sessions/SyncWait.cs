@@ -7,7 +7,7 @@ namespace Orion.Server.Core.Sessions;
 /// </summary>
 internal static class SyncWait
 {
-    public static void Wait(ValueTask task) => Orion.Cuda.Protocol.Buffers.BlockingWait.Wait(task);
+    public static void Wait(ValueTask task) => Orion.Transport.BlockingWait.Wait(task);
 
-    public static T Wait<T>(ValueTask<T> task) => Orion.Cuda.Protocol.Buffers.BlockingWait.Wait(task);
+    public static T Wait<T>(ValueTask<T> task) => Orion.Transport.BlockingWait.Wait(task);
 }

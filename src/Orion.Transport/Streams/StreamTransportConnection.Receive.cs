@@ -39,6 +39,27 @@ public abstract partial class StreamTransportConnection
         return new ValueTask(_receive, _receive.Start(destination, cancellationToken));
     }
 
+    public sealed override ReadOnlySequence<byte> Receive(CancellationToken cancellationToken = default)
+    {
+        if (!ReadsCanBlock || _fault is not null || !_receiveLock.Wait(0, CancellationToken.None))
+        {
+            return base.Receive(cancellationToken); // another receive holds the stream: wait for it as usual
+        }
+        _receiveMayBlock = true; // cleared by the operation when it finishes, under the lock
+        return BlockingWait.Wait(new ValueTask<ReadOnlySequence<byte>>(_receive, _receive.Start(bulkDestination: null, cancellationToken)));
+    }
+
+    public sealed override void ReceiveBulk(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        if (!ReadsCanBlock || _fault is not null || !_receiveLock.Wait(0, CancellationToken.None))
+        {
+            base.ReceiveBulk(destination, cancellationToken);
+            return;
+        }
+        _receiveMayBlock = true;
+        BlockingWait.Wait(new ValueTask(_receive, _receive.Start(destination, cancellationToken)));
+    }
+
     /// <summary>Another receive is in progress: waits for it (cancellable; nothing is consumed while waiting).</summary>
     private async ValueTask<ReadOnlySequence<byte>> ReceiveWhenFreeAsync(CancellationToken cancellationToken)
     {
@@ -303,6 +324,7 @@ public abstract partial class StreamTransportConnection
 
         private void Finish()
         {
+            _connection._receiveMayBlock = false;
             if (_bulk)
             {
                 _destination = default; // the caller's buffer: not ours to keep

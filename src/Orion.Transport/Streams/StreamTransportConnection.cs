@@ -53,6 +53,9 @@ public abstract partial class StreamTransportConnection : TransportConnection
     private long _lastOutputTicks;
     private int _waitingForInput;
     private int _disposed;
+    /// <summary>A synchronous receive (<see cref="Receive"/>, <see cref="ReceiveBulk"/>) is running: its
+    /// reads of the stream may block the caller's thread. Read and written only under the receive lock.</summary>
+    private bool _receiveMayBlock;
 
     /// <summary>Creates a connection over a stream that is already connected.</summary>
     /// <param name="input">The stream's input, pull-based: it reads only when asked. The connection
@@ -104,6 +107,20 @@ public abstract partial class StreamTransportConnection : TransportConnection
     /// cost, never correctness: where it is false, a waiting read resumes through a pooled state
     /// machine, because a reader that queues a plain continuation allocates a work item per wait.</summary>
     protected virtual bool InputCompletesInline => false;
+
+    /// <summary>True when the stream can read on the calling thread, blocking it (the TCP socket): then
+    /// <see cref="Receive"/> and <see cref="ReceiveBulk"/> run their reads that way, and the input
+    /// reader and <see cref="ReadDirectAsync"/> block while <see cref="ReceiveMayBlock"/> is true,
+    /// returning completed tasks. Such a read must still end when the pending read is cancelled
+    /// (<see cref="PipeReader.CancelPendingRead"/>, which a failure calls) or its token fires.</summary>
+    protected virtual bool ReadsCanBlock => false;
+
+    /// <summary>The receive under way was started by <see cref="Receive"/> or <see cref="ReceiveBulk"/>
+    /// on a thread that may block (see <see cref="ReadsCanBlock"/>).</summary>
+    protected bool ReceiveMayBlock => _receiveMayBlock;
+
+    /// <summary>The connection has failed: a read blocking the caller's thread gives up.</summary>
+    protected bool HasFailed => _fault is not null;
 
     /// <summary>True when <see cref="ReadDirectAsync"/> reads the stream underneath the input reader:
     /// bulk payloads and large messages are then read straight into their destination.</summary>
@@ -299,6 +316,12 @@ public abstract partial class StreamTransportConnection : TransportConnection
     /// <see cref="FinishRead"/> takes the result.</summary>
     private ValueTask<ReadResult> StartRead(CancellationToken cancellationToken)
     {
+        if (_receiveMayBlock)
+        {
+            // The read may block inside ReadAsync: the idle timeout counts from before it.
+            BeginWaitForInput();
+            return _input.ReadAsync(cancellationToken);
+        }
         var pending = _input.ReadAsync(cancellationToken);
         if (!pending.IsCompleted)
         {

@@ -20,7 +20,7 @@ namespace Orion.Transport.Tests.Conformance;
 /// another wire format overrides <see cref="GarbageBytes"/>, <see cref="OversizedMessageHeader"/>,
 /// <see cref="OversizedBulkHeader"/> and <see cref="TruncatedMessage"/>.</para>
 /// </remarks>
-public abstract class TransportConformanceTests
+public abstract partial class TransportConformanceTests
 {
     protected const int MiB = 1024 * 1024;
 

@@ -2,8 +2,12 @@ using System.Text;
 
 namespace Orion.Cuda.Remote;
 
-/// <summary>A CUDA call failed; carries the driver status and its CUDA name (e.g. <c>CUDA_ERROR_INVALID_VALUE</c>).</summary>
-public sealed class CudaException : Exception
+/// <summary>
+/// A CUDA call failed on the server's GPU (or was refused before reaching it); carries the driver status and its CUDA
+/// name (e.g. <c>CUDA_ERROR_INVALID_VALUE</c>). A call that fails because the connection is gone raises
+/// <see cref="ConnectionLostException"/> instead.
+/// </summary>
+public sealed class CudaException : OrionException
 {
     public CudaException(CudaStatus status, string operation)
         : base($"{operation} failed: {GetErrorName(status)} ({(int)status})")

@@ -1,4 +1,4 @@
-namespace Orion.Cuda.Protocol.Buffers;
+namespace Orion.Transport;
 
 /// <summary>
 /// Blocks the calling thread until a <see cref="ValueTask"/> completes, without the Task that

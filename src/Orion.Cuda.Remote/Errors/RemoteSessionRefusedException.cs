@@ -2,8 +2,11 @@ using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Client;
 
-/// <summary>The server refused the session (protocol version, auth token, malformed hello, no device).</summary>
-public sealed class RemoteSessionRefusedException : Exception
+/// <summary>
+/// An Orion server answered and refused the session (protocol version, auth token, malformed hello, no capacity or
+/// device), or its redirect to the session's worker could not be followed; <see cref="Status"/> says which.
+/// </summary>
+public sealed class RemoteSessionRefusedException : OrionException
 {
     public RemoteSessionRefusedException(HandshakeStatus status, string message)
         : base($"The Orion server refused the session ({status}): {message}")
