@@ -13,6 +13,7 @@ using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Emulated;
 using Orion.Server.Core.Hosting;
 using Orion.Server.Core.Isolation;
+using Orion.Server.Core.VGpus;
 using Orion.Transport;
 using Orion.Transport.Rdma;
 using Orion.Transport.Tcp;
@@ -84,9 +85,39 @@ var memoryQuota = new Option<string?>("--memory-quota")
         + "sees it as the GPU's memory (cudaMemGetInfo, device properties, NVML). Default: none (the card's memory).",
 };
 
+var config = new Option<string?>("--config")
+{
+    Description = "An appsettings-style JSON file with the vGPU settings (section Orion:VGpus; docs/configuration.md); "
+        + "default: $ORION_CONFIG. The environment and the command line override it, device by device.",
+    HelpName = "FILE",
+};
+var vgpuCounts = new Option<string[]>("--vgpus")
+{
+    Description = "Divide a GPU into equal vGPUs: DEVICE=COUNT, e.g. 0=4 (each gets 1/4 of the memory and a 25% compute share); "
+        + "repeat or comma-separate for several GPUs. Default: $ORION_VGPUS, else none (sessions see every GPU).",
+    HelpName = "DEVICE=COUNT",
+    Arity = ArgumentArity.ZeroOrMore,
+    AllowMultipleArgumentsPerToken = false,
+};
+var vgpuSlices = new Option<string[]>("--vgpu-slice")
+{
+    Description = "One vGPU of chosen size: DEVICE=MEMORY[:SHARE], e.g. 0=24G:30 (24 GiB, a 30% compute share); repeat for more. "
+        + "Default: $ORION_VGPU_SLICES.",
+    HelpName = "DEVICE=MEMORY[:SHARE]",
+    Arity = ArgumentArity.ZeroOrMore,
+    AllowMultipleArgumentsPerToken = false,
+};
+var memoryOversubscription = new Option<string?>("--memory-oversubscription")
+{
+    Description = "How much memory a GPU's vGPUs may promise together, as a multiple of its memory (1.5: 150%). "
+        + "Default: $ORION_MEMORY_OVERSUBSCRIPTION, else 1 (none).",
+    HelpName = "RATIO",
+};
+
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
     listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
+    config, vgpuCounts, vgpuSlices, memoryOversubscription,
 };
 
 // One format for every log line: the checks before the host starts and the host's own logging.
@@ -173,6 +204,34 @@ string? ResolveToken(string? file, out string? error)
     return null;
 }
 
+// The vGPUs as keys of the "Orion" configuration section (Orion:VGpus:..., the shape of the --config file), which
+// AddOrionServer binds and validates as it does every other option.
+void AddVGpuSettings(Dictionary<string, string?> settings, VGpuOptions vgpus)
+{
+    if (vgpus.IsEmpty && vgpus.MemoryOversubscription == 1.0)
+    {
+        return;
+    }
+    settings["Orion:VGpus:MemoryOversubscription"] = vgpus.MemoryOversubscription.ToString("R", CultureInfo.InvariantCulture);
+    foreach (var (device, division) in vgpus.Devices)
+    {
+        var prefix = string.Create(CultureInfo.InvariantCulture, $"Orion:VGpus:Devices:{device}");
+        if (division.Count != 0)
+        {
+            settings[prefix + ":Count"] = division.Count.ToString(CultureInfo.InvariantCulture);
+        }
+        for (var i = 0; i < division.Slices.Count; i++)
+        {
+            var slice = string.Create(CultureInfo.InvariantCulture, $"{prefix}:Slices:{i}");
+            settings[slice + ":Memory"] = division.Slices[i].MemoryBytes.ToString(CultureInfo.InvariantCulture);
+            if (division.Slices[i].SharePercent is { } share)
+            {
+                settings[slice + ":Share"] = share.ToString(CultureInfo.InvariantCulture);
+            }
+        }
+    }
+}
+
 root.SetAction(async (parse, cancellationToken) =>
 {
     var level = parse.GetValue(logLevel);
@@ -234,6 +293,20 @@ root.SetAction(async (parse, cancellationToken) =>
         settings["Orion:ModuleCache:MaxBytes"] = parse.GetValue(moduleCacheMaxBytes).ToString(CultureInfo.InvariantCulture);
     }
 
+    // The vGPUs, from the file, then the environment, then the command line (each device as the last source that names it);
+    // checked before the backend starts, and against the devices' memory when the server starts.
+    try
+    {
+        var configFile = parse.GetValue(config) ?? Environment.GetEnvironmentVariable("ORION_CONFIG");
+        AddVGpuSettings(settings, VGpuConfiguration.Build(configFile, Environment.GetEnvironmentVariable,
+            parse.GetValue(vgpuCounts) ?? [], parse.GetValue(vgpuSlices) ?? [], parse.GetValue(memoryOversubscription)));
+    }
+    catch (VGpuConfigurationException ex)
+    {
+        ServerLog.InvalidVGpus(logger, ex.Message);
+        return 2;
+    }
+
     var backend = CreateBackend(parse.GetValue(emulated), parse.GetValue(emulatedDevices), logger);
     if (backend is null)
     {
@@ -283,6 +356,12 @@ root.SetAction(async (parse, cancellationToken) =>
             ServerLog.InvalidConfiguration(hostLogger, ex.Message);
             return 2;
         }
+        catch (VGpuConfigurationException ex)
+        {
+            // A vGPU larger than its GPU, or on a GPU not exposed: a configuration error, as the syntax errors above.
+            ServerLog.InvalidVGpus(hostLogger, ex.Message);
+            return 2;
+        }
         catch (Exception ex) when (ex is InvalidOperationException or TransportException)
         {
             ServerLog.CannotStart(hostLogger, ex.Message);
@@ -291,6 +370,10 @@ root.SetAction(async (parse, cancellationToken) =>
         var server = orion.Server!;
         ServerLog.Ready(hostLogger, string.Join(", ", server.Endpoints), string.IsNullOrEmpty(authToken) ? "no auth token" : "auth token required",
             isProcess ? SessionIsolation.Process : SessionIsolation.Context);
+        foreach (var vgpu in server.VGpus)
+        {
+            ServerLog.VGpuOffered(hostLogger, vgpu.Device, vgpu.Slice, ByteSize.Format(vgpu.MemoryBytes), vgpu.SharePercent);
+        }
         // SIGTERM, SIGINT (Ctrl+C) and SIGQUIT stop the host (its console lifetime), which stops the server: listeners
         // close, every session is ended and cleaned up.
         using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() =>

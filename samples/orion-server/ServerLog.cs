@@ -39,6 +39,12 @@ internal static partial class ServerLog
         + "Give a token with --token-file PATH (or ORION_TOKEN_FILE / ORION_TOKEN), or pass --allow-unauthenticated to serve any client that can reach it.")]
     public static partial void ExposedWithoutToken(ILogger logger, string endpoint);
 
-    [LoggerMessage(12, LogLevel.Error, "Invalid configuration: {Problems}")]
+    [LoggerMessage(12, LogLevel.Error, "Invalid vGPU configuration: {Error}")]
+    public static partial void InvalidVGpus(ILogger logger, string error);
+
+    [LoggerMessage(13, LogLevel.Information, "vGPU {Slice} of device {Device}: {Memory}, {SharePercent}% compute share")]
+    public static partial void VGpuOffered(ILogger logger, int device, int slice, string memory, int sharePercent);
+
+    [LoggerMessage(14, LogLevel.Error, "Invalid configuration: {Problems}")]
     public static partial void InvalidConfiguration(ILogger logger, string problems);
 }

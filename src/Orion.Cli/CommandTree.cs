@@ -30,6 +30,21 @@ internal sealed class CommandTree
         {
             Description = "Print the export lines that set up a shell for Orion instead of running a program (as orion env).",
         };
+        RunVGpuMemory = new Option<string?>("--vgpu-memory")
+        {
+            Description = "Ask the server for a vGPU with at least this much memory, e.g. 24G (sets ORION_VGPU_MEMORY).",
+            HelpName = "SIZE",
+        };
+        RunVGpuShare = new Option<string?>("--vgpu-share")
+        {
+            Description = "Ask the server for a vGPU with at least this compute share, in percent (sets ORION_VGPU_SHARE).",
+            HelpName = "PERCENT",
+        };
+        RunVGpuDevice = new Option<string?>("--vgpu-device")
+        {
+            Description = "Ask for the vGPU on this device of the server (sets ORION_VGPU_DEVICE).",
+            HelpName = "N",
+        };
         RunProgram = new Argument<string[]>("program")
         {
             Description = "The program and its arguments, passed on unchanged: everything from the program's name on is the program's.",
@@ -39,18 +54,19 @@ internal sealed class CommandTree
         var runCommand = new Command("run", "Run a program unchanged through Orion: orion run [--server URL] [--runtime DIR] [--] PROGRAM [ARGS...]. "
             + "The program takes orion's place (its process id, signals, exit code); options after its name are its own.")
         {
-            RunServer, RunRuntime, RunPrintEnvironment, RunProgram,
+            RunServer, RunRuntime, RunVGpuMemory, RunVGpuShare, RunVGpuDevice, RunPrintEnvironment, RunProgram,
         };
         runCommand.SetAction(parse =>
         {
             var program = parse.GetValue(RunProgram) ?? [];
+            var vgpu = new VGpuChoice(parse.GetValue(RunVGpuMemory), parse.GetValue(RunVGpuShare), parse.GetValue(RunVGpuDevice));
             if (parse.GetValue(RunPrintEnvironment))
             {
                 return program.Length == 0
-                    ? run.PrintEnvironment(parse.GetValue(RunServer), parse.GetValue(RunRuntime))
+                    ? run.PrintEnvironment(parse.GetValue(RunServer), parse.GetValue(RunRuntime), vgpu)
                     : throw new CliException("run --print-env runs no program; leave out " + program[0], ExitCodes.Usage);
             }
-            return run.Run(parse.GetValue(RunServer), parse.GetValue(RunRuntime), program);
+            return run.Run(parse.GetValue(RunServer), parse.GetValue(RunRuntime), program, vgpu);
         });
 
         EnvServer = new Option<string?>("--server", "-s") { Description = ServerHelp, HelpName = "URL" };
@@ -96,6 +112,12 @@ internal sealed class CommandTree
     public Option<string?> RunRuntime { get; }
 
     public Option<bool> RunPrintEnvironment { get; }
+
+    public Option<string?> RunVGpuMemory { get; }
+
+    public Option<string?> RunVGpuShare { get; }
+
+    public Option<string?> RunVGpuDevice { get; }
 
     public Argument<string[]> RunProgram { get; }
 

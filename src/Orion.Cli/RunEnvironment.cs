@@ -10,7 +10,9 @@ namespace Orion.Cli;
 /// <item><c>LD_LIBRARY_PATH</c>: the runtime folder first, then what was there (unchanged when it is first already);</item>
 /// <item><c>ORION_CLIENT_LIB</c>: the runtime folder's <c>liborion_client.so</c>;</item>
 /// <item><c>ORION_SERVER</c>: <c>--server</c>, else the <c>ORION_SERVER</c> given, else an error;</item>
-/// <item><c>TRITON_LIBCUDA_PATH</c>: the runtime folder, unless it is set already.</item>
+/// <item><c>TRITON_LIBCUDA_PATH</c>: the runtime folder, unless it is set already;</item>
+/// <item><c>ORION_VGPU_MEMORY</c>, <c>ORION_VGPU_SHARE</c>, <c>ORION_VGPU_DEVICE</c>: those of <c>--vgpu-memory</c>,
+/// <c>--vgpu-share</c> and <c>--vgpu-device</c> that were given (<see cref="VGpuChoice"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class RunEnvironment
@@ -31,9 +33,10 @@ internal sealed class RunEnvironment
     /// <summary>
     /// The settings for a run with <paramref name="runtime"/> (a folder) and <paramref name="clientLibrary"/> (its
     /// client library), the server from <paramref name="serverOption"/> or, when that is null, from the environment
-    /// read through <paramref name="read"/>. A missing or malformed server is a <see cref="CliException"/> (exit code 2).
+    /// read through <paramref name="read"/>, and what <paramref name="vgpu"/> asks of the server's vGPUs. A missing or malformed
+    /// server or vGPU option is a <see cref="CliException"/> (exit code 2).
     /// </summary>
-    public static RunEnvironment Compute(string runtime, string clientLibrary, string? serverOption, Func<string, string?> read)
+    public static RunEnvironment Compute(string runtime, string clientLibrary, string? serverOption, Func<string, string?> read, VGpuChoice? vgpu = null)
     {
         ArgumentNullException.ThrowIfNull(read);
         var server = serverOption ?? read(Server);
@@ -58,6 +61,7 @@ internal sealed class RunEnvironment
         {
             settings.Add(new(TritonLibcudaPath, runtime));
         }
+        settings.AddRange((vgpu ?? VGpuChoice.None).Settings());
         return new RunEnvironment(settings);
     }
 
@@ -151,7 +155,7 @@ internal sealed class RunEnvironment
         {
             return null;
         }
-        // Only the four ASCII names above are ever matched; a name that is not ASCII is kept as it is.
+        // Only the ASCII names above are ever matched; a name that is not ASCII is kept as it is.
         for (var i = 0; i < equals; i++)
         {
             if (entry[i] >= 0x80)

@@ -88,7 +88,7 @@ internal sealed class ServerQuery
                     Reading(status, DeviceReading.MemoryUsed),
                     Reading(status, DeviceReading.UtilizationGpu) is { } utilization ? (int)Math.Min(utilization, 100) : null));
             }
-            return new ServerReport(endpoint, client.ServerDescription, client.DriverVersion, driverVersion, devices);
+            return new ServerReport(endpoint, client.ServerDescription, client.DriverVersion, driverVersion, devices, client.VGpu);
         }
     }
 

@@ -8,12 +8,14 @@ namespace Orion.Cli;
 /// <param name="CudaDriverVersion">The CUDA version its driver implements, e.g. 13000.</param>
 /// <param name="DriverVersion">The driver's version text (e.g. 580.159.04), or null when its NVML does not say.</param>
 /// <param name="Devices">Its devices in its order.</param>
+/// <param name="VGpu">The vGPU the server placed smi's session on (a program's would be placed likewise), or null for none.</param>
 internal sealed record ServerReport(
     TransportEndpoint Endpoint,
     string Description,
     int CudaDriverVersion,
     string? DriverVersion,
-    IReadOnlyList<DeviceReport> Devices);
+    IReadOnlyList<DeviceReport> Devices,
+    Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null);
 
 /// <summary>One device as <c>orion smi</c> shows it.</summary>
 /// <param name="Name">The device's name.</param>

@@ -7,7 +7,7 @@ namespace Orion.Cli;
 /// <c>orion smi</c>'s output: one line per GPU, numbered as a program run through Orion numbers them (the servers
 /// in the order given, each server's devices in its order), with its name, UUID, memory total, the memory this
 /// session holds there and the card's utilization where known; then a line per server with its description and
-/// driver version.
+/// driver version, and the vGPU the session was placed on where the server divides its GPUs.
 /// </summary>
 internal static class SmiTable
 {
@@ -55,6 +55,12 @@ internal static class SmiTable
         {
             text.Append(CultureInfo.InvariantCulture,
                 $"server {server.Endpoint}: {server.Description}; driver {server.DriverVersion ?? "n/a"}, CUDA {CudaVersion(server.CudaDriverVersion)}\n");
+            if (server.VGpu is { } vgpu)
+            {
+                // The server divides its GPUs: this session held one vGPU, and the table shows that vGPU's device only.
+                text.Append(CultureInfo.InvariantCulture,
+                    $"  on vGPU {vgpu.Slice} of the server's device {vgpu.Device}: {Mebibytes(vgpu.MemoryBytes)}, {vgpu.SharePercent} % compute share (not yet enforced)\n");
+            }
         }
         return text.ToString();
     }

@@ -1,3 +1,4 @@
+using Orion.Cuda.Protocol.Wire;
 using Orion.Cuda.Remote;
 using Orion.Cuda.Remote.Client;
 using Orion.Transport;
@@ -132,6 +133,7 @@ internal sealed class ClientRuntime
             // Device printf and assert text into the program's own stdout and stderr, as a local GPU prints it.
             DeviceOutput = ProcessStandardStreams.Write,
             ProfileCalls = settings.ProfileCalls,
+            VGpu = settings.VGpu,
             ReplySpinTime = settings.ReplySpinTime,
             // The receive thread looks for the reply as long as the waiting caller does.
             TransportOptions = new TransportOptions { ReceiveSpinTime = settings.ReplySpinTime },
@@ -142,14 +144,16 @@ internal sealed class ClientRuntime
         try
         {
             var client = RemoteCudaClient.ConnectAsync(transports, endpoint, options, timeout.Token).GetAwaiter().GetResult();
-            NativeLog.Write(NativeLogLevel.Info, $"connected to {endpoint}: {client.ServerDescription}, {client.Devices.Count} device(s)");
+            NativeLog.Write(NativeLogLevel.Info, $"connected to {endpoint}: {client.ServerDescription}, {client.Devices.Count} device(s)"
+                + (client.VGpu is { } vgpu ? $", {vgpu}" : ""));
             error = CudaErrorCodes.Success;
             return client;
         }
         catch (RemoteSessionRefusedException ex)
         {
             NativeLog.Write(NativeLogLevel.Error, $"{endpoint} refused the session: {ex.Message}");
-            error = CudaErrorCodes.NoDevice;
+            // A server that is there but has no vGPU free for the request is busy, not absent: the program may try later.
+            error = ex.Status == HandshakeStatus.NoCapacity ? CudaErrorCodes.DevicesUnavailable : CudaErrorCodes.NoDevice;
         }
         catch (OperationCanceledException)
         {

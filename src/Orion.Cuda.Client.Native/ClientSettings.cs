@@ -1,5 +1,7 @@
 using System.Globalization;
+using Orion.Cuda.Protocol;
 using Orion.Cuda.Protocol.Security;
+using Orion.Cuda.Protocol.Wire;
 using Orion.Transport;
 
 namespace Orion.Cuda.Client.Native;
@@ -18,6 +20,10 @@ internal sealed record ClientSettings(
 {
     /// <summary><c>ORION_PROFILE=1</c>: count calls and time round trips, reported on stderr when the program ends.</summary>
     public bool ProfileCalls { get; init; }
+
+    /// <summary>What the session asks of the server's vGPUs: <c>ORION_VGPU_MEMORY</c> (a size: <c>24G</c>, <c>512M</c>, bytes),
+    /// <c>ORION_VGPU_SHARE</c> (percent, 1..100) and <c>ORION_VGPU_DEVICE</c> (the server's device number); the same for every server.</summary>
+    public VGpuRequest VGpu { get; init; } = VGpuRequest.None;
 
     /// <summary><c>ORION_REPLY_SPIN_US</c>: how long a waiting call spins before it sleeps (0 to 10,000 µs; default 200).</summary>
     public TimeSpan ReplySpinTime { get; init; } = DefaultReplySpinTime;
@@ -46,11 +52,13 @@ internal sealed record ClientSettings(
         var servers = ParseServers(read("ORION_SERVER"), errors);
         var timeout = ParseTimeout(read("ORION_CONNECT_TIMEOUT_MS"), errors);
         var token = ParseToken(read("ORION_TOKEN"), read("ORION_TOKEN_FILE"), errors);
+        var vgpu = ParseVGpu(read("ORION_VGPU_MEMORY"), read("ORION_VGPU_SHARE"), read("ORION_VGPU_DEVICE"), errors);
         var spin = ParseReplySpin(read("ORION_REPLY_SPIN_US"), errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
+            VGpu = vgpu,
             ReplySpinTime = spin,
         };
     }
@@ -64,6 +72,7 @@ internal sealed record ClientSettings(
             .Append(", ConnectTimeout = ").Append(ConnectTimeout.TotalMilliseconds.ToString(CultureInfo.InvariantCulture)).Append(" ms")
             .Append(", Error = ").Append(Error)
             .Append(", ProfileCalls = ").Append(ProfileCalls)
+            .Append(", VGpu = ").Append(VGpu.IsEmpty ? "(none)" : VGpu.Describe())
             .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs");
         return true;
     }
@@ -89,6 +98,36 @@ internal sealed record ClientSettings(
             return "";
         }
         return fromFile;
+    }
+
+    /// <summary>The vGPU request; each variable unset or empty asks for nothing of its kind.</summary>
+    private static VGpuRequest ParseVGpu(string? memory, string? share, string? device, List<string> errors)
+    {
+        ulong bytes = 0;
+        if (!string.IsNullOrWhiteSpace(memory) && !ByteSize.TryParse(memory, out bytes))
+        {
+            errors.Add($"ORION_VGPU_MEMORY='{memory}' is not a size (e.g. 24G, 512M or a number of bytes)");
+        }
+        var percent = 0;
+        if (!string.IsNullOrWhiteSpace(share)
+            && (!int.TryParse(share.Trim().TrimEnd('%'), NumberStyles.None, CultureInfo.InvariantCulture, out percent) || percent is < 1 or > 100))
+        {
+            errors.Add($"ORION_VGPU_SHARE='{share}' is not a compute share in percent between 1 and 100");
+            percent = 0;
+        }
+        int? number = null;
+        if (!string.IsNullOrWhiteSpace(device))
+        {
+            if (int.TryParse(device.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var ordinal) && ordinal < ProtocolLimits.MaxDevices)
+            {
+                number = ordinal;
+            }
+            else
+            {
+                errors.Add($"ORION_VGPU_DEVICE='{device}' is not a device number between 0 and {ProtocolLimits.MaxDevices - 1}");
+            }
+        }
+        return new VGpuRequest(bytes, percent, number);
     }
 
     private static List<TransportEndpoint> ParseServers(string? value, List<string> errors)

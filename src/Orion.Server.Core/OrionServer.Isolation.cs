@@ -63,11 +63,19 @@ public sealed partial class OrionServer
                     $"the server already runs its maximum of {_options.MaxWorkers} sessions").ConfigureAwait(false);
                 return;
             }
+            // Placed before the worker starts, so that its devices and memory quota are the vGPU's; the vGPU is given
+            // back when the worker exits (however its session ended) or fails to start.
+            if (Place(id, hello.VGpu, out var refusal) is not { } placed)
+            {
+                Interlocked.Decrement(ref _workerSlots);
+                await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.NoCapacity, refusal).ConfigureAwait(false);
+                return;
+            }
             var ticket = WorkerTicket.Create();
             var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
-                _config!.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout,
+                placed.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout,
                 _options.ModuleCache is { } cache ? cache with { Directory = Path.GetFullPath(cache.Directory) } : null, _options.SendTimeout,
-                _options.SessionLimits);
+                placed.SessionLimits, placed.VGpu);
             IWorker worker;
             try
             {
@@ -76,6 +84,7 @@ public sealed partial class OrionServer
             catch (Exception ex) when (ex is WorkerLaunchException or OperationCanceledException)
             {
                 Interlocked.Decrement(ref _workerSlots);
+                _admission!.Release(id);
                 Log.WorkerLaunchFailed(_logger, id, ex.Message);
                 await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
                     "cannot start a worker for this session: " + ex.Message).ConfigureAwait(false);
@@ -84,6 +93,7 @@ public sealed partial class OrionServer
             catch
             {
                 Interlocked.Decrement(ref _workerSlots); // no worker took the slot
+                _admission!.Release(id);
                 throw;
             }
             // The watch may only forget the worker once it is in the table, however fast the worker exits.
@@ -165,6 +175,7 @@ public sealed partial class OrionServer
         await tracked.ConfigureAwait(false);
         Log.WorkerExited(_logger, id, PidText(worker), exitCode);
         _workers.TryRemove(id, out _);
+        _admission!.Release(id); // the worker's process is gone, and with it everything its session held on the GPU
         Interlocked.Decrement(ref _workerSlots);
         await worker.DisposeAsync().ConfigureAwait(false);
     }

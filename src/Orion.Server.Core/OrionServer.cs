@@ -6,6 +6,7 @@ using Orion.Cuda.Protocol.Wire;
 using Orion.Server.Core.Authentication;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Sessions;
+using Orion.Server.Core.VGpus;
 using Orion.Transport;
 
 namespace Orion.Server.Core;
@@ -26,6 +27,10 @@ public sealed partial class OrionServer : IAsyncDisposable
     private readonly List<Task> _acceptLoops = [];
     private readonly CancellationTokenSource _stopping = new();
     private ServerSessionConfig? _config;
+
+    /// <summary>The devices described, before any memory quota is applied: where a session placed on a vGPU gets its view.</summary>
+    private ServerSessionConfig? _unplacedConfig;
+    private VGpuAdmission? _admission;
     private ClientAuthenticator? _authenticator;
     private long _nextSessionId;
 
@@ -53,6 +58,9 @@ public sealed partial class OrionServer : IAsyncDisposable
     /// <summary>The endpoints actually bound (a port 0 resolved), once started.</summary>
     public IReadOnlyList<TransportEndpoint> Endpoints => _listeners.Select(l => l.Endpoint).ToArray();
 
+    /// <summary>Every vGPU and the session that holds it (empty without vGPUs).</summary>
+    public IReadOnlyList<VGpuSnapshot> VGpus => _admission?.Snapshot() ?? [];
+
     /// <summary>What every live session holds now.</summary>
     public IReadOnlyList<SessionSnapshot> Sessions => _sessions.Values.Select(s => s.Snapshot()).ToArray();
 
@@ -62,6 +70,7 @@ public sealed partial class OrionServer : IAsyncDisposable
     /// <see cref="OrionServerOptions.AllowUnauthenticated"/> is not set; nothing listens.</exception>
     /// <exception cref="InvalidOperationException">The backend has no device, a requested device does not exist, or the
     /// token file is refused (<see cref="AuthTokenFile"/>).</exception>
+    /// <exception cref="VGpuConfigurationException">The vGPUs do not fit their devices (or name one not exposed).</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_options.Endpoints.Count == 0)
@@ -69,6 +78,8 @@ public sealed partial class OrionServer : IAsyncDisposable
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
         _options.SessionLimits.Validate();
+        var vgpus = _options.VGpus ?? throw new InvalidOperationException("OrionServerOptions.VGpus must not be null (an empty VGpuOptions means no vGPUs).");
+        vgpus.Validate();
         var token = ResolveAuthToken(_options);
         if (string.IsNullOrEmpty(token))
         {
@@ -96,7 +107,11 @@ public sealed partial class OrionServer : IAsyncDisposable
             VirtualMemory = _options.VirtualMemoryLimits,
             Limits = _options.SessionLimits,
         };
+        _unplacedConfig = _config;
         _config = _config.WithQuotaApplied();
+        _admission = new VGpuAdmission(
+            VGpuLayout.Resolve(vgpus, _unplacedConfig.Devices, [.. _unplacedConfig.DeviceInfos.Select(info => info.TotalMemory)]),
+            [.. _config.DeviceInfos.Select(info => info.TotalMemory)]);
         if (_options.ModuleCache is { } cache && _options.Isolation == SessionIsolation.Context)
         {
             // Sessions in this process share it; in process isolation each worker opens the same directory.
@@ -197,11 +212,23 @@ public sealed partial class OrionServer : IAsyncDisposable
             var session = new ServerSession(id, connection, _backend, _config!, _logger, ended =>
             {
                 _sessions.TryRemove(ended.Id, out _);
+                _admission!.Release(ended.Id); // however the session ended: its vGPU is free once its contexts are gone
                 Interlocked.Decrement(ref _sessionSlots);
-            });
+            }, place: Place);
             _sessions[id] = session;
             session.Start();
         }
+    }
+
+    /// <summary>Admission (<see cref="SessionPlacer"/>): the session's view where it was placed, or null with why not.</summary>
+    private ServerSessionConfig? Place(ulong sessionId, VGpuRequest request, out string refusal)
+    {
+        if (!_admission!.TryPlace(sessionId, request, out var placement, out refusal))
+        {
+            return null;
+        }
+        // Every device: the configuration all such sessions share.
+        return placement.Device is null ? _config : _unplacedConfig!.PlacedOn(placement);
     }
 
     /// <summary>Stops listening, ends every session and waits until each has freed what it held.</summary>

@@ -1,4 +1,5 @@
 using Orion.Cuda.Protocol.Wire;
+using Orion.Server.Core.VGpus;
 using Orion.Transport;
 
 namespace Orion.Server.Core;
@@ -66,6 +67,10 @@ public sealed class OrionServerOptions
 
     /// <summary>What one session may hold at once (memory quota, allocations, streams, events, modules).</summary>
     public SessionLimits SessionLimits { get; set; } = new();
+
+    /// <summary>How the GPUs are divided into vGPUs, on which sessions are placed by what their hello asks for (admission
+    /// control). Empty (the default): no vGPUs, every session sees every exposed device.</summary>
+    public VGpuOptions VGpus { get; set; } = new();
 
     /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);

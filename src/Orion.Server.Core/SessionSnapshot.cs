@@ -23,6 +23,9 @@ public sealed record SessionSnapshot(
     int Modules,
     int Functions)
 {
+    /// <summary>The vGPU the session holds, or null where it holds none.</summary>
+    public Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu { get; init; }
+
     /// <summary>True when the session holds nothing on any device.</summary>
     public bool IsEmpty => Contexts == 0 && Allocations == 0 && Streams == 0 && Events == 0 && Modules == 0 && Functions == 0;
 }

@@ -33,6 +33,15 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public void Run_takes_the_vGPU_options_before_the_program()
+    {
+        var parse = Tree.Parse(["run", "--vgpu-memory", "24G", "--vgpu-share", "30", "--vgpu-device", "1", "prog", "--vgpu-memory", "1G"]);
+        Assert.Empty(parse.Errors);
+        Assert.Equal(("24G", "30", "1"), (parse.GetValue(Tree.RunVGpuMemory), parse.GetValue(Tree.RunVGpuShare), parse.GetValue(Tree.RunVGpuDevice)));
+        Assert.Equal(["prog", "--vgpu-memory", "1G"], parse.GetValue(Tree.RunProgram)!);
+    }
+
+    [Fact]
     public void Everything_after_the_program_name_is_the_programs_even_without_a_double_dash()
     {
         var parse = Tree.Parse(["run", "-s", "gpu:7000", "sh", "-c", "x", "--server", "other:1", "--", "--help", "@file"]);

@@ -30,6 +30,9 @@ public sealed class OrionRunProcessTests : IDisposable
         ["ORION_RUNTIME"] = null,
         ["ORION_CLIENT_LIB"] = null,
         ["TRITON_LIBCUDA_PATH"] = null,
+        ["ORION_VGPU_MEMORY"] = null,
+        ["ORION_VGPU_SHARE"] = null,
+        ["ORION_VGPU_DEVICE"] = null,
         ["LD_LIBRARY_PATH"] = "/usr/local/lib/test-path",
     };
 
@@ -46,6 +49,16 @@ public sealed class OrionRunProcessTests : IDisposable
         Assert.Equal(_runtime + ":/usr/local/lib/test-path", lines[1]);
         // The link Triton needs, made in the writable folder.
         Assert.Equal("libcuda.so.1", new FileInfo(Path.Combine(_runtime, "libcuda.so")).LinkTarget);
+    }
+
+    [Fact]
+    public async Task The_vGPU_options_reach_the_program_as_the_client_librarys_variables()
+    {
+        var result = await OrionProcess.RunOrionAsync(
+            ["run", "--runtime", _runtime, "--server", "tcp://127.0.0.1:1", "--vgpu-memory", "24G", "--vgpu-share", "30", "--",
+                "/bin/sh", "-c", "echo \"$ORION_VGPU_MEMORY|$ORION_VGPU_SHARE|${ORION_VGPU_DEVICE-unset}\""], Clean);
+        Assert.Equal("", result.Error);
+        Assert.Equal("24G|30|unset\n", result.OutputText);
     }
 
     [Fact]

@@ -52,6 +52,30 @@ public sealed class RunEnvironmentTests
     }
 
     [Fact]
+    public void The_vGPU_options_become_the_client_librarys_variables_and_only_those_given()
+    {
+        var environment = RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), new VGpuChoice("24G", "30%", "1"));
+        Assert.Equal(
+            [new("ORION_VGPU_MEMORY", "24G"), new("ORION_VGPU_SHARE", "30"), new KeyValuePair<string, string>("ORION_VGPU_DEVICE", "1")],
+            environment.Settings.Skip(4));
+        Assert.Equal([new KeyValuePair<string, string>("ORION_VGPU_SHARE", "5")],
+            RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), new VGpuChoice(null, "5", null)).Settings.Skip(4));
+        Assert.Equal(4, RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), VGpuChoice.None).Settings.Count);
+    }
+
+    [Theory]
+    [InlineData("24X", null, null, "--vgpu-memory '24X' is not a size (e.g. 24G, 512M or a number of bytes)")]
+    [InlineData(null, "0", null, "--vgpu-share '0' is not a compute share in percent between 1 and 100")]
+    [InlineData(null, "101", null, "--vgpu-share '101' is not a compute share")]
+    [InlineData(null, null, "64", "--vgpu-device '64' is not a device number between 0 and 63")]
+    public void A_malformed_vGPU_option_is_a_usage_error(string? memory, string? share, string? device, string expected)
+    {
+        var error = Assert.Throws<CliException>(() => RunEnvironment.Compute(Runtime, Client, "gpu:7000", Given(), new VGpuChoice(memory, share, device)));
+        Assert.Equal(2, error.ExitCode);
+        Assert.Equal(expected, error.Message[..Math.Min(error.Message.Length, expected.Length)]);
+    }
+
+    [Fact]
     public void No_server_anywhere_is_a_usage_error()
     {
         var error = Assert.Throws<CliException>(() => RunEnvironment.Compute(Runtime, Client, null, Given(("ORION_SERVER", " "))));

@@ -33,6 +33,15 @@ public sealed class SmiTableTests
     }
 
     [Fact]
+    public void A_session_placed_on_a_vGPU_says_which_under_its_server()
+    {
+        var text = SmiTable.Format([new ServerReport(new TransportEndpoint("tcp", "h", 1), "desc", 13000, "x",
+            [new DeviceReport("NVIDIA H200", "GPU-0123", 24576 * MiB, 0, 3)], new Orion.Cuda.Protocol.Wire.VGpuAssignment(2, 1, 24576 * MiB, 30))]);
+        Assert.EndsWith("server tcp://h:1: desc; driver x, CUDA 13.0\n"
+            + "  on vGPU 1 of the server's device 2: 24576 MiB, 30 % compute share (not yet enforced)\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_server_without_devices_says_so()
     {
         var text = SmiTable.Format([new ServerReport(new TransportEndpoint("tcp", "h", 1), "empty", 13000, "x", [])]);

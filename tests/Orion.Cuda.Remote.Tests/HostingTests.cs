@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
+using Orion.Cuda.Remote.Client;
 using Orion.Server.Core;
 using Orion.Server.Core.Backend;
 using Orion.Server.Core.Backend.Emulated;
@@ -86,6 +87,39 @@ public sealed class HostingTests
         using var host = BuildHost(new TransportFactory().Add(new InMemoryTransport()), new() { ["Orion:MaxSessions"] = "2" });
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
         Assert.Equal("Orion:Endpoints: at least one endpoint to listen on is required (e.g. tcp://127.0.0.1:7000)", error.Message);
+    }
+
+    [Fact]
+    public async Task vGPUs_of_the_configuration_place_sessions_and_one_larger_than_its_GPU_stops_the_start()
+    {
+        var transports = new TransportFactory().Add(new InMemoryTransport());
+        var endpoint = "inproc://hosted-" + Guid.NewGuid().ToString("N");
+        using var host = BuildHost(transports, new()
+        {
+            ["Orion:Endpoints"] = endpoint,
+            ["Orion:VGpus:Devices:0:Count"] = "2",
+        });
+        await host.StartAsync();
+        try
+        {
+            var server = host.Services.GetRequiredService<OrionServerHostedService>().Server!;
+            Assert.Equal(2, server.VGpus.Count);
+            await using var client = await RemoteCudaClient.ConnectAsync(transports, TransportEndpoint.Parse(endpoint),
+                new RemoteCudaClientOptions { VGpu = new Orion.Cuda.Protocol.Wire.VGpuRequest(200UL << 20) });
+            Assert.Equal(new Orion.Cuda.Protocol.Wire.VGpuAssignment(0, 0, 256UL << 20, 50), client.VGpu); // half the emulated 512 MiB
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+
+        using var tooLarge = BuildHost(transports, new()
+        {
+            ["Orion:Endpoints"] = "inproc://hosted-" + Guid.NewGuid().ToString("N"),
+            ["Orion:VGpus:Devices:0:Slices:0:Memory"] = "1T",
+        });
+        var error = await Assert.ThrowsAsync<Orion.Server.Core.VGpus.VGpuConfigurationException>(() => tooLarge.StartAsync());
+        Assert.StartsWith("device 0: vGPU 0 has 1 TiB; the device has 512 MiB", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

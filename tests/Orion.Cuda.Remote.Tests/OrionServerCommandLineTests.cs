@@ -163,4 +163,41 @@ public sealed class OrionServerCommandLineTests : IDisposable
         await using var client = await RemoteCudaClient.ConnectAsync(transports, new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", port));
         Assert.Equal(CudaStatus.Success, client.Synchronize());
     }
+
+    [Theory]
+    [InlineData(new[] { "--vgpus", "0=abc" }, "Invalid vGPU configuration: --vgpus '0=abc' is not DEVICE=COUNT")]
+    [InlineData(new[] { "--vgpu-slice", "0=1T:50" }, "Invalid vGPU configuration: device 0: vGPU 0 has 1 TiB; the device has 512 MiB")]
+    [InlineData(new[] { "--vgpus", "3=2" }, "Invalid vGPU configuration: vGPUs are configured for device 3, which the server does not expose (it exposes 0)")]
+    [InlineData(new[] { "--memory-oversubscription", "150" }, "Invalid vGPU configuration: memory oversubscription 150 is not a ratio between 1 (none) and 16")]
+    public async Task A_vGPU_configuration_that_cannot_work_is_one_line_and_exit_code_2(string[] vgpuArguments, string expected)
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", $"tcp://127.0.0.1:{FreePort()}", .. vgpuArguments], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, expected);
+    }
+
+    [Fact]
+    public async Task vGPUs_from_a_file_and_the_environment_place_sessions_on_worker_processes()
+    {
+        // The file divides device 0 in 4; the environment, a later source, in 2: each vGPU has 256 of the 512 MiB.
+        var config = Path.Combine(_directory, "orion.json");
+        File.WriteAllText(config, """{ "Orion": { "VGpus": { "Devices": { "0": { "Count": 4 } } } } }""");
+        var port = FreePort();
+        using var server = OrionServerProgram.Start(["--emulated", "--isolation", "process", "--listen", $"tcp://127.0.0.1:{port}", "--config", config],
+            new Dictionary<string, string> { ["ORION_VGPUS"] = "0=2" });
+        await server.WaitForOutputAsync("vGPU 1 of device 0: 256 MiB, 50% compute share", Patience);
+
+        var transports = new TransportFactory().Add(new TcpTransport());
+        var endpoint = new TransportEndpoint(TcpTransport.Scheme, "127.0.0.1", port);
+        var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() =>
+            RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions { VGpu = new VGpuRequest(300UL << 20) }));
+        Assert.Equal(HandshakeStatus.NoCapacity, refused.Status);
+        Assert.Contains("no vGPU with 300 MiB free on device 0: 0 of 2 vGPUs in use", refused.Message, StringComparison.Ordinal);
+
+        await using var client = await RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions { VGpu = new VGpuRequest(200UL << 20) });
+        Assert.Equal(new VGpuAssignment(0, 0, 256UL << 20, 50), client.VGpu); // from the worker process's welcome
+        Assert.Equal(CudaStatus.Success, client.GetMemoryInfo(out _, out var total));
+        Assert.Equal(256UL << 20, total);
+        Assert.Equal(CudaStatus.OutOfMemory, client.Allocate((256UL << 20) + 1, out _));
+    }
 }

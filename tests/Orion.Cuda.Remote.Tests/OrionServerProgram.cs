@@ -9,8 +9,9 @@ namespace Orion.Cuda.Remote.Tests;
 /// </summary>
 internal static class OrionServerProgram
 {
-    /// <summary>The variables through which orion-server takes a token, removed from every run's environment unless a test sets them.</summary>
-    private static readonly string[] TokenVariables = ["ORION_TOKEN", "ORION_TOKEN_FILE"];
+    /// <summary>The variables through which orion-server takes a token or its vGPUs, removed from every run's environment unless a test sets them.</summary>
+    private static readonly string[] TokenVariables =
+        ["ORION_TOKEN", "ORION_TOKEN_FILE", "ORION_CONFIG", "ORION_VGPUS", "ORION_VGPU_SLICES", "ORION_MEMORY_OVERSUBSCRIPTION"];
 
     public static string DotnetHost()
     {

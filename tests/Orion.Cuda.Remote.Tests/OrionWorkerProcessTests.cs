@@ -250,7 +250,8 @@ public sealed class OrionWorkerProcessTests : IDisposable
     {
         var request = new WorkerLaunchRequest(ulong.MaxValue, new TransportEndpoint("tcp", "::1", 0), WorkerTicket.Create(), [3, 1], 256 * 1024, TimeSpan.FromSeconds(42),
             SendTimeout: TimeSpan.FromMilliseconds(1500),
-            Limits: new Orion.Server.Core.SessionLimits { MemoryQuotaBytes = 3UL << 30, MaxStreams = 7, MaxEvents = 9, MaxModules = 11, MaxAllocations = 13 });
+            Limits: new Orion.Server.Core.SessionLimits { MemoryQuotaBytes = 3UL << 30, MaxStreams = 7, MaxEvents = 9, MaxModules = 11, MaxAllocations = 13 },
+            VGpu: new Orion.Cuda.Protocol.Wire.VGpuAssignment(5, 2, 3UL << 30, 30));
         string[] backendArguments = ["--log-level", "Trace", "--", "worker"];
         var args = WorkerCommandLine.Arguments(request, backendArguments, LogLevel.Error);
         Assert.DoesNotContain(request.Ticket, args); // the ticket goes on stdin only
@@ -263,8 +264,23 @@ public sealed class OrionWorkerProcessTests : IDisposable
         Assert.Equal(request.ConnectTimeout, parsed.ConnectTimeout);
         Assert.Equal(request.SendTimeout, parsed.SendTimeout);
         Assert.Equal(request.Limits, parsed.Limits); // a worker's session is held to the supervisor's limits
+        Assert.Equal(request.VGpu, parsed.VGpu); // and reports the vGPU the supervisor placed it on
         Assert.Equal(LogLevel.Error, parsed.LogLevel);
         Assert.Equal(backendArguments, parsed.BackendArguments);
+    }
+
+    [Theory]
+    [InlineData("device=0,slice=1,memory-bytes=1024")]
+    [InlineData("device=0,slice=1,memory-bytes=1024,share=101")]
+    [InlineData("device=64,slice=1,memory-bytes=1024,share=10")]
+    [InlineData("device=0,slice=1,memory-bytes=1024,share=10,share=10")]
+    [InlineData("device=0,slice=1,memory=1024,share=10")]
+    public void A_malformed_vGPU_argument_is_refused(string value)
+    {
+        var args = WorkerCommandLine.Arguments(Request(WorkerTicket.Create()), []).ToList();
+        args.InsertRange(1, ["--vgpu", value]);
+        Assert.False(WorkerCommandLine.TryParse(args, out _, out var error));
+        Assert.Equal($"invalid --vgpu '{value}'", error);
     }
 
     [Fact]

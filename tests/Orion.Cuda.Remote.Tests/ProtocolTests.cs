@@ -60,8 +60,8 @@ public sealed class ProtocolTests
         using var writer = new ProtocolWriter();
         ServerWelcome.Refuse(HandshakeStatus.Accepted, "").Encode(writer);
         var bytes = writer.WrittenSpan.ToArray();
-        bytes[^2] = 0xFF; // device count u16 is the last field of an empty welcome
-        bytes[^1] = 0xFF;
+        bytes[^3] = 0xFF; // device count u16, before an accepted welcome's vGPU presence byte (0: none)
+        bytes[^2] = 0xFF;
         Assert.Throws<ProtocolException>(() => ServerWelcome.Decode(bytes));
     }
 

@@ -144,4 +144,26 @@ public sealed class ClientSettingsTests
         Assert.DoesNotContain("env-secret", settings.ToString(), StringComparison.Ordinal);
         Assert.Contains("tcp://h:1", settings.ToString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_vGPU_request_comes_from_its_three_variables()
+    {
+        var settings = Parse(("ORION_SERVER", "h:1"), ("ORION_VGPU_MEMORY", "24G"), ("ORION_VGPU_SHARE", "30%"), ("ORION_VGPU_DEVICE", "1"));
+        Assert.Null(settings.Error);
+        Assert.Equal(new Orion.Cuda.Protocol.Wire.VGpuRequest(24UL << 30, 30, 1), settings.VGpu);
+        Assert.Contains("VGpu = 24 GiB and a 30% compute share on device 1", settings.ToString(), StringComparison.Ordinal);
+        Assert.True(Parse(("ORION_SERVER", "h:1")).VGpu.IsEmpty);
+        Assert.Equal(new Orion.Cuda.Protocol.Wire.VGpuRequest(512UL << 20), Parse(("ORION_SERVER", "h:1"), ("ORION_VGPU_MEMORY", "512M")).VGpu);
+    }
+
+    [Theory]
+    [InlineData("ORION_VGPU_MEMORY", "lots", "ORION_VGPU_MEMORY='lots' is not a size")]
+    [InlineData("ORION_VGPU_SHARE", "0", "ORION_VGPU_SHARE='0' is not a compute share in percent between 1 and 100")]
+    [InlineData("ORION_VGPU_SHARE", "150", "ORION_VGPU_SHARE='150'")]
+    [InlineData("ORION_VGPU_DEVICE", "64", "ORION_VGPU_DEVICE='64' is not a device number between 0 and 63")]
+    [InlineData("ORION_VGPU_DEVICE", "-1", "ORION_VGPU_DEVICE='-1'")]
+    public void A_bad_vGPU_variable_is_reported_not_thrown(string name, string value, string expected)
+    {
+        Assert.Contains(expected, Parse(("ORION_SERVER", "h:1"), (name, value)).Error, StringComparison.Ordinal);
+    }
 }

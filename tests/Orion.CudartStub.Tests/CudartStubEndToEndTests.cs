@@ -17,10 +17,14 @@ public sealed class CudartStubEndToEndTests
 {
     private static readonly TimeSpan ProgramTimeout = TimeSpan.FromSeconds(60);
 
-    private static async Task<OrionServer> StartServerAsync(string? token = null, CapturingLoggerFactory? logs = null)
+    private static async Task<OrionServer> StartServerAsync(string? token = null, CapturingLoggerFactory? logs = null, int vgpus = 0)
     {
         var backend = GpuBackendProvider.CreateEmulated(new EmulatedDeviceOptions { Kernels = StubTestKernels.Create() });
         var options = new OrionServerOptions { AuthToken = token };
+        if (vgpus > 0)
+        {
+            options.VGpus.Devices[0] = Orion.Server.Core.VGpus.DeviceVGpuOptions.Equal(vgpus);
+        }
         // Port 0: the system picks a free port; the listener reports it.
         options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 0));
         var server = new OrionServer(backend, new TransportFactory().Add(new TcpTransport()), options, logs);
@@ -58,6 +62,34 @@ public sealed class CudartStubEndToEndTests
         }
         Assert.Empty(server.Sessions);
         Assert.DoesNotContain(logs.Warnings, warning => warning.Contains("transport failed", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheVGpuVariablesReachTheServerWhichPlacesOrRefusesTheProgram()
+    {
+        // The emulated device's 512 MiB as two vGPUs of 256 MiB and a 50% share each.
+        var logs = new CapturingLoggerFactory();
+        await using var server = await StartServerAsync(logs: logs, vgpus: 2);
+        var endpoint = server.Endpoints[0];
+        var environment = ClientEnvironment($"{endpoint.Host}:{endpoint.Port}");
+        environment["ORION_VGPU_MEMORY"] = "200M";
+        environment["ORION_VGPU_SHARE"] = "50";
+        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (server.VGpus.Any(vgpu => vgpu.SessionId is not null) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50); // the program's exit ends its session; the vGPU comes back with it
+        }
+
+        // More than a vGPU has: refused as busy (cudaErrorDevicesUnavailable), with the server's reason on stderr.
+        environment["ORION_VGPU_MEMORY"] = "300M";
+        (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, ["busy"], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("no vGPU with 300 MiB and a 50% compute share free on device 0: 0 of 2 vGPUs in use", errors, StringComparison.Ordinal);
+        Assert.Contains(logs.Warnings, warning => warning.Contains("NoCapacity", StringComparison.Ordinal));
     }
 
     [Fact]

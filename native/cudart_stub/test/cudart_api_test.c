@@ -8,6 +8,8 @@
  *
  * Usage: cudart_api_test            full run; prints "PASS <n> checks" and exits 0
  *        cudart_api_test no-server  expects every device call to fail cleanly with NoDevice
+ *        cudart_api_test busy       expects every device call to fail with DevicesUnavailable (the server is
+ *                                   there but has no vGPU free for what ORION_VGPU_* asks)
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -523,11 +525,24 @@ static int run_no_server(void)
     return 0;
 }
 
+/* A server that refused for lack of capacity is busy, not absent: CUDA's answer for a busy device. */
+static int run_busy(void)
+{
+    int count = 7;
+    EXPECT_CODE(cudaErrorDevicesUnavailable, cudaGetDeviceCount(&count));
+    EXPECT(count == 0);
+    void *pointer = NULL;
+    EXPECT_CODE(cudaErrorDevicesUnavailable, cudaMalloc(&pointer, 16));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     register_device_code();
     if (argc > 1 && strcmp(argv[1], "no-server") == 0) {
         run_no_server();
+    } else if (argc > 1 && strcmp(argv[1], "busy") == 0) {
+        run_busy();
     } else {
         test_errors();
         test_devices();

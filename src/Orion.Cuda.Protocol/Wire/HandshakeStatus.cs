@@ -14,4 +14,6 @@ public enum HandshakeStatus : byte
     Unavailable = 4,
     /// <summary>Accepted, but the session runs elsewhere: connect to the welcome's redirect endpoint and hello again with its ticket.</summary>
     Redirect = 5,
+    /// <summary>No vGPU (or device) can take what the hello asked for now; the message says what is free.</summary>
+    NoCapacity = 6,
 }

@@ -6,8 +6,9 @@ public static class ProtocolLimits
     /// <summary>"ORN1" little-endian: the first four bytes of both handshake messages.</summary>
     public const uint Magic = 0x314E524F;
 
-    /// <summary>The protocol version this build speaks.</summary>
-    public const ushort Version = 3;
+    /// <summary>The protocol version this build speaks (4: the hello's vGPU request and the welcome's vGPU; copies of
+    /// 16 KiB or less inside their records; docs/protocol.md).</summary>
+    public const ushort Version = 4;
 
     /// <summary>
     /// Device-to-host data up to this size travels inside its reply, not as bulk after it: one frame

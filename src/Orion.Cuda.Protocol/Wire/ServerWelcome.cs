@@ -21,6 +21,10 @@ public sealed record ServerWelcome(
     /// <summary>For <see cref="HandshakeStatus.Redirect"/>: the one-time ticket the client presents to the worker.</summary>
     public string RedirectTicket { get; init; } = "";
 
+    /// <summary>For <see cref="HandshakeStatus.Accepted"/>: the vGPU the session was placed on; null when the server has
+    /// no vGPUs on the session's device (the session then sees its devices whole, or as its memory quota says).</summary>
+    public VGpuAssignment? VGpu { get; init; }
+
     /// <summary>What the record's <c>ToString</c> shows: everything but the redirect ticket, a credential that is never printed.</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
     {
@@ -33,6 +37,7 @@ public sealed record ServerWelcome(
             .Append(", ChunkBytes = ").Append(ChunkBytes)
             .Append(", DriverVersion = ").Append(DriverVersion)
             .Append(", Devices = ").Append(Devices.Count)
+            .Append(", VGpu = ").Append(VGpu?.ToString() ?? "(none)")
             .Append(", RedirectEndpoint = ").Append(RedirectEndpoint)
             .Append(", RedirectTicket = ").Append(RedirectTicket.Length == 0 ? "(none)" : "(hidden)");
         return true;
@@ -84,6 +89,10 @@ public sealed record ServerWelcome(
         {
             writer.WriteString(RedirectEndpoint, ProtocolLimits.MaxEndpointBytes);
             writer.WriteString(RedirectTicket, ProtocolLimits.WorkerTicketChars);
+        }
+        if (Status == HandshakeStatus.Accepted)
+        {
+            VGpuAssignment.EncodeOptional(writer, VGpu);
         }
     }
 
@@ -142,11 +151,13 @@ public sealed record ServerWelcome(
                 throw new ProtocolException($"redirect ticket must be {ProtocolLimits.WorkerTicketChars} lowercase hex characters");
             }
         }
+        var vgpu = status == HandshakeStatus.Accepted ? VGpuAssignment.DecodeOptional(ref reader) : null;
         reader.ExpectEnd("server welcome");
         return new ServerWelcome(status, version, features, text, sessionId, description, chunkBytes, driverVersion, devices)
         {
             RedirectEndpoint = redirectEndpoint,
             RedirectTicket = redirectTicket,
+            VGpu = vgpu,
         };
     }
 }

@@ -85,6 +85,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     public string ServerDescription => _welcome.ServerDescription;
 
+    /// <summary>The vGPU the server placed this session on (its device is <see cref="Devices"/>' only one, its memory
+    /// that device's total); null where the server has no vGPUs on the session's devices.</summary>
+    public VGpuAssignment? VGpu => _welcome.VGpu;
+
     /// <summary>Bulk chunk size agreed for this session.</summary>
     public int ChunkBytes => _welcome.ChunkBytes;
 
@@ -101,14 +105,16 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     /// </summary>
     /// <exception cref="ServerUnreachableException">The server could not be reached in time, or what answered did not
     /// complete the Orion handshake in time or is not an Orion server.</exception>
-    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token, capacity), or its worker could not be reached.</exception>
+    /// <exception cref="RemoteSessionRefusedException">The server refused (version, token, no vGPU free for the request), or its worker could not be reached.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The options' vGPU request is impossible (a share over 100%, a device past 63).</exception>
     public static async Task<RemoteCudaClient> ConnectAsync(TransportFactory transports, TransportEndpoint endpoint, RemoteCudaClientOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(transports);
         ArgumentNullException.ThrowIfNull(endpoint);
         options ??= new RemoteCudaClientOptions();
         CheckTimeouts(options);
+        options.VGpu?.Validate(); // before anything is dialled
         var transportOptions = options.TransportOptions with { ConnectTimeout = options.ConnectTimeout };
         TransportConnection connection;
         try
@@ -216,7 +222,8 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             {
                 var features = ProtocolFeatures.HostFunctions | ProtocolFeatures.ModuleCache
                     | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
-                new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName).Encode(hello);
+                // A worker gets the request again with its ticket; the supervisor has placed the session already.
+                new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName) { VGpu = options.VGpu ?? VGpuRequest.None }.Encode(hello);
                 await connection.SendAsync(hello.WrittenMemory, deadline.Token).ConfigureAwait(false);
             }
             ServerWelcome welcome;

@@ -12,6 +12,14 @@ public sealed class RemoteCudaClientOptions
     /// <summary>A name for the server's logs, e.g. the program name.</summary>
     public string ClientName { get; set; } = "orion-client";
 
+    /// <summary>
+    /// What the session asks of the server's vGPUs (<c>ORION_VGPU_MEMORY</c>, <c>ORION_VGPU_SHARE</c>,
+    /// <c>ORION_VGPU_DEVICE</c> for the client library): the server places it on the smallest free vGPU with at least
+    /// this memory and compute share, or refuses it (<see cref="HandshakeStatus.NoCapacity"/>) saying what is free.
+    /// <see cref="VGpuRequest.None"/> (the default) takes the server's default placement.
+    /// </summary>
+    public VGpuRequest VGpu { get; set; } = VGpuRequest.None;
+
     /// <summary>Transport limits for the connection (this instance's own: changing it changes no other client's).
     /// Its <see cref="TransportOptions.ConnectTimeout"/> is replaced by <see cref="ConnectTimeout"/>.</summary>
     public TransportOptions TransportOptions { get; set; } = new();

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Orion.Server.Core.Authentication;
 using Orion.Server.Core.ModuleCache;
+using Orion.Server.Core.VGpus;
 using Orion.Transport;
 
 namespace Orion.Server.Core.Hosting;
@@ -13,7 +14,8 @@ namespace Orion.Server.Core.Hosting;
 /// problem is one line naming the key (<c>Orion:Endpoints:0: 'tcp://gpu:99999' is not an endpoint: port 99999 is out of
 /// range (1-65535)</c>); unknown keys are problems too, so that a misspelt option is not silently ignored. Binding
 /// writes only the options instance it is given: nested options (<see cref="OrionServerOptions.TransportOptions"/>,
-/// <see cref="OrionServerOptions.SessionLimits"/>, <see cref="OrionServerOptions.AuthFailureLimits"/>) are replaced by
+/// <see cref="OrionServerOptions.SessionLimits"/>, <see cref="OrionServerOptions.AuthFailureLimits"/>,
+/// <see cref="OrionServerOptions.VGpus"/>) are replaced by
 /// new instances, never changed in place, so no process-wide default (<see cref="TransportOptions.Default"/>,
 /// <see cref="SessionLimits.Default"/>) is touched. No reflection: safe under trimming and NativeAOT.
 /// </summary>
@@ -22,7 +24,10 @@ namespace Orion.Server.Core.Hosting;
 /// <c>16G</c>); durations with a unit (<c>500ms</c>, <c>30s</c>, <c>5m</c>, <c>1h</c>) or as <c>hh:mm:ss</c>, and
 /// <c>Infinite</c> where the option allows it; booleans <c>true</c>/<c>false</c>; <see cref="SessionIsolation"/> by
 /// name. Lists (<c>Endpoints</c>, <c>Devices</c>) as array entries (<c>Endpoints:0</c>, <c>Endpoints:1</c>, ...) or as
-/// one value, comma-separated. <see cref="OrionServerOptions.WorkerLauncher"/> is code, not configuration: set it in
+/// one value, comma-separated. vGPUs as in orion-server's <c>--config</c> file (<see cref="VGpuConfiguration"/>):
+/// <c>VGpus:MemoryOversubscription</c> (a ratio, <c>1.5</c>), <c>VGpus:Devices:&lt;ordinal&gt;:Count</c> (equal vGPUs) or
+/// <c>VGpus:Devices:&lt;ordinal&gt;:Slices:&lt;n&gt;:Memory</c> (a size) and <c>:Share</c> (percent); a device the section names
+/// replaces what the options held for it. <see cref="OrionServerOptions.WorkerLauncher"/> is code, not configuration: set it in
 /// code or register an <see cref="Isolation.IWorkerLauncher"/> service.
 /// </remarks>
 public static class OrionServerConfiguration
@@ -35,7 +40,7 @@ public static class OrionServerConfiguration
         nameof(OrionServerOptions.AuthFailureLimits), nameof(OrionServerOptions.ChunkBytes), nameof(OrionServerOptions.TransportOptions),
         nameof(OrionServerOptions.Isolation), nameof(OrionServerOptions.WorkerConnectTimeout), nameof(OrionServerOptions.MaxWorkers),
         nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
-        nameof(OrionServerOptions.HelloTimeout), nameof(OrionServerOptions.ModuleCache),
+        nameof(OrionServerOptions.VGpus), nameof(OrionServerOptions.HelloTimeout), nameof(OrionServerOptions.ModuleCache),
     ];
 
     /// <summary>Binds <paramref name="section"/> onto <paramref name="options"/>.</summary>
@@ -120,6 +125,9 @@ public static class OrionServerConfiguration
                     break;
                 case "SESSIONLIMITS":
                     options.SessionLimits = BindSessionLimits(reader, child, options.SessionLimits ?? new SessionLimits());
+                    break;
+                case "VGPUS":
+                    options.VGpus = BindVGpus(reader, child, options.VGpus ?? new VGpuOptions());
                     break;
                 case "HELLOTIMEOUT":
                     options.HelloTimeout = reader.Duration(child, options.HelloTimeout, allowInfinite: false);
@@ -208,6 +216,117 @@ public static class OrionServerConfiguration
             }
         }
         return result;
+    }
+
+    private static VGpuOptions BindVGpus(Reader reader, IConfigurationSection section, VGpuOptions current)
+    {
+        // A copy: the instance the options held stays as it was; a device named here replaces what it held of that device.
+        var result = new VGpuOptions { MemoryOversubscription = current.MemoryOversubscription };
+        foreach (var (device, division) in current.Devices)
+        {
+            result.Devices[device] = division;
+        }
+        foreach (var child in section.GetChildren())
+        {
+            switch (child.Key.ToUpperInvariant())
+            {
+                case "MEMORYOVERSUBSCRIPTION":
+                    result.MemoryOversubscription = reader.Ratio(child, result.MemoryOversubscription);
+                    break;
+                case "DEVICES":
+                    if (child.Value is { Length: > 0 } devicesText)
+                    {
+                        reader.Problem(child.Path, $"'{devicesText}' is not a section of devices (Devices:0:Count, Devices:1:Slices:0:Memory, ...)");
+                    }
+                    foreach (var device in child.GetChildren())
+                    {
+                        if (!int.TryParse(device.Key, NumberStyles.None, CultureInfo.InvariantCulture, out var ordinal))
+                        {
+                            reader.Problem(device.Path, $"'{device.Key}' is not a device ordinal (0, 1, ...)");
+                            continue;
+                        }
+                        if (BindDeviceVGpus(reader, device) is { } division)
+                        {
+                            result.Devices[ordinal] = division;
+                        }
+                    }
+                    break;
+                default:
+                    reader.Unknown(child, ["MemoryOversubscription", "Devices"]);
+                    break;
+            }
+        }
+        return result;
+    }
+
+    private static DeviceVGpuOptions? BindDeviceVGpus(Reader reader, IConfigurationSection section)
+    {
+        if (!section.GetChildren().Any())
+        {
+            reader.Problem(section.Path, "expected Count or Slices");
+            return null;
+        }
+        var result = new DeviceVGpuOptions();
+        foreach (var child in section.GetChildren())
+        {
+            switch (child.Key.ToUpperInvariant())
+            {
+                case "COUNT":
+                    result.Count = reader.Int32(child, result.Count);
+                    break;
+                case "SLICES":
+                    foreach (var slice in child.GetChildren())
+                    {
+                        if (BindVGpuSlice(reader, slice) is { } options)
+                        {
+                            result.Slices.Add(options);
+                        }
+                    }
+                    break;
+                default:
+                    reader.Unknown(child, ["Count", "Slices"]);
+                    break;
+            }
+        }
+        return result;
+    }
+
+    private static VGpuSliceOptions? BindVGpuSlice(Reader reader, IConfigurationSection section)
+    {
+        ulong? memory = null;
+        int? share = null;
+        foreach (var child in section.GetChildren())
+        {
+            switch (child.Key.ToUpperInvariant())
+            {
+                case "MEMORY":
+                    if (reader.Text(child) is { } text)
+                    {
+                        if (ByteSize.TryParse(text, out var bytes))
+                        {
+                            memory = bytes;
+                        }
+                        else
+                        {
+                            reader.Problem(child.Path, $"'{text}' is not a size (bytes, or with a K, M, G or T suffix: 24G, 512M)");
+                            return null;
+                        }
+                    }
+                    break;
+                case "SHARE":
+                    share = reader.OptionalInt32(child, share);
+                    break;
+                default:
+                    reader.Unknown(child, ["Memory", "Share"]);
+                    break;
+            }
+        }
+        if (memory is null)
+        {
+            reader.Problem(section.Path + ":Memory", "is required (a size such as 24G)");
+            return null;
+        }
+        return new VGpuSliceOptions(memory.Value, share);
     }
 
     private static ModuleCacheOptions? BindModuleCache(Reader reader, IConfigurationSection section, ModuleCacheOptions? current)
@@ -386,6 +505,20 @@ public static class OrionServerConfiguration
             return current;
         }
 
+        public int? OptionalInt32(IConfigurationSection section, int? current)
+        {
+            if (Value(section) is not { } text)
+            {
+                return current;
+            }
+            if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+            Problem(section.Path, $"'{text}' is not a whole number");
+            return current;
+        }
+
         public int Int32Size(IConfigurationSection section, int current)
         {
             var bytes = Int64Size(section, current);
@@ -440,6 +573,20 @@ public static class OrionServerConfiguration
                 return duration;
             }
             Problem(section.Path, $"'{text}' is not a duration (a number with us, ms, s, m or h, e.g. 30s; or hh:mm:ss{(allowInfinite ? "; or Infinite" : "")})");
+            return current;
+        }
+
+        public double Ratio(IConfigurationSection section, double current)
+        {
+            if (Value(section) is not { } text)
+            {
+                return current;
+            }
+            if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+            Problem(section.Path, $"'{text}' is not a ratio (e.g. 1.5 lets a device's vGPUs promise 150% of its memory)");
             return current;
         }
 

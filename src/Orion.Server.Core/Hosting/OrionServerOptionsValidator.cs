@@ -71,6 +71,22 @@ public sealed class OrionServerOptionsValidator(string sectionPath = "") : IVali
         Nested(nameof(options.SessionLimits), () => (options.SessionLimits ?? throw new ArgumentNullException(nameof(options), "must not be null")).Validate());
         Nested(nameof(options.TransportOptions), () => (options.TransportOptions ?? throw new ArgumentNullException(nameof(options), "must not be null")).Validate());
         Nested(nameof(options.AuthFailureLimits), () => (options.AuthFailureLimits ?? throw new InvalidOperationException("must not be null (MaxFailures = 0 turns the limit off)")).Validate());
+        if (options.VGpus is null)
+        {
+            Problem(nameof(options.VGpus), "must not be null (an empty VGpuOptions means no vGPUs)");
+        }
+        else
+        {
+            try
+            {
+                // Counts, shares and the ratio; each vGPU's memory against its device's is checked when the server starts.
+                options.VGpus.Validate();
+            }
+            catch (VGpus.VGpuConfigurationException ex)
+            {
+                Problem(nameof(options.VGpus), ex.Message);
+            }
+        }
         if (options.ModuleCache is { } cache && (string.IsNullOrWhiteSpace(cache.Directory) || cache.MaxBytes <= 0))
         {
             Problem(nameof(options.ModuleCache), "needs a Directory and a positive MaxBytes");

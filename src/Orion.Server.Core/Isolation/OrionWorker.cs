@@ -72,6 +72,7 @@ public sealed class OrionWorker : IAsyncDisposable
             HelloTimeout = _request.ConnectTimeout,
             SendTimeout = _request.SendTimeout,
             Limits = _request.Limits,
+            VGpu = _request.VGpu,
             DeviceOutput = DeviceOutput,
             ModuleCache = _request.ModuleCache is { } cache ? new ModuleCache.DiskModuleImageCache(cache, _logger) : null,
         };

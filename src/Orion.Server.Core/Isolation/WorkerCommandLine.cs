@@ -42,10 +42,11 @@ public static class WorkerCommandLine
     private const string ModuleCacheMaxBytes = "--module-cache-max-bytes";
     private const string SendTimeoutMs = "--send-timeout-ms";
     private const string Limit = "--limit"; // name=value, one per session limit that is not its default
+    private const string VGpuOption = "--vgpu"; // the session's vGPU, for its welcome (VGpuArgument)
 
     private static readonly HashSet<string> KnownOptions =
         [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes,
-            SendTimeoutMs, Limit];
+            SendTimeoutMs, Limit, VGpuOption];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -94,6 +95,10 @@ public static class WorkerCommandLine
         {
             arguments.AddRange([Limit, limit]);
         }
+        if (request.VGpu is { } vgpu)
+        {
+            arguments.AddRange([VGpuOption, VGpuArgument.Format(vgpu)]);
+        }
         if (request.ModuleCache is { } cache)
         {
             arguments.AddRange([ModuleCacheDirectory, cache.Directory, ModuleCacheMaxBytes, cache.MaxBytes.ToString(CultureInfo.InvariantCulture)]);
@@ -127,6 +132,7 @@ public static class WorkerCommandLine
         long? cacheMaxBytes = null;
         var devices = new List<int>();
         var limits = SessionLimits.Default;
+        VGpuAssignment? vgpu = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 1;
         for (; index < args.Count && args[index] != BackendArgumentsSeparator; index += 2)
@@ -195,6 +201,9 @@ public static class WorkerCommandLine
                 case Limit:
                     valid = SessionLimitArguments.TryApply(limits, value, out limits);
                     break;
+                case VGpuOption:
+                    valid = VGpuArgument.TryParse(value, out vgpu);
+                    break;
                 default: // Device, which may repeat too
                     var device = ParseInt(value);
                     valid = device is not null && devices.Count < ProtocolLimits.MaxDevices;
@@ -223,7 +232,8 @@ public static class WorkerCommandLine
             backendArguments,
             cacheDirectory is null ? null : new ModuleCacheOptions(cacheDirectory, cacheMaxBytes ?? ModuleCacheOptions.DefaultMaxBytes),
             sendTimeoutMs is { } send ? TimeSpan.FromMilliseconds(send) : null,
-            limits);
+            limits,
+            vgpu);
         error = "";
         return true;
     }
@@ -248,6 +258,7 @@ public static class WorkerCommandLine
 /// <param name="ModuleCache">The server's module image cache, or null for none.</param>
 /// <param name="SendTimeout">How long a send may wait for the client to read; null: the default.</param>
 /// <param name="Limits">What the session may hold at once.</param>
+/// <param name="VGpu">The session's vGPU, or null for none.</param>
 internal sealed record ParsedWorkerArguments(
     TransportEndpoint ListenEndpoint,
     ulong SessionId,
@@ -258,4 +269,5 @@ internal sealed record ParsedWorkerArguments(
     IReadOnlyList<string> BackendArguments,
     ModuleCacheOptions? ModuleCache = null,
     TimeSpan? SendTimeout = null,
-    SessionLimits? Limits = null);
+    SessionLimits? Limits = null,
+    VGpuAssignment? VGpu = null);

@@ -11,7 +11,8 @@ namespace Orion.Server.Core.Isolation;
 /// <param name="ConnectTimeout">How long the worker waits for its client before it exits.</param>
 /// <param name="ModuleCache">The server's module image cache, shared by its workers; null for none.</param>
 /// <param name="SendTimeout">How long the session's send may wait for its client to read (null: 60 s).</param>
-/// <param name="Limits">What the session may hold at once (null: <see cref="SessionLimits.Default"/>).</param>
+/// <param name="Limits">What the session may hold at once (null: <see cref="SessionLimits.Default"/>); on a vGPU, its memory quota is the vGPU's.</param>
+/// <param name="VGpu">The vGPU the supervisor placed the session on, for its welcome; null for none.</param>
 public sealed record WorkerLaunchRequest(
     ulong SessionId,
     TransportEndpoint ListenEndpoint,
@@ -21,7 +22,8 @@ public sealed record WorkerLaunchRequest(
     TimeSpan ConnectTimeout,
     ModuleCache.ModuleCacheOptions? ModuleCache = null,
     TimeSpan? SendTimeout = null,
-    SessionLimits? Limits = null)
+    SessionLimits? Limits = null,
+    Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null)
 {
     /// <summary>What the record's <c>ToString</c> shows: everything but the ticket, a credential that is never printed
     /// (a launcher may log its request).</summary>
@@ -35,7 +37,8 @@ public sealed record WorkerLaunchRequest(
             .Append(", ConnectTimeout = ").Append(ConnectTimeout)
             .Append(", ModuleCache = ").Append(ModuleCache)
             .Append(", SendTimeout = ").Append(SendTimeout)
-            .Append(", Limits = ").Append(Limits);
+            .Append(", Limits = ").Append(Limits)
+            .Append(", VGpu = ").Append(VGpu);
         return true;
     }
 }

@@ -9,6 +9,9 @@ internal static partial class Log
     [LoggerMessage(1, LogLevel.Information, "Session {SessionId} started for '{ClientName}' from {Remote}")]
     public static partial void SessionStarted(ILogger logger, ulong sessionId, string clientName, string remote);
 
+    [LoggerMessage(30, LogLevel.Information, "Session {SessionId} ('{ClientName}') holds {VGpu}")]
+    public static partial void SessionPlaced(ILogger logger, ulong sessionId, string clientName, string vgpu);
+
     [LoggerMessage(2, LogLevel.Warning, "Session {SessionId} refused for '{ClientName}' from {Remote}: {Status}: {Reason}")]
     public static partial void SessionRefused(ILogger logger, ulong sessionId, string clientName, string remote, HandshakeStatus status, string reason);
 

@@ -15,10 +15,11 @@ namespace Orion.Server.Core.Sessions;
 internal sealed partial class ServerSession : IDisposable
 {
     private readonly TransportConnection _connection;
-    private readonly ServerSessionConfig _config;
+    private ServerSessionConfig _config; // replaced once by the handshake's placement (_place)
     private readonly ILogger _logger;
     private readonly Action<ServerSession> _onEnded;
     private readonly Func<bool>? _admit;
+    private readonly SessionPlacer? _place;
     private readonly Lock _sendGate = new();
     private readonly ProtocolWriter _replies = new();
     private readonly ProtocolWriter _notifications = new(256);
@@ -35,9 +36,11 @@ internal sealed partial class ServerSession : IDisposable
     private volatile bool _ended;
     private bool _handshakeDone;
 
-    public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded, Func<bool>? admit = null)
+    public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded,
+        Func<bool>? admit = null, SessionPlacer? place = null)
     {
         _admit = admit;
+        _place = place;
         Id = id;
         _connection = connection;
         _config = config;
@@ -66,7 +69,10 @@ internal sealed partial class ServerSession : IDisposable
     public SessionSnapshot Snapshot()
     {
         var (allocations, bytes, streams, events, modules, functions) = _objects.Tables.Counts();
-        return new SessionSnapshot(Id, _clientName, _connection.RemoteEndpoint.ToString(), _objects.ContextCount, allocations, bytes, streams, events, modules, functions);
+        return new SessionSnapshot(Id, _clientName, _connection.RemoteEndpoint.ToString(), _objects.ContextCount, allocations, bytes, streams, events, modules, functions)
+        {
+            VGpu = _objects.Config.VGpu,
+        };
     }
 
     private void Run()
@@ -160,13 +166,30 @@ internal sealed partial class ServerSession : IDisposable
             Refuse(HandshakeStatus.AuthenticationFailed, "authentication failed: this worker ticket was already used");
             return false;
         }
+        if (_place is not null)
+        {
+            if (_place(Id, hello.VGpu, out var refusal) is not { } placed)
+            {
+                Refuse(HandshakeStatus.NoCapacity, refusal);
+                return false;
+            }
+            _config = placed;
+            _objects.PlaceOn(placed);
+        }
         var welcome = new ServerWelcome(HandshakeStatus.Accepted, ProtocolLimits.Version,
             hello.Features & _config.SupportedFeatures, "", Id, _config.Description,
-            _config.ChunkBytes, _config.DriverVersion, _config.DeviceInfos);
+            _config.ChunkBytes, _config.DriverVersion, _config.DeviceInfos)
+        {
+            VGpu = _config.VGpu,
+        };
         _replies.Clear();
         welcome.Encode(_replies);
         FlushReplies();
         Log.SessionStarted(_logger, Id, _clientName, _connection.RemoteEndpoint.ToString());
+        if (_config.VGpu is { } vgpu)
+        {
+            Log.SessionPlaced(_logger, Id, _clientName, vgpu.ToString());
+        }
         _handshakeDone = true;
         return true;
     }

@@ -16,6 +16,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="SendTimeout">How long a send may wait for the client to read before the session ends (null: 60 s).</param>
 /// <param name="VirtualMemory">What one session may hold of the virtual memory management API (null: <see cref="SessionVirtualMemoryLimits.Default"/>).</param>
 /// <param name="Limits">What one session may hold at once (null: <see cref="SessionLimits.Default"/>).</param>
+/// <param name="VGpu">The vGPU the session is placed on, for its welcome; null where it holds none.</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -29,7 +30,8 @@ internal sealed record ServerSessionConfig(
     TimeSpan? HelloTimeout = null,
     TimeSpan? SendTimeout = null,
     SessionVirtualMemoryLimits? VirtualMemory = null,
-    SessionLimits? Limits = null)
+    SessionLimits? Limits = null,
+    VGpuAssignment? VGpu = null)
 {
     /// <summary>What one session may hold at once.</summary>
     public SessionLimits SessionLimits => Limits ?? SessionLimits.Default;
@@ -46,6 +48,26 @@ internal sealed record ServerSessionConfig(
         SessionLimits.MemoryQuotaBytes is { } quota
             ? this with { DeviceInfos = [.. DeviceInfos.Select(info => info with { TotalMemory = Math.Min(quota, info.TotalMemory) })] }
             : this;
+
+    /// <summary>
+    /// A session's view where admission placed it: every device (this configuration, quota applied), or the one device
+    /// it is placed on, with the vGPU's memory as its memory quota there. Called on the configuration before
+    /// <see cref="WithQuotaApplied"/>, which it applies with the quota that holds for the session.
+    /// </summary>
+    public ServerSessionConfig PlacedOn(VGpus.VGpuPlacement placement)
+    {
+        ArgumentNullException.ThrowIfNull(placement);
+        if (placement.Device is not { } device)
+        {
+            return WithQuotaApplied();
+        }
+        var placed = this with { Devices = [Devices[device]], DeviceInfos = [DeviceInfos[device]] };
+        if (placement.Slice is { } slice)
+        {
+            placed = placed with { Limits = SessionLimits with { MemoryQuotaBytes = slice.MemoryBytes }, VGpu = slice.ToAssignment() };
+        }
+        return placed.WithQuotaApplied();
+    }
 
     /// <summary>The virtual memory limits every session of this server has.</summary>
     public SessionVirtualMemoryLimits VirtualMemoryLimits => VirtualMemory ?? SessionVirtualMemoryLimits.Default;

@@ -13,9 +13,9 @@ namespace Orion.Server.Core.Sessions;
 internal sealed class SessionObjects
 {
     private readonly IGpuBackend _backend;
-    private readonly ServerSessionConfig _config;
-    private readonly IGpuContext?[] _contexts;
-    private readonly nint[] _staging;
+    private ServerSessionConfig _config;
+    private IGpuContext?[] _contexts;
+    private nint[] _staging;
 
     public SessionObjects(IGpuBackend backend, ServerSessionConfig config, ILogger? logger = null, ulong sessionId = 0)
     {
@@ -25,6 +25,22 @@ internal sealed class SessionObjects
         _staging = new nint[config.Devices.Length];
         Logger = logger ?? NullLogger.Instance;
         SessionId = sessionId;
+    }
+
+    /// <summary>
+    /// Puts the session where admission placed it (its devices and limits) during the handshake, before its first call:
+    /// the session's devices are known only once its hello has asked for a vGPU.
+    /// </summary>
+    public void PlaceOn(ServerSessionConfig config)
+    {
+        if (ContextCount != 0)
+        {
+            throw new InvalidOperationException("a session is placed before it makes any context");
+        }
+        _config = config;
+        _contexts = new IGpuContext?[config.Devices.Length];
+        _staging = new nint[config.Devices.Length];
+        CurrentDevice = 0;
     }
 
     /// <summary>Where call handlers log what they refuse and why (the session's logger).</summary>

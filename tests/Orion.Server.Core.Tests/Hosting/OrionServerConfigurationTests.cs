@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Orion.Server.Core.Hosting;
+using Orion.Server.Core.VGpus;
 using Orion.Transport;
 
 namespace Orion.Server.Core.Tests.Hosting;
@@ -76,6 +77,11 @@ public sealed class OrionServerConfigurationTests
             ("SessionLimits:MaxStreams", "11"),
             ("SessionLimits:MaxEvents", "12"),
             ("SessionLimits:MaxModules", "13"),
+            ("VGpus:MemoryOversubscription", "1.5"),
+            ("VGpus:Devices:0:Count", "4"),
+            ("VGpus:Devices:1:Slices:0:Memory", "24G"),
+            ("VGpus:Devices:1:Slices:0:Share", "30"),
+            ("VGpus:Devices:1:Slices:1:Memory", "512MiB"),
             ("HelloTimeout", "1.5s"),
             ("ModuleCache:Directory", "/var/cache/orion"),
             ("ModuleCache:MaxBytes", "2G"));
@@ -106,6 +112,10 @@ public sealed class OrionServerConfigurationTests
         Assert.Equal(9, options.MaxSessions);
         Assert.Equal(TimeSpan.FromMinutes(2), options.SendTimeout);
         Assert.Equal(new SessionLimits { MemoryQuotaBytes = 16UL << 30, MaxAllocations = 10, MaxStreams = 11, MaxEvents = 12, MaxModules = 13 }, options.SessionLimits);
+        Assert.Equal(1.5, options.VGpus.MemoryOversubscription);
+        Assert.Equal([0, 1], options.VGpus.Devices.Keys);
+        Assert.Equal(4, options.VGpus.Devices[0].Count);
+        Assert.Equal([new VGpuSliceOptions(24UL << 30, 30), new VGpuSliceOptions(512UL << 20)], options.VGpus.Devices[1].Slices);
         Assert.Equal(TimeSpan.FromSeconds(1.5), options.HelloTimeout);
         Assert.Equal(new Orion.Server.Core.ModuleCache.ModuleCacheOptions("/var/cache/orion", 2L << 30), options.ModuleCache);
 
@@ -176,7 +186,7 @@ public sealed class OrionServerConfigurationTests
     [InlineData("AllowUnauthenticated", "yes", "Orion:AllowUnauthenticated: 'yes' is not true or false")]
     [InlineData("Isolation", "vm", "Orion:Isolation: 'vm' is not an isolation mode (Context or Process)")]
     [InlineData("Isolation", "1", "Orion:Isolation: '1' is not an isolation mode (Context or Process)")]
-    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, HelloTimeout, ModuleCache)")]
+    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache)")]
     [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules)")]
     [InlineData("ModuleCache:MaxBytes", "1G", "Orion:ModuleCache:Directory: is required when ModuleCache is configured (the directory where images are kept)")]
     public void A_bad_value_is_one_line_naming_the_key(string key, string value, string expected)
@@ -184,6 +194,35 @@ public sealed class OrionServerConfigurationTests
         var error = Assert.Throws<OptionsValidationException>(() => Bind((key, value)));
         Assert.Equal(expected, error.Message);
         Assert.Equal([expected], error.Failures);
+    }
+
+    [Theory]
+    [InlineData("VGpus:MemoryOversubscription", "150%", "Orion:VGpus:MemoryOversubscription: '150%' is not a ratio (e.g. 1.5 lets a device's vGPUs promise 150% of its memory)")]
+    [InlineData("VGpus:Devices:first:Count", "4", "Orion:VGpus:Devices:first: 'first' is not a device ordinal (0, 1, ...)")]
+    [InlineData("VGpus:Devices:0:Count", "four", "Orion:VGpus:Devices:0:Count: 'four' is not a whole number")]
+    [InlineData("VGpus:Devices:0:Slices:0:Memory", "lots", "Orion:VGpus:Devices:0:Slices:0:Memory: 'lots' is not a size (bytes, or with a K, M, G or T suffix: 24G, 512M)")]
+    [InlineData("VGpus:Devices:0:Slices:0:Share", "30", "Orion:VGpus:Devices:0:Slices:0:Memory: is required (a size such as 24G)")]
+    [InlineData("VGpus:Devices:0:Size", "4", "Orion:VGpus:Devices:0:Size: unknown option (known here: Count, Slices)")]
+    [InlineData("VGpus:Device:0:Count", "4", "Orion:VGpus:Device: unknown option (known here: MemoryOversubscription, Devices)")]
+    [InlineData("VGpus:Devices:0", "4", "Orion:VGpus:Devices:0: expected Count or Slices")]
+    public void A_bad_vGPU_value_is_one_line_naming_the_key(string key, string value, string expected)
+    {
+        var error = Assert.Throws<OptionsValidationException>(() => Bind((key, value)));
+        Assert.Equal(expected, error.Message);
+    }
+
+    [Fact]
+    public void vGPUs_named_in_configuration_replace_those_devices_of_options_given_in_code()
+    {
+        var options = new OrionServerOptions();
+        var inCode = options.VGpus;
+        inCode.Devices[0] = DeviceVGpuOptions.Equal(2);
+        inCode.Devices[1] = DeviceVGpuOptions.Equal(3);
+        OrionServerConfiguration.Bind(Section(("VGpus:Devices:1:Slices:0:Memory", "1G")), options);
+        Assert.Equal(2, options.VGpus.Devices[0].Count);
+        Assert.Equal([new VGpuSliceOptions(1UL << 30)], options.VGpus.Devices[1].Slices);
+        Assert.Equal(0, options.VGpus.Devices[1].Count);
+        Assert.Equal(3, inCode.Devices[1].Count); // the instance given in code is replaced, not changed
     }
 
     [Fact]
@@ -225,5 +264,10 @@ public sealed class OrionServerConfigurationTests
         options = new OrionServerOptions();
         options.Endpoints.Add(new TransportEndpoint("tcp", "127.0.0.1", 7000));
         Assert.True(validator.Validate(null, options).Succeeded);
+
+        options.VGpus.Devices[0] = DeviceVGpuOptions.Explicit(new VGpuSliceOptions(1UL << 30, 60), new VGpuSliceOptions(1UL << 30, 50));
+        Assert.Equal(["Orion:VGpus: device 0: the vGPUs' compute shares add up to 110%, more than 100%"], validator.Validate(null, options).Failures);
+        options.VGpus = new VGpuOptions { MemoryOversubscription = 150 };
+        Assert.Equal(["Orion:VGpus: memory oversubscription 150 is not a ratio between 1 (none) and 16 (1.5 allows 150%)"], validator.Validate(null, options).Failures);
     }
 }
