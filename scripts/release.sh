@@ -7,8 +7,8 @@
 #                                              OUTDIR: default artifacts/release
 #
 # ORION_RELEASE_RIDS chooses the architectures (default "linux-x64 linux-arm64"). linux-arm64 is cross-built on an
-# x64 machine with Debian's GNU cross compiler (apt-get install gcc-aarch64-linux-gnu); without it linux-arm64 is
-# skipped with a message, not an error. Needs the .NET 10 SDK, gcc, make and the rdma-core headers (libibverbs-dev,
+# x64 machine with Debian's GNU cross compiler (apt-get install gcc-aarch64-linux-gnu, or name one in ORION_ARM64_CC);
+# without it linux-arm64 is skipped with a message, not an error. Needs the .NET 10 SDK, gcc, make and the rdma-core headers (libibverbs-dev,
 # librdmacm-dev). Every file is checked before it is packed: ELF for the right machine, the front ends' export lists,
 # liborion_client.so's exports against orion_client.h; then the files run (natively, or arm64 under qemu-aarch64 when
 # qemu-user is installed): orion finds lib/orion, orion-server serves an emulated device to orion smi and to an NVML
@@ -57,15 +57,19 @@ check_elf() {
 
 for rid in $rids; do
     case "$rid" in
-    linux-x64) cross=x86_64-linux-gnu ;;
-    linux-arm64) cross=aarch64-linux-gnu ;;
+    linux-x64) cross=x86_64-linux-gnu-gcc package=gcc-x86-64-linux-gnu ;;
+    linux-arm64) cross=${ORION_ARM64_CC:-aarch64-linux-gnu-gcc} package=gcc-aarch64-linux-gnu ;;
     *) fail "ORION_RELEASE_RIDS: unknown architecture $rid (linux-x64, linux-arm64)" ;;
     esac
     cc=gcc
+    if [ "$rid" = linux-x64 ] && [ "$host" != linux-x64 ]; then
+        echo "release: SKIPPING linux-x64: cross-building it on $host is not set up (Directory.Build.props links arm64 on x64 only)"
+        continue
+    fi
     if [ "$rid" != "$host" ]; then
-        cc=$cross-gcc
+        cc=$cross
         if ! command -v "$cc" >/dev/null; then
-            echo "release: SKIPPING $rid: its cross compiler $cc is not installed (Debian/Ubuntu: apt-get install gcc-${cross//_/-})"
+            echo "release: SKIPPING $rid: its cross compiler $cc is not installed (Debian/Ubuntu: apt-get install $package)"
             continue
         fi
     fi
@@ -85,11 +89,13 @@ for rid in $rids; do
     cp "$stage/lib/orion/liborion_ibverbs.so" "$stage/bin/" # the server loads it from beside itself
 
     # The NativeAOT parts (a cross RID links with $cc: Directory.Build.props).
-    dotnet publish src/Orion.Cuda.Client.Native -r "$rid" -c Release -p:Version="$version" -o "$work/client-$rid" -nologo -v q
+    cross_link=()
+    [ "$rid" = "$host" ] || cross_link=(-p:OrionCrossCompilerLinuxArm64="$cc" -p:OrionCrossCompilerLinuxX64="$cc")
+    dotnet publish src/Orion.Cuda.Client.Native -r "$rid" -c Release -p:Version="$version" "${cross_link[@]}" -o "$work/client-$rid" -nologo -v q
     cp "$work/client-$rid/liborion_client.so" "$stage/lib/orion/"
-    dotnet publish src/Orion.Cli -r "$rid" -c Release -p:PublishAot=true -p:Version="$version" -o "$work/cli-$rid" -nologo -v q
+    dotnet publish src/Orion.Cli -r "$rid" -c Release -p:PublishAot=true -p:Version="$version" "${cross_link[@]}" -o "$work/cli-$rid" -nologo -v q
     cp "$work/cli-$rid/orion" "$stage/bin/"
-    dotnet publish samples/orion-server -r "$rid" -c Release -p:PublishAot=true -p:Version="$version" -o "$work/server-$rid" -nologo -v q
+    dotnet publish samples/orion-server -r "$rid" -c Release -p:PublishAot=true -p:Version="$version" "${cross_link[@]}" -o "$work/server-$rid" -nologo -v q
     cp "$work/server-$rid/orion-server" "$stage/bin/"
 
     # Checks.
@@ -156,9 +162,10 @@ Native files only: nothing here needs .NET, a compiler or root. Needs glibc $gli
 
 | file | what |
 | --- | --- |
-| \`bin/orion\` | the command: \`orion run\`, \`orion env\`, \`orion smi\` (docs/cli.md) |
+| \`bin/orion\` | the command: \`orion run\`, \`orion env\`, \`orion smi\` (doc/cli.md) |
 | \`lib/orion/\` | the client runtime \`orion\` puts in front of a program: \`liborion_client.so\` (the client), Orion's \`libcuda.so.1\` (+ the \`libcuda.so\` link), \`libcudart.so.13\`, \`libnvidia-ml.so.1\`, \`liborion_ibverbs.so\` (RDMA) |
-| \`bin/orion-server\` | the server, for the machine with the GPUs (docs/server.md); \`bin/liborion_ibverbs.so\` is its RDMA shim |
+| \`bin/orion-server\` | the server, for the machine with the GPUs (doc/server.md); \`bin/liborion_ibverbs.so\` is its RDMA shim |
+| \`doc/\` | the command, the server and the environment variables (\`configuration.md\`), from Orion's docs/ |
 
 ## Install
 
@@ -184,6 +191,8 @@ On a client, with a copy of the token file (mode 0600):
 Without \`orion\`: \`LD_LIBRARY_PATH=/opt/$name/lib/orion ORION_SERVER=gpu-host:7450 ./my_cuda_program\`.
 EOF
     cp LICENSE "$stage/"
+    mkdir -p "$stage/doc"
+    cp docs/cli.md docs/server.md docs/configuration.md "$stage/doc/"
 
     tar czf "$out/$name.tar.gz" --owner=0 --group=0 --numeric-owner --sort=name -C "$work" "$name"
     made+=("$name.tar.gz")
