@@ -10,7 +10,8 @@
 #                                            would), compares stdout line by line and checks that
 #                                            NVIDIA's libcuda.so.1 was never mapped in the Python
 #                                            process.
-# Environment: ORION_PYTORCH_SETS (default "check expandable"; "bench" measures speed) picks what runs; ORION_PYTORCH_CHECKS
+# Environment: ORION_PYTORCH_SETS (default "check expandable"; "bench" measures speed, "smi" runs nvidia-smi,
+# "loss" kills the server, then a worker, under a training loop) picks what runs; ORION_PYTORCH_CHECKS
 # limits the checks of the "check" set; ORION_PYTORCH_BENCH (default "first decode resnet parts") the
 # figures of the "bench" set; ORION_PYTORCH_TRACE=1 also runs the check set under the
 # tracing driver over Orion's (every driver call and its result, in order).
@@ -131,6 +132,29 @@ for set in $SETS; do
     check) run check X=1 -- "$CHECK" "${CHECKS[@]}" ;;
     expandable) run expandable PYTORCH_CUDA_ALLOC_CONF=expandable_segments:True -- "$CHECK" expandable ;;
     bench) bench ;;
+    loss)
+        # A training loop whose server (the supervisor, then in a second run the session's worker) is killed
+        # with SIGKILL mid-training: it must end with a CUDA error soon after, never hang (issue 11, point 5).
+        for victim in worker supervisor; do
+            "$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$((PORT + 7))" --log-level Warning > "$OUT/loss-$victim-server.log" 2>&1 &
+            local_server=$!
+            for _ in $(seq 1 100); do grep -q "ready on" "$OUT/loss-$victim-server.log" 2>/dev/null && break; sleep 0.1; done
+            timeout 120 "$ORION" run --runtime "$FRONT" --server "tcp://127.0.0.1:$((PORT + 7))" -- \
+                "$PYTHON" "$ROOT/tests/pytorch/torch_loss.py" > "$OUT/loss-$victim.out" 2> "$OUT/loss-$victim.err" &
+            client=$!
+            for _ in $(seq 1 600); do grep -q READY "$OUT/loss-$victim.out" 2>/dev/null && break; sleep 0.1; done
+            killed_at=$(date +%s%N)
+            if [ "$victim" = worker ]; then
+                pkill -9 -f "orion-server worker" ; sleep 0.2
+            else
+                kill -9 "$local_server"
+            fi
+            wait "$client"; rc=$?
+            ended_at=$(date +%s%N)
+            say "loss ($victim killed): exit $rc after $(( (ended_at - killed_at) / 1000000 )) ms: $(grep -v READY "$OUT/loss-$victim.out" | head -1); stderr: $(grep -m1 -i 'orion' "$OUT/loss-$victim.err")"
+            kill -9 "$local_server" 2>/dev/null; pkill -9 -f "orion-server worker" 2>/dev/null; wait "$local_server" 2>/dev/null
+        done
+        ;;
     smi)
         # nvidia-smi natively and through Orion's NVML (it asks NVIDIA's private table too, which Orion lacks),
         # and orion smi: what the server offers, as the tenant sees it.
