@@ -74,26 +74,25 @@ NVML_API nvmlReturn_t nvmlEventSetWait(nvmlEventSet_t set, void *data, unsigned 
     return wait_for_nothing(set, data, timeoutms);
 }
 
-NVML_API nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int *count)
+/* A count or flag that is 0 for every device of this library (after checking the device and the pointer). */
+static nvmlReturn_t zero_for_device(nvmlDevice_t device, unsigned int *out)
 {
     nvml_status status;
     nvmlReturn_t result = nvml_device_status(device, 0, &status);
     if (result != NVML_SUCCESS)
         return result;
-    if (count == NULL)
+    if (out == NULL)
         return NVML_ERROR_INVALID_ARGUMENT;
-    *count = 0;
+    *out = 0;
     return NVML_SUCCESS;
+}
+
+NVML_API nvmlReturn_t nvmlDeviceGetMaxMigDeviceCount(nvmlDevice_t device, unsigned int *count)
+{
+    return zero_for_device(device, count);
 }
 
 NVML_API nvmlReturn_t nvmlDeviceIsMigDeviceHandle(nvmlDevice_t device, unsigned int *isMigDevice)
 {
-    nvml_status status;
-    nvmlReturn_t result = nvml_device_status(device, 0, &status);
-    if (result != NVML_SUCCESS)
-        return result;
-    if (isMigDevice == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    *isMigDevice = 0;
-    return NVML_SUCCESS;
+    return zero_for_device(device, isMigDevice);
 }

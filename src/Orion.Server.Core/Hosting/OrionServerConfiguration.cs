@@ -477,47 +477,37 @@ public static class OrionServerConfiguration
             return string.IsNullOrWhiteSpace(text) ? null : text.Trim();
         }
 
-        public bool Boolean(IConfigurationSection section, bool current)
+        /// <summary>Parses a value of the section's own with <paramref name="tryParse"/>; a malformed one is a
+        /// problem saying it is not <paramref name="expected"/>, and the current value stays. No value: current.</summary>
+        private T Parse<T>(IConfigurationSection section, T current, TryParse<T> tryParse, string expected)
         {
             if (Value(section) is not { } text)
             {
                 return current;
             }
-            if (bool.TryParse(text, out var value))
+            if (tryParse(text, out var value))
             {
                 return value;
             }
-            Problem(section.Path, $"'{text}' is not true or false");
+            Problem(section.Path, $"'{text}' is not {expected}");
             return current;
         }
 
-        public int Int32(IConfigurationSection section, int current)
-        {
-            if (Value(section) is not { } text)
-            {
-                return current;
-            }
-            if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-            Problem(section.Path, $"'{text}' is not a whole number");
-            return current;
-        }
+        private delegate bool TryParse<T>(string text, out T value);
 
-        public int? OptionalInt32(IConfigurationSection section, int? current)
-        {
-            if (Value(section) is not { } text)
+        public bool Boolean(IConfigurationSection section, bool current) =>
+            Parse(section, current, bool.TryParse, "true or false");
+
+        public int Int32(IConfigurationSection section, int current) =>
+            Parse(section, current, TryParseInt32, "a whole number");
+
+        public int? OptionalInt32(IConfigurationSection section, int? current) =>
+            Parse(section, current, static (string text, out int? value) =>
             {
-                return current;
-            }
-            if (int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-            Problem(section.Path, $"'{text}' is not a whole number");
-            return current;
-        }
+                var parsed = TryParseInt32(text, out var number);
+                value = number;
+                return parsed;
+            }, "a whole number");
 
         public int Int32Size(IConfigurationSection section, int current)
         {
@@ -530,78 +520,42 @@ public static class OrionServerConfiguration
             return current;
         }
 
-        public long Int64Size(IConfigurationSection section, long current)
-        {
-            if (Value(section) is not { } text)
+        public long Int64Size(IConfigurationSection section, long current) =>
+            Parse(section, current, static (string text, out long value) =>
             {
-                return current;
-            }
-            if (TryParseSize(text, out var bytes) && bytes <= long.MaxValue)
-            {
-                return (long)bytes;
-            }
-            Problem(section.Path, $"'{text}' is not a size (bytes, or with a K, M, G or T suffix: 64K, 16G)");
-            return current;
-        }
+                var parsed = TryParseSize(text, out var bytes) && bytes <= long.MaxValue;
+                value = (long)bytes;
+                return parsed;
+            }, "a size (bytes, or with a K, M, G or T suffix: 64K, 16G)");
 
-        public ulong? OptionalSize(IConfigurationSection section, ulong? current)
-        {
-            if (Value(section) is not { } text)
+        public ulong? OptionalSize(IConfigurationSection section, ulong? current) =>
+            Parse(section, current, static (string text, out ulong? value) =>
             {
-                return current;
-            }
-            if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
-            {
-                return null;
-            }
-            if (TryParseSize(text, out var bytes))
-            {
-                return bytes;
-            }
-            Problem(section.Path, $"'{text}' is not a size (bytes, or with a K, M, G or T suffix: 16G, 512M; or none)");
-            return current;
-        }
+                value = null;
+                if (text.Equals("none", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+                var parsed = TryParseSize(text, out var bytes);
+                value = bytes;
+                return parsed;
+            }, "a size (bytes, or with a K, M, G or T suffix: 16G, 512M; or none)");
 
-        public TimeSpan Duration(IConfigurationSection section, TimeSpan current, bool allowInfinite)
-        {
-            if (Value(section) is not { } text)
-            {
-                return current;
-            }
-            if (TryParseDuration(text, out var duration) && (allowInfinite || duration != Timeout.InfiniteTimeSpan))
-            {
-                return duration;
-            }
-            Problem(section.Path, $"'{text}' is not a duration (a number with us, ms, s, m or h, e.g. 30s; or hh:mm:ss{(allowInfinite ? "; or Infinite" : "")})");
-            return current;
-        }
+        public TimeSpan Duration(IConfigurationSection section, TimeSpan current, bool allowInfinite) => allowInfinite
+            ? Parse(section, current, TryParseDuration, "a duration (a number with us, ms, s, m or h, e.g. 30s; or hh:mm:ss; or Infinite)")
+            : Parse(section, current, static (string text, out TimeSpan value) => TryParseDuration(text, out value) && value != Timeout.InfiniteTimeSpan,
+                "a duration (a number with us, ms, s, m or h, e.g. 30s; or hh:mm:ss)");
 
-        public double Ratio(IConfigurationSection section, double current)
-        {
-            if (Value(section) is not { } text)
-            {
-                return current;
-            }
-            if (double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value))
-            {
-                return value;
-            }
-            Problem(section.Path, $"'{text}' is not a ratio (e.g. 1.5 lets a device's vGPUs promise 150% of its memory)");
-            return current;
-        }
+        public double Ratio(IConfigurationSection section, double current) =>
+            Parse(section, current, static (string text, out double value) => double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out value),
+                "a ratio (e.g. 1.5 lets a device's vGPUs promise 150% of its memory)");
 
-        public SessionIsolation Isolation(IConfigurationSection section, SessionIsolation current)
-        {
-            if (Value(section) is not { } text)
-            {
-                return current;
-            }
-            if (Enum.TryParse<SessionIsolation>(text, ignoreCase: true, out var value) && Enum.IsDefined(value) && !char.IsAsciiDigit(text[0]))
-            {
-                return value;
-            }
-            Problem(section.Path, $"'{text}' is not an isolation mode (Context or Process)");
-            return current;
-        }
+        public SessionIsolation Isolation(IConfigurationSection section, SessionIsolation current) =>
+            Parse(section, current, static (string text, out SessionIsolation value) =>
+                Enum.TryParse(text, ignoreCase: true, out value) && Enum.IsDefined(value) && !char.IsAsciiDigit(text[0]),
+                "an isolation mode (Context or Process)");
+
+        private static bool TryParseInt32(string text, out int value) =>
+            int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
     }
 }
