@@ -28,7 +28,7 @@ internal sealed class TcpConnection : StreamTransportConnection
 
     /// <summary>How long a read blocking the caller's thread waits in one poll before it looks whether
     /// it was released (a failure, a cancelled token): the bound on how late it notices.</summary>
-    internal const int BlockingPollSliceMicroseconds = 20_000;
+    internal const int BlockingPollSliceMicroseconds = 100_000;
 
     private readonly Socket _socket;
     private readonly long _spinTicks;
@@ -126,6 +126,13 @@ internal sealed class TcpConnection : StreamTransportConnection
     {
         while (true)
         {
+            // Looked at before every read, not only when the socket is quiet: a peer that trickles bytes
+            // must not outlive the receive's token (the hello timeout) or a failure.
+            cancellationToken.ThrowIfCancellationRequested();
+            if (HasFailed)
+            {
+                return 0;
+            }
             var received = _socket.Receive(destination, SocketFlags.None, out var error);
             if (error == SocketError.Success)
             {

@@ -219,9 +219,10 @@ public abstract class ProcessIsolationTests : RemoteCudaTestBase
     public async Task A_worker_exits_with_session_ended_when_its_client_disconnects()
     {
         var ticket = WorkerTicket.Create();
-        var worker = await StartWorkerAsync(ticket, TimeSpan.FromMilliseconds(300));
+        // 1 s to connect: a loaded 2-core CI machine once took longer than 300 ms to connect and say hello.
+        var worker = await StartWorkerAsync(ticket, TimeSpan.FromSeconds(1));
         var client = await RemoteCudaClient.ConnectAsync(Transports, worker.Endpoint, new RemoteCudaClientOptions { AuthToken = ticket });
-        await Task.Delay(600); // past the connect timeout: an admitted session must not be cut
+        await Task.Delay(1500); // past the connect timeout: an admitted session must not be cut
         Assert.Equal(CudaStatus.Success, client.Synchronize());
         await client.DisposeAsync();
         Assert.Equal(WorkerExitCodes.SessionEnded, await worker.Completion.WaitAsync(TimeSpan.FromSeconds(10)));

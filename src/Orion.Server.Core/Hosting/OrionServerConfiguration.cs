@@ -405,7 +405,7 @@ public static class OrionServerConfiguration
         }
         var milliseconds = trimmed[unitStart..].ToUpperInvariant() switch
         {
-            "US" or "µS" => number / 1000,
+            "US" or "ΜS" => number / 1000, // "µs" upper-cases to Greek capital mu
             "MS" => number,
             "S" => number * 1000,
             "M" or "MIN" => number * 60_000,

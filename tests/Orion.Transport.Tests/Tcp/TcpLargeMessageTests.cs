@@ -103,6 +103,38 @@ public sealed class TcpLargeMessageTests
         Assert.Equal(TransportError.ConnectionReset, failure.Error);
     }
 
+    [Fact]
+    public async Task A_peer_trickling_a_large_message_does_not_outlive_a_synchronous_receives_token()
+    {
+        // The hello timeout's case: a header announcing 1 MiB, more than the input buffer holds (so the rest
+        // is read straight from the socket), then a byte about every millisecond from a thread of its own, never
+        // quiet long enough for the reader's poll (100 ms slices) to time out.
+        await using var pair = await ConnectAsync();
+        var socket = ((TcpConnection)pair.Client).Socket;
+        var start = new byte[8 + 70_000];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(start, 1024 * 1024);
+        start[4] = 1; // StreamFrameKind.Message
+        await socket.SendAsync(start);
+        using var trickling = new CancellationTokenSource();
+        var trickle = Task.Factory.StartNew(() =>
+        {
+            var one = new byte[1];
+            while (!trickling.IsCancellationRequested)
+            {
+                socket.Send(one);
+                Thread.Sleep(1);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var receive = Task.Factory.StartNew(() => pair.Server.Receive(timeout.Token).Length, CancellationToken.None,
+            TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => receive.WaitAsync(Timeout));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(3), $"the receive ended {stopwatch.Elapsed} after it began; its token fired at 0.3 s");
+        await trickling.CancelAsync();
+        await Record.ExceptionAsync(() => trickle);
+    }
+
     [Theory]
     [InlineData(63_000, 62_000)] // most of the input buffer holds the front of one frame
     [InlineData(64 * 1024 - 8, 65_000)] // the largest frame that goes through the input buffer
