@@ -50,10 +50,12 @@ internal sealed record ClientSettings(
             errors.Add(levelError);
         }
         var servers = ParseServers(read("ORION_SERVER"), errors);
-        var timeout = ParseTimeout(read("ORION_CONNECT_TIMEOUT_MS"), errors);
+        var timeout = ParseDuration("ORION_CONNECT_TIMEOUT_MS", read("ORION_CONNECT_TIMEOUT_MS"), DefaultConnectTimeout,
+            1, (int)MaxConnectTimeout.TotalMilliseconds, TimeSpan.FromMilliseconds(1), "milliseconds", errors);
         var token = ParseToken(read("ORION_TOKEN"), read("ORION_TOKEN_FILE"), errors);
         var vgpu = ParseVGpu(read("ORION_VGPU_MEMORY"), read("ORION_VGPU_SHARE"), read("ORION_VGPU_DEVICE"), errors);
-        var spin = ParseReplySpin(read("ORION_REPLY_SPIN_US"), errors);
+        var spin = ParseDuration("ORION_REPLY_SPIN_US", read("ORION_REPLY_SPIN_US"), DefaultReplySpinTime,
+            0, MaxReplySpinMicroseconds, TimeSpan.FromMicroseconds(1), "microseconds", errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
@@ -161,32 +163,19 @@ internal sealed record ClientSettings(
         return servers;
     }
 
-    private static TimeSpan ParseReplySpin(string? value, List<string> errors)
+    /// <summary>The variable <paramref name="name"/> as a whole number of <paramref name="unit"/> between
+    /// <paramref name="min"/> and <paramref name="max"/>; unset: <paramref name="fallback"/>; anything else is an error (and the fallback).</summary>
+    private static TimeSpan ParseDuration(string name, string? value, TimeSpan fallback, int min, int max, TimeSpan unit, string units, List<string> errors)
     {
         if (string.IsNullOrWhiteSpace(value))
         {
-            return DefaultReplySpinTime;
+            return fallback;
         }
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var microseconds) || microseconds > MaxReplySpinMicroseconds)
+        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < min || count > max)
         {
-            errors.Add($"ORION_REPLY_SPIN_US='{value}' is not a number of microseconds between 0 and {MaxReplySpinMicroseconds}");
-            return DefaultReplySpinTime;
+            errors.Add($"{name}='{value}' is not a number of {units} between {min} and {max}");
+            return fallback;
         }
-        return TimeSpan.FromMicroseconds(microseconds);
-    }
-
-    private static TimeSpan ParseTimeout(string? value, List<string> errors)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return DefaultConnectTimeout;
-        }
-        if (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds)
-            || milliseconds <= 0 || TimeSpan.FromMilliseconds(milliseconds) > MaxConnectTimeout)
-        {
-            errors.Add($"ORION_CONNECT_TIMEOUT_MS='{value}' is not a number of milliseconds between 1 and {MaxConnectTimeout.TotalMilliseconds}");
-            return DefaultConnectTimeout;
-        }
-        return TimeSpan.FromMilliseconds(milliseconds);
+        return unit * count;
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -157,32 +156,14 @@ internal sealed class TcpConnection : StreamTransportConnection
         }
     }
 
-    private static long SpinTicksOf(TransportOptions options) => (long)(options.ReceiveSpinTime.TotalSeconds * Stopwatch.Frequency);
+    private static long SpinTicksOf(TransportOptions options) => BoundedSpin.Ticks(options.ReceiveSpinTime);
 
     /// <summary>
     /// Looks whether <paramref name="socket"/> has become readable, without sleeping, for up to
-    /// <paramref name="spinTicks"/> (<see cref="TransportOptions.ReceiveSpinTime"/>): true as soon as it
-    /// is. The looks yield the core between them, so on a busy machine the sender still gets to run.
+    /// <paramref name="spinTicks"/> (<see cref="TransportOptions.ReceiveSpinTime"/>): true as soon as it is.
     /// </summary>
     internal static bool SpinUntilReadable(Socket socket, long spinTicks)
-    {
-        if (spinTicks <= 0)
-        {
-            return false;
-        }
-        var until = Stopwatch.GetTimestamp() + spinTicks;
-        var spinner = default(SpinWait);
-        do
-        {
-            if (socket.Poll(0, SelectMode.SelectRead))
-            {
-                return true;
-            }
-            spinner.SpinOnce(sleep1Threshold: -1);
-        }
-        while (Stopwatch.GetTimestamp() < until);
-        return false;
-    }
+        => BoundedSpin.Until(static s => s.Poll(0, SelectMode.SelectRead), socket, spinTicks);
 
     protected override void OnFailed(TransportError reason)
     {

@@ -34,6 +34,16 @@ public sealed class ClientSettingsTests
     }
 
     [Fact]
+    public void TheReplySpinIsInMicrosecondsAndZeroTurnsItOff()
+    {
+        Assert.Equal(TimeSpan.FromMicroseconds(200), Parse(("ORION_SERVER", "h:1")).ReplySpinTime);
+        Assert.Equal(TimeSpan.FromMicroseconds(750), Parse(("ORION_SERVER", "h:1"), ("ORION_REPLY_SPIN_US", "750")).ReplySpinTime);
+        var off = Parse(("ORION_SERVER", "h:1"), ("ORION_REPLY_SPIN_US", "0"));
+        Assert.Null(off.Error);
+        Assert.Equal(TimeSpan.Zero, off.ReplySpinTime);
+    }
+
+    [Fact]
     public void MissingServerIsAClearError()
     {
         var settings = Parse();
@@ -46,6 +56,9 @@ public sealed class ClientSettingsTests
     [InlineData("ORION_LOG_LEVEL", "chatty", "ORION_LOG_LEVEL")]
     [InlineData("ORION_CONNECT_TIMEOUT_MS", "-5", "ORION_CONNECT_TIMEOUT_MS")]
     [InlineData("ORION_CONNECT_TIMEOUT_MS", "99999999999", "ORION_CONNECT_TIMEOUT_MS")]
+    [InlineData("ORION_CONNECT_TIMEOUT_MS", "0", "ORION_CONNECT_TIMEOUT_MS='0' is not a number of milliseconds between 1 and 600000")]
+    [InlineData("ORION_REPLY_SPIN_US", "10001", "ORION_REPLY_SPIN_US='10001' is not a number of microseconds between 0 and 10000")]
+    [InlineData("ORION_REPLY_SPIN_US", "-1", "ORION_REPLY_SPIN_US='-1'")]
     public void BadValuesAreReportedNotThrown(string name, string value, string expectedInError)
     {
         var variables = new List<(string, string)> { ("ORION_SERVER", "h:1") };

@@ -258,6 +258,24 @@ static nvmlReturn_t live_uint(nvmlDevice_t device, int reading, unsigned int *ou
     return reading_uint(device, reading, 1, out);
 }
 
+/* Two readings the server answers together, the first one's status speaking for both: fresh for what changes,
+ * else the status fetched once. out is the caller's pointer (NULL: NVML_ERROR_INVALID_ARGUMENT). */
+static nvmlReturn_t reading_pair(nvmlDevice_t device, int fresh, const void *out, int first, int second, uint64_t *a,
+                                 uint64_t *b)
+{
+    nvml_status status;
+    nvmlReturn_t result = nvml_device_status(device, fresh, &status);
+    if (result != NVML_SUCCESS)
+        return result;
+    if (out == NULL)
+        return NVML_ERROR_INVALID_ARGUMENT;
+    if (status.statuses[first] != NVML_SUCCESS)
+        return (nvmlReturn_t)status.statuses[first];
+    *a = status.values[first];
+    *b = status.values[second];
+    return NVML_SUCCESS;
+}
+
 NVML_API nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned int *minorNumber)
 {
     return fixed_uint(device, ORION_NVML_MINOR_NUMBER, minorNumber);
@@ -315,17 +333,14 @@ NVML_API nvmlReturn_t nvmlDeviceGetArchitecture(nvmlDevice_t device, nvmlDeviceA
 
 NVML_API nvmlReturn_t nvmlDeviceGetCudaComputeCapability(nvmlDevice_t device, int *major, int *minor)
 {
-    nvml_status status;
-    nvmlReturn_t result = nvml_device_status(device, 0, &status);
-    if (result != NVML_SUCCESS)
-        return result;
-    if (major == NULL || minor == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (status.statuses[ORION_NVML_COMPUTE_CAPABILITY_MAJOR] != NVML_SUCCESS)
-        return (nvmlReturn_t)status.statuses[ORION_NVML_COMPUTE_CAPABILITY_MAJOR];
-    *major = (int)status.values[ORION_NVML_COMPUTE_CAPABILITY_MAJOR];
-    *minor = (int)status.values[ORION_NVML_COMPUTE_CAPABILITY_MINOR];
-    return NVML_SUCCESS;
+    uint64_t first, second;
+    nvmlReturn_t result = reading_pair(device, 0, major != NULL && minor != NULL ? major : NULL,
+                                       ORION_NVML_COMPUTE_CAPABILITY_MAJOR, ORION_NVML_COMPUTE_CAPABILITY_MINOR, &first, &second);
+    if (result == NVML_SUCCESS) {
+        *major = (int)first;
+        *minor = (int)second;
+    }
+    return result;
 }
 
 /* whole: _v2 and _v3 fill the structure; v1 stops after pciSubSystemId (the old structure's reserved words). */
@@ -366,16 +381,12 @@ NVML_API nvmlReturn_t nvmlDeviceGetPciInfo(nvmlDevice_t device, nvmlPciInfo_t *p
 
 static nvmlReturn_t memory_view(nvmlDevice_t device, void *out, unsigned long long *total, unsigned long long *used)
 {
-    nvml_status status;
-    nvmlReturn_t result = nvml_device_status(device, 1, &status);
+    uint64_t total_bytes, used_bytes;
+    nvmlReturn_t result = reading_pair(device, 1, out, ORION_NVML_MEMORY_TOTAL, ORION_NVML_MEMORY_USED, &total_bytes, &used_bytes);
     if (result != NVML_SUCCESS)
         return result;
-    if (out == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (status.statuses[ORION_NVML_MEMORY_TOTAL] != NVML_SUCCESS)
-        return (nvmlReturn_t)status.statuses[ORION_NVML_MEMORY_TOTAL];
-    *total = status.values[ORION_NVML_MEMORY_TOTAL];
-    *used = status.values[ORION_NVML_MEMORY_USED];
+    *total = total_bytes;
+    *used = used_bytes;
     if (*used > *total)
         *used = *total;
     return NVML_SUCCESS;
@@ -427,17 +438,13 @@ NVML_API nvmlReturn_t nvmlDeviceGetBAR1MemoryInfo(nvmlDevice_t device, nvmlBAR1M
 
 NVML_API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t device, nvmlUtilization_t *utilization)
 {
-    nvml_status status;
-    nvmlReturn_t result = nvml_device_status(device, 1, &status);
-    if (result != NVML_SUCCESS)
-        return result;
-    if (utilization == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (status.statuses[ORION_NVML_UTILIZATION_GPU] != NVML_SUCCESS)
-        return (nvmlReturn_t)status.statuses[ORION_NVML_UTILIZATION_GPU];
-    utilization->gpu = (unsigned int)status.values[ORION_NVML_UTILIZATION_GPU];
-    utilization->memory = (unsigned int)status.values[ORION_NVML_UTILIZATION_MEMORY];
-    return NVML_SUCCESS;
+    uint64_t gpu, memory;
+    nvmlReturn_t result = reading_pair(device, 1, utilization, ORION_NVML_UTILIZATION_GPU, ORION_NVML_UTILIZATION_MEMORY, &gpu, &memory);
+    if (result == NVML_SUCCESS) {
+        utilization->gpu = (unsigned int)gpu;
+        utilization->memory = (unsigned int)memory;
+    }
+    return result;
 }
 
 NVML_API nvmlReturn_t nvmlDeviceGetTemperature(nvmlDevice_t device, nvmlTemperatureSensors_t sensorType,
@@ -524,17 +531,14 @@ NVML_API nvmlReturn_t nvmlDeviceGetDisplayActive(nvmlDevice_t device, nvmlEnable
 
 NVML_API nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t device, unsigned int *currentMode, unsigned int *pendingMode)
 {
-    nvml_status status;
-    nvmlReturn_t result = nvml_device_status(device, 1, &status);
-    if (result != NVML_SUCCESS)
-        return result;
-    if (currentMode == NULL || pendingMode == NULL)
-        return NVML_ERROR_INVALID_ARGUMENT;
-    if (status.statuses[ORION_NVML_MIG_MODE_CURRENT] != NVML_SUCCESS)
-        return (nvmlReturn_t)status.statuses[ORION_NVML_MIG_MODE_CURRENT];
-    *currentMode = (unsigned int)status.values[ORION_NVML_MIG_MODE_CURRENT];
-    *pendingMode = (unsigned int)status.values[ORION_NVML_MIG_MODE_PENDING];
-    return NVML_SUCCESS;
+    uint64_t current, pending;
+    nvmlReturn_t result = reading_pair(device, 1, currentMode != NULL && pendingMode != NULL ? currentMode : NULL,
+                                       ORION_NVML_MIG_MODE_CURRENT, ORION_NVML_MIG_MODE_PENDING, &current, &pending);
+    if (result == NVML_SUCCESS) {
+        *currentMode = (unsigned int)current;
+        *pendingMode = (unsigned int)pending;
+    }
+    return result;
 }
 
 /* A passively cooled card has no fan: NOT_SUPPORTED from the server's NVML is the answer, passed on. */

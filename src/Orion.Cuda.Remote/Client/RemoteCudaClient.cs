@@ -68,7 +68,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         _deviceOutput = options.DeviceOutput;
         _profile = options.ProfileCalls ? new CallProfile() : null;
         _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
-        _replySpinTicks = (long)(options.ReplySpinTime.TotalSeconds * System.Diagnostics.Stopwatch.Frequency);
+        _replySpinTicks = BoundedSpin.Ticks(options.ReplySpinTime);
         // A thread of its own, reading the connection synchronously: a reply wakes this thread
         // straight from the socket, with no hop through the socket engine and the thread pool.
         new Thread(ReceiveLoop) { IsBackground = true, Name = "orion-client-receiver" }.Start();
@@ -504,6 +504,9 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     private readonly CallProfile? _profile;
 
+    /// <summary>How long a caller spins for its reply before it sleeps (<see cref="RemoteCudaClientOptions.ReplySpinTime"/>).</summary>
+    private readonly long _replySpinTicks;
+
     /// <summary>
     /// Calls sent by kind, and the time spent waiting for replies, when
     /// <see cref="RemoteCudaClientOptions.ProfileCalls"/> is set; null otherwise.
@@ -514,7 +517,9 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     {
         if (_failure is null)
         {
-            SpinForReply(call);
+            // Spin a short while first, as CUDA's synchronizing calls do: a reply within it is seen at once,
+            // without the thread wake-up that costs about as much as a fast link's round trip.
+            BoundedSpin.Until(static c => c.Done.IsSet, call, _replySpinTicks);
             call.Done.Wait();
         }
         if (!call.Done.IsSet)
