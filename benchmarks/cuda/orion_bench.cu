@@ -6,7 +6,7 @@
 // including every round trip Orion adds.
 //
 // Output (stdout), one line per measured case, key=value separated by single spaces:
-//   case=<name> unit=<us|ms|GB/s|launches/s> better=<lower|higher> value=<v> [p50=<v> p99=<v>]
+//   case=<name> unit=<us|ms|GB/s|launches/s|iterations> better=<lower|higher> value=<v> [p50=<v> p99=<v>]
 //        [min=<v> max=<v>] n=<samples> [check=PASS|FAIL] [error=<cudaError name>]
 // Lines starting with '#' are information (device, library path, settings). Diagnostics go to
 // stderr. Exit status: 0 when every case ran and every check passed, 1 otherwise.
@@ -39,6 +39,27 @@ __global__ void empty_kernel() {}
 __global__ void vector_add_kernel(const float* a, const float* b, float* c, int n) {
     int i = blockIdx.x * blockDim.x + threadIdx.x;
     if (i < n) c[i] = a[i] + b[i];
+}
+
+// One small step of a decode-style chain: x = x * 1 + 1 on every element (exact in float for
+// the values reached), so after k steps each element holds its start value + k.
+__global__ void decode_step_kernel(float* x, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = x[i] * 1.0f + 1.0f;
+}
+
+// Compute-bound: each thread runs a long dependent integer recurrence (no memory traffic beyond
+// one store), so the kernel's time is the GPU's arithmetic, not the copies or the call path.
+__global__ void compute_kernel(unsigned int* out, int rounds) {
+    unsigned int v = blockIdx.x * blockDim.x + threadIdx.x;
+    for (int r = 0; r < rounds; ++r) v = v * 1664525u + 1013904223u;
+    out[blockIdx.x * blockDim.x + threadIdx.x] = v;
+}
+
+// asyncAPI-style work: add a value to every element.
+__global__ void increment_kernel(int* data, int value, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) data[i] += value;
 }
 
 namespace {
@@ -284,6 +305,109 @@ void bench_vector_add(const Settings& settings) {
     if (!all_correct) throw CheckFailed("vector_add result wrong");
 }
 
+// A language-model decode step as PyTorch issues it: 20 small dependent kernels, then one 4-byte
+// read of the result (`.item()`), timed per step. Bound by the one synchronizing copy per step,
+// so it shows what a round trip costs a real loop. The value read is checked every step.
+void bench_decode_loop(const Settings& settings) {
+    const int steps = settings.count(2000, 20);
+    const int kernels_per_step = 20;
+    const int n = 4096;
+    DeviceBuffer x(n * sizeof(float));
+    CHECK(cudaMemset(x.ptr, 0, n * sizeof(float)));
+    float* data = static_cast<float*>(x.ptr);
+    bool all_correct = true;
+    std::vector<double> samples;
+    samples.reserve(steps);
+    for (int s = -50; s < steps; ++s) {  // s < 0: warm-up, checked but not timed
+        auto start = Clock::now();
+        for (int k = 0; k < kernels_per_step; ++k) decode_step_kernel<<<n / 256, 256>>>(data, n);
+        float first = -1.0f;
+        CHECK(cudaMemcpy(&first, data, sizeof first, cudaMemcpyDeviceToHost));
+        auto end = Clock::now();
+        if (s >= 0) samples.push_back(microseconds_between(start, end));
+        float expected = static_cast<float>((s + 51) * kernels_per_step);
+        if (first != expected && all_correct) {
+            std::fprintf(stderr, "orion_bench: decode step %d read %f, expected %f\n", s, first, expected);
+            all_correct = false;
+        }
+    }
+    CHECK(cudaGetLastError());
+    print_latency("decode_step_20k_1read", "us", samples, all_correct ? " check=PASS" : " check=FAIL");
+    if (!all_correct) throw CheckFailed("decode loop read a wrong value");
+}
+
+// Compute-bound loop: kernels of a few milliseconds each, queued back to back, one synchronize;
+// time per kernel. Remote GPU time should equal native: only launches cross the network.
+void bench_compute_loop(const Settings& settings) {
+    const int kernels = settings.count(100, 10);
+    const int blocks = 1024, threads = 256, rounds = 200000;
+    const size_t count = static_cast<size_t>(blocks) * threads;
+    DeviceBuffer out(count * sizeof(unsigned int));
+    unsigned int* data = static_cast<unsigned int*>(out.ptr);
+    compute_kernel<<<blocks, threads>>>(data, rounds);  // warm-up
+    CHECK(cudaGetLastError());
+    CHECK(cudaDeviceSynchronize());
+    std::vector<double> samples;
+    for (int rep = 0; rep < 3; ++rep) {
+        auto start = Clock::now();
+        for (int k = 0; k < kernels; ++k) compute_kernel<<<blocks, threads>>>(data, rounds);
+        CHECK(cudaGetLastError());
+        CHECK(cudaDeviceSynchronize());
+        samples.push_back(microseconds_between(start, Clock::now()) / 1000.0 / kernels);
+    }
+    // Check a few threads' results against the same recurrence on the host.
+    std::vector<unsigned int> host(count);
+    CHECK(cudaMemcpy(host.data(), data, count * sizeof(unsigned int), cudaMemcpyDeviceToHost));
+    bool all_correct = true;
+    for (size_t t : {static_cast<size_t>(0), count / 3, count - 1}) {
+        unsigned int v = static_cast<unsigned int>(t);
+        for (int r = 0; r < rounds; ++r) v = v * 1664525u + 1013904223u;
+        if (host[t] != v) all_correct = false;
+    }
+    print_latency("compute_loop_per_kernel", "ms", samples, all_correct ? " check=PASS" : " check=FAIL");
+    if (!all_correct) throw CheckFailed("compute kernel result wrong");
+}
+
+// CUDA's asyncAPI pattern: pinned host data, copy in, increment kernel, copy out and an event
+// record, all asynchronous; then the host counts how often it polls cudaEventQuery before the
+// event completes. Natively the host overlaps many iterations with the GPU's work; a remote GPU
+// must too (issue 12 point 2). The count is reported (better=higher), and the data is checked.
+void bench_async_overlap(const Settings& settings) {
+    const int n = 16 << 20;
+    const size_t bytes = static_cast<size_t>(n) * sizeof(int);
+    const int value = 26;
+    const int samples_wanted = settings.count(5, 2);
+    PinnedBuffer host(bytes);
+    DeviceBuffer device(bytes);
+    int* a = static_cast<int*>(host.ptr);
+    cudaEvent_t stop;
+    CHECK(cudaEventCreate(&stop));
+    std::vector<double> counts;
+    bool all_correct = true;
+    for (int s = 0; s < samples_wanted; ++s) {
+        std::memset(a, 0, bytes);
+        unsigned long counter = 0;
+        CHECK(cudaMemcpyAsync(device.ptr, a, bytes, cudaMemcpyHostToDevice, 0));
+        increment_kernel<<<n / 512, 512>>>(static_cast<int*>(device.ptr), value, n);
+        CHECK(cudaMemcpyAsync(a, device.ptr, bytes, cudaMemcpyDeviceToHost, 0));
+        CHECK(cudaEventRecord(stop, 0));
+        cudaError_t state;
+        while ((state = cudaEventQuery(stop)) == cudaErrorNotReady) ++counter;
+        CHECK(state);
+        counts.push_back(static_cast<double>(counter));
+        for (int i = 0; i < n; i += 4099)
+            if (a[i] != value) all_correct = false;
+        if (a[n - 1] != value) all_correct = false;
+    }
+    cudaEventDestroy(stop);
+    double median = percentile(counts, 50.0);
+    std::printf("case=async_overlap_cpu_iterations unit=iterations better=higher value=%.0f min=%.0f max=%.0f n=%zu%s\n",
+                median, *std::min_element(counts.begin(), counts.end()), *std::max_element(counts.begin(), counts.end()),
+                counts.size(), all_correct ? " check=PASS" : " check=FAIL");
+    std::fflush(stdout);
+    if (!all_correct) throw CheckFailed("asyncAPI data wrong after the event completed");
+}
+
 // Which libcudart this process really loaded: proves the Orion run used the stub.
 void print_loaded_cudart() {
     FILE* maps = std::fopen("/proc/self/maps", "r");
@@ -400,6 +524,9 @@ int main(int argc, char** argv) {
     }
 
     run("vector_add_16M_e2e", "ms", [&]() { bench_vector_add(settings); });
+    run("decode_step_20k_1read", "us", [&]() { bench_decode_loop(settings); });
+    run("compute_loop_per_kernel", "ms", [&]() { bench_compute_loop(settings); });
+    run("async_overlap_cpu_iterations", "iterations", [&]() { bench_async_overlap(settings); });
 
     std::printf("# done failures=%d\n", failures);
     return failures == 0 ? 0 : 1;

@@ -95,7 +95,7 @@ internal static class ClientEmitter
             source.Line($"call.ExpectData({host}, {rowBytes}, {rows});");
             if (!call.IsSynchronous)
             {
-                source.Line("call.Detached = true; // nobody waits: the receive loop lands the data and recycles the call");
+                source.Line("_client.Detach(call); // nobody waits: the receive loop lands the data and recycles the call");
             }
             source.Line($"var record = _client.Begin({opcode}, call.RequestId);");
             EmitWrites(source, call);

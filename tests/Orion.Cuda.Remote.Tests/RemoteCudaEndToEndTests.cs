@@ -176,6 +176,62 @@ public abstract class RemoteCudaEndToEndTests : RemoteCudaTestBase
     }
 
     [Fact]
+    public async Task Queries_report_not_ready_while_a_download_ordered_before_them_is_outstanding()
+    {
+        using var module = Gpu.LoadModule(TestKernels.ModuleImage);
+        var hold = module.GetKernel("hold");
+        using var buffer = Gpu.Upload<int>([4, 5, 6, 7]);
+        using var done = Gpu.CreateEvent();
+        using var idle = Gpu.CreateEvent();
+        idle.Record();
+        Gpu.Synchronize();
+        var gate = TestKernels.NewHold();
+        using var destination = new NativeBuffer(16);
+        try
+        {
+            hold.Launch(1, 1, gate); // the session is busy with this kernel until the gate opens
+            Assert.Equal(CudaStatus.Success, Gpu.Client.CopyDeviceToHostAsync(destination.Address, buffer.Address, buffer.SizeInBytes, 0));
+            Assert.Equal(CudaStatus.Success, Gpu.Client.RecordEvent(done.Handle, 0));
+            // Asked of the busy session, these would wait for the kernel, then for the copy, and answer "complete":
+            // a host thread polling them could never overlap its own work with the GPU's.
+            var eventQuery = Task.Run(() => Gpu.Client.QueryEvent(done.Handle));
+            var streamQuery = Task.Run(() => Gpu.Client.QueryStream(0));
+            var both = Task.WhenAll(eventQuery, streamQuery);
+            Assert.True(both == await Task.WhenAny(both, Task.Delay(TimeSpan.FromSeconds(20))), "a query waited for the busy session");
+            Assert.Equal(CudaStatus.NotReady, await eventQuery);
+            Assert.Equal(CudaStatus.NotReady, await streamQuery);
+            Assert.Equal(new int[4], destination.ToArray<int>()); // nothing landed yet
+        }
+        finally
+        {
+            TestKernels.OpenHold(gate);
+        }
+        // Once the copy has landed the event completes, and its data is in place when the query says so.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        CudaStatus status;
+        while ((status = Gpu.Client.QueryEvent(done.Handle)) == CudaStatus.NotReady && DateTime.UtcNow < deadline)
+        {
+            await Task.Yield();
+        }
+        Assert.Equal(CudaStatus.Success, status);
+        Assert.Equal(new[] { 4, 5, 6, 7 }, destination.ToArray<int>());
+        Assert.Equal(CudaStatus.Success, Gpu.Client.QueryStream(0));
+        Assert.Equal(CudaStatus.Success, Gpu.Client.QueryEvent(idle.Handle));
+    }
+
+    /// <summary>Unmanaged host memory for a download that lands while the test awaits.</summary>
+    private sealed unsafe class NativeBuffer(int bytes) : IDisposable
+    {
+        private readonly void* _memory = System.Runtime.InteropServices.NativeMemory.AllocZeroed((nuint)bytes);
+
+        public nint Address => (nint)_memory;
+
+        public T[] ToArray<T>() where T : unmanaged => new ReadOnlySpan<T>(_memory, bytes / sizeof(T)).ToArray();
+
+        public void Dispose() => System.Runtime.InteropServices.NativeMemory.Free(_memory);
+    }
+
+    [Fact]
     public void Stream_ordered_allocation_and_free()
     {
         using var stream = Gpu.CreateStream();

@@ -46,6 +46,9 @@ public static class TestKernels
         })
         // empty(): does nothing (for launch-only tests)
         .Register("empty", [], _ => { })
+        // hold(int gate): a long-running kernel: returns only once the test opens the gate (or after a minute),
+        // so the session is busy while the test looks at what the client does meanwhile
+        .Register("hold", [4], launch => HeldGate(launch.Parameter<int>(0)).Wait(TimeSpan.FromMinutes(1)))
         // gridSum(int* values, long long* total, int n): values[i] = 3i by every thread's grid-stride loop, then
         // grid.sync(), then block 0 sums what all blocks wrote. Only a cooperative launch may sync the grid.
         .Register("gridSum", [8, 8, 4], launch =>
@@ -97,6 +100,16 @@ public static class TestKernels
             }
         })
         .RegisterGlobal(CounterGlobal, 16);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<int, ManualResetEventSlim> s_holdGates = new();
+    private static int s_lastHoldGate;
+
+    /// <summary>A new closed gate for the <c>hold</c> kernel; <see cref="OpenHold"/> lets the kernels waiting on it finish.</summary>
+    public static int NewHold() => Interlocked.Increment(ref s_lastHoldGate);
+
+    public static void OpenHold(int gate) => HeldGate(gate).Set();
+
+    private static ManualResetEventSlim HeldGate(int gate) => s_holdGates.GetOrAdd(gate, _ => new ManualResetEventSlim(false));
 
     /// <summary>Some module image; the emulated device accepts any non-empty image.</summary>
     public static byte[] ModuleImage => "// emulated module: kernels are resolved by name\n"u8.ToArray();

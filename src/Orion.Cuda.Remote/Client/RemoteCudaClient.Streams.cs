@@ -21,8 +21,12 @@ public sealed partial class RemoteCudaClient
 
     public CudaStatus SynchronizeStream(ulong stream) => Remote.SynchronizeStream(stream);
 
-    /// <summary><see cref="CudaStatus.Success"/> when the stream is idle, <see cref="CudaStatus.NotReady"/> otherwise.</summary>
-    public CudaStatus QueryStream(ulong stream) => Remote.QueryStream(stream);
+    /// <summary>
+    /// <see cref="CudaStatus.Success"/> when the stream is idle, <see cref="CudaStatus.NotReady"/> otherwise; not ready at
+    /// once while a download has not landed (RemoteCudaClient.Progress.cs).
+    /// </summary>
+    public CudaStatus QueryStream(ulong stream) =>
+        _failure is null && StreamWaitsForDownload ? CudaStatus.NotReady : Remote.QueryStream(stream);
 
     public CudaStatus StreamWaitEvent(ulong stream, ulong gpuEvent, uint flags = 0) => Remote.StreamWaitEvent(stream, gpuEvent, flags);
 
@@ -55,14 +59,28 @@ public sealed partial class RemoteCudaClient
         return Remote.CreateEvent(gpuEvent, flags);
     }
 
-    public CudaStatus DestroyEvent(ulong gpuEvent) => Remote.DestroyEvent(gpuEvent);
+    public CudaStatus DestroyEvent(ulong gpuEvent)
+    {
+        ForgetEventMark(gpuEvent);
+        return Remote.DestroyEvent(gpuEvent);
+    }
 
     /// <summary><c>cuEventRecordWithFlags</c> (flags 0: <c>cuEventRecord</c>).</summary>
-    public CudaStatus RecordEvent(ulong gpuEvent, ulong stream, uint flags = 0) => Remote.RecordEvent(gpuEvent, stream, flags);
+    public CudaStatus RecordEvent(ulong gpuEvent, ulong stream, uint flags = 0)
+    {
+        var status = Remote.RecordEvent(gpuEvent, stream, flags);
+        MarkEventRecorded(gpuEvent);
+        return status;
+    }
 
     public CudaStatus SynchronizeEvent(ulong gpuEvent) => Remote.SynchronizeEvent(gpuEvent);
 
-    public CudaStatus QueryEvent(ulong gpuEvent) => Remote.QueryEvent(gpuEvent);
+    /// <summary>
+    /// <c>cuEventQuery</c>: <see cref="CudaStatus.NotReady"/> at once, without a round trip, while a download
+    /// ordered before the event's record has not landed (RemoteCudaClient.Progress.cs); otherwise the server's answer.
+    /// </summary>
+    public CudaStatus QueryEvent(ulong gpuEvent) =>
+        _failure is null && EventWaitsForDownload(gpuEvent) ? CudaStatus.NotReady : Remote.QueryEvent(gpuEvent);
 
     public CudaStatus GetEventElapsedTime(ulong start, ulong end, out float milliseconds) => Remote.GetEventElapsedTime(start, end, out milliseconds);
 }

@@ -744,6 +744,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     {
         if (call.Detached)
         {
+            DownloadLanded();
             if (call.Status != CudaStatus.Success)
             {
                 Latch(call.Status);
