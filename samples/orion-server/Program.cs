@@ -107,6 +107,12 @@ var vgpuSlices = new Option<string[]>("--vgpu-slice")
     Arity = ArgumentArity.ZeroOrMore,
     AllowMultipleArgumentsPerToken = false,
 };
+var computeQuantum = new Option<string?>("--compute-quantum")
+{
+    Description = "How long a session on a vGPU may keep its GPU while a session of another vGPU waits: compute shares are enforced "
+        + "by turns of this length (e.g. 20ms, the default); 0s leaves them unenforced.",
+    HelpName = "DURATION",
+};
 var memoryOversubscription = new Option<string?>("--memory-oversubscription")
 {
     Description = "How much memory a GPU's vGPUs may promise together, as a multiple of its memory (1.5: 150%). "
@@ -117,7 +123,7 @@ var memoryOversubscription = new Option<string?>("--memory-oversubscription")
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
     listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
-    config, vgpuCounts, vgpuSlices, memoryOversubscription,
+    config, vgpuCounts, vgpuSlices, memoryOversubscription, computeQuantum,
 };
 
 // One format for every log line: the checks before the host starts and the host's own logging.
@@ -286,6 +292,10 @@ root.SetAction(async (parse, cancellationToken) =>
             return 2;
         }
         settings["Orion:SessionLimits:MemoryQuotaBytes"] = quota.ToString(CultureInfo.InvariantCulture);
+    }
+    if (parse.GetValue(computeQuantum) is { } quantumText)
+    {
+        settings["Orion:ComputeQuantum"] = quantumText; // checked by the options binder: a bad duration fails the start with its key
     }
     if (parse.GetValue(moduleCache) is { } cacheDirectory)
     {

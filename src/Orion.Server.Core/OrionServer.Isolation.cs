@@ -72,10 +72,15 @@ public sealed partial class OrionServer
                 return;
             }
             var ticket = WorkerTicket.Create();
+            if (_gpuTimeSocket is not null && placed.VGpu is { } vgpu)
+            {
+                // The worker takes its GPU turns from this process's scheduler, presenting a key made from its ticket.
+                _gpuTimeSocket.Register(id, ticket, placed.Devices[0], vgpu.SharePercent, $"session {id} ({hello.ClientName})");
+            }
             var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
                 placed.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout,
                 _options.ModuleCache is { } cache ? cache with { Directory = Path.GetFullPath(cache.Directory) } : null, _options.SendTimeout,
-                placed.SessionLimits, placed.VGpu);
+                placed.SessionLimits, placed.VGpu, placed.VGpu is not null ? _gpuTimeSocket?.SocketPath : null);
             IWorker worker;
             try
             {
@@ -85,6 +90,7 @@ public sealed partial class OrionServer
             {
                 Interlocked.Decrement(ref _workerSlots);
                 _admission!.Release(id);
+                _gpuTimeSocket?.Unregister(id);
                 Log.WorkerLaunchFailed(_logger, id, ex.Message);
                 await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
                     "cannot start a worker for this session: " + ex.Message).ConfigureAwait(false);
@@ -94,6 +100,7 @@ public sealed partial class OrionServer
             {
                 Interlocked.Decrement(ref _workerSlots); // no worker took the slot
                 _admission!.Release(id);
+                _gpuTimeSocket?.Unregister(id);
                 throw;
             }
             // The watch may only forget the worker once it is in the table, however fast the worker exits.
@@ -176,6 +183,7 @@ public sealed partial class OrionServer
         Log.WorkerExited(_logger, id, PidText(worker), exitCode);
         _workers.TryRemove(id, out _);
         _admission!.Release(id); // the worker's process is gone, and with it everything its session held on the GPU
+        _gpuTimeSocket?.Unregister(id); // a worker that never connected; one that did left its scheduler when its socket closed
         Interlocked.Decrement(ref _workerSlots);
         await worker.DisposeAsync().ConfigureAwait(false);
     }

@@ -32,6 +32,12 @@ public sealed partial class OrionServer : IAsyncDisposable
     private ServerSessionConfig? _unplacedConfig;
     private VGpuAdmission? _admission;
     private ClientAuthenticator? _authenticator;
+
+    /// <summary>The GPU time schedulers that enforce vGPU compute shares; null when no vGPU exists or enforcement is off.</summary>
+    private ComputeShares.GpuTimeSchedulers? _gpuTime;
+
+    /// <summary>Process isolation: where workers reach <see cref="_gpuTime"/>.</summary>
+    private ComputeShares.GpuTimeSocketServer? _gpuTimeSocket;
     private long _nextSessionId;
 
     /// <summary>Context mode: sessions alive, from their accept (see <see cref="OrionServerOptions.MaxSessions"/>).</summary>
@@ -107,11 +113,11 @@ public sealed partial class OrionServer : IAsyncDisposable
             VirtualMemory = _options.VirtualMemoryLimits,
             Limits = _options.SessionLimits,
         };
+        var layout = VGpuLayout.Resolve(vgpus, _config.Devices, [.. _config.DeviceInfos.Select(info => info.TotalMemory)]);
+        StartComputeShares(layout);
         _unplacedConfig = _config;
         _config = _config.WithQuotaApplied();
-        _admission = new VGpuAdmission(
-            VGpuLayout.Resolve(vgpus, _unplacedConfig.Devices, [.. _unplacedConfig.DeviceInfos.Select(info => info.TotalMemory)]),
-            [.. _config.DeviceInfos.Select(info => info.TotalMemory)]);
+        _admission = new VGpuAdmission(layout, [.. _config.DeviceInfos.Select(info => info.TotalMemory)]);
         if (_options.ModuleCache is { } cache && _options.Isolation == SessionIsolation.Context)
         {
             // Sessions in this process share it; in process isolation each worker opens the same directory.
@@ -124,6 +130,29 @@ public sealed partial class OrionServer : IAsyncDisposable
             Log.Listening(_logger, listener.Endpoint.ToString());
             _acceptLoops.Add(AcceptLoopAsync(listener));
         }
+    }
+
+    /// <summary>
+    /// Compute shares are enforced when the GPUs have vGPUs and <see cref="OrionServerOptions.ComputeQuantum"/> is not zero:
+    /// sessions of this process take turns through the schedulers directly, workers through the supervisor's socket.
+    /// </summary>
+    private void StartComputeShares(VGpuLayout layout)
+    {
+        var quantum = _options.ComputeQuantum;
+        if (quantum <= TimeSpan.Zero || !layout.IsDivided)
+        {
+            return;
+        }
+        _gpuTime = new ComputeShares.GpuTimeSchedulers(quantum, _options.TimeProvider);
+        if (_options.Isolation == SessionIsolation.Process)
+        {
+            _gpuTimeSocket = ComputeShares.GpuTimeSocketServer.Start(_gpuTime, _logger);
+        }
+        else
+        {
+            _config = _config! with { ComputeShares = _gpuTime };
+        }
+        ComputeShares.ComputeShareLog.Enforcing(_logger, quantum.TotalMilliseconds);
     }
 
     /// <summary>The token clients must present: <see cref="OrionServerOptions.AuthToken"/> or the contents of
@@ -251,6 +280,11 @@ public sealed partial class OrionServer : IAsyncDisposable
         }
         await Task.WhenAll(sessions.Select(s => s.Completion)).ConfigureAwait(false);
         await StopWorkersAsync().ConfigureAwait(false);
+        if (_gpuTimeSocket is not null)
+        {
+            await _gpuTimeSocket.DisposeAsync().ConfigureAwait(false);
+        }
+        _gpuTime?.Dispose();
         _stopping.Dispose();
     }
 }

@@ -72,6 +72,14 @@ public sealed class OrionServerOptions
     /// control). Empty (the default): no vGPUs, every session sees every exposed device.</summary>
     public VGpuOptions VGpus { get; set; } = new();
 
+    /// <summary>
+    /// How long a session on a vGPU may keep its GPU to itself while a session of another vGPU of the same GPU waits
+    /// (compute shares are enforced by turns of this length, <see cref="ComputeShares.GpuTimeScheduler"/>). Longer turns
+    /// cost fewer drains of the GPU's queue, shorter ones make a waiting tenant wait less. <see cref="TimeSpan.Zero"/>
+    /// leaves compute shares unenforced (recorded and reported only). Default 20 ms.
+    /// </summary>
+    public TimeSpan ComputeQuantum { get; set; } = TimeSpan.FromMilliseconds(20);
+
     /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

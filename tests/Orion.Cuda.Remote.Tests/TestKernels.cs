@@ -46,6 +46,8 @@ public static class TestKernels
         })
         // empty(): does nothing (for launch-only tests)
         .Register("empty", [], _ => { })
+        // busy(int microseconds): a kernel that occupies the GPU for a while (the emulated GPU is the session's executor)
+        .Register("busy", [4], launch => Thread.Sleep(TimeSpan.FromMicroseconds(launch.Parameter<int>(0))))
         // hold(int gate): a long-running kernel: returns only once the test opens the gate (or after a minute),
         // so the session is busy while the test looks at what the client does meanwhile
         .Register("hold", [4], launch => HeldGate(launch.Parameter<int>(0)).Wait(TimeSpan.FromMinutes(1)))

@@ -41,6 +41,7 @@ public static class OrionServerConfiguration
         nameof(OrionServerOptions.Isolation), nameof(OrionServerOptions.WorkerConnectTimeout), nameof(OrionServerOptions.MaxWorkers),
         nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
         nameof(OrionServerOptions.VGpus), nameof(OrionServerOptions.HelloTimeout), nameof(OrionServerOptions.ModuleCache),
+        nameof(OrionServerOptions.ComputeQuantum),
     ];
 
     /// <summary>Binds <paramref name="section"/> onto <paramref name="options"/>.</summary>
@@ -119,6 +120,9 @@ public static class OrionServerConfiguration
                     break;
                 case "MAXSESSIONS":
                     options.MaxSessions = reader.Int32(child, options.MaxSessions);
+                    break;
+                case "COMPUTEQUANTUM":
+                    options.ComputeQuantum = reader.Duration(child, options.ComputeQuantum, allowInfinite: false);
                     break;
                 case "SENDTIMEOUT":
                     options.SendTimeout = reader.Duration(child, options.SendTimeout, allowInfinite: true);

@@ -60,6 +60,10 @@ public sealed class OrionServerOptionsValidator(string sectionPath = "") : IVali
         Positive(nameof(options.HelloTimeout), options.HelloTimeout, allowInfinite: false);
         Positive(nameof(options.WorkerConnectTimeout), options.WorkerConnectTimeout, allowInfinite: false);
         Positive(nameof(options.SendTimeout), options.SendTimeout, allowInfinite: true);
+        if (options.ComputeQuantum < TimeSpan.Zero || options.ComputeQuantum > TimeSpan.FromSeconds(10))
+        {
+            Problem(nameof(options.ComputeQuantum), $"{options.ComputeQuantum} is outside 0 (shares not enforced) .. 10 s");
+        }
         if (options.MaxSessions < 1)
         {
             Problem(nameof(options.MaxSessions), $"{options.MaxSessions} is less than 1");

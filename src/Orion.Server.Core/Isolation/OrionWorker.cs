@@ -75,6 +75,7 @@ public sealed class OrionWorker : IAsyncDisposable
             VGpu = _request.VGpu,
             DeviceOutput = DeviceOutput,
             ModuleCache = _request.ModuleCache is { } cache ? new ModuleCache.DiskModuleImageCache(cache, _logger) : null,
+            ComputeShares = _request.GpuTimeSocket is { } socket ? new ComputeShares.SocketComputeShareJoiner(socket, _request.Ticket, _logger) : null,
         };
         _config = _config.WithQuotaApplied();
         _listener = await _transports.ListenAsync(_request.ListenEndpoint, _transportOptions, cancellationToken).ConfigureAwait(false);

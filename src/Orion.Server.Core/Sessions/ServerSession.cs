@@ -34,6 +34,11 @@ internal sealed partial class ServerSession : IDisposable
     private Thread? _thread;
     private string _clientName = "";
     private volatile bool _ended;
+
+    /// <summary>The session's turns on its GPU, when it is on a vGPU whose compute share is enforced; null otherwise.</summary>
+    private ComputeShares.ComputeShareGate? _gpuTurns;
+    private readonly Action _drainGpu;
+    private readonly Func<bool> _connectionEnded;
     private bool _handshakeDone;
 
     public ServerSession(ulong id, TransportConnection connection, IGpuBackend backend, ServerSessionConfig config, ILogger logger, Action<ServerSession> onEnded,
@@ -48,6 +53,8 @@ internal sealed partial class ServerSession : IDisposable
         _onEnded = onEnded;
         _objects = new SessionObjects(backend, config, logger, id);
         _sendDeviceOutput = SendDeviceOutputLocked;
+        _drainGpu = _objects.SynchronizeContexts;
+        _connectionEnded = () => _connection.Closed.IsCompleted;
         _sendWatch = new SendWatch(connection, config.SendTimeout ?? TimeSpan.FromSeconds(60));
         _calls = new CallDispatcher(_objects, connection, _sendWatch, _replies, _sendGate, FlushReplies, SendReachedMarkersIfFree, OnHostFunctionReached);
     }
@@ -85,7 +92,12 @@ internal sealed partial class ServerSession : IDisposable
             }
             while (true)
             {
+                _gpuTurns?.Idle(_drainGpu);
                 var length = ReceiveMessage();
+                if (_gpuTurns is { } turns && !turns.Enter(_drainGpu, _connectionEnded))
+                {
+                    return; // the connection ended while the session waited for its turn
+                }
                 _calls.Execute(_message.AsSpan(0, length));
             }
         }
@@ -189,6 +201,7 @@ internal sealed partial class ServerSession : IDisposable
         if (_config.VGpu is { } vgpu)
         {
             Log.SessionPlaced(_logger, Id, _clientName, vgpu.ToString());
+            _gpuTurns = _config.ComputeShares?.Join(_config.Devices[0], vgpu.SharePercent, $"session {Id} ({_clientName})");
         }
         _handshakeDone = true;
         return true;
@@ -341,6 +354,7 @@ internal sealed partial class ServerSession : IDisposable
     {
         _ended = true;
         _objects.DestroyAll();
+        _gpuTurns?.Dispose(); // after its contexts are gone: the session's work no longer occupies the GPU
         try
         {
             _connection.Abort("session ended");

@@ -195,6 +195,23 @@ internal sealed class SessionObjects
         Arrays.RemoveDevice(device);
     }
 
+    /// <summary>
+    /// Waits for the work of every context of the session to finish (before it gives its GPU turn back); a failed
+    /// context's error stays for the session's next synchronizing call to report. Skipped while a stream captures: a
+    /// context-wide synchronize would invalidate the capture (captured work does not run anyway).
+    /// </summary>
+    public void SynchronizeContexts()
+    {
+        if (Tables.AnyCaptureInProgress())
+        {
+            return;
+        }
+        foreach (var context in _contexts)
+        {
+            context?.Synchronize();
+        }
+    }
+
     public void DestroyAll()
     {
         for (var device = 0; device < _contexts.Length; device++)

@@ -54,6 +54,22 @@ internal sealed partial class SessionTables
         }
     }
 
+    /// <summary>True while a stream of the session is capturing into a graph (a context-wide synchronize would end the capture).</summary>
+    public bool AnyCaptureInProgress()
+    {
+        lock (_gate)
+        {
+            foreach (var graph in _graphs.Values)
+            {
+                if (graph.IsBeingCaptured)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
     public bool TryAddGraph(ulong handle, GraphEntry entry)
     {
         lock (_gate)
