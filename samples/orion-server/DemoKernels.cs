@@ -24,6 +24,9 @@ internal static partial class DemoKernels
                 c[i] = a[i] + b[i];
             }
         })
+        // busy(int microseconds): what a long kernel does to a GPU: occupies it for a while (the emulated GPU is the
+        // session's executor), so that tenants competing for one GPU can be watched taking turns.
+        .Register("busy", [4], launch => Thread.Sleep(TimeSpan.FromMicroseconds(Math.Clamp(launch.Parameter<int>(0), 0, 1_000_000))))
         // devicePrintf(int value): what a kernel's printf("device: value %d\n", value) does on a GPU: the
         // driver writes the text to the process's standard output (descriptor 1), where a worker captures it.
         .Register("devicePrintf", [4], launch =>

@@ -2,7 +2,7 @@ namespace Orion.Cuda.Protocol.Wire;
 
 /// <summary>
 /// The vGPU a session was placed on, as its welcome reports it. The session sees only that device (as its device 0),
-/// with <see cref="MemoryBytes"/> as its memory; the compute share is recorded and reported, not yet enforced on the GPU.
+/// with <see cref="MemoryBytes"/> as its memory; the sessions on one GPU take turns on it by their compute shares.
 /// </summary>
 /// <param name="Device">The server's device number the vGPU is on (in the order the server exposes its devices).</param>
 /// <param name="Slice">The vGPU's number on that device (0-based, in the server's configuration order).</param>

@@ -4,6 +4,6 @@ namespace Orion.Server.Core.VGpus;
 /// <param name="Device">The server's device number (its place among the devices it exposes).</param>
 /// <param name="Slice">The vGPU's number on that device.</param>
 /// <param name="MemoryBytes">Its memory quota.</param>
-/// <param name="SharePercent">Its compute share (recorded and reported; not yet enforced on the GPU).</param>
+/// <param name="SharePercent">Its compute share (enforced by turns on the GPU).</param>
 /// <param name="SessionId">The session that holds it (in process isolation, the id its worker reports), or null when it is free.</param>
 public sealed record VGpuSnapshot(int Device, int Slice, ulong MemoryBytes, int SharePercent, ulong? SessionId);
