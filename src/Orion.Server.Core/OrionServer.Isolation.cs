@@ -65,7 +65,8 @@ public sealed partial class OrionServer
             }
             // Placed before the worker starts, so that its devices and memory quota are the vGPU's; the vGPU is given
             // back when the worker exits (however its session ended) or fails to start.
-            if (Place(id, hello.VGpu, out var refusal) is not { } placed)
+            var (placed, refusal) = await PlaceWaitingAsync(id, hello.VGpu).ConfigureAwait(false);
+            if (placed is null)
             {
                 Interlocked.Decrement(ref _workerSlots);
                 await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.NoCapacity, refusal).ConfigureAwait(false);

@@ -243,13 +243,64 @@ public sealed partial class OrionServer : IAsyncDisposable
                 _sessions.TryRemove(ended.Id, out _);
                 _admission!.Release(ended.Id); // however the session ended: its vGPU is free once its contexts are gone
                 Interlocked.Decrement(ref _sessionSlots);
-            }, place: Place);
+            }, place: PlaceWaiting);
             _sessions[id] = session;
             session.Start();
         }
     }
 
-    /// <summary>Admission (<see cref="SessionPlacer"/>): the session's view where it was placed, or null with why not.</summary>
+    /// <summary>
+    /// Admission in context isolation (<see cref="SessionPlacer"/>, on the session's own thread): the session's view where
+    /// it was placed, or null with why not, after waiting up to <see cref="OrionServerOptions.AdmissionWait"/> for a vGPU
+    /// that would fit to be given back.
+    /// </summary>
+    private ServerSessionConfig? PlaceWaiting(ulong sessionId, VGpuRequest request, out string refusal)
+    {
+        var deadline = _options.TimeProvider.GetTimestamp() + (long)(_options.AdmissionWait.TotalSeconds * _options.TimeProvider.TimestampFrequency);
+        while (true)
+        {
+            var released = _admission!.NextRelease;
+            if (Place(sessionId, request, out refusal) is { } placed)
+            {
+                return placed;
+            }
+            var remaining = deadline - _options.TimeProvider.GetTimestamp();
+            if (remaining <= 0 || !_admission.CouldFitLater(request) || _stopping.IsCancellationRequested)
+            {
+                return null;
+            }
+            released.Wait(TimeSpan.FromSeconds((double)remaining / _options.TimeProvider.TimestampFrequency));
+        }
+    }
+
+    /// <summary>The same in process isolation, on the supervisor's handshake task.</summary>
+    private async Task<(ServerSessionConfig? Placed, string Refusal)> PlaceWaitingAsync(ulong sessionId, VGpuRequest request)
+    {
+        var deadline = _options.TimeProvider.GetTimestamp() + (long)(_options.AdmissionWait.TotalSeconds * _options.TimeProvider.TimestampFrequency);
+        while (true)
+        {
+            var released = _admission!.NextRelease;
+            if (Place(sessionId, request, out var refusal) is { } placed)
+            {
+                return (placed, "");
+            }
+            var remaining = deadline - _options.TimeProvider.GetTimestamp();
+            if (remaining <= 0 || !_admission.CouldFitLater(request) || _stopping.IsCancellationRequested)
+            {
+                return (null, refusal);
+            }
+            try
+            {
+                await released.WaitAsync(TimeSpan.FromSeconds((double)remaining / _options.TimeProvider.TimestampFrequency), _stopping.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                // Tried once more above the loop's end.
+            }
+        }
+    }
+
+    /// <summary>Admission, at once: the session's view where it was placed, or null with why not.</summary>
     private ServerSessionConfig? Place(ulong sessionId, VGpuRequest request, out string refusal)
     {
         if (!_admission!.TryPlace(sessionId, request, out var placement, out refusal))

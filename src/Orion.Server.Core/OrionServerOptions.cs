@@ -80,6 +80,13 @@ public sealed class OrionServerOptions
     /// </summary>
     public TimeSpan ComputeQuantum { get; set; } = TimeSpan.FromMilliseconds(20);
 
+    /// <summary>
+    /// How long a hello that finds every vGPU that would fit it in use waits for one to be given back before it is refused
+    /// (a job that starts just as another ends is placed once the other's session has been cleaned up, which in process
+    /// isolation takes until its worker has exited). <see cref="TimeSpan.Zero"/> refuses at once. Default 5 s.
+    /// </summary>
+    public TimeSpan AdmissionWait { get; set; } = TimeSpan.FromSeconds(5);
+
     /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

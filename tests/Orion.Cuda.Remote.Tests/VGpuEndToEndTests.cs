@@ -28,6 +28,7 @@ public sealed class VGpuEndToEndTests : RemoteCudaTestBase
         StartServerAsync(options =>
         {
             divide(options.VGpus);
+            options.AdmissionWait = TimeSpan.Zero; // refusals at once; the wait has its own test
             configure?.Invoke(options);
         }, deviceCount);
 
@@ -101,6 +102,26 @@ public sealed class VGpuEndToEndTests : RemoteCudaTestBase
         var next = await ConnectAsync(server, VGpuRequest.None);
         Assert.Equal(CudaStatus.Success, next.Allocate(DeviceMemory, out _));
         await crashing.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task A_hello_waits_for_a_vGPU_that_is_being_given_back_and_is_refused_when_none_comes()
+    {
+        var (server, _) = await StartDividedServerAsync(vgpus => vgpus.Devices[0] = DeviceVGpuOptions.Equal(1),
+            configure: options => options.AdmissionWait = TimeSpan.FromSeconds(8)); // below the client's 10 s handshake timeout
+        var holder = await ConnectAsync(server, VGpuRequest.None);
+        // The next job starts just before the holder's session is over: it is placed once the vGPU comes back.
+        var next = ConnectAsync(server, VGpuRequest.None);
+        await Task.Delay(300);
+        Assert.False(next.IsCompleted);
+        await holder.DisposeAsync();
+        var placed = await next;
+        Assert.Equal(0, placed.VGpu!.Slice);
+
+        // Asking for more than any vGPU has never waits: no release could help.
+        var started = DateTime.UtcNow;
+        await RefusedAsync(server, new VGpuRequest(300 * MiB));
+        Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(5), "a hello that no vGPU can ever take waited");
     }
 
     [Fact]

@@ -25,6 +25,9 @@ internal sealed class VGpuAdmission
     private readonly Dictionary<ulong, VGpuSlice> _heldBySession = [];
     private readonly Lock _gate = new();
 
+    /// <summary>Completes at the next release (and is then replaced): what a hello waiting for a vGPU waits on.</summary>
+    private TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <param name="layout">The vGPUs of each device.</param>
     /// <param name="undividedSessionMemory">Per device, the memory a session sees on it when it is not divided (the server's
     /// memory quota, or the device's memory).</param>
@@ -88,8 +91,39 @@ internal sealed class VGpuAdmission
             if (_heldBySession.Remove(sessionId, out var slice))
             {
                 _holders[slice.Device][slice.Index] = Free;
+                var released = _released;
+                _released = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                released.SetResult();
             }
         }
+    }
+
+    /// <summary>Completes when a vGPU is next given back.</summary>
+    public Task NextRelease
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _released.Task;
+            }
+        }
+    }
+
+    /// <summary>
+    /// True when some vGPU could take <paramref name="request"/> once given back: waiting for a release can help (the
+    /// vGPUs that fit are only in use, possibly by sessions that have just ended and are still being cleaned up).
+    /// </summary>
+    public bool CouldFitLater(VGpuRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_layout.IsDivided || (request.Device is { } named && named >= DeviceCount))
+        {
+            return false;
+        }
+        var devices = request.Device is { } only ? [only] : Enumerable.Range(0, DeviceCount);
+        return devices.Any(device => _layout.SlicesByDevice[device] is { } slices
+            && slices.Any(slice => slice.MemoryBytes >= request.MemoryBytes && slice.SharePercent >= request.SharePercent));
     }
 
     /// <summary>Every vGPU and its holder.</summary>
