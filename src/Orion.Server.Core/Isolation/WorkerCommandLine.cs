@@ -43,10 +43,11 @@ public static class WorkerCommandLine
     private const string SendTimeoutMs = "--send-timeout-ms";
     private const string Limit = "--limit"; // name=value, one per session limit that is not its default
     private const string VGpuOption = "--vgpu"; // the session's vGPU, for its welcome (VGpuArgument)
+    private const string Compression = "--compression"; // "refuse" where the operator refuses compressed chunks; absent: allow
 
     private static readonly HashSet<string> KnownOptions =
         [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes,
-            SendTimeoutMs, Limit, VGpuOption];
+            SendTimeoutMs, Limit, VGpuOption, Compression];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -95,6 +96,10 @@ public static class WorkerCommandLine
         {
             arguments.AddRange([Limit, limit]);
         }
+        if (!request.AllowCompression)
+        {
+            arguments.AddRange([Compression, "refuse"]);
+        }
         if (request.VGpu is { } vgpu)
         {
             arguments.AddRange([VGpuOption, VGpuArgument.Format(vgpu)]);
@@ -133,6 +138,7 @@ public static class WorkerCommandLine
         var devices = new List<int>();
         var limits = SessionLimits.Default;
         VGpuAssignment? vgpu = null;
+        var allowCompression = true;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 1;
         for (; index < args.Count && args[index] != BackendArgumentsSeparator; index += 2)
@@ -204,6 +210,10 @@ public static class WorkerCommandLine
                 case VGpuOption:
                     valid = VGpuArgument.TryParse(value, out vgpu);
                     break;
+                case Compression:
+                    valid = value is "allow" or "refuse";
+                    allowCompression = value == "allow";
+                    break;
                 default: // Device, which may repeat too
                     var device = ParseInt(value);
                     valid = device is not null && devices.Count < ProtocolLimits.MaxDevices;
@@ -233,7 +243,8 @@ public static class WorkerCommandLine
             cacheDirectory is null ? null : new ModuleCacheOptions(cacheDirectory, cacheMaxBytes ?? ModuleCacheOptions.DefaultMaxBytes),
             sendTimeoutMs is { } send ? TimeSpan.FromMilliseconds(send) : null,
             limits,
-            vgpu);
+            vgpu,
+            allowCompression);
         error = "";
         return true;
     }
@@ -259,6 +270,7 @@ public static class WorkerCommandLine
 /// <param name="SendTimeout">How long a send may wait for the client to read; null: the default.</param>
 /// <param name="Limits">What the session may hold at once.</param>
 /// <param name="VGpu">The session's vGPU, or null for none.</param>
+/// <param name="AllowCompression">Whether the client may have its bulk chunks travel LZ4-compressed.</param>
 internal sealed record ParsedWorkerArguments(
     TransportEndpoint ListenEndpoint,
     ulong SessionId,
@@ -270,4 +282,5 @@ internal sealed record ParsedWorkerArguments(
     ModuleCacheOptions? ModuleCache = null,
     TimeSpan? SendTimeout = null,
     SessionLimits? Limits = null,
-    VGpuAssignment? VGpu = null);
+    VGpuAssignment? VGpu = null,
+    bool AllowCompression = true);

@@ -13,6 +13,7 @@ namespace Orion.Server.Core.Isolation;
 /// <param name="SendTimeout">How long the session's send may wait for its client to read (null: 60 s).</param>
 /// <param name="Limits">What the session may hold at once (null: <see cref="SessionLimits.Default"/>); on a vGPU, its memory quota is the vGPU's.</param>
 /// <param name="VGpu">The vGPU the supervisor placed the session on, for its welcome; null for none.</param>
+/// <param name="AllowCompression">Whether the client may have its bulk chunks travel LZ4-compressed.</param>
 public sealed record WorkerLaunchRequest(
     ulong SessionId,
     TransportEndpoint ListenEndpoint,
@@ -23,7 +24,8 @@ public sealed record WorkerLaunchRequest(
     ModuleCache.ModuleCacheOptions? ModuleCache = null,
     TimeSpan? SendTimeout = null,
     SessionLimits? Limits = null,
-    Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null)
+    Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null,
+    bool AllowCompression = true)
 {
     /// <summary>What the record's <c>ToString</c> shows: everything but the ticket, a credential that is never printed
     /// (a launcher may log its request).</summary>
@@ -38,7 +40,8 @@ public sealed record WorkerLaunchRequest(
             .Append(", ModuleCache = ").Append(ModuleCache)
             .Append(", SendTimeout = ").Append(SendTimeout)
             .Append(", Limits = ").Append(Limits)
-            .Append(", VGpu = ").Append(VGpu);
+            .Append(", VGpu = ").Append(VGpu)
+            .Append(", AllowCompression = ").Append(AllowCompression);
         return true;
     }
 }

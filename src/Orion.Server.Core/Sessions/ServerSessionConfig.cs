@@ -17,6 +17,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="VirtualMemory">What one session may hold of the virtual memory management API (null: <see cref="SessionVirtualMemoryLimits.Default"/>).</param>
 /// <param name="Limits">What one session may hold at once (null: <see cref="SessionLimits.Default"/>).</param>
 /// <param name="VGpu">The vGPU the session is placed on, for its welcome; null where it holds none.</param>
+/// <param name="AllowCompression">Whether a client may have its bulk chunks travel LZ4-compressed.</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -31,7 +32,8 @@ internal sealed record ServerSessionConfig(
     TimeSpan? SendTimeout = null,
     SessionVirtualMemoryLimits? VirtualMemory = null,
     SessionLimits? Limits = null,
-    VGpuAssignment? VGpu = null)
+    VGpuAssignment? VGpu = null,
+    bool AllowCompression = true)
 {
     /// <summary>What one session may hold at once.</summary>
     public SessionLimits SessionLimits => Limits ?? SessionLimits.Default;
@@ -76,5 +78,13 @@ internal sealed record ServerSessionConfig(
     public ProtocolFeatures SupportedFeatures =>
         ProtocolFeatures.HostFunctions
         | (DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None)
-        | (ModuleCache is not null ? ProtocolFeatures.ModuleCache : ProtocolFeatures.None);
+        | (ModuleCache is not null ? ProtocolFeatures.ModuleCache : ProtocolFeatures.None)
+        | (AllowCompression ? ProtocolFeatures.CompressedChunks | ProtocolFeatures.CompressEveryChunk : ProtocolFeatures.None);
+
+    /// <summary>The features a session uses: those both sides offer (asking for every chunk compressed means nothing without compressed chunks).</summary>
+    public ProtocolFeatures Negotiate(ProtocolFeatures offered)
+    {
+        var agreed = offered & SupportedFeatures;
+        return (agreed & ProtocolFeatures.CompressedChunks) != 0 ? agreed : agreed & ~ProtocolFeatures.CompressEveryChunk;
+    }
 }
