@@ -6,7 +6,10 @@
 #  2. runs the benchmark natively;
 #  3. starts orion-server on 127.0.0.1, runs the same binary through Orion (LD_LIBRARY_PATH =
 #     the stub, ORION_SERVER = the server), stops the server;
-#  4. writes $OUT/cuda-bench.md (case, native, Orion, ratio) and keeps the raw logs in $OUT.
+#  4. measures raw loopback TCP (benchmarks/cuda/raw_tcp.py: the same sizes, bytes + a 1-byte answer, as a copy
+#     and its reply) in the same run, the floor of Orion's copies over TCP;
+#  5. writes $OUT/cuda-bench.md (case, native, Orion, ratio; then each copy as a share of raw TCP) and keeps the raw
+#     logs in $OUT.
 #
 # Layout: ROOT (this script's parent folder) holds benchmarks/cuda, native/cudart_stub and,
 # in a bundle made by `scripts/gpu-cudart-test.sh bundle`, bin/orion-server and
@@ -141,7 +144,15 @@ else
     say "sessions seen by the server: $(grep -c 'Session .* started' "$OUT/server.log")"
 fi
 
-# 4. Table.
+# 4. Raw loopback TCP, the floor of the copies above (not fatal: the table says "-" without it).
+raw_args=(measure)
+for ((i = 0; i < ${#BENCH_ARGS[@]}; i++)); do
+    [ "${BENCH_ARGS[$i]}" = "--max-mib" ] && raw_args+=(--max-mib "${BENCH_ARGS[$((i + 1))]:-256}")
+done
+timeout -k 10 "$RUN_TIMEOUT" python3 "$ROOT/benchmarks/cuda/raw_tcp.py" "${raw_args[@]}" > "$OUT/raw-tcp.out" 2> "$OUT/raw-tcp.err"
+say "raw loopback TCP exit status: $?"
+
+# 5. Table.
 [ -f "$OUT/orion.out" ] || : > "$OUT/orion.out"
 {
     echo "# CUDA benchmark: native vs Orion"
@@ -153,6 +164,12 @@ fi
 } > "$OUT/cuda-bench.md"
 python3 "$ROOT/benchmarks/cuda/bench_table.py" "$OUT/native.out" "$OUT/orion.out" >> "$OUT/cuda-bench.md"
 table_rc=$?
+{
+    echo
+    echo "## Copies against raw loopback TCP (same run)"
+    echo
+    python3 "$ROOT/benchmarks/cuda/raw_tcp.py" table "$OUT/raw-tcp.out" "$OUT/orion.out"
+} >> "$OUT/cuda-bench.md"
 [ "$table_rc" = 0 ] || failed=1
 cat "$OUT/cuda-bench.md"
 for run in native orion; do

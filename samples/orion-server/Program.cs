@@ -39,6 +39,10 @@ var allowUnauthenticated = new Option<bool>("--allow-unauthenticated")
 {
     Description = "Listen without a token on endpoints other hosts can reach: any client that reaches them may use the GPUs.",
 };
+var noCompression = new Option<bool>("--no-compression")
+{
+    Description = "Refuse LZ4-compressed chunks (clients with ORION_COMPRESSION=on or auto then copy plain chunks).",
+};
 // No longer accepted (a token on the command line is visible to every user in /proc/<pid>/cmdline); kept, hidden, to
 // say so and what to use instead rather than answer "unrecognized option".
 var token = new Option<string?>("--token")
@@ -123,7 +127,7 @@ var memoryOversubscription = new Option<string?>("--memory-oversubscription")
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
     listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
-    config, vgpuCounts, vgpuSlices, memoryOversubscription, computeQuantum,
+    config, vgpuCounts, vgpuSlices, memoryOversubscription, computeQuantum, noCompression,
 };
 
 // One format for every log line: the checks before the host starts and the host's own logging.
@@ -284,6 +288,10 @@ root.SetAction(async (parse, cancellationToken) =>
     var isProcess = (parse.GetValue(isolation) ?? (parse.GetValue(emulated) ? "context" : "process")) == "process";
     settings["Orion:Isolation"] = isProcess ? nameof(SessionIsolation.Process) : nameof(SessionIsolation.Context);
     settings["Orion:AllowUnauthenticated"] = parse.GetValue(allowUnauthenticated) ? "true" : "false";
+    if (parse.GetValue(noCompression))
+    {
+        settings["Orion:AllowCompression"] = "false";
+    }
     if (parse.GetValue(memoryQuota) is { } quotaText)
     {
         if (!ByteSize.TryParse(quotaText, out var quota))

@@ -135,6 +135,7 @@ internal sealed class ClientRuntime
             ProfileCalls = settings.ProfileCalls,
             VGpu = settings.VGpu,
             ReplySpinTime = settings.ReplySpinTime,
+            Compression = settings.Compression,
             // The receive thread looks for the reply as long as the waiting caller does.
             TransportOptions = new TransportOptions { ReceiveSpinTime = settings.ReplySpinTime },
             ConnectTimeout = settings.ConnectTimeout,

@@ -28,6 +28,9 @@ internal sealed record ClientSettings(
     /// <summary><c>ORION_REPLY_SPIN_US</c>: how long a waiting call spins before it sleeps (0 to 10,000 µs; default 200).</summary>
     public TimeSpan ReplySpinTime { get; init; } = DefaultReplySpinTime;
 
+    /// <summary><c>ORION_COMPRESSION</c>: <c>off</c> (default), <c>on</c> or <c>auto</c>, whether bulk chunks travel LZ4-compressed.</summary>
+    public ChunkCompression Compression { get; init; }
+
     private static readonly TimeSpan DefaultReplySpinTime = TimeSpan.FromMicroseconds(200);
     private const int MaxReplySpinMicroseconds = 10_000;
 
@@ -56,9 +59,11 @@ internal sealed record ClientSettings(
         var vgpu = ParseVGpu(read("ORION_VGPU_MEMORY"), read("ORION_VGPU_SHARE"), read("ORION_VGPU_DEVICE"), errors);
         var spin = ParseDuration("ORION_REPLY_SPIN_US", read("ORION_REPLY_SPIN_US"), DefaultReplySpinTime,
             0, MaxReplySpinMicroseconds, TimeSpan.FromMicroseconds(1), "microseconds", errors);
+        var compression = ParseCompression(read("ORION_COMPRESSION"), errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
+            Compression = compression,
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
             VGpu = vgpu,
             ReplySpinTime = spin,
@@ -75,7 +80,8 @@ internal sealed record ClientSettings(
             .Append(", Error = ").Append(Error)
             .Append(", ProfileCalls = ").Append(ProfileCalls)
             .Append(", VGpu = ").Append(VGpu.IsEmpty ? "(none)" : VGpu.Describe())
-            .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs");
+            .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs")
+            .Append(", Compression = ").Append(Compression);
         return true;
     }
 
@@ -100,6 +106,23 @@ internal sealed record ClientSettings(
             return "";
         }
         return fromFile;
+    }
+
+    /// <summary><c>ORION_COMPRESSION</c>: unset or empty is off; otherwise off, on or auto, in any case.</summary>
+    private static ChunkCompression ParseCompression(string? value, List<string> errors)
+    {
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "off":
+                return ChunkCompression.Off;
+            case "on":
+                return ChunkCompression.On;
+            case "auto":
+                return ChunkCompression.Auto;
+            default:
+                errors.Add($"ORION_COMPRESSION='{value}' is not off, on or auto");
+                return ChunkCompression.Off;
+        }
     }
 
     /// <summary>The vGPU request; each variable unset or empty asks for nothing of its kind.</summary>

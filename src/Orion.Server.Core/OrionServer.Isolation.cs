@@ -81,7 +81,7 @@ public sealed partial class OrionServer
             var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
                 placed.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout,
                 _options.ModuleCache is { } cache ? cache with { Directory = Path.GetFullPath(cache.Directory) } : null, _options.SendTimeout,
-                placed.SessionLimits, placed.VGpu, placed.VGpu is not null ? _gpuTimeSocket?.SocketPath : null);
+                placed.SessionLimits, placed.VGpu, placed.VGpu is not null ? _gpuTimeSocket?.SocketPath : null, _options.AllowCompression);
             IWorker worker;
             try
             {

@@ -110,6 +110,7 @@ public sealed partial class OrionServer : IAsyncDisposable
         {
             HelloTimeout = _options.HelloTimeout,
             SendTimeout = _options.SendTimeout,
+            AllowCompression = _options.AllowCompression,
             VirtualMemory = _options.VirtualMemoryLimits,
             Limits = _options.SessionLimits,
         };

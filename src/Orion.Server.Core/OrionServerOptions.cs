@@ -40,6 +40,10 @@ public sealed class OrionServerOptions
     /// <summary>Bulk chunk size for copies and module images (64 KiB .. 64 MiB).</summary>
     public int ChunkBytes { get; set; } = ProtocolLimits.DefaultChunkBytes;
 
+    /// <summary>Whether a client may have its sessions' bulk chunks travel LZ4-compressed (<c>ORION_COMPRESSION</c> on or auto
+    /// on the client; docs/protocol.md, <i>Compressed chunks</i>). True by default; false answers such a client with plain chunks.</summary>
+    public bool AllowCompression { get; set; } = true;
+
     /// <summary>Transport limits for accepted connections (this instance's own, so that binding it from configuration changes no other).</summary>
     public TransportOptions TransportOptions { get; set; } = new();
 

@@ -57,13 +57,15 @@ public abstract class RemoteCudaTestBase : IAsyncLifetime
     }
 
     protected async Task<(OrionServer Server, EmulatedGpuBackend Backend)> StartServerAsync(
-        Action<OrionServerOptions>? configure = null, int deviceCount = 1, int endpointCount = 1, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null)
+        Action<OrionServerOptions>? configure = null, int deviceCount = 1, int endpointCount = 1, Microsoft.Extensions.Logging.ILoggerFactory? loggerFactory = null,
+        Action<EmulatedOperation>? observer = null)
     {
         var backend = new EmulatedGpuBackend(new EmulatedDeviceOptions
         {
             DeviceCount = deviceCount,
             MemoryBytes = 256UL * 1024 * 1024,
             Kernels = TestKernels.Create(),
+            Observer = observer,
         });
         var options = new OrionServerOptions { ChunkBytes = ChunkBytes };
         for (var i = 0; i < endpointCount; i++)

@@ -187,7 +187,7 @@ public sealed class VGpuEndToEndTests : RemoteCudaTestBase
     {
         var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() => ConnectAsync(Server, new RemoteCudaClientOptions { ProtocolVersion = version }));
         Assert.Equal(HandshakeStatus.VersionMismatch, refused.Status);
-        Assert.Contains($"protocol version {version} is not supported; this server speaks version 4", refused.Message, StringComparison.Ordinal);
+        Assert.Contains($"protocol version {version} is not supported; this server speaks version {ProtocolLimits.Version}", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using Orion.Cuda.Client.Native;
+using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.CudartStub.Tests;
 
@@ -43,6 +44,19 @@ public sealed class ClientSettingsTests
         Assert.Equal(TimeSpan.Zero, off.ReplySpinTime);
     }
 
+    [Theory]
+    [InlineData(null, ChunkCompression.Off)]
+    [InlineData("", ChunkCompression.Off)]
+    [InlineData("off", ChunkCompression.Off)]
+    [InlineData("on", ChunkCompression.On)]
+    [InlineData(" AUTO ", ChunkCompression.Auto)]
+    public void CompressionIsOffOnOrAuto(string? value, ChunkCompression expected)
+    {
+        var settings = value is null ? Parse(("ORION_SERVER", "h:1")) : Parse(("ORION_SERVER", "h:1"), ("ORION_COMPRESSION", value));
+        Assert.Null(settings.Error);
+        Assert.Equal(expected, settings.Compression);
+    }
+
     [Fact]
     public void MissingServerIsAClearError()
     {
@@ -59,6 +73,7 @@ public sealed class ClientSettingsTests
     [InlineData("ORION_CONNECT_TIMEOUT_MS", "0", "ORION_CONNECT_TIMEOUT_MS='0' is not a number of milliseconds between 1 and 600000")]
     [InlineData("ORION_REPLY_SPIN_US", "10001", "ORION_REPLY_SPIN_US='10001' is not a number of microseconds between 0 and 10000")]
     [InlineData("ORION_REPLY_SPIN_US", "-1", "ORION_REPLY_SPIN_US='-1'")]
+    [InlineData("ORION_COMPRESSION", "lz4", "ORION_COMPRESSION='lz4' is not off, on or auto")]
     public void BadValuesAreReportedNotThrown(string name, string value, string expectedInError)
     {
         var variables = new List<(string, string)> { ("ORION_SERVER", "h:1") };

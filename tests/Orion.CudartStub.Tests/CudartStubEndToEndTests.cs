@@ -64,6 +64,21 @@ public sealed class CudartStubEndToEndTests
         Assert.DoesNotContain(logs.Warnings, warning => warning.Contains("transport failed", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("on")]
+    [InlineData("auto")]
+    public async Task RuntimeApiThroughTheStubWorksWithCompressedChunks(string compression)
+    {
+        // The program's stream test copies 96 KiB each way: bulk chunks, with headers and (on) LZ4 blocks.
+        await using var server = await StartServerAsync();
+        var endpoint = server.Endpoints[0];
+        var environment = ClientEnvironment($"{endpoint.Host}:{endpoint.Port}");
+        environment["ORION_COMPRESSION"] = compression;
+        var (exitCode, output, errors) = NativeArtifacts.Run(NativeArtifacts.TestProgram, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.StartsWith("PASS ", output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task TheVGpuVariablesReachTheServerWhichPlacesOrRefusesTheProgram()
     {

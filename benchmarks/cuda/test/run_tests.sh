@@ -142,6 +142,10 @@ expect "fake run: the Orion run saw the stub on its library path" \
     has_text "$WORK/r1/summary.txt" "Orion run loaded $WORK/stub/libcudart.so.13"
 expect "fake run: the native run's libcudart reported" \
     has_text "$WORK/r1/summary.txt" "native run loaded /opt/fake-cuda/lib64/libcudart.so.13.0.48"
+expect "fake run: raw loopback TCP measured in the same run" \
+    has_text "$WORK/r1/raw-tcp.out" "case=raw_tcp_256MiB unit=GB/s better=higher value="
+expect "fake run: copies as a share of raw TCP" has_text "$T" "## Copies against raw loopback TCP (same run)"
+expect "fake run: a copy row beside raw TCP of its size" has_text "$T" "| memcpy_h2d_pinned_256MiB | 25.0 | "
 expect "fake run: raw logs kept" [ -f "$WORK/r1/native.out" ] && [ -f "$WORK/r1/orion.out" ] && [ -f "$WORK/r1/server.log" ]
 expect "fake run: server stopped" server_gone "$WORK/r1.server-pid"
 

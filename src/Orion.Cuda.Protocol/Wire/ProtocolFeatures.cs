@@ -11,4 +11,10 @@ public enum ProtocolFeatures : uint
     DeviceOutput = 2,
     /// <summary>The server keeps module images by content: a client may ask for one by its SHA-256 before sending it (<c>LoadCachedModule</c>).</summary>
     ModuleCache = 4,
+    /// <summary>Every bulk chunk is preceded by a <see cref="ChunkHeader"/> and may travel LZ4-compressed (since version 5).
+    /// The client offers it when its <see cref="ChunkCompression"/> is on or auto; the server when its operator allows compression.</summary>
+    CompressedChunks = 8,
+    /// <summary>With <see cref="CompressedChunks"/>: the client asked for <see cref="ChunkCompression.On"/>, so both sides compress
+    /// every chunk (a chunk that does not shrink still travels as it is); without it each sender decides per chunk (auto).</summary>
+    CompressEveryChunk = 16,
 }

@@ -7,8 +7,8 @@ public static class ProtocolLimits
     public const uint Magic = 0x314E524F;
 
     /// <summary>The protocol version this build speaks (4: the hello's vGPU request and the welcome's vGPU; copies of
-    /// 16 KiB or less inside their records; docs/protocol.md).</summary>
-    public const ushort Version = 4;
+    /// 16 KiB or less inside their records; 5: negotiated LZ4-compressed chunks; docs/protocol.md).</summary>
+    public const ushort Version = 5;
 
     /// <summary>
     /// Device-to-host data up to this size travels inside its reply, not as bulk after it: one frame

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.ObjectPool;
 using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Client;
@@ -39,6 +40,21 @@ internal sealed class PendingCall : IDisposable
     public readonly ManualResetEventSlim Done = new(false);
 
     public void Dispose() => Done.Dispose();
+
+    /// <summary>Most calls the pool keeps between uses: more than a client's threads ever wait for at once, in practice.</summary>
+    public const int MaxPooled = 256;
+
+    /// <summary>The client's pool of calls; a call beyond <see cref="MaxPooled"/> returned to it is disposed.</summary>
+    public static ObjectPool<PendingCall> CreatePool() =>
+        new DefaultObjectPoolProvider { MaximumRetained = MaxPooled }.Create(new Policy());
+
+    /// <summary>Makes calls; every call returned is kept (the client resets it when it rents it again).</summary>
+    private sealed class Policy : PooledObjectPolicy<PendingCall>
+    {
+        public override PendingCall Create() => new();
+
+        public override bool Return(PendingCall obj) => true;
+    }
 
     public void Reset(uint requestId)
     {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Microsoft.Extensions.ObjectPool;
 using Orion.Cuda.Protocol.Buffers;
 using Orion.Cuda.Protocol.Description;
 using Orion.Cuda.Protocol.Wire;
@@ -43,7 +44,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     // Replies.
     private readonly Lock _pendingGate = new();
     private readonly Dictionary<uint, PendingCall> _pending = [];
-    private readonly Stack<PendingCall> _callPool = new();
+    private readonly ObjectPool<PendingCall> _callPool = PendingCall.CreatePool();
     private uint _nextRequestId;
     private readonly NativeMemoryManager _receiveWindow = new();
     private byte[] _receiveCopy = new byte[4096];
@@ -61,10 +62,19 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     private int _disposed;
     private readonly DeviceOutputHandler? _deviceOutput;
 
+    // Compressed chunks (when the handshake agreed on them): the encoder is used under the writer lock, the rest by the receive thread.
+    private readonly ChunkEncoder? _chunkEncoder;
+    private readonly byte[] _chunkHeader = new byte[ChunkHeader.Bytes];
+    private byte[]? _chunkBlock;
+
     private RemoteCudaClient(TransportConnection connection, ServerWelcome welcome, RemoteCudaClientOptions options)
     {
         _connection = connection;
         _welcome = welcome;
+        if ((welcome.Features & ProtocolFeatures.CompressedChunks) != 0)
+        {
+            _chunkEncoder = new ChunkEncoder((welcome.Features & ProtocolFeatures.CompressEveryChunk) != 0 ? ChunkCompression.On : ChunkCompression.Auto, welcome.ChunkBytes);
+        }
         _deviceOutput = options.DeviceOutput;
         _profile = options.ProfileCalls ? new CallProfile() : null;
         _maxBatchBytes = Math.Clamp(options.MaxBatchBytes, 4096, options.TransportOptions.MaxMessageSize / 2);
@@ -91,6 +101,14 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
 
     /// <summary>Bulk chunk size agreed for this session.</summary>
     public int ChunkBytes => _welcome.ChunkBytes;
+
+    /// <summary>How this session's bulk chunks travel, as the handshake agreed: <see cref="ChunkCompression.Off"/> where the
+    /// client did not ask for compression or the server refused it.</summary>
+    public ChunkCompression Compression => (_welcome.Features & ProtocolFeatures.CompressedChunks) == 0 ? ChunkCompression.Off
+        : (_welcome.Features & ProtocolFeatures.CompressEveryChunk) != 0 ? ChunkCompression.On : ChunkCompression.Auto;
+
+    /// <summary>Chunks this client sent compressed and as they are (0 and 0 without compressed chunks); for tests and benchmarks.</summary>
+    public (long Compressed, long Raw) SentChunks => _chunkEncoder is { } encoder ? (encoder.CompressedChunks, encoder.RawChunks) : (0, 0);
 
     /// <summary>False once the connection has failed or the client was disposed.</summary>
     public bool IsConnected => _failure is null;
@@ -221,7 +239,13 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             using (var hello = new ProtocolWriter(512))
             {
                 var features = ProtocolFeatures.HostFunctions | ProtocolFeatures.ModuleCache
-                    | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None);
+                    | (options.DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None)
+                    | options.Compression switch
+                    {
+                        ChunkCompression.On => ProtocolFeatures.CompressedChunks | ProtocolFeatures.CompressEveryChunk,
+                        ChunkCompression.Auto => ProtocolFeatures.CompressedChunks,
+                        _ => ProtocolFeatures.None,
+                    };
                 // A worker gets the request again with its ticket; the supervisor has placed the session already.
                 new ClientHello(options.ProtocolVersion, features, authToken, options.ClientName) { VGpu = options.VGpu ?? VGpuRequest.None }.Encode(hello);
                 await connection.SendAsync(hello.WrittenMemory, deadline.Token).ConfigureAwait(false);
@@ -435,7 +459,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
                 }
                 try
                 {
-                    Wait(packed is null ? _connection.SendBulkAsync(_sendWindow.Memory) : _connection.SendBulkAsync(packed.AsMemory(0, chunk)));
+                    SendChunkLocked(packed is null ? _sendWindow.Memory : packed.AsMemory(0, chunk));
                 }
                 catch (TransportException ex)
                 {
@@ -453,13 +477,51 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Sends one chunk as the session sends chunks: as it is, or after its header, compressed where the encoder chose to. Caller holds the writer lock.</summary>
+    private void SendChunkLocked(ReadOnlyMemory<byte> chunk)
+    {
+        if (_chunkEncoder is null)
+        {
+            Wait(_connection.SendBulkAsync(chunk));
+            return;
+        }
+        var header = _chunkEncoder.Encode(chunk.Span, out var block);
+        Wait(_connection.SendBulkAsync(_chunkEncoder.HeaderMemory));
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Wait(_connection.SendBulkAsync(header.IsCompressed ? block : chunk));
+        _chunkEncoder.Sent(header.PayloadBytes, started);
+    }
+
+    /// <summary>
+    /// Receives one chunk of <paramref name="chunk"/> bytes into <paramref name="destination"/> (native memory): straight into
+    /// it, or, in a session with compressed chunks, after its header (checked before anything else is read), through the
+    /// block buffer and LZ4. A bad header or block is a <see cref="ProtocolException"/>: the connection is given up.
+    /// </summary>
+    private unsafe void ReceiveChunk(nint destination, int chunk)
+    {
+        if (_chunkEncoder is not null)
+        {
+            _connection.ReceiveBulk(_chunkHeader);
+            var header = ChunkHeader.Read(_chunkHeader, chunk);
+            if (header.IsCompressed)
+            {
+                _chunkBlock ??= new byte[ChunkBytes]; // a block is smaller than its chunk, which is at most ChunkBytes
+                _connection.ReceiveBulk(_chunkBlock.AsMemory(0, header.StoredBytes));
+                header.Decompress(_chunkBlock, new Span<byte>((void*)destination, chunk));
+                return;
+            }
+        }
+        _receiveWindow.Reset(destination, chunk);
+        _connection.ReceiveBulk(_receiveWindow.Memory);
+    }
+
     // ---- synchronous calls ----
 
     private PendingCall RentCall()
     {
         lock (_pendingGate)
         {
-            var call = _callPool.Count > 0 ? _callPool.Pop() : new PendingCall();
+            var call = _callPool.Get();
             do
             {
                 _nextRequestId++;
@@ -478,7 +540,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             // Idempotent: a detached call may be released both by the receive loop and by Fail.
             if (_pending.Remove(call.RequestId, out var registered) && ReferenceEquals(registered, call))
             {
-                _callPool.Push(call);
+                _callPool.Return(call);
             }
         }
     }
@@ -685,7 +747,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         return (null, 0);
     }
 
-    private void ReceiveData(PendingCall call, ulong bytes)
+    private unsafe void ReceiveData(PendingCall call, ulong bytes)
     {
         // Read once: a failure on another thread may recycle the call while its data is still arriving.
         var (destination, width, pitch) = (call.Destination, call.RowWidth, call.RowPitch);
@@ -695,8 +757,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             for (ulong offset = 0; offset < bytes;)
             {
                 var chunk = layout.ChunkAt(offset);
-                _receiveWindow.Reset(destination + (nint)offset, chunk);
-                _connection.ReceiveBulk(_receiveWindow.Memory);
+                ReceiveChunk(destination + (nint)offset, chunk);
                 offset += (ulong)chunk;
             }
             return;
@@ -708,7 +769,10 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             for (ulong offset = 0; offset < bytes;)
             {
                 var chunk = layout.ChunkAt(offset);
-                _connection.ReceiveBulk(scratch.AsMemory(0, chunk));
+                fixed (byte* packed = scratch)
+                {
+                    ReceiveChunk((nint)packed, chunk);
+                }
                 ScatterRows(scratch, destination + (nint)(offset / width * pitch), width, pitch, (ulong)chunk / width);
                 offset += (ulong)chunk;
             }
@@ -819,10 +883,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         Fail("the client was disposed");
         lock (_pendingGate)
         {
-            while (_callPool.Count > 0)
-            {
-                _callPool.Pop().Dispose();
-            }
+            (_callPool as IDisposable)?.Dispose(); // the pool disposes the calls it holds
         }
         // The batch buffers stay: a call racing with disposal may still append to them; it gets ConnectionLost.
     }

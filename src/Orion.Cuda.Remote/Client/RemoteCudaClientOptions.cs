@@ -67,6 +67,15 @@ public sealed class RemoteCudaClientOptions
     /// </summary>
     public TimeSpan ReplySpinTime { get; set; } = TimeSpan.FromMicroseconds(200);
 
+    /// <summary>
+    /// Whether bulk chunks (copies above 16 KiB, module images) travel LZ4-compressed, both ways (<c>ORION_COMPRESSION</c> for
+    /// the client library): <see cref="ChunkCompression.Off"/> (the default), <see cref="ChunkCompression.On"/> (every chunk
+    /// that shrinks) or <see cref="ChunkCompression.Auto"/> (each sender compresses where a sample of the chunk compresses
+    /// well and the measured link is slow enough for it to pay; on loopback it stays off). A server that refuses compression
+    /// answers with plain chunks.
+    /// </summary>
+    public ChunkCompression Compression { get; set; } = ChunkCompression.Off;
+
     /// <summary>Pending asynchronous records are written once they reach this many bytes, even without a synchronizing call.</summary>
     public int MaxBatchBytes { get; set; } = 256 * 1024;
 

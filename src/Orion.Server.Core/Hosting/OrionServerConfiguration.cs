@@ -41,7 +41,7 @@ public static class OrionServerConfiguration
         nameof(OrionServerOptions.Isolation), nameof(OrionServerOptions.WorkerConnectTimeout), nameof(OrionServerOptions.MaxWorkers),
         nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
         nameof(OrionServerOptions.VGpus), nameof(OrionServerOptions.HelloTimeout), nameof(OrionServerOptions.ModuleCache),
-        nameof(OrionServerOptions.ComputeQuantum),
+        nameof(OrionServerOptions.ComputeQuantum), nameof(OrionServerOptions.AllowCompression),
     ];
 
     /// <summary>Binds <paramref name="section"/> onto <paramref name="options"/>.</summary>
@@ -105,6 +105,9 @@ public static class OrionServerConfiguration
                     break;
                 case "CHUNKBYTES":
                     options.ChunkBytes = reader.Int32Size(child, options.ChunkBytes);
+                    break;
+                case "ALLOWCOMPRESSION":
+                    options.AllowCompression = reader.Boolean(child, options.AllowCompression);
                     break;
                 case "TRANSPORTOPTIONS":
                     options.TransportOptions = BindTransportOptions(reader, child, options.TransportOptions ?? new TransportOptions());

@@ -73,6 +73,7 @@ public sealed class OrionWorker : IAsyncDisposable
             SendTimeout = _request.SendTimeout,
             Limits = _request.Limits,
             VGpu = _request.VGpu,
+            AllowCompression = _request.AllowCompression,
             DeviceOutput = DeviceOutput,
             ModuleCache = _request.ModuleCache is { } cache ? new ModuleCache.DiskModuleImageCache(cache, _logger) : null,
             ComputeShares = _request.GpuTimeSocket is { } socket ? new ComputeShares.SocketComputeShareJoiner(socket, _request.Ticket, _logger) : null,

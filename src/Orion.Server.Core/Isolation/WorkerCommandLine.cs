@@ -44,10 +44,11 @@ public static class WorkerCommandLine
     private const string Limit = "--limit"; // name=value, one per session limit that is not its default
     private const string VGpuOption = "--vgpu"; // the session's vGPU, for its welcome (VGpuArgument)
     private const string GpuTimeSocketOption = "--gpu-time-socket"; // the supervisor's GPU time socket (compute shares)
+    private const string Compression = "--compression"; // "refuse" where the operator refuses compressed chunks; absent: allow
 
     private static readonly HashSet<string> KnownOptions =
         [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes,
-            SendTimeoutMs, Limit, VGpuOption, GpuTimeSocketOption];
+            SendTimeoutMs, Limit, VGpuOption, GpuTimeSocketOption, Compression];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -96,6 +97,10 @@ public static class WorkerCommandLine
         {
             arguments.AddRange([Limit, limit]);
         }
+        if (!request.AllowCompression)
+        {
+            arguments.AddRange([Compression, "refuse"]);
+        }
         if (request.VGpu is { } vgpu)
         {
             arguments.AddRange([VGpuOption, VGpuArgument.Format(vgpu)]);
@@ -139,6 +144,7 @@ public static class WorkerCommandLine
         var limits = SessionLimits.Default;
         VGpuAssignment? vgpu = null;
         string? gpuTimeSocket = null;
+        var allowCompression = true;
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var index = 1;
         for (; index < args.Count && args[index] != BackendArgumentsSeparator; index += 2)
@@ -214,6 +220,10 @@ public static class WorkerCommandLine
                     gpuTimeSocket = value;
                     valid = Path.IsPathFullyQualified(value);
                     break;
+                case Compression:
+                    valid = value is "allow" or "refuse";
+                    allowCompression = value == "allow";
+                    break;
                 default: // Device, which may repeat too
                     var device = ParseInt(value);
                     valid = device is not null && devices.Count < ProtocolLimits.MaxDevices;
@@ -244,7 +254,8 @@ public static class WorkerCommandLine
             sendTimeoutMs is { } send ? TimeSpan.FromMilliseconds(send) : null,
             limits,
             vgpu,
-            gpuTimeSocket);
+            gpuTimeSocket,
+            allowCompression);
         error = "";
         return true;
     }
@@ -271,6 +282,7 @@ public static class WorkerCommandLine
 /// <param name="Limits">What the session may hold at once.</param>
 /// <param name="VGpu">The session's vGPU, or null for none.</param>
 /// <param name="GpuTimeSocket">The supervisor's GPU time socket, or null when the compute share is not enforced.</param>
+/// <param name="AllowCompression">Whether the client may have its bulk chunks travel LZ4-compressed.</param>
 internal sealed record ParsedWorkerArguments(
     TransportEndpoint ListenEndpoint,
     ulong SessionId,
@@ -283,4 +295,5 @@ internal sealed record ParsedWorkerArguments(
     TimeSpan? SendTimeout = null,
     SessionLimits? Limits = null,
     VGpuAssignment? VGpu = null,
-    string? GpuTimeSocket = null);
+    string? GpuTimeSocket = null,
+    bool AllowCompression = true);

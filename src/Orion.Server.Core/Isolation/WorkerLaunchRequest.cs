@@ -15,6 +15,7 @@ namespace Orion.Server.Core.Isolation;
 /// <param name="VGpu">The vGPU the supervisor placed the session on, for its welcome; null for none.</param>
 /// <param name="GpuTimeSocket">The supervisor's GPU time socket, where the worker takes its turns on the GPU (compute share
 /// enforcement); null when the share is not enforced.</param>
+/// <param name="AllowCompression">Whether the client may have its bulk chunks travel LZ4-compressed.</param>
 public sealed record WorkerLaunchRequest(
     ulong SessionId,
     TransportEndpoint ListenEndpoint,
@@ -26,7 +27,8 @@ public sealed record WorkerLaunchRequest(
     TimeSpan? SendTimeout = null,
     SessionLimits? Limits = null,
     Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null,
-    string? GpuTimeSocket = null)
+    string? GpuTimeSocket = null,
+    bool AllowCompression = true)
 {
     /// <summary>What the record's <c>ToString</c> shows: everything but the ticket, a credential that is never printed
     /// (a launcher may log its request).</summary>
@@ -42,7 +44,8 @@ public sealed record WorkerLaunchRequest(
             .Append(", SendTimeout = ").Append(SendTimeout)
             .Append(", Limits = ").Append(Limits)
             .Append(", VGpu = ").Append(VGpu)
-            .Append(", GpuTimeSocket = ").Append(GpuTimeSocket);
+            .Append(", GpuTimeSocket = ").Append(GpuTimeSocket)
+            .Append(", AllowCompression = ").Append(AllowCompression);
         return true;
     }
 }

@@ -58,6 +58,19 @@ internal sealed partial class CallDispatcher : IDisposable
         _outgoing = new SessionOutgoingData(this, connection, sendWatch, sendGate, sendGateReleased, ChunkBytes);
     }
 
+    /// <summary>Sets up the session's bulk chunks as the handshake agreed: with <see cref="ProtocolFeatures.CompressedChunks"/> each
+    /// chunk carries a header and may travel LZ4-compressed, every one when the client asked for it, else where it pays.</summary>
+    public void UseFeatures(ProtocolFeatures features)
+    {
+        if ((features & ProtocolFeatures.CompressedChunks) == 0)
+        {
+            return;
+        }
+        var mode = (features & ProtocolFeatures.CompressEveryChunk) != 0 ? ChunkCompression.On : ChunkCompression.Auto;
+        _incoming.UseCompressedChunks();
+        _outgoing.UseCompressedChunks(mode);
+    }
+
     /// <summary>Runs every record of <paramref name="message"/>, then sends the replies they produced.</summary>
     /// <exception cref="ProtocolException">A record is malformed: the session ends.</exception>
     public void Execute(ReadOnlySpan<byte> message)

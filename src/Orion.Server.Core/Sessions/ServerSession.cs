@@ -189,11 +189,12 @@ internal sealed partial class ServerSession : IDisposable
             _objects.PlaceOn(placed);
         }
         var welcome = new ServerWelcome(HandshakeStatus.Accepted, ProtocolLimits.Version,
-            hello.Features & _config.SupportedFeatures, "", Id, _config.Description,
+            _config.Negotiate(hello.Features), "", Id, _config.Description,
             _config.ChunkBytes, _config.DriverVersion, _config.DeviceInfos)
         {
             VGpu = _config.VGpu,
         };
+        _calls.UseFeatures(welcome.Features);
         _replies.Clear();
         welcome.Encode(_replies);
         FlushReplies();

@@ -18,6 +18,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="Limits">What one session may hold at once (null: <see cref="SessionLimits.Default"/>).</param>
 /// <param name="VGpu">The vGPU the session is placed on, for its welcome; null where it holds none.</param>
 /// <param name="ComputeShares">Where a session on a vGPU gets its turns on the GPU (compute share enforcement); null: shares are not enforced.</param>
+/// <param name="AllowCompression">Whether a client may have its bulk chunks travel LZ4-compressed.</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -33,7 +34,8 @@ internal sealed record ServerSessionConfig(
     SessionVirtualMemoryLimits? VirtualMemory = null,
     SessionLimits? Limits = null,
     VGpuAssignment? VGpu = null,
-    ComputeShares.IComputeShareJoiner? ComputeShares = null)
+    ComputeShares.IComputeShareJoiner? ComputeShares = null,
+    bool AllowCompression = true)
 {
     /// <summary>What one session may hold at once.</summary>
     public SessionLimits SessionLimits => Limits ?? SessionLimits.Default;
@@ -78,5 +80,13 @@ internal sealed record ServerSessionConfig(
     public ProtocolFeatures SupportedFeatures =>
         ProtocolFeatures.HostFunctions
         | (DeviceOutput is not null ? ProtocolFeatures.DeviceOutput : ProtocolFeatures.None)
-        | (ModuleCache is not null ? ProtocolFeatures.ModuleCache : ProtocolFeatures.None);
+        | (ModuleCache is not null ? ProtocolFeatures.ModuleCache : ProtocolFeatures.None)
+        | (AllowCompression ? ProtocolFeatures.CompressedChunks | ProtocolFeatures.CompressEveryChunk : ProtocolFeatures.None);
+
+    /// <summary>The features a session uses: those both sides offer (asking for every chunk compressed means nothing without compressed chunks).</summary>
+    public ProtocolFeatures Negotiate(ProtocolFeatures offered)
+    {
+        var agreed = offered & SupportedFeatures;
+        return (agreed & ProtocolFeatures.CompressedChunks) != 0 ? agreed : agreed & ~ProtocolFeatures.CompressEveryChunk;
+    }
 }

@@ -7,7 +7,7 @@ namespace Orion.Server.Core.Sessions;
 
 /// <summary>
 /// What a session owns on the GPU: its context per device (created on first use), each device's
-/// pinned staging buffer, the table of its allocations and handles, and the current device. The
+/// pinned staging buffers, the table of its allocations and handles, and the current device. The
 /// call handlers share it; only the session's executor thread touches it.
 /// </summary>
 internal sealed class SessionObjects
@@ -15,14 +15,14 @@ internal sealed class SessionObjects
     private readonly IGpuBackend _backend;
     private ServerSessionConfig _config;
     private IGpuContext?[] _contexts;
-    private nint[] _staging;
+    private StagingRing?[] _staging;
 
     public SessionObjects(IGpuBackend backend, ServerSessionConfig config, ILogger? logger = null, ulong sessionId = 0)
     {
         _backend = backend;
         _config = config;
         _contexts = new IGpuContext?[config.Devices.Length];
-        _staging = new nint[config.Devices.Length];
+        _staging = new StagingRing?[config.Devices.Length];
         Logger = logger ?? NullLogger.Instance;
         SessionId = sessionId;
     }
@@ -39,7 +39,7 @@ internal sealed class SessionObjects
         }
         _config = config;
         _contexts = new IGpuContext?[config.Devices.Length];
-        _staging = new nint[config.Devices.Length];
+        _staging = new StagingRing?[config.Devices.Length];
         CurrentDevice = 0;
     }
 
@@ -159,21 +159,30 @@ internal sealed class SessionObjects
         return rows > ulong.MaxValue ? ulong.MaxValue : (ulong)rows;
     }
 
-    /// <summary>The current device's pinned staging buffer (one chunk), allocated on first use; the context must exist.</summary>
-    public CudaStatus? Staging(out nint staging)
+    /// <summary>The current device's staging buffers (<see cref="StagingRing"/>), allocated on first use; the context must exist.</summary>
+    public CudaStatus? Staging(out StagingRing ring)
     {
-        staging = _staging[CurrentDevice];
-        if (staging != 0)
+        if (_staging[CurrentDevice] is { } existing)
         {
+            ring = existing;
             return null;
         }
-        var status = ContextOf(CurrentDevice).AllocateHost((ulong)_config.ChunkBytes, out staging);
+        var status = StagingRing.Create(ContextOf(CurrentDevice), _config.ChunkBytes, out var made);
+        ring = made!;
         if (status != CudaStatus.Success)
         {
             return status;
         }
-        _staging[CurrentDevice] = staging;
+        _staging[CurrentDevice] = made;
         return null;
+    }
+
+    /// <summary>One staging buffer of the current device, for a copy that moves one chunk at a time (idle between calls).</summary>
+    public CudaStatus? Staging(out nint staging)
+    {
+        var refused = Staging(out StagingRing ring);
+        staging = refused is null ? ring[0] : 0;
+        return refused;
     }
 
     /// <summary>Destroys the device's context, which frees every allocation, module, stream and event still in it.</summary>
@@ -184,10 +193,10 @@ internal sealed class SessionObjects
         {
             return;
         }
-        if (_staging[device] != 0)
+        if (_staging[device] is { } ring)
         {
-            context.FreeHost(_staging[device]);
-            _staging[device] = 0;
+            ring.Free();
+            _staging[device] = null;
         }
         context.Dispose();
         _contexts[device] = null;

@@ -8,7 +8,8 @@ namespace Orion.Server.Core.Sessions;
 /// <summary>
 /// The data that follows a reply, or, when small, travels inside it (<see cref="ProtocolLimits.MaxInlineDataBytes"/>). From <see cref="Announce"/> to the end of the call the session's
 /// send lock is held, so that no host-function notification lands between the reply and its data
-/// (notifications queue meanwhile and go out once the lock is given back).
+/// (notifications queue meanwhile and go out once the lock is given back). In a session with compressed chunks each chunk
+/// goes through the session's <see cref="ChunkEncoder"/> (its header, then the LZ4 block or the chunk as it is).
 /// </summary>
 internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportConnection connection, SendWatch sendWatch, Lock sendGate, Action sendGateReleased,
     int chunkBytes) : OutgoingData, IDisposable
@@ -19,6 +20,10 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
     /// <summary>The data is small enough to travel inside the reply: the reply waits for it.</summary>
     private bool _inline;
     private byte[]? _zeros;
+    private ChunkEncoder? _encoder;
+
+    /// <summary>Every chunk from now on goes with a header, compressed as <paramref name="mode"/> says (the handshake agreed on it).</summary>
+    public void UseCompressedChunks(ChunkCompression mode) => _encoder = new ChunkEncoder(mode, chunkBytes);
 
     public void Begin(in RequestHeader header, BulkLayout layout)
     {
@@ -57,9 +62,24 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
             return chunk;
         }
         _window.Reset(source, chunk);
-        SendBulkWatched(_window.Memory);
+        SendChunk(_window.Memory);
         Transferred += (ulong)chunk;
         return chunk;
+    }
+
+    /// <summary>Sends one chunk as the session sends chunks: as it is, or after its header, compressed where the encoder chose to.</summary>
+    private void SendChunk(ReadOnlyMemory<byte> chunk)
+    {
+        if (_encoder is null)
+        {
+            SendBulkWatched(chunk);
+            return;
+        }
+        var header = _encoder.Encode(chunk.Span, out var block);
+        SendBulkWatched(_encoder.HeaderMemory);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        SendBulkWatched(header.IsCompressed ? block : chunk);
+        _encoder.Sent(header.PayloadBytes, started);
     }
 
     public override void Latch(CudaStatus status) => dispatcher.Latch(status);
@@ -101,7 +121,7 @@ internal sealed class SessionOutgoingData(CallDispatcher dispatcher, TransportCo
                 for (var chunk = NextChunkBytes; chunk > 0; chunk = NextChunkBytes)
                 {
                     _zeros ??= new byte[chunkBytes];
-                    SendBulkWatched(_zeros.AsMemory(0, chunk));
+                    SendChunk(_zeros.AsMemory(0, chunk));
                     Transferred += (ulong)chunk;
                 }
             }

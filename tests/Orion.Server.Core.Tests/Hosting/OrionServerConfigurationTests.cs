@@ -84,7 +84,8 @@ public sealed class OrionServerConfigurationTests
             ("VGpus:Devices:1:Slices:1:Memory", "512MiB"),
             ("HelloTimeout", "1.5s"),
             ("ModuleCache:Directory", "/var/cache/orion"),
-            ("ModuleCache:MaxBytes", "2G"));
+            ("ModuleCache:MaxBytes", "2G"),
+            ("AllowCompression", "false"));
 
         Assert.Equal([new TransportEndpoint("tcp", "127.0.0.1", 7000)], options.Endpoints);
         Assert.Equal([2], options.Devices);
@@ -95,6 +96,7 @@ public sealed class OrionServerConfigurationTests
         Assert.Equal(TimeSpan.FromMinutes(10), options.AuthFailureLimits.Lockout);
         Assert.Equal(100, options.AuthFailureLimits.MaxTrackedAddresses);
         Assert.Equal(1 << 20, options.ChunkBytes);
+        Assert.False(options.AllowCompression);
         Assert.Equal(new TransportOptions
         {
             MaxMessageSize = 8 << 20,
@@ -186,7 +188,7 @@ public sealed class OrionServerConfigurationTests
     [InlineData("AllowUnauthenticated", "yes", "Orion:AllowUnauthenticated: 'yes' is not true or false")]
     [InlineData("Isolation", "vm", "Orion:Isolation: 'vm' is not an isolation mode (Context or Process)")]
     [InlineData("Isolation", "1", "Orion:Isolation: '1' is not an isolation mode (Context or Process)")]
-    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache)")]
+    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache, AllowCompression)")]
     [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules)")]
     [InlineData("ModuleCache:MaxBytes", "1G", "Orion:ModuleCache:Directory: is required when ModuleCache is configured (the directory where images are kept)")]
     public void A_bad_value_is_one_line_naming_the_key(string key, string value, string expected)

@@ -57,6 +57,17 @@ public sealed class OrionWorkerProcessEntryTests
         Assert.DoesNotContain(request.Ticket, args);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Whether_the_server_allows_compressed_chunks_reaches_the_worker(bool allow)
+    {
+        var request = new WorkerLaunchRequest(9, new TransportEndpoint(InMemoryTransport.Scheme, "w", 0), WorkerTicket.Create(), [0], 1 << 20, TimeSpan.FromSeconds(5),
+            AllowCompression: allow);
+        Assert.True(WorkerCommandLine.TryParse(WorkerCommandLine.Arguments(request, []), out var parsed, out var error), error);
+        Assert.Equal(allow, parsed!.AllowCompression);
+    }
+
     [Fact]
     public async Task The_entry_checks_its_arguments()
     {

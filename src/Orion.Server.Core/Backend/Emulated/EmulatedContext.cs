@@ -226,7 +226,15 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyHostToDeviceAsync(ulong destination, nint source, ulong bytes, GpuStreamHandle stream) =>
-        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyHostToDevice(destination, source, bytes);
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream)
+        : Observed(new(EmulatedOperationKind.CopyToDeviceQueued, source, destination, bytes, 0), CopyHostToDevice(destination, source, bytes));
+
+    /// <summary>Tells the device's observer of an operation (<see cref="EmulatedDeviceOptions.Observer"/>); returns <paramref name="status"/>.</summary>
+    private CudaStatus Observed(EmulatedOperation operation, CudaStatus status)
+    {
+        _device.Observer?.Invoke(operation);
+        return status;
+    }
 
     public CudaStatus CopyDeviceToHost(nint destination, ulong source, ulong bytes)
     {
@@ -247,7 +255,8 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus CopyDeviceToHostAsync(nint destination, ulong source, ulong bytes, GpuStreamHandle stream) =>
-        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream) : CopyDeviceToHost(destination, source, bytes);
+        !ValidStream(stream) ? CudaStatus.InvalidHandle : Capturing(stream) ? RefuseCapture(stream)
+        : Observed(new(EmulatedOperationKind.CopyFromDeviceQueued, destination, source, bytes, 0), CopyDeviceToHost(destination, source, bytes));
 
     public CudaStatus CopyDeviceToDevice(ulong destination, ulong source, ulong bytes)
     {
@@ -306,6 +315,10 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     public CudaStatus Copy2DAsync(in MemoryCopy2D copy, GpuStreamHandle stream) =>
         !ValidStream(stream) ? CudaStatus.InvalidHandle
         : Capturing(stream) ? (copy.WidthBytes == 0 || copy.Height == 0 ? Check() : CaptureCopy(stream, copy))
+        : copy.SourceLocation == MemoryLocation.Host && copy.DestinationLocation == MemoryLocation.Device
+            ? Observed(new(EmulatedOperationKind.CopyToDeviceQueued, (nint)copy.Source, copy.Destination, copy.WidthBytes * copy.Height, 0), Copy2D(copy))
+        : copy.SourceLocation == MemoryLocation.Device && copy.DestinationLocation == MemoryLocation.Host
+            ? Observed(new(EmulatedOperationKind.CopyFromDeviceQueued, (nint)copy.Destination, copy.Source, copy.WidthBytes * copy.Height, 0), Copy2D(copy))
         : Copy2D(copy);
 
     public CudaStatus CopyPeer(ulong destination, IGpuContext destinationContext, ulong source, ulong bytes)
@@ -698,11 +711,12 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
     }
 
     public CudaStatus SynchronizeStream(GpuStreamHandle stream) =>
+        Observed(new(EmulatedOperationKind.StreamWaited, 0, 0, 0, stream.Value), QueryStream(stream));
+
+    public CudaStatus QueryStream(GpuStreamHandle stream) =>
         Check() is not CudaStatus.Success and var failed ? failed
         : !ValidStream(stream) ? CudaStatus.InvalidHandle
         : Capturing(stream) ? RefuseCapture(stream) : CudaStatus.Success;
-
-    public CudaStatus QueryStream(GpuStreamHandle stream) => SynchronizeStream(stream);
 
     public CudaStatus StreamWaitEvent(GpuStreamHandle stream, GpuEventHandle gpuEvent, uint flags) =>
         Check() is not CudaStatus.Success and var failed ? failed
@@ -771,14 +785,15 @@ internal sealed unsafe partial class EmulatedContext : IGpuContext
         }
         entry.RecordedAt = Stopwatch.GetTimestamp();
         NoteEventRecord(gpuEvent, stream);
-        return CudaStatus.Success;
+        return Observed(new(EmulatedOperationKind.EventRecorded, 0, 0, 0, gpuEvent.Value), CudaStatus.Success);
     }
 
     public CudaStatus SynchronizeEvent(GpuEventHandle gpuEvent) =>
+        Observed(new(EmulatedOperationKind.EventWaited, 0, 0, 0, gpuEvent.Value), QueryEvent(gpuEvent));
+
+    public CudaStatus QueryEvent(GpuEventHandle gpuEvent) =>
         Check() is not CudaStatus.Success and var failed ? failed
         : _events.ContainsKey(gpuEvent.Value) ? CudaStatus.Success : CudaStatus.InvalidHandle;
-
-    public CudaStatus QueryEvent(GpuEventHandle gpuEvent) => SynchronizeEvent(gpuEvent);
 
     public CudaStatus GetEventElapsedTime(GpuEventHandle startEvent, GpuEventHandle endEvent, out float milliseconds)
     {

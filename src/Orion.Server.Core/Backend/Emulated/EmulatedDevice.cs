@@ -20,6 +20,9 @@ internal sealed class EmulatedDevice(int ordinal, ulong memoryBytes)
 
     public int Ordinal { get; } = ordinal;
 
+    /// <summary><see cref="EmulatedDeviceOptions.Observer"/>.</summary>
+    public Action<EmulatedOperation>? Observer { get; init; }
+
     public ulong TotalBytes { get; } = memoryBytes;
 
     public ulong UsedBytes

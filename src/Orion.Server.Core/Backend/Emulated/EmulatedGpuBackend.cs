@@ -23,7 +23,7 @@ public sealed class EmulatedGpuBackend : IGpuBackend
         _devices = new EmulatedDevice[options.DeviceCount];
         for (var i = 0; i < _devices.Length; i++)
         {
-            _devices[i] = new EmulatedDevice(i, options.MemoryBytes);
+            _devices[i] = new EmulatedDevice(i, options.MemoryBytes) { Observer = options.Observer };
         }
         _kernels = options.Kernels;
     }

@@ -82,53 +82,19 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
 
     public CudaStatus CopyDeviceToHostAsync(ulong source, ulong bytes, ulong stream, OutgoingData data) => SendCopy(source, bytes, ordered: true, stream, data);
 
-    private CudaStatus ReceiveCopy(ulong destination, ulong bytes, bool ordered, ulong stream, IncomingData data)
-    {
-        if (PrepareStaged(destination, bytes, stream, out var context, out var gpuStream, out var staging) is { } refused)
-        {
-            return refused;
-        }
-        while (data.Remaining > 0)
-        {
-            var offset = data.Transferred;
-            var chunk = (ulong)data.ReceiveNext(staging);
-            var copied = ordered
-                ? StagedChunks.Waited(context, context.CopyHostToDeviceAsync(destination + offset, staging, chunk, gpuStream), gpuStream)
-                : context.CopyHostToDevice(destination + offset, staging, chunk);
-            if (copied != CudaStatus.Success)
-            {
-                return copied; // the rest of the data is dropped after the handler returns
-            }
-        }
-        return CudaStatus.Success;
-    }
+    private CudaStatus ReceiveCopy(ulong destination, ulong bytes, bool ordered, ulong stream, IncomingData data) =>
+        PrepareStaged(destination, bytes, stream, out var context, out var gpuStream, out var staging)
+            ?? PipelinedCopy.ToDevice(staging, data, ordered ? gpuStream : GpuStreamHandle.Null, new PipelinedCopy.LinearToDevice(context, destination));
 
-    private CudaStatus SendCopy(ulong source, ulong bytes, bool ordered, ulong stream, OutgoingData data)
-    {
-        if (PrepareStaged(source, bytes, stream, out var context, out var gpuStream, out var staging) is { } refused)
-        {
-            return refused;
-        }
-        while (data.Remaining > 0)
-        {
-            var chunk = (ulong)data.NextChunkBytes;
-            var copied = ordered
-                ? StagedChunks.Waited(context, context.CopyDeviceToHostAsync(staging, source + data.Transferred, chunk, gpuStream), gpuStream)
-                : context.CopyDeviceToHost(staging, source + data.Transferred, chunk);
-            if (StagedChunks.AnnounceAfterFirstChunk(data, copied) is { } failed)
-            {
-                return failed;
-            }
-            StagedChunks.SendStaged(data, staging, (int)chunk, copied);
-        }
-        return CudaStatus.Success;
-    }
+    private CudaStatus SendCopy(ulong source, ulong bytes, bool ordered, ulong stream, OutgoingData data) =>
+        PrepareStaged(source, bytes, stream, out var context, out var gpuStream, out var staging)
+            ?? PipelinedCopy.FromDevice(staging, data, ordered ? gpuStream : GpuStreamHandle.Null, new PipelinedCopy.LinearFromDevice(context, source));
 
-    /// <summary>What a copy between device memory and the client's host memory needs: the context, the stream, the staging buffer; or why it cannot run.</summary>
-    private CudaStatus? PrepareStaged(ulong address, ulong bytes, ulong stream, out IGpuContext context, out GpuStreamHandle gpuStream, out nint staging)
+    /// <summary>What a copy between device memory and the client's host memory needs: the context, the stream, the staging buffers; or why it cannot run.</summary>
+    private CudaStatus? PrepareStaged(ulong address, ulong bytes, ulong stream, out IGpuContext context, out GpuStreamHandle gpuStream, out StagingRing staging)
     {
         gpuStream = default;
-        staging = 0;
+        staging = null!;
         return objects.WithContext(out context) ?? objects.CheckRange(address, bytes)
             ?? objects.ResolveStream(stream, out gpuStream) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.Staging(out staging);
     }
@@ -217,22 +183,8 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         {
             return CudaStatus.Success;
         }
-        if (PrepareStagedRows(destination, destinationPitch, width, height, stream, out var context, out var gpuStream, out var staging) is { } refused)
-        {
-            return refused;
-        }
-        while (data.Remaining > 0)
-        {
-            var row = data.Transferred / width;
-            var rows = (ulong)data.ReceiveNext(staging) / width;
-            var copy = new MemoryCopy2D(MemoryLocation.Host, (ulong)staging, width, MemoryLocation.Device, destination + (row * destinationPitch), destinationPitch, width, rows);
-            var copied = ordered ? StagedChunks.Waited(context, context.Copy2DAsync(copy, gpuStream), gpuStream) : context.Copy2D(copy);
-            if (copied != CudaStatus.Success)
-            {
-                return copied;
-            }
-        }
-        return CudaStatus.Success;
+        return PrepareStagedRows(destination, destinationPitch, width, height, stream, out var context, out var gpuStream, out var staging)
+            ?? PipelinedCopy.ToDevice(staging, data, ordered ? gpuStream : GpuStreamHandle.Null, new PipelinedCopy.RowsToDevice(context, destination, destinationPitch, width));
     }
 
     private CudaStatus SendRows(ulong source, ulong sourcePitch, ulong width, ulong height, bool ordered, ulong stream, OutgoingData data)
@@ -241,30 +193,15 @@ internal sealed class MemoryCallHandler(SessionObjects objects) : IMemoryCalls
         {
             return CudaStatus.Success;
         }
-        if (PrepareStagedRows(source, sourcePitch, width, height, stream, out var context, out var gpuStream, out var staging) is { } refused)
-        {
-            return refused;
-        }
-        while (data.Remaining > 0)
-        {
-            var row = data.Transferred / width;
-            var chunk = data.NextChunkBytes;
-            var copy = new MemoryCopy2D(MemoryLocation.Device, source + (row * sourcePitch), sourcePitch, MemoryLocation.Host, (ulong)staging, width, width, (ulong)chunk / width);
-            var copied = ordered ? StagedChunks.Waited(context, context.Copy2DAsync(copy, gpuStream), gpuStream) : context.Copy2D(copy);
-            if (StagedChunks.AnnounceAfterFirstChunk(data, copied) is { } failed)
-            {
-                return failed;
-            }
-            StagedChunks.SendStaged(data, staging, chunk, copied);
-        }
-        return CudaStatus.Success;
+        return PrepareStagedRows(source, sourcePitch, width, height, stream, out var context, out var gpuStream, out var staging)
+            ?? PipelinedCopy.FromDevice(staging, data, ordered ? gpuStream : GpuStreamHandle.Null, new PipelinedCopy.RowsFromDevice(context, source, sourcePitch, width));
     }
 
     /// <summary>As <see cref="PrepareStaged"/>, for rows of a pitched device buffer (the checks in the order the 2D copy always made them).</summary>
-    private CudaStatus? PrepareStagedRows(ulong address, ulong pitch, ulong width, ulong height, ulong stream, out IGpuContext context, out GpuStreamHandle gpuStream, out nint staging)
+    private CudaStatus? PrepareStagedRows(ulong address, ulong pitch, ulong width, ulong height, ulong stream, out IGpuContext context, out GpuStreamHandle gpuStream, out StagingRing staging)
     {
         gpuStream = default;
-        staging = 0;
+        staging = null!;
         return objects.WithContext(out context) ?? objects.ResolveStream(stream, out gpuStream)
             ?? PitchCheck(address, pitch, width, height) ?? CaptureGuard.RefuseWhileCapturing(context, gpuStream) ?? objects.Staging(out staging);
     }

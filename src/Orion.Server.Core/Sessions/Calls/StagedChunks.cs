@@ -4,10 +4,10 @@ using Orion.Server.Core.Backend;
 namespace Orion.Server.Core.Sessions.Calls;
 
 /// <summary>
-/// The rules of moving a call's bulk data through the device's staging buffer one chunk at a time
-/// (for the copies of <see cref="MemoryCallHandler"/> and of the arrays area): a stream-ordered chunk is
-/// waited for before the buffer is reused, the reply announcing data goes out once the first chunk is
-/// staged, and a chunk that fails after that goes as zeros with its error latched.
+/// The rules of moving a call's bulk data through the device's staging buffers: the reply announcing data goes out once
+/// the first chunk is staged, and a chunk that fails after that goes as zeros with its error latched (for
+/// <see cref="PipelinedCopy"/> and the arrays area); the arrays area, which moves one chunk at a time through one
+/// buffer, waits for a stream-ordered chunk before reusing it.
 /// </summary>
 internal static class StagedChunks
 {
