@@ -25,7 +25,11 @@ internal sealed class RawSharedMemoryClient : IDisposable
     }
 
     /// <summary>Writes raw words over the ring's control block (tests of a peer that corrupts the positions).</summary>
-    public unsafe void CorruptWritePosition(long value) => *(long*)(_mapping.ControlBlock(0) + SegmentLayout.WriteIndexOffset) = value;
+    public unsafe void CorruptWritePosition(long value)
+    {
+        *(long*)(_mapping.ControlBlock(0) + SegmentLayout.WriteIndexOffset) = value;
+        Wake();
+    }
 
     public void Dispose()
     {
