@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
-using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
 
 namespace Orion.Transport.SharedMemory;
 
@@ -15,16 +15,18 @@ namespace Orion.Transport.SharedMemory;
 /// caller's thread: it looks for <see cref="TransportOptions.ReceiveSpinTime"/>, then sleeps on the
 /// ring's futex, in slices, so that a failure, the caller's token or the peer leaving (the socket
 /// thread wakes the futex) always lets it go. An asynchronous one waits for a wake-up record on
-/// the socket (<see cref="SocketWakeSignal"/>).</para>
+/// the socket; this object is its reusable completion, so that waiting allocates nothing.</para>
 /// <para>Single reader, as every <see cref="PipeReader"/>; <see cref="CancelPendingRead"/> may come from any thread.</para>
 /// </remarks>
-internal sealed class RingInputReader : PipeReader
+internal sealed class RingInputReader : PipeReader, IValueTaskSource<ReadResult>, IValueTaskSource<int>, IThreadPoolWorkItem
 {
     /// <summary>How long one futex sleep lasts before the thread looks whether it was released.</summary>
     private const long SleepSliceNanoseconds = 100_000_000;
 
     private readonly RingConsumer _ring;
-    private readonly SocketWakeSignal _wake = new();
+    private const int WaitingRead = 1;
+    private const int WaitingDirect = 2;
+
     private readonly Func<bool> _peerGone;
     /// <summary>The last buffer handed out and the ring position it starts at: AdvanceTo's positions are offsets into it.</summary>
     private ReadOnlySequence<byte> _buffer;
@@ -34,11 +36,25 @@ internal sealed class RingInputReader : PipeReader
     private int _cancelNextRead;
     private bool _completed;
 
+    /// <summary>The asynchronous read waiting for a wake-up, if any (<see cref="WaitingRead"/>,
+    /// <see cref="WaitingDirect"/>), and its completion: reset per wait, so waiting allocates nothing.</summary>
+    private int _waiting;
+    private ManualResetValueTaskSourceCore<ReadResult> _pendingRead;
+    private ManualResetValueTaskSourceCore<int> _pendingDirect;
+    private Memory<byte> _directDestination;
+    private CancellationToken _waitToken;
+    private CancellationTokenRegistration _waitRegistration;
+    private volatile bool _waitCancelled;
+    private int _completionQueued;
+
     public RingInputReader(RingConsumer ring, Func<bool> peerGone)
     {
         _ring = ring;
         _peerGone = peerGone;
         _examined = ring.Position;
+        // Completions run on a thread-pool thread already (ScheduleCompletion): the caller's continuation runs there too.
+        _pendingRead.RunContinuationsAsynchronously = false;
+        _pendingDirect.RunContinuationsAsynchronously = false;
     }
 
     /// <summary>Whether the read being started may block the caller's thread. Set once by the connection.</summary>
@@ -50,13 +66,13 @@ internal sealed class RingInputReader : PipeReader
     public TransportException? Fault { get; set; }
 
     /// <summary>Wakes an asynchronous wait for data (the socket thread, on the peer's wake-up record).</summary>
-    public void OnWake() => _wake.Signal();
+    public void OnWake() => ScheduleCompletion();
 
     /// <summary>The peer left: every wait for data ends (there will be none).</summary>
     public void OnPeerGone()
     {
         _ring.WakeLocalSleeper();
-        _wake.Signal();
+        ScheduleCompletion();
     }
 
     public override bool TryRead(out ReadResult result)
@@ -77,9 +93,14 @@ internal sealed class RingInputReader : PipeReader
         {
             return new ValueTask<ReadResult>(Take());
         }
-        return ReadsMayBlock()
-            ? new ValueTask<ReadResult>(ReadBlocking(cancellationToken))
-            : ReadWhenWokenAsync(cancellationToken);
+        if (ReadsMayBlock())
+        {
+            return new ValueTask<ReadResult>(ReadBlocking(cancellationToken));
+        }
+        _pendingRead.Reset();
+        var version = _pendingRead.Version;
+        BeginWait(WaitingRead, cancellationToken);
+        return new ValueTask<ReadResult>(this, version);
     }
 
     /// <summary>Copies published bytes into <paramref name="destination"/> and releases them, waiting
@@ -99,7 +120,11 @@ internal sealed class RingInputReader : PipeReader
             WaitBlocking(direct: true, cancellationToken);
             return new ValueTask<int>(AfterDirect(_ring.CopyOut(destination.Span)));
         }
-        return ReadDirectWhenWokenAsync(destination, cancellationToken);
+        _pendingDirect.Reset();
+        var version = _pendingDirect.Version;
+        _directDestination = destination;
+        BeginWait(WaitingDirect, cancellationToken);
+        return new ValueTask<int>(this, version);
     }
 
     private int AfterDirect(int copied)
@@ -108,41 +133,149 @@ internal sealed class RingInputReader : PipeReader
         return copied;
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> ReadDirectWhenWokenAsync(Memory<byte> destination, CancellationToken cancellationToken)
+    // ----------------------------------------------------------------- asynchronous waits
+
+    /// <summary>Starts an asynchronous wait of <paramref name="kind"/>: arms the ring for a socket wake-up,
+    /// then looks once more (what arrived while arming sends no wake-up), completing at once if it can.</summary>
+    private void BeginWait(int kind, CancellationToken cancellationToken)
     {
-        while (true)
-        {
-            await WaitForWakeAsync(cancellationToken).ConfigureAwait(false);
-            var ended = _peerGone();
-            var copied = _ring.CopyOut(destination.Span);
-            if (copied > 0 || ended || Volatile.Read(ref _cancelNextRead) != 0)
+        _waitCancelled = false;
+        _waitToken = cancellationToken;
+        _waitRegistration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state =>
             {
-                return AfterDirect(copied);
+                var reader = (RingInputReader)state!;
+                reader._waitCancelled = true;
+                reader.ScheduleCompletion();
+            }, this)
+            : default;
+        Volatile.Write(ref _waiting, kind);
+        _ring.Arm(RingWaiters.OnSocket);
+        TryCompleteWait();
+    }
+
+    /// <summary>Runs <see cref="TryCompleteWait"/> on the thread pool (never on the socket thread, which must
+    /// stay free to notice the peer leaving); this object is the work item, so queueing allocates nothing.</summary>
+    private void ScheduleCompletion()
+    {
+        if (Volatile.Read(ref _waiting) != 0 && Interlocked.Exchange(ref _completionQueued, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+        }
+    }
+
+    void IThreadPoolWorkItem.Execute()
+    {
+        Volatile.Write(ref _completionQueued, 0);
+        TryCompleteWait();
+    }
+
+    /// <summary>Completes the waiting read if it can now (data, the peer gone, a failure, its token);
+    /// otherwise re-arms the ring and leaves it waiting. Whoever wins the exchange completes it, once.</summary>
+    private void TryCompleteWait()
+    {
+        var kind = Volatile.Read(ref _waiting);
+        if (kind == 0)
+        {
+            return;
+        }
+        if (!_waitCancelled && !ReadyOrBroken(kind))
+        {
+            _ring.Arm(RingWaiters.OnSocket);
+            if (!ReadyOrBroken(kind))
+            {
+                return;
             }
         }
+        if (Interlocked.CompareExchange(ref _waiting, 0, kind) != kind)
+        {
+            return;
+        }
+        _waitRegistration.Unregister();
+        _waitRegistration = default;
+        if (kind == WaitingRead)
+        {
+            CompleteRead();
+        }
+        else
+        {
+            CompleteDirect();
+        }
     }
 
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<ReadResult> ReadWhenWokenAsync(CancellationToken cancellationToken)
+    /// <summary>Whether the wait can complete; a ring the peer corrupted completes it too (the completion
+    /// then reports the violation), since this runs on a pool thread where an exception would end the process.</summary>
+    private bool ReadyOrBroken(int kind)
     {
-        while (!Ready())
+        try
         {
-            await WaitForWakeAsync(cancellationToken).ConfigureAwait(false);
+            return ReadyFor(kind == WaitingDirect);
         }
-        return Take();
+        catch (TransportException)
+        {
+            return true;
+        }
     }
 
-    private ValueTask WaitForWakeAsync(CancellationToken cancellationToken)
+    private void CompleteRead()
     {
-        var wait = _wake.WaitAsync(cancellationToken);
-        _ring.Arm(RingWaiters.OnSocket);
-        if (Ready() || _ring.Available > 0)
+        if (_waitCancelled)
         {
-            _wake.Signal(); // arrived while arming: no wake-up will be sent for it
+            _pendingRead.SetException(new OperationCanceledException(_waitToken));
+            return;
         }
-        return wait;
+        ReadResult result;
+        try
+        {
+            result = Take();
+        }
+#pragma warning disable CA1031 // Whatever the ring reports (a corrupted position) is the read's result.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _pendingRead.SetException(exception);
+            return;
+        }
+        _pendingRead.SetResult(result);
     }
+
+    private void CompleteDirect()
+    {
+        var destination = _directDestination;
+        _directDestination = default; // the caller's buffer: not ours to keep
+        if (_waitCancelled)
+        {
+            _pendingDirect.SetException(new OperationCanceledException(_waitToken));
+            return;
+        }
+        int copied;
+        try
+        {
+            copied = AfterDirect(_ring.CopyOut(destination.Span));
+        }
+#pragma warning disable CA1031 // As above.
+        catch (Exception exception)
+#pragma warning restore CA1031
+        {
+            _pendingDirect.SetException(exception);
+            return;
+        }
+        _pendingDirect.SetResult(copied);
+    }
+
+    ReadResult IValueTaskSource<ReadResult>.GetResult(short token) => _pendingRead.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<ReadResult>.GetStatus(short token) => _pendingRead.GetStatus(token);
+
+    void IValueTaskSource<ReadResult>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _pendingRead.OnCompleted(continuation, state, token, flags);
+
+    int IValueTaskSource<int>.GetResult(short token) => _pendingDirect.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _pendingDirect.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+        => _pendingDirect.OnCompleted(continuation, state, token, flags);
 
     private ReadResult ReadBlocking(CancellationToken cancellationToken)
     {
@@ -225,7 +358,7 @@ internal sealed class RingInputReader : PipeReader
     {
         Volatile.Write(ref _cancelNextRead, 1);
         _ring.WakeLocalSleeper();
-        _wake.Signal();
+        ScheduleCompletion();
     }
 
     public override void Complete(Exception? exception = null) => _completed = true;

@@ -157,16 +157,17 @@ internal static unsafe class UnixSocket
                     throw new NativeCallException("recvmsg", errno);
                 }
             }
-            var descriptors = TakeDescriptors(control, (int)message.ControlLength);
-            if (descriptors.Count > 1 || (message.Flags & (LinuxMethods.MSG_CTRUNC | 0x20 /* MSG_TRUNC */)) != 0)
+            // Most records (wake-ups) carry no descriptor: then nothing is allocated here.
+            var descriptors = message.ControlLength == 0 ? null : TakeDescriptors(control, (int)message.ControlLength);
+            if (descriptors?.Count > 1 || (message.Flags & (LinuxMethods.MSG_CTRUNC | 0x20 /* MSG_TRUNC */)) != 0)
             {
-                foreach (var extra in descriptors)
+                foreach (var extra in descriptors ?? [])
                 {
                     extra.Dispose();
                 }
                 throw new NativeCallException("The peer sent a record larger than allowed, or more than one descriptor with it.");
             }
-            descriptor = descriptors.Count == 1 ? descriptors[0] : null;
+            descriptor = descriptors?.Count == 1 ? descriptors[0] : null;
             return (int)received;
         }
     }
