@@ -102,9 +102,10 @@ internal sealed class SharedMemoryListener : TransportListener
     {
         if (Interlocked.Exchange(ref _stopped, 1) == 0)
         {
-            _ = LinuxMethods.Unlink(_path);
             _ = LinuxMethods.Shutdown(_socket.Fd, LinuxMethods.SHUT_RDWR); // wakes the blocked accept
-            _socket.Dispose();
+            WakeAcceptor();
+            _ = LinuxMethods.Unlink(_path);
+            _socket.Dispose(); // closed once the accepting thread lets go of it
             _ready.Writer.TryComplete();
             while (_ready.Reader.TryRead(out var orphan))
             {
@@ -112,6 +113,22 @@ internal sealed class SharedMemoryListener : TransportListener
             }
         }
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>A connection of our own, in case the shutdown did not end the blocked accept: the
+    /// accepting thread then sees the stop flag and leaves.</summary>
+    private void WakeAcceptor()
+    {
+        try
+        {
+            using var wake = UnixSocket.Create();
+            UnixSocket.SetTimeouts(wake, TimeSpan.FromSeconds(1));
+            UnixSocket.Connect(wake, _path);
+        }
+        catch (NativeCallException)
+        {
+            // Refused: the shutdown already ended the listening socket, and with it the accept.
+        }
     }
 
     private void AcceptLoop()
