@@ -35,7 +35,7 @@ native = {
                                   "liborion_ibverbs.so"],
     "Orion.Transport.Rdma": ["liborion_ibverbs.so"],
 }
-managed_only = ["Orion.Transport", "Orion.Transport.Tcp", "Orion.Cuda.Protocol", "Orion.Cuda.Remote",
+managed_only = ["Orion.Transport", "Orion.Transport.Tcp", "Orion.Transport.SharedMemory", "Orion.Cuda.Protocol", "Orion.Cuda.Remote",
                 "Orion.Server.Core", "Orion.Cli"]
 problems, checked = [], 0
 for package in list(native) + managed_only:

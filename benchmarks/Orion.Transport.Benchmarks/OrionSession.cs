@@ -1,4 +1,5 @@
 using Orion.Transport.Rdma;
+using Orion.Transport.SharedMemory;
 using Orion.Transport.Tcp;
 
 namespace Orion.Transport.Benchmarks;
@@ -35,6 +36,11 @@ internal sealed class OrionSession : IAsyncDisposable, IDisposable
     /// default settings): the transport's own overhead, no NIC involved.</summary>
     public static OrionSession StartRdmaSoftware(Func<TransportConnection, Task> peer)
         => Start(RdmaTransport.CreateSoftware(), new TransportEndpoint(RdmaTransport.SoftwareScheme, "127.0.0.1", 0), peer);
+
+    /// <summary>Orion's shared-memory transport (default settings: 4 MiB rings) on a socket in the temp directory.</summary>
+    public static OrionSession StartSharedMemory(Func<TransportConnection, Task> peer)
+        => Start(new SharedMemoryTransport(), new TransportEndpoint(SharedMemoryTransport.Scheme,
+            Path.Combine(Path.GetTempPath(), $"orion-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.sock"), 0), peer);
 
     private static OrionSession Start(ITransport transport, TransportEndpoint endpoint, Func<TransportConnection, Task> peer)
         => StartAsync(transport, endpoint, peer).AsTask().GetAwaiter().GetResult();

@@ -48,6 +48,7 @@ internal static class ResultsMarkdown
             RenderThroughput(text, results);
         }
         RdmaResultsMarkdown.Render(text, results);
+        SharedMemoryResultsMarkdown.Render(text, results);
         return text.ToString();
     }
 

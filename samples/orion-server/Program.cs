@@ -16,6 +16,7 @@ using Orion.Server.Core.Isolation;
 using Orion.Server.Core.VGpus;
 using Orion.Transport;
 using Orion.Transport.Rdma;
+using Orion.Transport.SharedMemory;
 using Orion.Transport.Tcp;
 
 var listen = new Option<string[]>("--listen", "-l")
@@ -337,13 +338,15 @@ root.SetAction(async (parse, cancellationToken) =>
         ConfigureLogging(builder.Logging, level);
         builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
         builder.Services.AddSingleton(backend);
-        // tcp://, rdma:// (ibverbs shim) and auto:// (RDMA when a device is present, else TCP); the
-        // server can listen on several at once.
+        // tcp://, rdma:// (ibverbs shim), shm:// (shared memory, for clients on this host; docs/transport.md)
+        // and auto:// (RDMA when a device is present, else TCP); the server can listen on several at once.
         builder.Services.AddSingleton(services =>
         {
             var tcp = new TcpTransport();
             var transportLog = services.GetRequiredService<ILoggerFactory>().CreateLogger("Orion.Transport");
-            return new TransportFactory().Add(tcp).AddRdmaWithFallback(new RdmaTransport(logger: transportLog), tcp, transportLog);
+            return new TransportFactory().Add(tcp)
+                .AddSharedMemoryWhenLocal(new SharedMemoryTransport(new SharedMemoryTransportSettings { Logger = transportLog }), transportLog)
+                .AddRdmaWithFallback(new RdmaTransport(logger: transportLog), tcp, transportLog);
         });
         if (isProcess)
         {

@@ -3,6 +3,7 @@ using Orion.Cuda.Remote;
 using Orion.Cuda.Remote.Client;
 using Orion.Transport;
 using Orion.Transport.Rdma;
+using Orion.Transport.SharedMemory;
 using Orion.Transport.Tcp;
 
 namespace Orion.Cuda.Client.Native;
@@ -122,10 +123,14 @@ internal sealed class ClientRuntime
 
     private static RemoteCudaClient? Connect(TransportEndpoint endpoint, ClientSettings settings, out int error)
     {
-        // tcp:// and host:port; rdma:// through the ibverbs shim; auto:// picks RDMA when a device
-        // is present, else TCP, and says which at ORION_LOG_LEVEL=info.
+        // tcp:// and host:port; rdma:// through the ibverbs shim; shm:// through shared memory (a server on
+        // this host); auto:// picks shared memory when the server's socket is on this host, else RDMA when a
+        // device is present, else TCP, and says which at ORION_LOG_LEVEL=info.
         var tcp = new TcpTransport();
-        var transports = new TransportFactory().Add(tcp).AddRdmaWithFallback(new RdmaTransport(logger: NativeLogLogger.Instance), tcp, NativeLogLogger.Instance);
+        var shm = new SharedMemoryTransport(new SharedMemoryTransportSettings { Logger = NativeLogLogger.Instance });
+        var transports = new TransportFactory().Add(tcp)
+            .AddSharedMemoryWhenLocal(shm, NativeLogLogger.Instance)
+            .AddRdmaWithFallback(new RdmaTransport(logger: NativeLogLogger.Instance), tcp, NativeLogLogger.Instance);
         var options = new RemoteCudaClientOptions
         {
             AuthToken = settings.Token,

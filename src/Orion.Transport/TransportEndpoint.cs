@@ -4,7 +4,9 @@ namespace Orion.Transport;
 
 /// <summary>
 /// Where a transport listens or connects, written as a URI: <c>tcp://host:port</c>,
-/// <c>rdma://host:port</c>, <c>auto://host:port</c> (RDMA when a device is present, else TCP) or
+/// <c>rdma://host:port</c>, <c>auto://host:port</c> (shared memory when the server is on this host,
+/// else RDMA when a device is present, else TCP), <c>shm://host:port</c> or <c>shm:///path/to/socket</c>
+/// (shared memory; a path endpoint has the path as its <see cref="Host"/> and port 0) or
 /// <c>inproc://name</c> (in-memory, same process).
 /// </summary>
 public sealed record TransportEndpoint(string Scheme, string Host, int Port)
@@ -40,6 +42,14 @@ public sealed record TransportEndpoint(string Scheme, string Host, int Port)
             endpoint = new TransportEndpoint(scheme, uri.Host, 0);
             error = "";
             return uri.Host.Length > 0 || Fail("inproc endpoint needs a name", out error);
+        }
+        if (scheme == SharedMemoryScheme && uri.Host.Length == 0)
+        {
+            // shm:///run/orion/orion.sock: a Unix socket path rather than a host and port.
+            var path = Uri.UnescapeDataString(uri.AbsolutePath);
+            endpoint = new TransportEndpoint(scheme, path, 0);
+            error = "";
+            return path.Length > 1 || Fail("shm endpoint needs host:port or an absolute socket path (shm:///path)", out error);
         }
         if (uri.IsDefaultPort || uri.Port <= 0)
         {
@@ -83,13 +93,15 @@ public sealed record TransportEndpoint(string Scheme, string Host, int Port)
             : $"port {port} is out of range (1-65535)";
     }
 
+    private const string SharedMemoryScheme = "shm";
+
     private static bool Fail(string message, out string error)
     {
         error = message;
         return false;
     }
 
-    public override string ToString() => Scheme == "inproc"
-        ? $"inproc://{Host}"
+    public override string ToString() => Scheme == "inproc" || (Scheme == SharedMemoryScheme && Port == 0)
+        ? $"{Scheme}://{Host}"
         : string.Create(CultureInfo.InvariantCulture, $"{Scheme}://{(Host.Contains(':', StringComparison.Ordinal) ? "[" + Host + "]" : Host)}:{Port}");
 }

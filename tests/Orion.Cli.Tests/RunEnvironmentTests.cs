@@ -85,8 +85,8 @@ public sealed class RunEnvironmentTests
 
     [Theory]
     [InlineData("gpu", "--server 'gpu' is not a server address: a port is required (expected tcp://host:port)")]
-    [InlineData("tcp://a:1,inproc://x", "--server 'inproc://x' is not a server address: a CUDA program's client speaks tcp://, rdma:// and auto://, not inproc://")]
-    [InlineData("http://a:1", "--server 'http://a:1' is not a server address: a CUDA program's client speaks tcp://, rdma:// and auto://, not http://")]
+    [InlineData("tcp://a:1,inproc://x", "--server 'inproc://x' is not a server address: a CUDA program's client speaks tcp://, rdma://, shm:// and auto://, not inproc://")]
+    [InlineData("http://a:1", "--server 'http://a:1' is not a server address: a CUDA program's client speaks tcp://, rdma://, shm:// and auto://, not http://")]
     [InlineData(",", "--server names no server (expected tcp://host:port)")]
     public void A_malformed_server_is_named(string server, string message)
     {

@@ -7,14 +7,15 @@ namespace Orion.Server.Core.Authentication;
 public static class LoopbackEndpoints
 {
     /// <summary>
-    /// True for an in-process endpoint and for a host that is a loopback address (127.0.0.0/8, <c>::1</c>, also
+    /// True for an in-process endpoint, a shared-memory one (<c>shm://</c>: a Unix socket, reachable only by
+    /// processes of this host that can open its file), and for a host that is a loopback address (127.0.0.0/8, <c>::1</c>, also
     /// IPv4-mapped) or <c>localhost</c>. Any other host, a wildcard (<c>0.0.0.0</c>, <c>::</c>) or a name included,
     /// is not: names other than localhost are not resolved.
     /// </summary>
     public static bool IsLoopback(TransportEndpoint endpoint)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        if (endpoint.Scheme == Orion.Transport.InMemory.InMemoryTransport.Scheme)
+        if (endpoint.Scheme is Orion.Transport.InMemory.InMemoryTransport.Scheme or "shm")
         {
             return true;
         }
