@@ -39,6 +39,11 @@ var allowUnauthenticated = new Option<bool>("--allow-unauthenticated")
 {
     Description = "Listen without a token on endpoints other hosts can reach: any client that reaches them may use the GPUs.",
 };
+var showAllSessions = new Option<bool>("--show-all-sessions")
+{
+    Description = "Let every client see every session (id, client name, vGPU, device memory held) in orion smi; "
+        + "by default a client sees only its own and how many there are (the vGPU table is shown either way).",
+};
 // No longer accepted (a token on the command line is visible to every user in /proc/<pid>/cmdline); kept, hidden, to
 // say so and what to use instead rather than answer "unrecognized option".
 var token = new Option<string?>("--token")
@@ -117,7 +122,7 @@ var memoryOversubscription = new Option<string?>("--memory-oversubscription")
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
     listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
-    config, vgpuCounts, vgpuSlices, memoryOversubscription,
+    config, vgpuCounts, vgpuSlices, memoryOversubscription, showAllSessions,
 };
 
 // One format for every log line: the checks before the host starts and the host's own logging.
@@ -278,6 +283,7 @@ root.SetAction(async (parse, cancellationToken) =>
     var isProcess = (parse.GetValue(isolation) ?? (parse.GetValue(emulated) ? "context" : "process")) == "process";
     settings["Orion:Isolation"] = isProcess ? nameof(SessionIsolation.Process) : nameof(SessionIsolation.Context);
     settings["Orion:AllowUnauthenticated"] = parse.GetValue(allowUnauthenticated) ? "true" : "false";
+    settings["Orion:ShowAllSessions"] = parse.GetValue(showAllSessions) ? "true" : "false";
     if (parse.GetValue(memoryQuota) is { } quotaText)
     {
         if (!ByteSize.TryParse(quotaText, out var quota))

@@ -124,6 +124,35 @@ public sealed class NvmlFrontEndTests
         Assert.Contains("cannot reach", errors, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task OrionMaxDevicesShowsTheFirstDevicesOfTheServersInOrderAndConnectsNoFurther()
+    {
+        // What orion run --gpus N sets: two sessions with a two-device server (four devices), limited to three.
+        var program = Path.Combine(Build.Value, "nvml_query");
+        await using var server = await StartServerAsync(new EmulatedGpuBackend(new EmulatedDeviceOptions { DeviceCount = 2 }));
+        var environment = ClientEnvironment(server);
+        var endpoint = environment["ORION_SERVER"];
+        environment["ORION_SERVER"] = $"{endpoint},{endpoint}";
+        var (exitCode, output, errors) = NativeArtifacts.Run(program, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("device count: 4\n", output, StringComparison.Ordinal);
+
+        environment["ORION_MAX_DEVICES"] = "3";
+        (exitCode, output, errors) = NativeArtifacts.Run(program, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("device count: 3\n", output, StringComparison.Ordinal);
+        Assert.Contains("== device 2\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("== device 3", output, StringComparison.Ordinal);
+
+        // Two devices come from the first server: the second entry, where nothing listens, is never connected to.
+        environment["ORION_SERVER"] = $"{endpoint},127.0.0.1:1";
+        environment["ORION_MAX_DEVICES"] = "2";
+        (exitCode, output, errors) = NativeArtifacts.Run(program, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("device count: 2\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot reach", errors, StringComparison.Ordinal);
+    }
+
     private static async Task<OrionServer> StartServerAsync(IGpuBackend backend)
     {
         var options = new OrionServerOptions();

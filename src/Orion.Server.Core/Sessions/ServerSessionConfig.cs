@@ -17,6 +17,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="VirtualMemory">What one session may hold of the virtual memory management API (null: <see cref="SessionVirtualMemoryLimits.Default"/>).</param>
 /// <param name="Limits">What one session may hold at once (null: <see cref="SessionLimits.Default"/>).</param>
 /// <param name="VGpu">The vGPU the session is placed on, for its welcome; null where it holds none.</param>
+/// <param name="ServerStatus">The server's vGPUs and sessions for calls 115 and 116; null where the session cannot see them (a worker).</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -31,7 +32,8 @@ internal sealed record ServerSessionConfig(
     TimeSpan? SendTimeout = null,
     SessionVirtualMemoryLimits? VirtualMemory = null,
     SessionLimits? Limits = null,
-    VGpuAssignment? VGpu = null)
+    VGpuAssignment? VGpu = null,
+    IServerStatusSource? ServerStatus = null)
 {
     /// <summary>What one session may hold at once.</summary>
     public SessionLimits SessionLimits => Limits ?? SessionLimits.Default;
