@@ -30,7 +30,7 @@ dotnet pack Orion.Transport.sln -c Release -o "$dir" -nologo -v q "-p:OrionPackR
 python3 - "$dir" "$rids" "$(git rev-parse HEAD 2>/dev/null || true)" <<'EOF'
 import glob, json, os, re, sys, zipfile
 
-folder, rids, head = sys.argv[1], sys.argv[2].split(), sys.argv[3]
+folder, rids, packed_commit = sys.argv[1], sys.argv[2].split(), sys.argv[3]
 readme = open("src/PACKAGE-README.md", "rb").read()
 repository = "https://github.com/orion-gpu/orion"
 # The assembly whose PDB each package's symbol package must carry (none: native files only, no symbol package).
@@ -81,8 +81,8 @@ for package in list(native) + managed_only:
         elif archive.read("README.md") != readme:
             problems.append(f"{name}: README.md is not src/PACKAGE-README.md")
         commit = re.search(r'<repository type="git" url="([^"]*)"[^>]* commit="([0-9a-f]{40})"', nuspec)
-        if not commit or commit.group(1) != repository or (head and commit.group(2) != head):
-            problems.append(f"{name}: the nuspec's repository is not {repository} at the commit packed ({head or 'no git'})")
+        if not commit or commit.group(1) != repository or (packed_commit and commit.group(2) != packed_commit):
+            problems.append(f"{name}: the nuspec's repository is not {repository} at the commit packed ({packed_commit or 'no git'})")
     assembly = assemblies.get(package, f"lib/net10.0/{package}")
     symbols = found[0][:-len(".nupkg")] + ".snupkg"
     if assembly is None:
@@ -104,7 +104,7 @@ for package in list(native) + managed_only:
         documents = json.JSONDecoder().raw_decode(pdb[start:].decode("utf-8", "replace"))[0]["documents"] if start >= 0 else {}
     except ValueError:
         documents = {}
-    raw = f"https://raw.githubusercontent.com/orion-gpu/orion/{head or ''}"
+    raw = f"https://raw.githubusercontent.com/orion-gpu/orion/{packed_commit}"
     if not documents or not all(url.startswith(raw) and url.endswith("/*") for url in documents.values()):
         problems.append(f"{os.path.basename(symbols)}: {assembly}.pdb has no SourceLink to {raw}... (found {documents or 'none'})")
 for problem in problems:

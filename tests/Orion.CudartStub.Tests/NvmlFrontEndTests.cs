@@ -26,12 +26,12 @@ public sealed class NvmlFrontEndTests
 
     /// <summary>The driver front end's libcuda.so.1, built for these tests alone (the driver's tests run make in their own
     /// build folder meanwhile, and two makes must not share one).</summary>
-    private static string DriverBuild => Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{System.Environment.ProcessId}", "nvml-driver");
+    private static string DriverBuild => Path.Combine(NativeArtifacts.WorkDirectory, "nvml-driver");
 
     /// <summary>Builds the NVML library, nvml_query and nvml_driver_test, and the libcuda.so.1 the latter two use.</summary>
     private static string BuildPrograms()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{System.Environment.ProcessId}", "nvml");
+        var build = Path.Combine(NativeArtifacts.WorkDirectory, "nvml");
         NativeArtifacts.Run("make", ["-s", "-j2", "-C", Path.Combine(NativeArtifacts.RepositoryRoot, "native", "driver_front_end"),
             $"BUILD={DriverBuild}", "all"], TimeSpan.FromMinutes(3));
         NativeArtifacts.Run("make", ["-s", "-C", NvmlDirectory, $"BUILD={build}", $"DRIVER_BUILD={DriverBuild}", "query", "driver-test"],
@@ -42,7 +42,7 @@ public sealed class NvmlFrontEndTests
     [Fact]
     public void MakeTestPasses()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-nvml-make-{System.Environment.ProcessId}");
+        var build = Path.Combine(NativeArtifacts.WorkDirectory, "nvml-make");
         var (_, output, errors) = NativeArtifacts.Run("make", ["-s", "-C", NvmlDirectory, $"BUILD={build}", "test"], TimeSpan.FromMinutes(3));
         Assert.Contains("PASS exports: 404 names, unversioned", output, StringComparison.Ordinal);
         Assert.Matches(new Regex("^PASS [0-9]+ checks$", RegexOptions.Multiline), output);
