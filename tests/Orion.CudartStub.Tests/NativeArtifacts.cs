@@ -22,25 +22,21 @@ internal static class NativeArtifacts
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     /// <summary>
-    /// This test run's folder for what the tests build (the C libraries and programs, the published client): one per
-    /// process, removed when the test process exits, so that a run leaves nothing in the temporary folder.
+    /// The folder for what the tests build (the C libraries and programs, the published client): in the test project's
+    /// output folder (bin/, which git ignores and dotnet clean empties), not the temporary folder, and emptied when a
+    /// test run first needs it, so that nothing piles up anywhere. It used to be /tmp/orion-cudart-test-PID, left
+    /// behind by every run: the test host is ended by the runner, so no exit handler of its own can clean up.
     /// </summary>
     public static string WorkDirectory { get; } = CreateWorkDirectory();
 
     private static string CreateWorkDirectory()
     {
-        var directory = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}");
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        var directory = Path.Combine(AppContext.BaseDirectory, "native-work");
+        if (Directory.Exists(directory))
         {
-            try
-            {
-                Directory.Delete(directory, recursive: true);
-            }
-            catch (DirectoryNotFoundException)
-            {
-                // nothing was built
-            }
-        };
+            Directory.Delete(directory, recursive: true);
+        }
+        Directory.CreateDirectory(directory);
         return directory;
     }
 
