@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Checks the NuGet packages' native files (docs/packages.md): packs the solution (dotnet pack -c Release), opens each
-# .nupkg and fails when one lacks a native file it must carry or carries one for the wrong machine; then checks that
-# a pack whose ibverbs shim cannot be built stops with an error naming the file (it used to leave the shim out).
+# Checks the NuGet packages (docs/packages.md): packs the solution (dotnet pack -c Release), opens each .nupkg and
+# fails when one lacks a native file it must carry or carries one for the wrong machine, lacks the package README,
+# or (every package with an assembly) its symbol package (.snupkg) with a PDB whose SourceLink maps the sources to the
+# commit packed; then checks that a pack whose ibverbs shim cannot be built stops with an error naming the file (it
+# used to leave the shim out).
 #
 #   scripts/check-packages.sh [DIR]     DIR: where the packages go (default: a temporary folder, removed afterwards)
 #
@@ -19,16 +21,20 @@ else
     dir=$(mktemp -d)
     trap 'rm -rf "$dir"' EXIT
 fi
-rm -f "$dir"/*.nupkg
+rm -f "$dir"/*.nupkg "$dir"/*.snupkg
 
 echo "== packages: dotnet pack for ${rids// /, }"
 dotnet pack Orion.Transport.sln -c Release -o "$dir" -nologo -v q "-p:OrionPackRuntimeIdentifiers=\"${rids// /;}\""
 
 # What each package must carry in runtimes/RID/native, for every packed RID.
-python3 - "$dir" "$rids" <<'EOF'
-import glob, os, sys, zipfile
+python3 - "$dir" "$rids" "$(git rev-parse HEAD 2>/dev/null || true)" <<'EOF'
+import glob, json, os, re, sys, zipfile
 
-folder, rids = sys.argv[1], sys.argv[2].split()
+folder, rids, packed_commit = sys.argv[1], sys.argv[2].split(), sys.argv[3]
+readme = open("src/PACKAGE-README.md", "rb").read()
+repository = "https://github.com/orion-gpu/orion"
+# The assembly whose PDB each package's symbol package must carry (none: native files only, no symbol package).
+assemblies = {"Orion.Cuda.Client.Runtime": None, "Orion.Cli": "tools/net10.0/any/orion"}
 machines = {"linux-x64": 62, "linux-arm64": 183}  # ELF e_machine: EM_X86_64, EM_AARCH64
 native = {
     "Orion.Cuda.Client.Runtime": ["liborion_client.so", "libcuda.so.1", "libcudart.so.13", "libnvidia-ml.so.1",
@@ -67,12 +73,46 @@ for package in list(native) + managed_only:
                 problems.append(f"{os.path.basename(found[0])} carries an unexpected {entry}")
         if package in managed_only and package != "Orion.Cli" and f"lib/net10.0/{package}.dll" not in entries:
             problems.append(f"{os.path.basename(found[0])} lacks lib/net10.0/{package}.dll")
+        name = os.path.basename(found[0])
+        nuspec = archive.read(f"{package}.nuspec").decode()
+        checked += 1
+        if "<readme>README.md</readme>" not in nuspec or "README.md" not in entries:
+            problems.append(f"{name} has no package README (PackageReadmeFile README.md)")
+        elif archive.read("README.md") != readme:
+            problems.append(f"{name}: README.md is not src/PACKAGE-README.md")
+        commit = re.search(r'<repository type="git" url="([^"]*)"[^>]* commit="([0-9a-f]{40})"', nuspec)
+        if not commit or commit.group(1) != repository or (packed_commit and commit.group(2) != packed_commit):
+            problems.append(f"{name}: the nuspec's repository is not {repository} at the commit packed ({packed_commit or 'no git'})")
+    assembly = assemblies.get(package, f"lib/net10.0/{package}")
+    symbols = found[0][:-len(".nupkg")] + ".snupkg"
+    if assembly is None:
+        if os.path.exists(symbols):
+            problems.append(f"{os.path.basename(symbols)}: a native-only package should have no symbol package")
+        continue
+    checked += 1
+    if not os.path.exists(symbols):
+        problems.append(f"{os.path.basename(found[0])} has no symbol package {os.path.basename(symbols)}")
+        continue
+    with zipfile.ZipFile(symbols) as archive:
+        if assembly + ".pdb" not in archive.namelist():
+            problems.append(f"{os.path.basename(symbols)} lacks {assembly}.pdb")
+            continue
+        pdb = archive.read(assembly + ".pdb")
+    # A portable PDB keeps its SourceLink document as plain JSON: {"documents":{"/local/path/*":"https://.../*"}}.
+    start = pdb.find(b'{"documents":')
+    try:
+        documents = json.JSONDecoder().raw_decode(pdb[start:].decode("utf-8", "replace"))[0]["documents"] if start >= 0 else {}
+    except ValueError:
+        documents = {}
+    raw = f"https://raw.githubusercontent.com/orion-gpu/orion/{packed_commit}"
+    if not documents or not all(url.startswith(raw) and url.endswith("/*") for url in documents.values()):
+        problems.append(f"{os.path.basename(symbols)}: {assembly}.pdb has no SourceLink to {raw}... (found {documents or 'none'})")
 for problem in problems:
     print("FAIL packages:", problem)
 if problems:
     sys.exit(1)
-print(f"PASS packages: {checked} native files present and built for their RID "
-      f"({', '.join(rids)}); {len(native) + len(managed_only)} packages")
+print(f"PASS packages: {checked} checks: native files present and built for their RID ({', '.join(rids)}), "
+      f"README, symbol packages with SourceLink; {len(native) + len(managed_only)} packages")
 EOF
 
 # A pack that cannot build the shim (no rdma-core headers, a native folder without a build) must stop, naming it.

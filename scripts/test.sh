@@ -14,6 +14,10 @@ bash benchmarks/cuda/test/run_tests.sh
 
 # The NuGet packages carry every native file they must (docs/packages.md). The .NET tests then run against the
 # liborion_client.so taken out of the checked package instead of publishing their own.
+# No .NET process of the run makes the runtime's diagnostic pipes and sockets (clr-debug-pipe-*, dotnet-diagnostic-*
+# in the temporary folder): the tests kill servers and workers on purpose, and a killed process cannot remove its own.
+export DOTNET_EnableDiagnostics=0
+
 packed=$(mktemp -d)
 log=$(mktemp)
 trap 'rm -rf "$packed" "$log"' EXIT

@@ -44,6 +44,11 @@ var noCompression = new Option<bool>("--no-compression")
 {
     Description = "Refuse LZ4-compressed chunks (clients with ORION_COMPRESSION=on or auto then copy plain chunks).",
 };
+var showAllSessions = new Option<bool>("--show-all-sessions")
+{
+    Description = "Let every client see every session (id, client name, vGPU, device memory held) in orion smi; "
+        + "by default a client sees only its own and how many there are (the vGPU table is shown either way).",
+};
 // No longer accepted (a token on the command line is visible to every user in /proc/<pid>/cmdline); kept, hidden, to
 // say so and what to use instead rather than answer "unrecognized option".
 var token = new Option<string?>("--token")
@@ -128,7 +133,7 @@ var memoryOversubscription = new Option<string?>("--memory-oversubscription")
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
     listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
-    config, vgpuCounts, vgpuSlices, memoryOversubscription, computeQuantum, noCompression,
+    config, vgpuCounts, vgpuSlices, memoryOversubscription, computeQuantum, noCompression, showAllSessions,
 };
 
 // One format for every log line: the checks before the host starts and the host's own logging.
@@ -293,6 +298,7 @@ root.SetAction(async (parse, cancellationToken) =>
     {
         settings["Orion:AllowCompression"] = "false";
     }
+    settings["Orion:ShowAllSessions"] = parse.GetValue(showAllSessions) ? "true" : "false";
     if (parse.GetValue(memoryQuota) is { } quotaText)
     {
         if (!ByteSize.TryParse(quotaText, out var quota))

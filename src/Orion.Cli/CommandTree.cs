@@ -45,16 +45,22 @@ internal sealed class CommandTree
             Description = "Ask for the vGPU on this device of the server (sets ORION_VGPU_DEVICE).",
             HelpName = "N",
         };
+        RunGpus = new Option<int?>("--gpus", "-n")
+        {
+            Description = "Give the program exactly N GPUs, the first free ones of the servers in order (a vGPU each where the server divides "
+                + "its GPUs); fewer free is an error before it runs (sets ORION_SERVER and ORION_MAX_DEVICES).",
+            HelpName = "N",
+        };
         RunProgram = new Argument<string[]>("program")
         {
             Description = "The program and its arguments, passed on unchanged: everything from the program's name on is the program's.",
             Arity = ArgumentArity.ZeroOrMore,
             CaptureRemainingTokens = true,
         };
-        var runCommand = new Command("run", "Run a program unchanged through Orion: orion run [--server URL] [--runtime DIR] [--] PROGRAM [ARGS...]. "
+        var runCommand = new Command("run", "Run a program unchanged through Orion: orion run [--server URL] [--gpus N] [--runtime DIR] [--] PROGRAM [ARGS...]. "
             + "The program takes orion's place (its process id, signals, exit code); options after its name are its own.")
         {
-            RunServer, RunRuntime, RunVGpuMemory, RunVGpuShare, RunVGpuDevice, RunPrintEnvironment, RunProgram,
+            RunServer, RunGpus, RunRuntime, RunVGpuMemory, RunVGpuShare, RunVGpuDevice, RunPrintEnvironment, RunProgram,
         };
         runCommand.SetAction(parse =>
         {
@@ -63,10 +69,10 @@ internal sealed class CommandTree
             if (parse.GetValue(RunPrintEnvironment))
             {
                 return program.Length == 0
-                    ? run.PrintEnvironment(parse.GetValue(RunServer), parse.GetValue(RunRuntime), vgpu)
+                    ? run.PrintEnvironment(parse.GetValue(RunServer), parse.GetValue(RunRuntime), vgpu, parse.GetValue(RunGpus))
                     : throw new CliException("run --print-env runs no program; leave out " + program[0], ExitCodes.Usage);
             }
-            return run.Run(parse.GetValue(RunServer), parse.GetValue(RunRuntime), program, vgpu);
+            return run.Run(parse.GetValue(RunServer), parse.GetValue(RunRuntime), program, vgpu, parse.GetValue(RunGpus));
         });
 
         EnvServer = new Option<string?>("--server", "-s") { Description = ServerHelp, HelpName = "URL" };
@@ -84,7 +90,7 @@ internal sealed class CommandTree
             DefaultValueFactory = _ => 5,
             HelpName = "SECONDS",
         };
-        var smiCommand = new Command("smi", "Show the GPUs the server offers: name, UUID, memory, this session's use, utilization.")
+        var smiCommand = new Command("smi", "Show the GPUs the server offers (name, UUID, memory, utilization), its vGPUs (free or held) and its sessions.")
         {
             SmiServer, SmiTimeout,
         };
@@ -118,6 +124,8 @@ internal sealed class CommandTree
     public Option<string?> RunVGpuShare { get; }
 
     public Option<string?> RunVGpuDevice { get; }
+
+    public Option<int?> RunGpus { get; }
 
     public Argument<string[]> RunProgram { get; }
 

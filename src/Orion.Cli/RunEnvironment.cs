@@ -12,7 +12,8 @@ namespace Orion.Cli;
 /// <item><c>ORION_SERVER</c>: <c>--server</c>, else the <c>ORION_SERVER</c> given, else an error;</item>
 /// <item><c>TRITON_LIBCUDA_PATH</c>: the runtime folder, unless it is set already;</item>
 /// <item><c>ORION_VGPU_MEMORY</c>, <c>ORION_VGPU_SHARE</c>, <c>ORION_VGPU_DEVICE</c>: those of <c>--vgpu-memory</c>,
-/// <c>--vgpu-share</c> and <c>--vgpu-device</c> that were given (<see cref="VGpuChoice"/>).</item>
+/// <c>--vgpu-share</c> and <c>--vgpu-device</c> that were given (<see cref="VGpuChoice"/>);</item>
+/// <item>with <c>--gpus N</c>: <c>ORION_SERVER</c> the sessions that give N GPUs, and <c>ORION_MAX_DEVICES</c> N (<see cref="GpuSelection"/>).</item>
 /// </list>
 /// </summary>
 internal sealed class RunEnvironment
@@ -36,7 +37,8 @@ internal sealed class RunEnvironment
     /// read through <paramref name="read"/>, and what <paramref name="vgpu"/> asks of the server's vGPUs. A missing or malformed
     /// server or vGPU option is a <see cref="CliException"/> (exit code 2).
     /// </summary>
-    public static RunEnvironment Compute(string runtime, string clientLibrary, string? serverOption, Func<string, string?> read, VGpuChoice? vgpu = null)
+    public static RunEnvironment Compute(string runtime, string clientLibrary, string? serverOption, Func<string, string?> read, VGpuChoice? vgpu = null,
+        GpuSelection? gpus = null)
     {
         ArgumentNullException.ThrowIfNull(read);
         var server = serverOption ?? read(Server);
@@ -55,13 +57,17 @@ internal sealed class RunEnvironment
         {
             new(LibraryPath, PrependFolder(runtime, read(LibraryPath))),
             new(ClientLibrary, clientLibrary),
-            new(Server, server),
+            new(Server, gpus?.ServerList ?? server),
         };
         if (string.IsNullOrEmpty(read(TritonLibcudaPath)))
         {
             settings.Add(new(TritonLibcudaPath, runtime));
         }
         settings.AddRange((vgpu ?? VGpuChoice.None).Settings());
+        if (gpus is not null)
+        {
+            settings.Add(new(GpuSelection.MaxDevicesVariable, gpus.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
         return new RunEnvironment(settings);
     }
 

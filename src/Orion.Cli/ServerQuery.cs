@@ -23,7 +23,10 @@ internal sealed class ServerQuery
         _token = token ?? "";
     }
 
-    public async Task<ServerReport> QueryAsync(TransportEndpoint endpoint, CancellationToken cancellationToken)
+    /// <param name="endpoint">The server.</param>
+    /// <param name="cancellationToken">Ends the query early.</param>
+    /// <param name="vgpu">What the query's session asks of the server's vGPUs (as a program's would, for <c>orion run --gpus</c>); none by default.</param>
+    public async Task<ServerReport> QueryAsync(TransportEndpoint endpoint, CancellationToken cancellationToken, Orion.Cuda.Protocol.Wire.VGpuRequest? vgpu = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         if (endpoint.Scheme != TcpTransport.Scheme)
@@ -37,6 +40,7 @@ internal sealed class ServerQuery
             ClientName = $"orion smi (pid {Environment.ProcessId})",
             ConnectTimeout = _timeout,
             HandshakeTimeout = _timeout,
+            VGpu = vgpu ?? Orion.Cuda.Protocol.Wire.VGpuRequest.None,
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);
@@ -88,7 +92,16 @@ internal sealed class ServerQuery
                     Reading(status, DeviceReading.MemoryUsed),
                     Reading(status, DeviceReading.UtilizationGpu) is { } utilization ? (int)Math.Min(utilization, 100) : null));
             }
-            return new ServerReport(endpoint, client.ServerDescription, client.DriverVersion, driverVersion, devices, client.VGpu);
+            // The server's vGPUs and sessions (protocol 5); a worker in process isolation cannot see them and says so.
+            var vgpus = client.GetServerVGpus(out var sessionId, out var table) == CudaStatus.Success ? table : null;
+            var sessions = client.GetServerSessions(out var sessionCount, out var listed) == CudaStatus.Success ? listed : null;
+            return new ServerReport(endpoint, client.ServerDescription, client.DriverVersion, driverVersion, devices, client.VGpu)
+            {
+                SessionId = sessionId,
+                VGpus = vgpus,
+                SessionCount = sessions is null ? null : sessionCount,
+                Sessions = sessions,
+            };
         }
     }
 

@@ -15,7 +15,20 @@ internal sealed record ServerReport(
     int CudaDriverVersion,
     string? DriverVersion,
     IReadOnlyList<DeviceReport> Devices,
-    Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null);
+    Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null)
+{
+    /// <summary>The id the server gave the query's own session (0 where not reported).</summary>
+    public ulong SessionId { get; init; }
+
+    /// <summary>The server's vGPU table (empty: it divides no device), or null where it does not report one (a worker in process isolation).</summary>
+    public IReadOnlyList<ServerVGpuStatus>? VGpus { get; init; }
+
+    /// <summary>How many sessions the server has (the query's own included), or null where not reported.</summary>
+    public int? SessionCount { get; init; }
+
+    /// <summary>The sessions the server lets this client see (every one, or only its own), or null where not reported.</summary>
+    public IReadOnlyList<ServerSessionStatus>? Sessions { get; init; }
+}
 
 /// <summary>One device as <c>orion smi</c> shows it.</summary>
 /// <param name="Name">The device's name.</param>

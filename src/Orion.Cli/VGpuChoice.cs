@@ -48,4 +48,19 @@ internal sealed record VGpuChoice(string? Memory, string? Share, string? Device)
             yield return new(DeviceVariable, number.ToString(CultureInfo.InvariantCulture));
         }
     }
+
+    /// <summary>What the program's sessions will ask of the server (as its client library reads the variables <see cref="Settings"/> sets).</summary>
+    public VGpuRequest ToRequest()
+    {
+        var values = Settings().ToDictionary(setting => setting.Key, setting => setting.Value, StringComparer.Ordinal);
+        ulong memory = 0;
+        if (values.TryGetValue(MemoryVariable, out var size) && !ByteSize.TryParse(size, out memory))
+        {
+            throw new CliException($"--vgpu-memory '{Memory}' is not a size (e.g. 24G, 512M or a number of bytes)", ExitCodes.Usage); // Settings checked it already
+        }
+        return new VGpuRequest(
+            memory,
+            values.TryGetValue(ShareVariable, out var share) ? int.Parse(share, CultureInfo.InvariantCulture) : 0,
+            values.TryGetValue(DeviceVariable, out var device) ? int.Parse(device, CultureInfo.InvariantCulture) : null);
+    }
 }

@@ -60,8 +60,13 @@ internal sealed class ClientRuntime
             }
             var clients = new List<RemoteCudaClient>();
             var devices = new List<RemoteDevice>();
+            var limit = settings.MaxDevices ?? int.MaxValue;
             foreach (var endpoint in settings.Servers)
             {
+                if (devices.Count >= limit)
+                {
+                    break; // ORION_MAX_DEVICES reached: the servers after these are not connected to at all
+                }
                 var client = Connect(endpoint, settings, out var error);
                 if (client is null)
                 {
@@ -71,7 +76,7 @@ internal sealed class ClientRuntime
                     }
                     return s_initializeResult = error;
                 }
-                for (var local = 0; local < client.Devices.Count; local++)
+                for (var local = 0; local < client.Devices.Count && devices.Count < limit; local++)
                 {
                     if (client.Devices[local].IsEmulated)
                     {

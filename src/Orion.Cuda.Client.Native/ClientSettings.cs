@@ -25,6 +25,13 @@ internal sealed record ClientSettings(
     /// <c>ORION_VGPU_SHARE</c> (percent, 1..100) and <c>ORION_VGPU_DEVICE</c> (the server's device number); the same for every server.</summary>
     public VGpuRequest VGpu { get; init; } = VGpuRequest.None;
 
+    /// <summary><c>ORION_MAX_DEVICES</c>: the program sees at most this many devices, the first ones in <c>ORION_SERVER</c>'s
+    /// order, and no session is opened with a server whose devices would all lie past them (<c>orion run --gpus N</c>); null: all.</summary>
+    public int? MaxDevices { get; init; }
+
+    /// <summary>Largest <c>ORION_MAX_DEVICES</c>: every device of every server.</summary>
+    public const int MaxDeviceLimit = MaxServers * ProtocolLimits.MaxDevices;
+
     /// <summary><c>ORION_REPLY_SPIN_US</c>: how long a waiting call spins before it sleeps (0 to 10,000 µs; default 200).</summary>
     public TimeSpan ReplySpinTime { get; init; } = DefaultReplySpinTime;
 
@@ -60,6 +67,7 @@ internal sealed record ClientSettings(
         var spin = ParseDuration("ORION_REPLY_SPIN_US", read("ORION_REPLY_SPIN_US"), DefaultReplySpinTime,
             0, MaxReplySpinMicroseconds, TimeSpan.FromMicroseconds(1), "microseconds", errors);
         var compression = ParseCompression(read("ORION_COMPRESSION"), errors);
+        var maxDevices = ParseMaxDevices(read("ORION_MAX_DEVICES"), errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
@@ -67,6 +75,7 @@ internal sealed record ClientSettings(
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
             VGpu = vgpu,
             ReplySpinTime = spin,
+            MaxDevices = maxDevices,
         };
     }
 
@@ -80,6 +89,7 @@ internal sealed record ClientSettings(
             .Append(", Error = ").Append(Error)
             .Append(", ProfileCalls = ").Append(ProfileCalls)
             .Append(", VGpu = ").Append(VGpu.IsEmpty ? "(none)" : VGpu.Describe())
+            .Append(", MaxDevices = ").Append(MaxDevices is { } max ? max.ToString(CultureInfo.InvariantCulture) : "(all)")
             .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs")
             .Append(", Compression = ").Append(Compression);
         return true;
@@ -123,6 +133,21 @@ internal sealed record ClientSettings(
                 errors.Add($"ORION_COMPRESSION='{value}' is not off, on or auto");
                 return ChunkCompression.Off;
         }
+    }
+
+    /// <summary><c>ORION_MAX_DEVICES</c>: unset or empty is every device; otherwise a whole number from 1 to <see cref="MaxDeviceLimit"/>.</summary>
+    private static int? ParseMaxDevices(string? value, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+        if (!int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count is < 1 or > MaxDeviceLimit)
+        {
+            errors.Add($"ORION_MAX_DEVICES='{value}' is not a number of devices between 1 and {MaxDeviceLimit}");
+            return null;
+        }
+        return count;
     }
 
     /// <summary>The vGPU request; each variable unset or empty asks for nothing of its kind.</summary>

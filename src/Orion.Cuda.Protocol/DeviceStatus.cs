@@ -224,20 +224,24 @@ public readonly record struct DeviceStatus : IWireValue<DeviceStatus>
         return text;
     }
 
-    private static void WriteText(ProtocolWriter writer, string text, int fieldBytes)
+    internal static void WriteText(ProtocolWriter writer, string text, int fieldBytes)
     {
         var field = writer.Reserve(fieldBytes);
         field.Clear();
         Encoding.UTF8.GetBytes(Fit(text ?? string.Empty, fieldBytes), field);
     }
 
-    private static string ReadText(ref ProtocolReader reader, int fieldBytes, string what)
+    private static string ReadText(ref ProtocolReader reader, int fieldBytes, string what) =>
+        ReadText(ref reader, fieldBytes, "the device status's", what);
+
+    /// <summary>A fixed text field: UTF-8 up to its NUL; a field without one is a <see cref="ProtocolException"/> naming <paramref name="owner"/>'s <paramref name="what"/>.</summary>
+    internal static string ReadText(ref ProtocolReader reader, int fieldBytes, string owner, string what)
     {
         var field = reader.ReadSpan(fieldBytes);
         var end = field.IndexOf((byte)0);
         if (end < 0)
         {
-            throw new ProtocolException($"the device status's {what} is not NUL-terminated within its {fieldBytes} bytes");
+            throw new ProtocolException($"{owner} {what} is not NUL-terminated within its {fieldBytes} bytes");
         }
         return Encoding.UTF8.GetString(field[..end]);
     }

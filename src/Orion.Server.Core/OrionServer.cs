@@ -119,6 +119,10 @@ public sealed partial class OrionServer : IAsyncDisposable
         _unplacedConfig = _config;
         _config = _config.WithQuotaApplied();
         _admission = new VGpuAdmission(layout, [.. _config.DeviceInfos.Select(info => info.TotalMemory)]);
+        // Sessions in this process can show their clients the vGPU table and the sessions; a worker cannot (it sees one).
+        var status = new StatusSource(this);
+        _config = _config with { ServerStatus = status };
+        _unplacedConfig = _unplacedConfig with { ServerStatus = status };
         if (_options.ModuleCache is { } cache && _options.Isolation == SessionIsolation.Context)
         {
             // Sessions in this process share it; in process isolation each worker opens the same directory.

@@ -60,6 +60,14 @@ public sealed class OrionServerOptions
     /// <summary>Most workers (sessions) alive at once in process-isolation mode; further clients are refused as unavailable.</summary>
     public int MaxWorkers { get; set; } = 256;
 
+    /// <summary>
+    /// What a client may see of other tenants' sessions (<c>orion smi</c>): false (the default) lists each client only its
+    /// own session and how many there are in all; true lists every session's id, client name (the program's path and
+    /// process id), vGPU and device memory held, to anyone holding the token. Never their handles or data. The vGPU
+    /// table (which vGPUs are free, and the ids holding the rest) is shown either way: admission refusals say as much.
+    /// </summary>
+    public bool ShowAllSessions { get; set; }
+
     /// <summary>Most sessions at once in context-isolation mode, counting connections that have not said hello yet;
     /// further clients are refused as unavailable.</summary>
     public int MaxSessions { get; set; } = 256;

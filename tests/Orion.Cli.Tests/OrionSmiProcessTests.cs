@@ -47,7 +47,7 @@ public sealed class OrionSmiProcessTests : IAsyncLifetime
         Assert.Equal("", result.Error);
         Assert.Equal(0, result.ExitCode);
         var lines = result.OutputText.TrimEnd('\n').Split('\n');
-        Assert.Equal(4, lines.Length);
+        Assert.Equal(8, lines.Length);
         Assert.StartsWith("GPU  NAME", lines[0], StringComparison.Ordinal);
         for (var device = 0; device < 2; device++)
         {
@@ -60,6 +60,10 @@ public sealed class OrionSmiProcessTests : IAsyncLifetime
         Assert.StartsWith($"server {endpoint}: {EmulatedGpuBackend.DeviceName} x2", lines[3], StringComparison.Ordinal);
         Assert.Contains("orion-emulated", lines[3], StringComparison.Ordinal);
         Assert.EndsWith("CUDA 13.0", lines[3], StringComparison.Ordinal);
+        // The server divides nothing; its one session is smi's own query.
+        Assert.Equal("  vGPUs: none (the server does not divide its GPUs; every session may use all of them)", lines[4]);
+        Assert.Equal("  sessions: 1", lines[5]);
+        Assert.Matches(@"^ +[0-9]+ +orion smi \(pid [0-9]+\) \(this query\) +- +0 MiB$", lines[7]);
     }
 
     [Fact]

@@ -28,7 +28,9 @@ public sealed class SmiTableTests
             + "  1  NVIDIA H200            GPU-4567    143771 MiB             2048 MiB  100 %\n"
             + "  2  Orion emulated device  n/a            256 MiB                  n/a    n/a\n"
             + "server tcp://gpu-a:7000: CUDA driver backend, 2 devices; driver 580.159.04, CUDA 13.0\n"
-            + "server tcp://gpu-b:7000: Orion emulated device x1; driver n/a, CUDA 12.8\n",
+            + "  vGPUs and sessions: not reported (each session runs in a worker process of its own, which sees no other)\n"
+            + "server tcp://gpu-b:7000: Orion emulated device x1; driver n/a, CUDA 12.8\n"
+            + "  vGPUs and sessions: not reported (each session runs in a worker process of its own, which sees no other)\n",
             SmiTable.Format(servers));
     }
 
@@ -38,7 +40,8 @@ public sealed class SmiTableTests
         var text = SmiTable.Format([new ServerReport(new TransportEndpoint("tcp", "h", 1), "desc", 13000, "x",
             [new DeviceReport("NVIDIA H200", "GPU-0123", 24576 * MiB, 0, 3)], new Orion.Cuda.Protocol.Wire.VGpuAssignment(2, 1, 24576 * MiB, 30))]);
         Assert.EndsWith("server tcp://h:1: desc; driver x, CUDA 13.0\n"
-            + "  on vGPU 1 of the server's device 2: 24576 MiB, 30 % compute share (not yet enforced)\n", text, StringComparison.Ordinal);
+            + "  on vGPU 1 of the server's device 2: 24576 MiB, 30 % compute share (not yet enforced)\n"
+            + "  vGPUs and sessions: not reported (each session runs in a worker process of its own, which sees no other)\n", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -62,5 +65,34 @@ public sealed class SmiTableTests
     public void Cuda_versions_are_major_dot_minor(int version, string text)
     {
         Assert.Equal(text, SmiTable.CudaVersion(version));
+    }
+
+    [Fact]
+    public void The_vGPU_table_says_who_holds_each_and_the_sessions_how_many_are_hidden()
+    {
+        var report = new ServerReport(new TransportEndpoint("tcp", "h", 1), "desc", 13000, "x", [new DeviceReport("G", "GPU-1", 1024 * MiB, 0, 0)])
+        {
+            SessionId = 9,
+            VGpus =
+            [
+                new ServerVGpuStatus(0, 0, 512 * MiB, 50, 3),
+                new ServerVGpuStatus(0, 1, 512 * MiB, 50, 9),
+                new ServerVGpuStatus(1, 0, 24576 * MiB, 100, 0),
+                new ServerVGpuStatus(2, ServerVGpuStatus.UndividedSlice, 1024 * MiB, 0, 0),
+            ],
+            SessionCount = 3,
+            Sessions = [new ServerSessionStatus(9, "orion smi (pid 1)", 0, 1, 0)],
+        };
+        Assert.EndsWith(
+            "  vGPUs: 3, 1 free\n"
+            + "    DEVICE  VGPU     MEMORY  SHARE  HELD BY\n"
+            + "         0     0    512 MiB   50 %  session 3\n"
+            + "         0     1    512 MiB   50 %  this query\n"
+            + "         1     0  24576 MiB  100 %  free\n"
+            + "         2     -   1024 MiB      -  not divided: shared by any number of sessions\n"
+            + "  sessions: 3 (2 not shown: this server lists other tenants' sessions only when started with --show-all-sessions)\n"
+            + "    SESSION  CLIENT                          VGPU           MEMORY USED\n"
+            + "          9  orion smi (pid 1) (this query)  1 on device 0        0 MiB\n",
+            SmiTable.Format([report]));
     }
 }

@@ -183,6 +183,7 @@ public sealed class VGpuEndToEndTests : RemoteCudaTestBase
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
+    [InlineData(4)]
     public async Task An_older_client_is_refused_with_the_version_this_server_speaks(ushort version)
     {
         var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() => ConnectAsync(Server, new RemoteCudaClientOptions { ProtocolVersion = version }));
@@ -205,6 +206,12 @@ public sealed class VGpuEndToEndTests : RemoteCudaTestBase
         Assert.Equal(128 * MiB, Assert.Single(first.Devices).TotalMemory);
         Assert.Equal(CudaStatus.Success, first.Allocate(128 * MiB, out _));
         Assert.Equal(CudaStatus.OutOfMemory, first.Allocate(1, out _)); // the worker holds the session to the vGPU's memory
+        // A worker sees its own session only: it does not pretend to know the server's vGPUs and sessions.
+        Assert.Equal(CudaStatus.NotSupported, first.GetServerVGpus(out _, out var table));
+        Assert.Empty(table);
+        Assert.Equal(CudaStatus.NotSupported, first.GetServerSessions(out var count, out var sessions));
+        Assert.Equal(0, count);
+        Assert.Empty(sessions);
         Assert.Equal(1, (await ConnectAsync(server, VGpuRequest.None)).VGpu!.Slice);
 
         var refused = await RefusedAsync(server, VGpuRequest.None);

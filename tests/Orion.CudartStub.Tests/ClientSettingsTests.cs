@@ -194,4 +194,24 @@ public sealed class ClientSettingsTests
     {
         Assert.Contains(expected, Parse(("ORION_SERVER", "h:1"), (name, value)).Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_device_limit_comes_from_ORION_MAX_DEVICES_and_is_all_when_unset()
+    {
+        Assert.Null(Parse(("ORION_SERVER", "h:1")).MaxDevices);
+        var settings = Parse(("ORION_SERVER", "h:1,h:1"), ("ORION_MAX_DEVICES", "2"));
+        Assert.Null(settings.Error);
+        Assert.Equal(2, settings.MaxDevices);
+        Assert.Contains("MaxDevices = 2", settings.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("-1")]
+    [InlineData("two")]
+    [InlineData("1025")]
+    public void A_bad_device_limit_is_reported_not_thrown(string value)
+    {
+        Assert.Contains($"ORION_MAX_DEVICES='{value}' is not a number of devices between 1 and 1024", Parse(("ORION_SERVER", "h:1"), ("ORION_MAX_DEVICES", value)).Error, StringComparison.Ordinal);
+    }
 }

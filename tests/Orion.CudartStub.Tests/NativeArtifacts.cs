@@ -21,6 +21,25 @@ internal static class NativeArtifacts
 
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
+    /// <summary>
+    /// The folder for what the tests build (the C libraries and programs, the published client): in the test project's
+    /// output folder (bin/, which git ignores and dotnet clean empties), not the temporary folder, and emptied when a
+    /// test run first needs it, so that nothing piles up anywhere. It used to be /tmp/orion-cudart-test-PID, left
+    /// behind by every run: the test host is ended by the runner, so no exit handler of its own can clean up.
+    /// </summary>
+    public static string WorkDirectory { get; } = CreateWorkDirectory();
+
+    private static string CreateWorkDirectory()
+    {
+        var directory = Path.Combine(AppContext.BaseDirectory, "native-work");
+        if (Directory.Exists(directory))
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
     public static string TestProgram => Built.Value.TestProgram;
 
     public static string ClientLibrary => Built.Value.ClientLibrary;
@@ -40,7 +59,7 @@ internal static class NativeArtifacts
     /// <summary>Builds one of the driver front end's C test programs (a make target) beside its libcuda.so.1.</summary>
     private static string BuildDriverProgram(string target, string program)
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "driver");
+        var build = Path.Combine(WorkDirectory, "driver");
         Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "driver_front_end"), $"BUILD={build}", target],
             TimeSpan.FromMinutes(3));
         return Path.Combine(build, program);
@@ -60,7 +79,7 @@ internal static class NativeArtifacts
 
     private static string BuildBothFrontEndsTest()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "driver");
+        var build = Path.Combine(WorkDirectory, "driver");
         Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "driver_front_end"), $"BUILD={build}",
             $"STUB_BUILD={Built.Value.StubDirectory}", "both-test"], TimeSpan.FromMinutes(3));
         return Path.Combine(build, "both_front_ends_test");
@@ -68,7 +87,7 @@ internal static class NativeArtifacts
 
     private static string BuildDriverTest()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}", "driver");
+        var build = Path.Combine(WorkDirectory, "driver");
         Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "driver_front_end"), $"BUILD={build}", "api-test"],
             TimeSpan.FromMinutes(3));
         return Path.Combine(build, "driver_api_test");
@@ -76,7 +95,7 @@ internal static class NativeArtifacts
 
     private static (string, string, string) Build()
     {
-        var output = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{Environment.ProcessId}");
+        var output = WorkDirectory;
         Directory.CreateDirectory(output);
         var stubBuild = Path.Combine(output, "stub");
         Run("make", ["-s", "-C", Path.Combine(RepositoryRoot, "native", "cudart_stub"), $"BUILD={stubBuild}", "api-test"],

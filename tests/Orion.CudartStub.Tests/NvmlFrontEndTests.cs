@@ -26,12 +26,12 @@ public sealed class NvmlFrontEndTests
 
     /// <summary>The driver front end's libcuda.so.1, built for these tests alone (the driver's tests run make in their own
     /// build folder meanwhile, and two makes must not share one).</summary>
-    private static string DriverBuild => Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{System.Environment.ProcessId}", "nvml-driver");
+    private static string DriverBuild => Path.Combine(NativeArtifacts.WorkDirectory, "nvml-driver");
 
     /// <summary>Builds the NVML library, nvml_query and nvml_driver_test, and the libcuda.so.1 the latter two use.</summary>
     private static string BuildPrograms()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-test-{System.Environment.ProcessId}", "nvml");
+        var build = Path.Combine(NativeArtifacts.WorkDirectory, "nvml");
         NativeArtifacts.Run("make", ["-s", "-j2", "-C", Path.Combine(NativeArtifacts.RepositoryRoot, "native", "driver_front_end"),
             $"BUILD={DriverBuild}", "all"], TimeSpan.FromMinutes(3));
         NativeArtifacts.Run("make", ["-s", "-C", NvmlDirectory, $"BUILD={build}", $"DRIVER_BUILD={DriverBuild}", "query", "driver-test"],
@@ -42,7 +42,7 @@ public sealed class NvmlFrontEndTests
     [Fact]
     public void MakeTestPasses()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-nvml-make-{System.Environment.ProcessId}");
+        var build = Path.Combine(NativeArtifacts.WorkDirectory, "nvml-make");
         var (_, output, errors) = NativeArtifacts.Run("make", ["-s", "-C", NvmlDirectory, $"BUILD={build}", "test"], TimeSpan.FromMinutes(3));
         Assert.Contains("PASS exports: 404 names, unversioned", output, StringComparison.Ordinal);
         Assert.Matches(new Regex("^PASS [0-9]+ checks$", RegexOptions.Multiline), output);
@@ -122,6 +122,35 @@ public sealed class NvmlFrontEndTests
         Assert.NotEqual(0, exitCode);
         Assert.Contains("nvmlInit_v2: Driver Not Loaded", output, StringComparison.Ordinal);
         Assert.Contains("cannot reach", errors, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OrionMaxDevicesShowsTheFirstDevicesOfTheServersInOrderAndConnectsNoFurther()
+    {
+        // What orion run --gpus N sets: two sessions with a two-device server (four devices), limited to three.
+        var program = Path.Combine(Build.Value, "nvml_query");
+        await using var server = await StartServerAsync(new EmulatedGpuBackend(new EmulatedDeviceOptions { DeviceCount = 2 }));
+        var environment = ClientEnvironment(server);
+        var endpoint = environment["ORION_SERVER"];
+        environment["ORION_SERVER"] = $"{endpoint},{endpoint}";
+        var (exitCode, output, errors) = NativeArtifacts.Run(program, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("device count: 4\n", output, StringComparison.Ordinal);
+
+        environment["ORION_MAX_DEVICES"] = "3";
+        (exitCode, output, errors) = NativeArtifacts.Run(program, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("device count: 3\n", output, StringComparison.Ordinal);
+        Assert.Contains("== device 2\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("== device 3", output, StringComparison.Ordinal);
+
+        // Two devices come from the first server: the second entry, where nothing listens, is never connected to.
+        environment["ORION_SERVER"] = $"{endpoint},127.0.0.1:1";
+        environment["ORION_MAX_DEVICES"] = "2";
+        (exitCode, output, errors) = NativeArtifacts.Run(program, [], ProgramTimeout, environment, check: false);
+        Assert.True(exitCode == 0, $"exit {exitCode}\n{output}\n{errors}");
+        Assert.Contains("device count: 2\n", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("cannot reach", errors, StringComparison.Ordinal);
     }
 
     private static async Task<OrionServer> StartServerAsync(IGpuBackend backend)

@@ -10,7 +10,7 @@ public sealed class StubMakeTests
     [Fact]
     public void MakeTestPasses()
     {
-        var build = Path.Combine(Path.GetTempPath(), $"orion-cudart-make-{Environment.ProcessId}");
+        var build = Path.Combine(NativeArtifacts.WorkDirectory, "stub-make");
         var (_, output, errors) = NativeArtifacts.Run("make",
             ["-s", "-C", Path.Combine(NativeArtifacts.RepositoryRoot, "native", "cudart_stub"), $"BUILD={build}", "test"],
             TimeSpan.FromMinutes(3));

@@ -7,8 +7,17 @@ public static class ProtocolLimits
     public const uint Magic = 0x314E524F;
 
     /// <summary>The protocol version this build speaks (4: the hello's vGPU request and the welcome's vGPU; copies of
-    /// 16 KiB or less inside their records; 5: negotiated LZ4-compressed chunks; docs/protocol.md).</summary>
+    /// 16 KiB or less inside their records; 5: negotiated LZ4-compressed chunks, the server's vGPUs and sessions (calls 115 and 116); docs/protocol.md).</summary>
     public const ushort Version = 5;
+
+    /// <summary>Most vGPUs one device may be divided into (each has at least a 1% compute share).</summary>
+    public const int MaxVGpusPerDevice = 100;
+
+    /// <summary>Most entries a <c>GetServerVGpus</c> reply holds: every vGPU of every device, and one entry per undivided device.</summary>
+    public const int MaxServerVGpuEntries = MaxDevices * (MaxVGpusPerDevice + 1);
+
+    /// <summary>Most sessions a <c>GetServerSessions</c> reply lists; its count says how many there are in all.</summary>
+    public const int MaxListedSessions = 4096;
 
     /// <summary>
     /// Device-to-host data up to this size travels inside its reply, not as bulk after it: one frame

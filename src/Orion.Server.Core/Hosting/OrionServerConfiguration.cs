@@ -41,7 +41,7 @@ public static class OrionServerConfiguration
         nameof(OrionServerOptions.Isolation), nameof(OrionServerOptions.WorkerConnectTimeout), nameof(OrionServerOptions.MaxWorkers),
         nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
         nameof(OrionServerOptions.VGpus), nameof(OrionServerOptions.HelloTimeout), nameof(OrionServerOptions.ModuleCache),
-        nameof(OrionServerOptions.ComputeQuantum), nameof(OrionServerOptions.AllowCompression),
+        nameof(OrionServerOptions.ComputeQuantum), nameof(OrionServerOptions.AllowCompression), nameof(OrionServerOptions.ShowAllSessions),
     ];
 
     /// <summary>Binds <paramref name="section"/> onto <paramref name="options"/>.</summary>
@@ -120,6 +120,9 @@ public static class OrionServerConfiguration
                     break;
                 case "MAXWORKERS":
                     options.MaxWorkers = reader.Int32(child, options.MaxWorkers);
+                    break;
+                case "SHOWALLSESSIONS":
+                    options.ShowAllSessions = reader.Boolean(child, options.ShowAllSessions);
                     break;
                 case "MAXSESSIONS":
                     options.MaxSessions = reader.Int32(child, options.MaxSessions);

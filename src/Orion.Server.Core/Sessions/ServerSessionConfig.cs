@@ -19,6 +19,7 @@ namespace Orion.Server.Core.Sessions;
 /// <param name="VGpu">The vGPU the session is placed on, for its welcome; null where it holds none.</param>
 /// <param name="ComputeShares">Where a session on a vGPU gets its turns on the GPU (compute share enforcement); null: shares are not enforced.</param>
 /// <param name="AllowCompression">Whether a client may have its bulk chunks travel LZ4-compressed.</param>
+/// <param name="ServerStatus">The server's vGPUs and sessions for calls 115 and 116; null where the session cannot see them (a worker).</param>
 internal sealed record ServerSessionConfig(
     int[] Devices,
     RemoteDeviceInfo[] DeviceInfos,
@@ -35,7 +36,8 @@ internal sealed record ServerSessionConfig(
     SessionLimits? Limits = null,
     VGpuAssignment? VGpu = null,
     ComputeShares.IComputeShareJoiner? ComputeShares = null,
-    bool AllowCompression = true)
+    bool AllowCompression = true,
+    IServerStatusSource? ServerStatus = null)
 {
     /// <summary>What one session may hold at once.</summary>
     public SessionLimits SessionLimits => Limits ?? SessionLimits.Default;

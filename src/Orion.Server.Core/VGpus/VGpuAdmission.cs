@@ -142,6 +142,33 @@ internal sealed class VGpuAdmission
         }
     }
 
+    /// <summary>
+    /// The table clients see (<c>GetServerVGpus</c>): every vGPU with its holder (0: free), and, where some device is
+    /// divided, an entry per undivided device with the memory a session has there; empty where none is divided.
+    /// </summary>
+    public IReadOnlyList<ServerVGpuStatus> StatusEntries()
+    {
+        if (!_layout.IsDivided)
+        {
+            return [];
+        }
+        var entries = new List<ServerVGpuStatus>();
+        lock (_gate)
+        {
+            for (var device = 0; device < DeviceCount; device++)
+            {
+                if (_layout.SlicesByDevice[device] is not { } slices)
+                {
+                    entries.Add(new ServerVGpuStatus(device, ServerVGpuStatus.UndividedSlice, _undividedSessionMemory[device], 0, 0));
+                    continue;
+                }
+                entries.AddRange(slices.Select(slice =>
+                    new ServerVGpuStatus(device, slice.Index, slice.MemoryBytes, slice.SharePercent, _holders[device][slice.Index])));
+            }
+        }
+        return entries;
+    }
+
     /// <summary>The smallest free vGPU that has what is asked, else the undivided device with the least memory that has it. Caller holds the lock.</summary>
     private VGpuPlacement? BestFit(VGpuRequest request)
     {

@@ -12,7 +12,7 @@ namespace Orion.Server.Core.VGpus;
 public sealed class VGpuOptions
 {
     /// <summary>Most vGPUs on one device: each has at least a 1% compute share.</summary>
-    public const int MaxVGpusPerDevice = 100;
+    public const int MaxVGpusPerDevice = Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxVGpusPerDevice;
 
     /// <summary>The largest memory oversubscription accepted: a ratio, so 1.5 means 150% (a typo of 150 is refused).</summary>
     public const double MaxMemoryOversubscription = 16;

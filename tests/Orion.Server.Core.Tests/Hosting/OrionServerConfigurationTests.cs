@@ -85,7 +85,8 @@ public sealed class OrionServerConfigurationTests
             ("HelloTimeout", "1.5s"),
             ("ModuleCache:Directory", "/var/cache/orion"),
             ("ModuleCache:MaxBytes", "2G"),
-            ("AllowCompression", "false"));
+            ("AllowCompression", "false"),
+            ("ShowAllSessions", "true"));
 
         Assert.Equal([new TransportEndpoint("tcp", "127.0.0.1", 7000)], options.Endpoints);
         Assert.Equal([2], options.Devices);
@@ -120,6 +121,7 @@ public sealed class OrionServerConfigurationTests
         Assert.Equal([new VGpuSliceOptions(24UL << 30, 30), new VGpuSliceOptions(512UL << 20)], options.VGpus.Devices[1].Slices);
         Assert.Equal(TimeSpan.FromSeconds(1.5), options.HelloTimeout);
         Assert.Equal(new Orion.Server.Core.ModuleCache.ModuleCacheOptions("/var/cache/orion", 2L << 30), options.ModuleCache);
+        Assert.True(options.ShowAllSessions);
 
         Assert.Equal("s3cret", Bind(("AuthToken", "s3cret")).AuthToken);
     }
@@ -188,7 +190,7 @@ public sealed class OrionServerConfigurationTests
     [InlineData("AllowUnauthenticated", "yes", "Orion:AllowUnauthenticated: 'yes' is not true or false")]
     [InlineData("Isolation", "vm", "Orion:Isolation: 'vm' is not an isolation mode (Context or Process)")]
     [InlineData("Isolation", "1", "Orion:Isolation: '1' is not an isolation mode (Context or Process)")]
-    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache, AllowCompression)")]
+    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache, ComputeQuantum, AllowCompression, ShowAllSessions)")]
     [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules)")]
     [InlineData("ModuleCache:MaxBytes", "1G", "Orion:ModuleCache:Directory: is required when ModuleCache is configured (the directory where images are kept)")]
     public void A_bad_value_is_one_line_naming_the_key(string key, string value, string expected)

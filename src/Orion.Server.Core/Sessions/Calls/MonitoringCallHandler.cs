@@ -31,6 +31,33 @@ internal sealed class MonitoringCallHandler(SessionObjects objects) : IMonitorin
         return CudaStatus.Success;
     }
 
+    public CudaStatus GetServerVGpus(out ulong sessionId, out ServerVGpuStatus[] vgpus)
+    {
+        sessionId = objects.SessionId;
+        vgpus = [];
+        if (objects.Config.ServerStatus is not { } server)
+        {
+            return CudaStatus.NotSupported;
+        }
+        var table = server.VGpus();
+        vgpus = [.. table.Take(Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxServerVGpuEntries)];
+        return CudaStatus.Success;
+    }
+
+    public CudaStatus GetServerSessions(out uint sessionCount, out ServerSessionStatus[] sessions)
+    {
+        sessionCount = 0;
+        sessions = [];
+        if (objects.Config.ServerStatus is not { } server)
+        {
+            return CudaStatus.NotSupported;
+        }
+        var (count, visible) = server.Sessions(objects.SessionId);
+        sessionCount = (uint)count;
+        sessions = [.. visible.Take(Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxListedSessions)];
+        return CudaStatus.Success;
+    }
+
     /// <summary>
     /// The memory this session may use on the device: its memory quota (<see cref="SessionLimits.MemoryQuotaBytes"/>),
     /// else the card's total (the server NVML's, else the driver's).
