@@ -34,6 +34,14 @@ public sealed partial class OrionServer : IAsyncDisposable
     private ClientAuthenticator? _authenticator;
     private long _nextSessionId;
 
+    /// <summary>Connections held open, in all and per address (<see cref="OrionServerOptions.MaxConnections"/>).</summary>
+    private ConnectionAdmission? _connections;
+
+    /// <summary>Refusals of connections past a connection limit being sent now; past <see cref="MaxRefusalsInFlight"/>
+    /// a connection is reset without one, so that a flood cannot make the refusals themselves pile up.</summary>
+    private int _refusalsInFlight;
+    private const int MaxRefusalsInFlight = 64;
+
     /// <summary>Context mode: sessions alive, from their accept (see <see cref="OrionServerOptions.MaxSessions"/>).</summary>
     private int _sessionSlots;
     private int _disposed;
@@ -78,6 +86,9 @@ public sealed partial class OrionServer : IAsyncDisposable
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
         _options.SessionLimits.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConnectionsPerAddress, 1);
+        _connections = new ConnectionAdmission(_options.MaxConnections, _options.MaxConnectionsPerAddress);
         var vgpus = _options.VGpus ?? throw new InvalidOperationException("OrionServerOptions.VGpus must not be null (an empty VGpuOptions means no vGPUs).");
         vgpus.Validate();
         var token = ResolveAuthToken(_options);
@@ -197,16 +208,23 @@ public sealed partial class OrionServer : IAsyncDisposable
                 continue;
             }
             var id = (ulong)Interlocked.Increment(ref _nextSessionId);
+            // Before anything is read: until it has authenticated, a peer may send only a hello-sized message.
+            connection.MaxIncomingMessageSize = Math.Min(_options.SessionLimits.MaxUnauthenticatedMessageBytes, connection.Options.MaxMessageSize);
+            if (_connections!.TryAdmit(connection.RemoteEndpoint, out var refusal) is not { } lease)
+            {
+                RefuseConnection(id, connection, refusal);
+                continue;
+            }
             if (_options.Isolation == SessionIsolation.Process)
             {
-                TrackRedirect(id, connection);
+                TrackRedirect(id, connection, lease);
                 continue;
             }
             // Counted from the accept, before the hello: a connection that says nothing holds a session thread too.
             if (Interlocked.Increment(ref _sessionSlots) > _options.MaxSessions)
             {
                 Interlocked.Decrement(ref _sessionSlots);
-                TrackRefusalAsBusy(id, connection);
+                TrackRefusalAsBusy(id, connection, lease);
                 continue;
             }
             var session = new ServerSession(id, connection, _backend, _config!, _logger, ended =>
@@ -214,6 +232,7 @@ public sealed partial class OrionServer : IAsyncDisposable
                 _sessions.TryRemove(ended.Id, out _);
                 _admission!.Release(ended.Id); // however the session ended: its vGPU is free once its contexts are gone
                 Interlocked.Decrement(ref _sessionSlots);
+                lease.Dispose();
             }, place: Place);
             _sessions[id] = session;
             session.Start();

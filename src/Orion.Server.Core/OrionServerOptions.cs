@@ -60,6 +60,14 @@ public sealed class OrionServerOptions
     /// further clients are refused as unavailable.</summary>
     public int MaxSessions { get; set; } = 256;
 
+    /// <summary>Most connections the server holds open at once, whatever their state (saying hello, in a session, being
+    /// redirected to a worker or refused); a connection past it is refused as unavailable at once and closed. Default 1,024.</summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>Most connections one remote address (an IPv4 address, an IPv6 /64 prefix) holds open at once; a connection
+    /// past it is refused as unavailable at once and closed, and other addresses are unaffected. Default 64.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 64;
+
     /// <summary>How long a session's send may wait for its client to read before the session ends (a client that
     /// stops reading would otherwise hold the session and its device memory); <see cref="Timeout.InfiniteTimeSpan"/>
     /// disables it.</summary>

@@ -39,7 +39,8 @@ public static class OrionServerConfiguration
         nameof(OrionServerOptions.AuthTokenFile), nameof(OrionServerOptions.AllowUnauthenticated),
         nameof(OrionServerOptions.AuthFailureLimits), nameof(OrionServerOptions.ChunkBytes), nameof(OrionServerOptions.TransportOptions),
         nameof(OrionServerOptions.Isolation), nameof(OrionServerOptions.WorkerConnectTimeout), nameof(OrionServerOptions.MaxWorkers),
-        nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
+        nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.MaxConnections), nameof(OrionServerOptions.MaxConnectionsPerAddress),
+        nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
         nameof(OrionServerOptions.VGpus), nameof(OrionServerOptions.HelloTimeout), nameof(OrionServerOptions.ModuleCache),
     ];
 
@@ -120,6 +121,12 @@ public static class OrionServerConfiguration
                 case "MAXSESSIONS":
                     options.MaxSessions = reader.Int32(child, options.MaxSessions);
                     break;
+                case "MAXCONNECTIONS":
+                    options.MaxConnections = reader.Int32(child, options.MaxConnections);
+                    break;
+                case "MAXCONNECTIONSPERADDRESS":
+                    options.MaxConnectionsPerAddress = reader.Int32(child, options.MaxConnectionsPerAddress);
+                    break;
                 case "SENDTIMEOUT":
                     options.SendTimeout = reader.Duration(child, options.SendTimeout, allowInfinite: true);
                     break;
@@ -179,7 +186,9 @@ public static class OrionServerConfiguration
                 "MAXSTREAMS" => result with { MaxStreams = reader.Int32(child, result.MaxStreams) },
                 "MAXEVENTS" => result with { MaxEvents = reader.Int32(child, result.MaxEvents) },
                 "MAXMODULES" => result with { MaxModules = reader.Int32(child, result.MaxModules) },
-                _ => reader.Unknown(child, ["MemoryQuotaBytes", "MaxAllocations", "MaxStreams", "MaxEvents", "MaxModules"], result),
+                "MAXMODULEIMAGEBYTES" => result with { MaxModuleImageBytes = reader.Int64Size(child, result.MaxModuleImageBytes) },
+                "MAXUNAUTHENTICATEDMESSAGEBYTES" => result with { MaxUnauthenticatedMessageBytes = reader.Int32Size(child, result.MaxUnauthenticatedMessageBytes) },
+                _ => reader.Unknown(child, ["MemoryQuotaBytes", "MaxAllocations", "MaxStreams", "MaxEvents", "MaxModules", "MaxModuleImageBytes", "MaxUnauthenticatedMessageBytes"], result),
             };
         }
         return result;

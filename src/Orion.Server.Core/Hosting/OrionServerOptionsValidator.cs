@@ -64,6 +64,14 @@ public sealed class OrionServerOptionsValidator(string sectionPath = "") : IVali
         {
             Problem(nameof(options.MaxSessions), $"{options.MaxSessions} is less than 1");
         }
+        if (options.MaxConnections < 1)
+        {
+            Problem(nameof(options.MaxConnections), $"{options.MaxConnections} is less than 1");
+        }
+        if (options.MaxConnectionsPerAddress < 1)
+        {
+            Problem(nameof(options.MaxConnectionsPerAddress), $"{options.MaxConnectionsPerAddress} is less than 1");
+        }
         if (options.MaxWorkers < 1)
         {
             Problem(nameof(options.MaxWorkers), $"{options.MaxWorkers} is less than 1");

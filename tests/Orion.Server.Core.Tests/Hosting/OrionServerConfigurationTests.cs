@@ -71,12 +71,16 @@ public sealed class OrionServerConfigurationTests
             ("WorkerConnectTimeout", "20s"),
             ("MaxWorkers", "8"),
             ("MaxSessions", "9"),
+            ("MaxConnections", "100"),
+            ("MaxConnectionsPerAddress", "7"),
             ("SendTimeout", "2m"),
             ("SessionLimits:MemoryQuotaBytes", "16G"),
             ("SessionLimits:MaxAllocations", "10"),
             ("SessionLimits:MaxStreams", "11"),
             ("SessionLimits:MaxEvents", "12"),
             ("SessionLimits:MaxModules", "13"),
+            ("SessionLimits:MaxModuleImageBytes", "64M"),
+            ("SessionLimits:MaxUnauthenticatedMessageBytes", "8K"),
             ("VGpus:MemoryOversubscription", "1.5"),
             ("VGpus:Devices:0:Count", "4"),
             ("VGpus:Devices:1:Slices:0:Memory", "24G"),
@@ -110,8 +114,14 @@ public sealed class OrionServerConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(20), options.WorkerConnectTimeout);
         Assert.Equal(8, options.MaxWorkers);
         Assert.Equal(9, options.MaxSessions);
+        Assert.Equal(100, options.MaxConnections);
+        Assert.Equal(7, options.MaxConnectionsPerAddress);
         Assert.Equal(TimeSpan.FromMinutes(2), options.SendTimeout);
-        Assert.Equal(new SessionLimits { MemoryQuotaBytes = 16UL << 30, MaxAllocations = 10, MaxStreams = 11, MaxEvents = 12, MaxModules = 13 }, options.SessionLimits);
+        Assert.Equal(new SessionLimits
+        {
+            MemoryQuotaBytes = 16UL << 30, MaxAllocations = 10, MaxStreams = 11, MaxEvents = 12, MaxModules = 13,
+            MaxModuleImageBytes = 64L << 20, MaxUnauthenticatedMessageBytes = 8 << 10,
+        }, options.SessionLimits);
         Assert.Equal(1.5, options.VGpus.MemoryOversubscription);
         Assert.Equal([0, 1], options.VGpus.Devices.Keys);
         Assert.Equal(4, options.VGpus.Devices[0].Count);
