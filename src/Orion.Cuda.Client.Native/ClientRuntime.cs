@@ -122,7 +122,7 @@ internal sealed class ClientRuntime
 
     private static RemoteCudaClient? Connect(TransportEndpoint endpoint, ClientSettings settings, out int error)
     {
-        // tcp:// and host:port; rdma:// through the ibverbs shim; auto:// picks RDMA when a device
+        // tcp:// and host:port; tls:// (TLS over TCP); rdma:// through the ibverbs shim; auto:// picks RDMA when a device
         // is present, else TCP, and says which at ORION_LOG_LEVEL=info.
         var tcp = new TcpTransport();
         var transports = new TransportFactory().Add(tcp).AddRdmaWithFallback(new RdmaTransport(logger: NativeLogLogger.Instance), tcp, NativeLogLogger.Instance);
@@ -136,7 +136,8 @@ internal sealed class ClientRuntime
             VGpu = settings.VGpu,
             ReplySpinTime = settings.ReplySpinTime,
             // The receive thread looks for the reply as long as the waiting caller does.
-            TransportOptions = new TransportOptions { ReceiveSpinTime = settings.ReplySpinTime },
+            // tls:// servers are verified against ORION_TLS_CA (else the system's trust store) and ORION_TLS_SERVER_NAME.
+            TransportOptions = new TransportOptions { ReceiveSpinTime = settings.ReplySpinTime, Tls = settings.Tls },
             ConnectTimeout = settings.ConnectTimeout,
             HandshakeTimeout = settings.ConnectTimeout,
         };

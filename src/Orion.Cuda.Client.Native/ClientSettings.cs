@@ -25,6 +25,11 @@ internal sealed record ClientSettings(
     /// <c>ORION_VGPU_SHARE</c> (percent, 1..100) and <c>ORION_VGPU_DEVICE</c> (the server's device number); the same for every server.</summary>
     public VGpuRequest VGpu { get; init; } = VGpuRequest.None;
 
+    /// <summary>How a <c>tls://</c> server is verified: <c>ORION_TLS_CA</c>, a PEM file of the certificates to trust (a private
+    /// CA, or the server's own self-signed certificate) instead of the system's trust store, and <c>ORION_TLS_SERVER_NAME</c>,
+    /// the name the server's certificate must carry when it is not the host in ORION_SERVER. Null: the system's store, the host's name.</summary>
+    public TransportTlsOptions? Tls { get; init; }
+
     /// <summary><c>ORION_REPLY_SPIN_US</c>: how long a waiting call spins before it sleeps (0 to 10,000 µs; default 200).</summary>
     public TimeSpan ReplySpinTime { get; init; } = DefaultReplySpinTime;
 
@@ -56,9 +61,11 @@ internal sealed record ClientSettings(
         var vgpu = ParseVGpu(read("ORION_VGPU_MEMORY"), read("ORION_VGPU_SHARE"), read("ORION_VGPU_DEVICE"), errors);
         var spin = ParseDuration("ORION_REPLY_SPIN_US", read("ORION_REPLY_SPIN_US"), DefaultReplySpinTime,
             0, MaxReplySpinMicroseconds, TimeSpan.FromMicroseconds(1), "microseconds", errors);
+        var tls = ParseTls(read("ORION_TLS_CA"), read("ORION_TLS_SERVER_NAME"), errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
+            Tls = tls,
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
             VGpu = vgpu,
             ReplySpinTime = spin,
@@ -75,6 +82,7 @@ internal sealed record ClientSettings(
             .Append(", Error = ").Append(Error)
             .Append(", ProfileCalls = ").Append(ProfileCalls)
             .Append(", VGpu = ").Append(VGpu.IsEmpty ? "(none)" : VGpu.Describe())
+            .Append(", Tls = ").Append(Tls is null ? "(system trust)" : $"{Tls.TrustedCertificates?.Count ?? 0} trusted certificate(s), server name {Tls.ServerName ?? "(the host's)"}")
             .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs");
         return true;
     }
@@ -100,6 +108,38 @@ internal sealed record ClientSettings(
             return "";
         }
         return fromFile;
+    }
+
+    /// <summary>The TLS verification settings; null when neither variable is set.</summary>
+    private static TransportTlsOptions? ParseTls(string? caFile, string? serverName, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(caFile) && string.IsNullOrWhiteSpace(serverName))
+        {
+            return null;
+        }
+        var trusted = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        if (!string.IsNullOrWhiteSpace(caFile))
+        {
+            try
+            {
+                trusted.ImportFromPemFile(caFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                errors.Add($"ORION_TLS_CA='{caFile}' cannot be read as PEM certificates: {ex.Message}");
+                return null;
+            }
+            if (trusted.Count == 0)
+            {
+                errors.Add($"ORION_TLS_CA='{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+                return null;
+            }
+        }
+        return new TransportTlsOptions
+        {
+            TrustedCertificates = trusted.Count > 0 ? trusted : null,
+            ServerName = string.IsNullOrWhiteSpace(serverName) ? null : serverName.Trim(),
+        };
     }
 
     /// <summary>The vGPU request; each variable unset or empty asks for nothing of its kind.</summary>

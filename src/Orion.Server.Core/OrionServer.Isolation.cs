@@ -81,7 +81,13 @@ public sealed partial class OrionServer
             var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
                 placed.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout,
                 _options.ModuleCache is { } cache ? cache with { Directory = Path.GetFullPath(cache.Directory) } : null, _options.SendTimeout,
-                placed.SessionLimits, placed.VGpu);
+                placed.SessionLimits, placed.VGpu)
+            {
+                // The worker listens with the scheme the client used: on tls:// it presents the server's certificate.
+                Tls = OrionServer.IsTls(connection.LocalEndpoint) && _options.Tls is { } tls
+                    ? new Tls.TlsCertificateOptions(Path.GetFullPath(tls.CertificateFile), tls.KeyFile is null ? null : Path.GetFullPath(tls.KeyFile))
+                    : null,
+            };
             IWorker worker;
             try
             {

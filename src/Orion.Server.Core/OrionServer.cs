@@ -37,6 +37,9 @@ public sealed partial class OrionServer : IAsyncDisposable
     /// <summary>Connections held open, in all and per address (<see cref="OrionServerOptions.MaxConnections"/>).</summary>
     private ConnectionAdmission? _connections;
 
+    /// <summary>The transport options of <c>tls://</c> endpoints: the configured ones with the server's certificate.</summary>
+    private TransportOptions? _tlsOptions;
+
     /// <summary>Refusals of connections past a connection limit being sent now; past <see cref="MaxRefusalsInFlight"/>
     /// a connection is reset without one, so that a flood cannot make the refusals themselves pile up.</summary>
     private int _refusalsInFlight;
@@ -107,6 +110,28 @@ public sealed partial class OrionServer : IAsyncDisposable
                 AuthenticationLog.ListeningOpen(_logger, endpoint.ToString());
             }
         }
+        var certificate = _options.Tls is { } tls ? Tls.ServerCertificate.Load(tls) : null;
+        foreach (var endpoint in _options.Endpoints)
+        {
+            if (IsTls(endpoint))
+            {
+                if (certificate is null)
+                {
+                    throw new InvalidOperationException($"Cannot listen on {endpoint}: TLS needs a certificate (OrionServerOptions.Tls: a certificate file and its key).");
+                }
+                continue;
+            }
+            if (LoopbackEndpoints.IsLoopback(endpoint))
+            {
+                continue;
+            }
+            if (!_options.AllowUnencrypted)
+            {
+                throw new UnencryptedEndpointException(endpoint);
+            }
+            AuthenticationLog.ListeningUnencrypted(_logger, endpoint.ToString());
+        }
+        _tlsOptions = certificate is null ? null : _options.TransportOptions with { Tls = new TransportTlsOptions { ServerCertificate = certificate } };
         var limits = _options.AuthFailureLimits ?? throw new InvalidOperationException("OrionServerOptions.AuthFailureLimits must not be null (MaxFailures = 0 turns the limit off).");
         limits.Validate();
         var limiter = limits.MaxFailures > 0 ? new AuthFailureLimiter(limits, _options.TimeProvider) : null;
@@ -130,12 +155,15 @@ public sealed partial class OrionServer : IAsyncDisposable
         }
         foreach (var endpoint in _options.Endpoints)
         {
-            var listener = await _transports.ListenAsync(endpoint, _options.TransportOptions, cancellationToken).ConfigureAwait(false);
+            var listener = await _transports.ListenAsync(endpoint, IsTls(endpoint) ? _tlsOptions! : _options.TransportOptions, cancellationToken).ConfigureAwait(false);
             _listeners.Add(listener);
             Log.Listening(_logger, listener.Endpoint.ToString());
             _acceptLoops.Add(AcceptLoopAsync(listener));
         }
     }
+
+    /// <summary>A <c>tls://</c> endpoint (TLS over TCP).</summary>
+    internal static bool IsTls(TransportEndpoint endpoint) => string.Equals(endpoint.Scheme, "tls", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The token clients must present: <see cref="OrionServerOptions.AuthToken"/> or the contents of
     /// <see cref="OrionServerOptions.AuthTokenFile"/> (not both); null when neither is set.</summary>
@@ -270,6 +298,7 @@ public sealed partial class OrionServer : IAsyncDisposable
         }
         await Task.WhenAll(sessions.Select(s => s.Completion)).ConfigureAwait(false);
         await StopWorkersAsync().ConfigureAwait(false);
+        _tlsOptions?.Tls?.ServerCertificate?.Dispose();
         _stopping.Dispose();
     }
 }

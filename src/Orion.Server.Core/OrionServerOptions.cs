@@ -30,6 +30,18 @@ public sealed class OrionServerOptions
     /// </summary>
     public bool AllowUnauthenticated { get; set; }
 
+    /// <summary>The certificate of the server's <c>tls://</c> endpoints (TLS over TCP), and its workers' in process
+    /// isolation; null: none, and a <c>tls://</c> endpoint is refused.</summary>
+    public Tls.TlsCertificateOptions? Tls { get; set; }
+
+    /// <summary>
+    /// Lets the server listen without TLS on endpoints that other hosts can reach. Off by default: <see cref="OrionServer.StartAsync"/>
+    /// refuses (<see cref="UnencryptedEndpointException"/>) any endpoint that is not <c>tls://</c>, loopback or in-process,
+    /// since the token and every session's data would cross the network in clear. For trusted networks (and RDMA fabrics,
+    /// which have no TLS) only.
+    /// </summary>
+    public bool AllowUnencrypted { get; set; }
+
     /// <summary>How failed authentications are limited per remote address (default: 5 failures within a minute lock the
     /// address out for 5 minutes; at most 10,000 addresses tracked). The same in both isolation modes.</summary>
     public Authentication.AuthFailureLimits AuthFailureLimits { get; set; } = new();

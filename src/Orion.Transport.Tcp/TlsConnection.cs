@@ -102,10 +102,10 @@ internal sealed class TlsConnection : StreamTransportConnection
         {
             await tls.DisposeAsync().ConfigureAwait(false);
             throw new TransportException(TransportError.ConnectFailed, verification.Failure is { } failure
-                ? $"TLS: {endpoint} is not trusted: {failure}"
+                ? $"TLS: the server is not trusted: {failure}"
                 : exception is OperationCanceledException
-                    ? $"TLS: the handshake with {endpoint} took more than {settings.HandshakeTimeout.TotalSeconds:0.###} s (is it an Orion server with TLS?)."
-                    : $"TLS: the handshake with {endpoint} failed (is the server listening with tls://? a plain tcp:// server cuts it off): {FirstLine(exception)}",
+                    ? $"TLS: the handshake took more than {settings.HandshakeTimeout.TotalSeconds:0.###} s (is it an Orion server with TLS?)."
+                    : $"TLS: the handshake failed (is the server listening with tls://? a plain tcp:// server cuts it off): {FirstLine(exception)}",
                 exception);
         }
         return new TlsConnection(socket, tls, Task.CompletedTask, options,

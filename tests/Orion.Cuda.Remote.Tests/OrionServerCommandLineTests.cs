@@ -123,7 +123,7 @@ public sealed class OrionServerCommandLineTests : IDisposable
     public async Task A_token_from_a_file_or_the_environment_lets_it_listen_beyond_loopback_and_is_required(string source)
     {
         var port = FreePort();
-        List<string> arguments = ["--emulated", "--listen", $"tcp://0.0.0.0:{port}"];
+        List<string> arguments = ["--emulated", "--listen", $"tcp://0.0.0.0:{port}", "--allow-unencrypted"];
         var environment = new Dictionary<string, string>();
         switch (source)
         {
@@ -156,7 +156,7 @@ public sealed class OrionServerCommandLineTests : IDisposable
     public async Task Allow_unauthenticated_lets_it_listen_beyond_loopback_without_a_token()
     {
         var port = FreePort();
-        using var server = OrionServerProgram.Start(["--emulated", "--listen", $"tcp://0.0.0.0:{port}", "--allow-unauthenticated"]);
+        using var server = OrionServerProgram.Start(["--emulated", "--listen", $"tcp://0.0.0.0:{port}", "--allow-unauthenticated", "--allow-unencrypted"]);
         await server.WaitForOutputAsync("no auth token", Patience);
         Assert.Contains("without authentication (AllowUnauthenticated)", server.Output, StringComparison.Ordinal);
         var transports = new TransportFactory().Add(new TcpTransport());

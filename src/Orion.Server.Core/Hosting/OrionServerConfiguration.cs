@@ -37,6 +37,7 @@ public static class OrionServerConfiguration
     [
         nameof(OrionServerOptions.Endpoints), nameof(OrionServerOptions.Devices), nameof(OrionServerOptions.AuthToken),
         nameof(OrionServerOptions.AuthTokenFile), nameof(OrionServerOptions.AllowUnauthenticated),
+        nameof(OrionServerOptions.Tls), nameof(OrionServerOptions.AllowUnencrypted),
         nameof(OrionServerOptions.AuthFailureLimits), nameof(OrionServerOptions.ChunkBytes), nameof(OrionServerOptions.TransportOptions),
         nameof(OrionServerOptions.Isolation), nameof(OrionServerOptions.WorkerConnectTimeout), nameof(OrionServerOptions.MaxWorkers),
         nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.MaxConnections), nameof(OrionServerOptions.MaxConnectionsPerAddress),
@@ -99,6 +100,12 @@ public static class OrionServerConfiguration
                     break;
                 case "ALLOWUNAUTHENTICATED":
                     options.AllowUnauthenticated = reader.Boolean(child, options.AllowUnauthenticated);
+                    break;
+                case "TLS":
+                    options.Tls = BindTls(reader, child, options.Tls);
+                    break;
+                case "ALLOWUNENCRYPTED":
+                    options.AllowUnencrypted = reader.Boolean(child, options.AllowUnencrypted);
                     break;
                 case "AUTHFAILURELIMITS":
                     options.AuthFailureLimits = BindAuthFailureLimits(reader, child, options.AuthFailureLimits ?? new AuthFailureLimits());
@@ -366,6 +373,36 @@ public static class OrionServerConfiguration
             return current;
         }
         return new ModuleCacheOptions(directory, maxBytes);
+    }
+
+    private static Tls.TlsCertificateOptions? BindTls(Reader reader, IConfigurationSection section, Tls.TlsCertificateOptions? current)
+    {
+        var certificate = current?.CertificateFile;
+        var key = current?.KeyFile;
+        foreach (var child in section.GetChildren())
+        {
+            switch (child.Key.ToUpperInvariant())
+            {
+                case "CERTIFICATEFILE":
+                    certificate = reader.Text(child);
+                    break;
+                case "KEYFILE":
+                    key = reader.Text(child);
+                    break;
+                default:
+                    reader.Unknown(child, ["CertificateFile", "KeyFile"]);
+                    break;
+            }
+        }
+        if (string.IsNullOrWhiteSpace(certificate))
+        {
+            if (section.GetChildren().Any())
+            {
+                reader.Problem(section.Path + ":CertificateFile", "is required when Tls is configured (a PEM certificate, or a PKCS#12 file)");
+            }
+            return current;
+        }
+        return new Tls.TlsCertificateOptions(certificate, string.IsNullOrWhiteSpace(key) ? null : key);
     }
 
     /// <summary>Parses a byte size: a number of bytes, or one with a K, M, G or T suffix (powers of 1024).</summary>

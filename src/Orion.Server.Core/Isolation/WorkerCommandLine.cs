@@ -43,10 +43,12 @@ public static class WorkerCommandLine
     private const string SendTimeoutMs = "--send-timeout-ms";
     private const string Limit = "--limit"; // name=value, one per session limit that is not its default
     private const string VGpuOption = "--vgpu"; // the session's vGPU, for its welcome (VGpuArgument)
+    private const string TlsCertificate = "--tls-certificate"; // a tls:// worker's certificate file (a path, not a secret)
+    private const string TlsKey = "--tls-key";
 
     private static readonly HashSet<string> KnownOptions =
         [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes,
-            SendTimeoutMs, Limit, VGpuOption];
+            SendTimeoutMs, Limit, VGpuOption, TlsCertificate, TlsKey];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -103,6 +105,14 @@ public static class WorkerCommandLine
         {
             arguments.AddRange([ModuleCacheDirectory, cache.Directory, ModuleCacheMaxBytes, cache.MaxBytes.ToString(CultureInfo.InvariantCulture)]);
         }
+        if (request.Tls is { } tls)
+        {
+            arguments.AddRange([TlsCertificate, tls.CertificateFile]);
+            if (tls.KeyFile is { } key)
+            {
+                arguments.AddRange([TlsKey, key]);
+            }
+        }
         arguments.Add(BackendArgumentsSeparator);
         arguments.AddRange(backendArguments);
         return arguments;
@@ -130,6 +140,8 @@ public static class WorkerCommandLine
         LogLevel? logLevel = null;
         string? cacheDirectory = null;
         long? cacheMaxBytes = null;
+        string? tlsCertificate = null;
+        string? tlsKey = null;
         var devices = new List<int>();
         var limits = SessionLimits.Default;
         VGpuAssignment? vgpu = null;
@@ -204,6 +216,14 @@ public static class WorkerCommandLine
                 case VGpuOption:
                     valid = VGpuArgument.TryParse(value, out vgpu);
                     break;
+                case TlsCertificate:
+                    tlsCertificate = value;
+                    valid = Path.IsPathFullyQualified(value);
+                    break;
+                case TlsKey:
+                    tlsKey = value;
+                    valid = Path.IsPathFullyQualified(value);
+                    break;
                 default: // Device, which may repeat too
                     var device = ParseInt(value);
                     valid = device is not null && devices.Count < ProtocolLimits.MaxDevices;
@@ -221,6 +241,11 @@ public static class WorkerCommandLine
             error = $"{ListenScheme}, {ListenHost} and {SessionId} are required";
             return false;
         }
+        if (tlsKey is not null && tlsCertificate is null)
+        {
+            error = $"{TlsKey} needs {TlsCertificate}";
+            return false;
+        }
         var backendArguments = index < args.Count ? args.Skip(index + 1).ToArray() : [];
         parsed = new ParsedWorkerArguments(
             new TransportEndpoint(scheme, host, port ?? 0),
@@ -233,7 +258,10 @@ public static class WorkerCommandLine
             cacheDirectory is null ? null : new ModuleCacheOptions(cacheDirectory, cacheMaxBytes ?? ModuleCacheOptions.DefaultMaxBytes),
             sendTimeoutMs is { } send ? TimeSpan.FromMilliseconds(send) : null,
             limits,
-            vgpu);
+            vgpu)
+        {
+            Tls = tlsCertificate is null ? null : new Tls.TlsCertificateOptions(tlsCertificate, tlsKey),
+        };
         error = "";
         return true;
     }
@@ -270,4 +298,8 @@ internal sealed record ParsedWorkerArguments(
     ModuleCacheOptions? ModuleCache = null,
     TimeSpan? SendTimeout = null,
     SessionLimits? Limits = null,
-    VGpuAssignment? VGpu = null);
+    VGpuAssignment? VGpu = null)
+{
+    /// <summary>The certificate of a <c>tls://</c> worker, or null.</summary>
+    public Tls.TlsCertificateOptions? Tls { get; init; }
+}

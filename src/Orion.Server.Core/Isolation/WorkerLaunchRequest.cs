@@ -25,6 +25,10 @@ public sealed record WorkerLaunchRequest(
     SessionLimits? Limits = null,
     Orion.Cuda.Protocol.Wire.VGpuAssignment? VGpu = null)
 {
+    /// <summary>The server's certificate, for a worker that listens on <c>tls://</c> (the scheme the client reached the
+    /// supervisor with); its files are read by the worker. Null: none.</summary>
+    public Tls.TlsCertificateOptions? Tls { get; init; }
+
     /// <summary>What the record's <c>ToString</c> shows: everything but the ticket, a credential that is never printed
     /// (a launcher may log its request).</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
@@ -38,7 +42,8 @@ public sealed record WorkerLaunchRequest(
             .Append(", ModuleCache = ").Append(ModuleCache)
             .Append(", SendTimeout = ").Append(SendTimeout)
             .Append(", Limits = ").Append(Limits)
-            .Append(", VGpu = ").Append(VGpu);
+            .Append(", VGpu = ").Append(VGpu)
+            .Append(", Tls = ").Append(Tls);
         return true;
     }
 }

@@ -51,7 +51,7 @@ public sealed class TlsTransportTests : IDisposable
         // The system's store does not know a certificate made a moment ago.
         var refused = await Assert.ThrowsAsync<TransportException>(() => _transport.ConnectAsync(listener.Endpoint, new TransportOptions()).AsTask().WaitAsync(Quickly));
         Assert.Equal(TransportError.ConnectFailed, refused.Error);
-        Assert.StartsWith($"TLS: {listener.Endpoint} is not trusted: its certificate (CN=orion-test-server) is not trusted by this system", refused.Message, StringComparison.Ordinal);
+        Assert.StartsWith("TLS: the server is not trusted: its certificate (CN=orion-test-server) is not trusted by this system", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain('\n', refused.Message);
 
         // Trusting another certificate does not help.
