@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Sockets;
 using Orion.Cuda.Protocol.Wire;
@@ -66,6 +67,42 @@ public sealed class OrionServerCommandLineTests : IDisposable
         var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7000"], Patience);
         Assert.Equal(2, exitCode);
         AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7000", "--token-file", "--allow-unauthenticated");
+    }
+
+    [Fact]
+    public async Task A_non_loopback_listen_address_without_tls_is_refused_naming_both_ways_out()
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7000", "--token-file", TokenFile(Secret)], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7000 without TLS", "tls://0.0.0.0:7000", "--tls-certificate", "--allow-unencrypted");
+
+        (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tls://0.0.0.0:7000", "--token-file", TokenFile(Secret)], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "Cannot listen on tls://0.0.0.0:7000: TLS needs a certificate (--tls-certificate FILE");
+    }
+
+    [Fact]
+    public async Task With_a_certificate_it_serves_tls_beyond_loopback_and_the_client_verifies_it()
+    {
+        using var certificate = Orion.Transport.Tests.Tls.TestCertificates.CreateSelfSigned();
+        var certificateFile = TokenFile(certificate.ExportCertificatePem());
+        var keyFile = TokenFile(certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        var port = FreePort();
+        using var server = OrionServerProgram.Start(["--emulated", "--listen", $"tls://0.0.0.0:{port}", "--token-file", TokenFile(Secret),
+            "--tls-certificate", certificateFile, "--tls-key", keyFile]);
+        await server.WaitForOutputAsync("auth token required", Patience);
+
+        var transports = new TransportFactory().Add(new TcpTransport());
+        var endpoint = new TransportEndpoint(TcpTransport.TlsScheme, "127.0.0.1", port);
+        var untrusted = await Assert.ThrowsAsync<ServerUnreachableException>(() =>
+            RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions { AuthToken = Secret }));
+        Assert.Contains("not trusted", untrusted.Message, StringComparison.Ordinal);
+        await using var client = await RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions
+        {
+            AuthToken = Secret,
+            TransportOptions = new TransportOptions { Tls = new TransportTlsOptions { TrustedCertificates = [certificate] } },
+        });
+        Assert.Equal(CudaStatus.Success, client.Synchronize());
     }
 
     [Fact]

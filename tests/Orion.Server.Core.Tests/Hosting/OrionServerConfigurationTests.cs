@@ -54,6 +54,9 @@ public sealed class OrionServerConfigurationTests
             ("Devices:0", "2"),
             ("AuthTokenFile", "/etc/orion/token"),
             ("AllowUnauthenticated", "true"),
+            ("Tls:CertificateFile", "/etc/orion/server.crt"),
+            ("Tls:KeyFile", "/etc/orion/server.key"),
+            ("AllowUnencrypted", "true"),
             ("AuthFailureLimits:MaxFailures", "3"),
             ("AuthFailureLimits:Window", "30s"),
             ("AuthFailureLimits:Lockout", "00:10:00"),
@@ -94,6 +97,8 @@ public sealed class OrionServerConfigurationTests
         Assert.Equal([2], options.Devices);
         Assert.Equal("/etc/orion/token", options.AuthTokenFile);
         Assert.True(options.AllowUnauthenticated);
+        Assert.Equal(new Orion.Server.Core.Tls.TlsCertificateOptions("/etc/orion/server.crt", "/etc/orion/server.key"), options.Tls);
+        Assert.True(options.AllowUnencrypted);
         Assert.Equal(3, options.AuthFailureLimits.MaxFailures);
         Assert.Equal(TimeSpan.FromSeconds(30), options.AuthFailureLimits.Window);
         Assert.Equal(TimeSpan.FromMinutes(10), options.AuthFailureLimits.Lockout);
@@ -196,8 +201,11 @@ public sealed class OrionServerConfigurationTests
     [InlineData("AllowUnauthenticated", "yes", "Orion:AllowUnauthenticated: 'yes' is not true or false")]
     [InlineData("Isolation", "vm", "Orion:Isolation: 'vm' is not an isolation mode (Context or Process)")]
     [InlineData("Isolation", "1", "Orion:Isolation: '1' is not an isolation mode (Context or Process)")]
-    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache)")]
-    [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules)")]
+    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, Tls, AllowUnencrypted, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, MaxConnections, MaxConnectionsPerAddress, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache)")]
+    [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules, MaxModuleImageBytes, MaxUnauthenticatedMessageBytes)")]
+    [InlineData("Tls:KeyFile", "/k", "Orion:Tls:CertificateFile: is required when Tls is configured (a PEM certificate, or a PKCS#12 file)")]
+    [InlineData("MaxConnectionsPerAddress", "few", "Orion:MaxConnectionsPerAddress: 'few' is not a whole number")]
+    [InlineData("SessionLimits:MaxUnauthenticatedMessageBytes", "lots", "Orion:SessionLimits:MaxUnauthenticatedMessageBytes: 'lots' is not a size (bytes, or with a K, M, G or T suffix: 64K, 16G)")]
     [InlineData("ModuleCache:MaxBytes", "1G", "Orion:ModuleCache:Directory: is required when ModuleCache is configured (the directory where images are kept)")]
     public void A_bad_value_is_one_line_naming_the_key(string key, string value, string expected)
     {
@@ -259,7 +267,7 @@ public sealed class OrionServerConfigurationTests
     public void The_validator_says_what_is_missing_or_out_of_range_in_one_line_each()
     {
         var validator = new OrionServerOptionsValidator("Orion");
-        var options = new OrionServerOptions { ChunkBytes = 1, Isolation = SessionIsolation.Process, SessionLimits = new SessionLimits { MaxStreams = 0 } };
+        var options = new OrionServerOptions { ChunkBytes = 1, Isolation = SessionIsolation.Process, MaxConnectionsPerAddress = 0, SessionLimits = new SessionLimits { MaxStreams = 0 } };
         var result = validator.Validate(null, options);
         Assert.True(result.Failed);
         Assert.Equal(
@@ -267,6 +275,7 @@ public sealed class OrionServerConfigurationTests
             "Orion:Endpoints: at least one endpoint to listen on is required (e.g. tcp://127.0.0.1:7000)",
             $"Orion:ChunkBytes: 1 is outside {Orion.Cuda.Protocol.Wire.ProtocolLimits.MinChunkBytes}..{Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxChunkBytes} bytes",
             "Orion:Isolation: Process isolation needs a worker launcher (OrionServerOptions.WorkerLauncher, or an IWorkerLauncher service), e.g. ProcessWorkerLauncher.ForThisProgram(...)",
+            "Orion:MaxConnectionsPerAddress: 0 is less than 1",
             "Orion:SessionLimits:MaxStreams: MaxStreams ('0') must be greater than or equal to '1'.",
         ], result.Failures);
         Assert.All(result.Failures!, failure => Assert.DoesNotContain('\n', failure));
