@@ -49,6 +49,37 @@ var showAllSessions = new Option<bool>("--show-all-sessions")
     Description = "Let every client see every session (id, client name, vGPU, device memory held) in orion smi; "
         + "by default a client sees only its own and how many there are (the vGPU table is shown either way).",
 };
+var tlsCertificate = new Option<string?>("--tls-certificate")
+{
+    Description = "The server's TLS certificate for tls:// endpoints: a PEM file (its key in --tls-key or in the same file) or a "
+        + "PKCS#12 (.pfx) file without a password.",
+    HelpName = "FILE",
+};
+var tlsKey = new Option<string?>("--tls-key")
+{
+    Description = "The PEM private key of --tls-certificate (readable by the server's user only).",
+    HelpName = "FILE",
+};
+var allowUnencrypted = new Option<bool>("--allow-unencrypted")
+{
+    Description = "Listen without TLS (tcp://, rdma://, auto://) on endpoints other hosts can reach: the token and all data cross the network in clear.",
+};
+var maxConnections = new Option<int?>("--max-connections")
+{
+    Description = "Most connections held open at once (default 1024); past it a client is refused as unavailable.",
+};
+var maxConnectionsPerAddress = new Option<int?>("--max-connections-per-address")
+{
+    Description = "Most connections one address (IPv4 address, IPv6 /64) holds open at once (default 64).",
+};
+var maxModuleImage = new Option<string?>("--max-module-image")
+{
+    Description = "Largest module image (fatbin, cubin, PTX) a session may load, e.g. 64M (default and most 512M).",
+};
+var maxUnauthenticatedMessage = new Option<string?>("--max-unauthenticated-message")
+{
+    Description = "Largest message a connection may send before it has authenticated, e.g. 64K (the default; at least 4K).",
+};
 // No longer accepted (a token on the command line is visible to every user in /proc/<pid>/cmdline); kept, hidden, to
 // say so and what to use instead rather than answer "unrecognized option".
 var token = new Option<string?>("--token")
@@ -133,7 +164,8 @@ var memoryOversubscription = new Option<string?>("--memory-oversubscription")
 var root = new RootCommand("Orion server: lends this host's GPUs to remote CUDA applications.")
 {
     listen, devices, tokenFile, allowUnauthenticated, token, logLevel, emulated, emulatedDevices, isolation, moduleCache, moduleCacheMaxBytes, memoryQuota,
-    config, vgpuCounts, vgpuSlices, memoryOversubscription, computeQuantum, noCompression, showAllSessions,
+    config, vgpuCounts, vgpuSlices, memoryOversubscription, computeQuantum, noCompression, showAllSessions, tlsCertificate, tlsKey, allowUnencrypted,
+    maxConnections, maxConnectionsPerAddress, maxModuleImage, maxUnauthenticatedMessage,
 };
 
 // One format for every log line: the checks before the host starts and the host's own logging.
@@ -284,6 +316,17 @@ root.SetAction(async (parse, cancellationToken) =>
             ServerLog.ExposedWithoutToken(logger, endpoint.ToString());
             return 2;
         }
+        var isTls = endpoint.Scheme == TcpTransport.TlsScheme;
+        if (!isTls && !parse.GetValue(allowUnencrypted) && !LoopbackEndpoints.IsLoopback(endpoint))
+        {
+            ServerLog.ExposedWithoutTls(logger, endpoint.ToString(), endpoint.Host.Contains(':', StringComparison.Ordinal) ? $"[{endpoint.Host}]" : endpoint.Host, endpoint.Port);
+            return 2;
+        }
+        if (isTls && parse.GetValue(tlsCertificate) is null)
+        {
+            ServerLog.TlsWithoutCertificate(logger, endpoint.ToString());
+            return 2;
+        }
         settings[$"Orion:Endpoints:{i}"] = listenTexts[i];
     }
     var deviceOrdinals = parse.GetValue(devices) ?? [];
@@ -299,6 +342,32 @@ root.SetAction(async (parse, cancellationToken) =>
         settings["Orion:AllowCompression"] = "false";
     }
     settings["Orion:ShowAllSessions"] = parse.GetValue(showAllSessions) ? "true" : "false";
+    settings["Orion:AllowUnencrypted"] = parse.GetValue(allowUnencrypted) ? "true" : "false";
+    if (parse.GetValue(tlsCertificate) is { } certificateFile)
+    {
+        settings["Orion:Tls:CertificateFile"] = Path.GetFullPath(certificateFile);
+        if (parse.GetValue(tlsKey) is { } keyFile)
+        {
+            settings["Orion:Tls:KeyFile"] = Path.GetFullPath(keyFile);
+        }
+    }
+    if (parse.GetValue(maxConnections) is { } connectionLimit)
+    {
+        settings["Orion:MaxConnections"] = connectionLimit.ToString(CultureInfo.InvariantCulture);
+    }
+    if (parse.GetValue(maxConnectionsPerAddress) is { } perAddressLimit)
+    {
+        settings["Orion:MaxConnectionsPerAddress"] = perAddressLimit.ToString(CultureInfo.InvariantCulture);
+    }
+    // Sizes go to the configuration as written: its binder parses them, and names the key of a bad one.
+    if (parse.GetValue(maxModuleImage) is { } moduleImageLimit)
+    {
+        settings["Orion:SessionLimits:MaxModuleImageBytes"] = moduleImageLimit;
+    }
+    if (parse.GetValue(maxUnauthenticatedMessage) is { } unauthenticatedLimit)
+    {
+        settings["Orion:SessionLimits:MaxUnauthenticatedMessageBytes"] = unauthenticatedLimit;
+    }
     if (parse.GetValue(memoryQuota) is { } quotaText)
     {
         if (!ByteSize.TryParse(quotaText, out var quota))

@@ -47,4 +47,11 @@ internal static partial class ServerLog
 
     [LoggerMessage(14, LogLevel.Error, "Invalid configuration: {Problems}")]
     public static partial void InvalidConfiguration(ILogger logger, string problems);
+
+    [LoggerMessage(15, LogLevel.Error, "Refusing to listen on {Endpoint} without TLS: it is not a loopback address, and the token and all data would cross the network in clear. "
+        + "Listen on tls://{Host}:{Port} with --tls-certificate FILE (and --tls-key FILE), or pass --allow-unencrypted for a trusted network.")]
+    public static partial void ExposedWithoutTls(ILogger logger, string endpoint, string host, int port);
+
+    [LoggerMessage(16, LogLevel.Error, "Cannot listen on {Endpoint}: TLS needs a certificate (--tls-certificate FILE, and --tls-key FILE for a PEM key of its own)")]
+    public static partial void TlsWithoutCertificate(ILogger logger, string endpoint);
 }

@@ -128,8 +128,8 @@ internal sealed class ClientRuntime
 
     private static RemoteCudaClient? Connect(TransportEndpoint endpoint, ClientSettings settings, out int error)
     {
-        // tcp:// and host:port; rdma:// through the ibverbs shim; shm:// through shared memory (a server on
-        // this host); auto:// picks shared memory when the server's socket is on this host, else RDMA when a
+        // tcp:// and host:port; tls:// (TLS over TCP); rdma:// through the ibverbs shim; shm:// through shared memory (a
+        // server on this host); auto:// picks shared memory when the server's socket is on this host, else RDMA when a
         // device is present, else TCP, and says which at ORION_LOG_LEVEL=info.
         var tcp = new TcpTransport();
         var shm = new SharedMemoryTransport(new SharedMemoryTransportSettings { Logger = NativeLogLogger.Instance });
@@ -147,7 +147,8 @@ internal sealed class ClientRuntime
             ReplySpinTime = settings.ReplySpinTime,
             Compression = settings.Compression,
             // The receive thread looks for the reply as long as the waiting caller does.
-            TransportOptions = new TransportOptions { ReceiveSpinTime = settings.ReplySpinTime },
+            // tls:// servers are verified against ORION_TLS_CA (else the system's trust store) and ORION_TLS_SERVER_NAME.
+            TransportOptions = new TransportOptions { ReceiveSpinTime = settings.ReplySpinTime, Tls = settings.Tls },
             ConnectTimeout = settings.ConnectTimeout,
             HandshakeTimeout = settings.ConnectTimeout,
         };

@@ -32,6 +32,11 @@ internal sealed record ClientSettings(
     /// <summary>Largest <c>ORION_MAX_DEVICES</c>: every device of every server.</summary>
     public const int MaxDeviceLimit = MaxServers * ProtocolLimits.MaxDevices;
 
+    /// <summary>How a <c>tls://</c> server is verified: <c>ORION_TLS_CA</c>, a PEM file of the certificates to trust (a private
+    /// CA, or the server's own self-signed certificate) instead of the system's trust store, and <c>ORION_TLS_SERVER_NAME</c>,
+    /// the name the server's certificate must carry when it is not the host in ORION_SERVER. Null: the system's store, the host's name.</summary>
+    public TransportTlsOptions? Tls { get; init; }
+
     /// <summary><c>ORION_REPLY_SPIN_US</c>: how long a waiting call spins before it sleeps (0 to 10,000 µs; default 200).</summary>
     public TimeSpan ReplySpinTime { get; init; } = DefaultReplySpinTime;
 
@@ -68,10 +73,12 @@ internal sealed record ClientSettings(
             0, MaxReplySpinMicroseconds, TimeSpan.FromMicroseconds(1), "microseconds", errors);
         var compression = ParseCompression(read("ORION_COMPRESSION"), errors);
         var maxDevices = ParseMaxDevices(read("ORION_MAX_DEVICES"), errors);
+        var tls = ParseTls(read("ORION_TLS_CA"), read("ORION_TLS_SERVER_NAME"), errors);
         return new ClientSettings(servers, token, logLevel, timeout,
             errors.Count == 0 ? null : string.Join("; ", errors))
         {
             Compression = compression,
+            Tls = tls,
             ProfileCalls = read("ORION_PROFILE") is "1" or "true",
             VGpu = vgpu,
             ReplySpinTime = spin,
@@ -90,6 +97,7 @@ internal sealed record ClientSettings(
             .Append(", ProfileCalls = ").Append(ProfileCalls)
             .Append(", VGpu = ").Append(VGpu.IsEmpty ? "(none)" : VGpu.Describe())
             .Append(", MaxDevices = ").Append(MaxDevices is { } max ? max.ToString(CultureInfo.InvariantCulture) : "(all)")
+            .Append(", Tls = ").Append(Tls is null ? "(system trust)" : $"{Tls.TrustedCertificates?.Count ?? 0} trusted certificate(s), server name {Tls.ServerName ?? "(the host's)"}")
             .Append(", ReplySpinTime = ").Append(ReplySpinTime.TotalMicroseconds.ToString(CultureInfo.InvariantCulture)).Append(" µs")
             .Append(", Compression = ").Append(Compression);
         return true;
@@ -148,6 +156,38 @@ internal sealed record ClientSettings(
             return null;
         }
         return count;
+    }
+
+    /// <summary>The TLS verification settings; null when neither variable is set.</summary>
+    private static TransportTlsOptions? ParseTls(string? caFile, string? serverName, List<string> errors)
+    {
+        if (string.IsNullOrWhiteSpace(caFile) && string.IsNullOrWhiteSpace(serverName))
+        {
+            return null;
+        }
+        var trusted = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
+        if (!string.IsNullOrWhiteSpace(caFile))
+        {
+            try
+            {
+                trusted.ImportFromPemFile(caFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                errors.Add($"ORION_TLS_CA='{caFile}' cannot be read as PEM certificates: {ex.Message}");
+                return null;
+            }
+            if (trusted.Count == 0)
+            {
+                errors.Add($"ORION_TLS_CA='{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
+                return null;
+            }
+        }
+        return new TransportTlsOptions
+        {
+            TrustedCertificates = trusted.Count > 0 ? trusted : null,
+            ServerName = string.IsNullOrWhiteSpace(serverName) ? null : serverName.Trim(),
+        };
     }
 
     /// <summary>The vGPU request; each variable unset or empty asks for nothing of its kind.</summary>

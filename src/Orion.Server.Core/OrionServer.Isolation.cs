@@ -24,9 +24,15 @@ public sealed partial class OrionServer
     public IReadOnlyList<WorkerSnapshot> Workers =>
         _workers.Select(pair => new WorkerSnapshot(pair.Key, pair.Value.Worker.ProcessId, pair.Value.Worker.Endpoint)).ToArray();
 
-    private void TrackRedirect(ulong id, TransportConnection connection)
+    private void TrackRedirect(ulong id, TransportConnection connection, IDisposable lease)
     {
-        var task = Task.Run(() => RedirectAsync(id, connection));
+        var task = Task.Run(async () =>
+        {
+            using (lease)
+            {
+                await RedirectAsync(id, connection).ConfigureAwait(false);
+            }
+        });
         _redirects[id] = task;
         _ = task.ContinueWith(_ => _redirects.TryRemove(id, out var _), TaskScheduler.Default);
     }
@@ -81,7 +87,13 @@ public sealed partial class OrionServer
             var request = new WorkerLaunchRequest(id, WorkerListenEndpoint(connection.LocalEndpoint, id), ticket,
                 placed.Devices, _options.ChunkBytes, _options.WorkerConnectTimeout,
                 _options.ModuleCache is { } cache ? cache with { Directory = Path.GetFullPath(cache.Directory) } : null, _options.SendTimeout,
-                placed.SessionLimits, placed.VGpu, placed.VGpu is not null ? _gpuTimeSocket?.SocketPath : null, _options.AllowCompression);
+                placed.SessionLimits, placed.VGpu, placed.VGpu is not null ? _gpuTimeSocket?.SocketPath : null, _options.AllowCompression)
+            {
+                // The worker listens with the scheme the client used: on tls:// it presents the server's certificate.
+                Tls = OrionServer.IsTls(connection.LocalEndpoint) && _options.Tls is { } tls
+                    ? new Tls.TlsCertificateOptions(Path.GetFullPath(tls.CertificateFile), tls.KeyFile is null ? null : Path.GetFullPath(tls.KeyFile))
+                    : null,
+            };
             IWorker worker;
             try
             {
@@ -147,10 +159,11 @@ public sealed partial class OrionServer
     }
 
     /// <summary>Context mode at its session limit: the connection hears, once it says hello, that the server is full.</summary>
-    private void TrackRefusalAsBusy(ulong id, TransportConnection connection)
+    private void TrackRefusalAsBusy(ulong id, TransportConnection connection, IDisposable lease)
     {
         var task = Task.Run(async () =>
         {
+            using var held = lease;
             var remote = connection.RemoteEndpoint.ToString();
             await using (connection.ConfigureAwait(false))
             {
@@ -160,6 +173,41 @@ public sealed partial class OrionServer
                     await RefuseAsync(connection, writer, id, hello.ClientName, remote, HandshakeStatus.Unavailable,
                         $"the server already serves its maximum of {_options.MaxSessions} sessions").ConfigureAwait(false);
                 }
+            }
+        });
+        _redirects[id] = task;
+        _ = task.ContinueWith(_ => _redirects.TryRemove(id, out var _), TaskScheduler.Default);
+    }
+
+    /// <summary>
+    /// A connection past <see cref="OrionServerOptions.MaxConnections"/> or <see cref="OrionServerOptions.MaxConnectionsPerAddress"/>:
+    /// told at once, without waiting for its hello (a client reads the refusal as the answer to the hello it sends), then
+    /// closed. When many such refusals are already being sent, the connection is reset without one.
+    /// </summary>
+    private void RefuseConnection(ulong id, TransportConnection connection, string reason)
+    {
+        var remote = connection.RemoteEndpoint.ToString();
+        if (Interlocked.Increment(ref _refusalsInFlight) > MaxRefusalsInFlight || _stopping.IsCancellationRequested)
+        {
+            Interlocked.Decrement(ref _refusalsInFlight);
+            Log.SessionRefused(_logger, id, "", remote, HandshakeStatus.Unavailable, reason + " (reset without a reply: too many refusals at once)");
+            connection.Abort(reason);
+            _ = connection.DisposeAsync().AsTask();
+            return;
+        }
+        var task = Task.Run(async () =>
+        {
+            try
+            {
+                await using (connection.ConfigureAwait(false))
+                {
+                    using var writer = new ProtocolWriter(1024);
+                    await RefuseAsync(connection, writer, id, "", remote, HandshakeStatus.Unavailable, reason).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _refusalsInFlight);
             }
         });
         _redirects[id] = task;

@@ -40,6 +40,17 @@ public sealed partial class OrionServer : IAsyncDisposable
     private ComputeShares.GpuTimeSocketServer? _gpuTimeSocket;
     private long _nextSessionId;
 
+    /// <summary>Connections held open, in all and per address (<see cref="OrionServerOptions.MaxConnections"/>).</summary>
+    private ConnectionAdmission? _connections;
+
+    /// <summary>The transport options of <c>tls://</c> endpoints: the configured ones with the server's certificate.</summary>
+    private TransportOptions? _tlsOptions;
+
+    /// <summary>Refusals of connections past a connection limit being sent now; past <see cref="MaxRefusalsInFlight"/>
+    /// a connection is reset without one, so that a flood cannot make the refusals themselves pile up.</summary>
+    private int _refusalsInFlight;
+    private const int MaxRefusalsInFlight = 64;
+
     /// <summary>Context mode: sessions alive, from their accept (see <see cref="OrionServerOptions.MaxSessions"/>).</summary>
     private int _sessionSlots;
     private int _disposed;
@@ -84,6 +95,9 @@ public sealed partial class OrionServer : IAsyncDisposable
             throw new InvalidOperationException("The server needs at least one endpoint to listen on.");
         }
         _options.SessionLimits.Validate();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConnections, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxConnectionsPerAddress, 1);
+        _connections = new ConnectionAdmission(_options.MaxConnections, _options.MaxConnectionsPerAddress);
         var vgpus = _options.VGpus ?? throw new InvalidOperationException("OrionServerOptions.VGpus must not be null (an empty VGpuOptions means no vGPUs).");
         vgpus.Validate();
         var token = ResolveAuthToken(_options);
@@ -102,6 +116,28 @@ public sealed partial class OrionServer : IAsyncDisposable
                 AuthenticationLog.ListeningOpen(_logger, endpoint.ToString());
             }
         }
+        var certificate = _options.Tls is { } tls ? Tls.ServerCertificate.Load(tls) : null;
+        foreach (var endpoint in _options.Endpoints)
+        {
+            if (IsTls(endpoint))
+            {
+                if (certificate is null)
+                {
+                    throw new InvalidOperationException($"Cannot listen on {endpoint}: TLS needs a certificate (OrionServerOptions.Tls: a certificate file and its key).");
+                }
+                continue;
+            }
+            if (LoopbackEndpoints.IsLoopback(endpoint))
+            {
+                continue;
+            }
+            if (!_options.AllowUnencrypted)
+            {
+                throw new UnencryptedEndpointException(endpoint);
+            }
+            AuthenticationLog.ListeningUnencrypted(_logger, endpoint.ToString());
+        }
+        _tlsOptions = certificate is null ? null : _options.TransportOptions with { Tls = new TransportTlsOptions { ServerCertificate = certificate } };
         var limits = _options.AuthFailureLimits ?? throw new InvalidOperationException("OrionServerOptions.AuthFailureLimits must not be null (MaxFailures = 0 turns the limit off).");
         limits.Validate();
         var limiter = limits.MaxFailures > 0 ? new AuthFailureLimiter(limits, _options.TimeProvider) : null;
@@ -130,7 +166,7 @@ public sealed partial class OrionServer : IAsyncDisposable
         }
         foreach (var endpoint in _options.Endpoints)
         {
-            var listener = await _transports.ListenAsync(endpoint, _options.TransportOptions, cancellationToken).ConfigureAwait(false);
+            var listener = await _transports.ListenAsync(endpoint, IsTls(endpoint) ? _tlsOptions! : _options.TransportOptions, cancellationToken).ConfigureAwait(false);
             _listeners.Add(listener);
             Log.Listening(_logger, listener.Endpoint.ToString());
             _acceptLoops.Add(AcceptLoopAsync(listener));
@@ -159,6 +195,9 @@ public sealed partial class OrionServer : IAsyncDisposable
         }
         ComputeShares.ComputeShareLog.Enforcing(_logger, quantum.TotalMilliseconds);
     }
+
+    /// <summary>A <c>tls://</c> endpoint (TLS over TCP).</summary>
+    internal static bool IsTls(TransportEndpoint endpoint) => string.Equals(endpoint.Scheme, "tls", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The token clients must present: <see cref="OrionServerOptions.AuthToken"/> or the contents of
     /// <see cref="OrionServerOptions.AuthTokenFile"/> (not both); null when neither is set.</summary>
@@ -231,16 +270,23 @@ public sealed partial class OrionServer : IAsyncDisposable
                 continue;
             }
             var id = (ulong)Interlocked.Increment(ref _nextSessionId);
+            // Before anything is read: until it has authenticated, a peer may send only a hello-sized message.
+            connection.MaxIncomingMessageSize = Math.Min(_options.SessionLimits.MaxUnauthenticatedMessageBytes, connection.Options.MaxMessageSize);
+            if (_connections!.TryAdmit(connection.RemoteEndpoint, out var refusal) is not { } lease)
+            {
+                RefuseConnection(id, connection, refusal);
+                continue;
+            }
             if (_options.Isolation == SessionIsolation.Process)
             {
-                TrackRedirect(id, connection);
+                TrackRedirect(id, connection, lease);
                 continue;
             }
             // Counted from the accept, before the hello: a connection that says nothing holds a session thread too.
             if (Interlocked.Increment(ref _sessionSlots) > _options.MaxSessions)
             {
                 Interlocked.Decrement(ref _sessionSlots);
-                TrackRefusalAsBusy(id, connection);
+                TrackRefusalAsBusy(id, connection, lease);
                 continue;
             }
             var session = new ServerSession(id, connection, _backend, _config!, _logger, ended =>
@@ -248,6 +294,7 @@ public sealed partial class OrionServer : IAsyncDisposable
                 _sessions.TryRemove(ended.Id, out _);
                 _admission!.Release(ended.Id); // however the session ended: its vGPU is free once its contexts are gone
                 Interlocked.Decrement(ref _sessionSlots);
+                lease.Dispose();
             }, place: PlaceWaiting);
             _sessions[id] = session;
             session.Start();
@@ -341,6 +388,7 @@ public sealed partial class OrionServer : IAsyncDisposable
             await _gpuTimeSocket.DisposeAsync().ConfigureAwait(false);
         }
         _gpuTime?.Dispose();
+        _tlsOptions?.Tls?.ServerCertificate?.Dispose();
         _stopping.Dispose();
     }
 }

@@ -30,6 +30,18 @@ public sealed class OrionServerOptions
     /// </summary>
     public bool AllowUnauthenticated { get; set; }
 
+    /// <summary>The certificate of the server's <c>tls://</c> endpoints (TLS over TCP), and its workers' in process
+    /// isolation; null: none, and a <c>tls://</c> endpoint is refused.</summary>
+    public Tls.TlsCertificateOptions? Tls { get; set; }
+
+    /// <summary>
+    /// Lets the server listen without TLS on endpoints that other hosts can reach. Off by default: <see cref="OrionServer.StartAsync"/>
+    /// refuses (<see cref="UnencryptedEndpointException"/>) any endpoint that is not <c>tls://</c>, loopback or in-process,
+    /// since the token and every session's data would cross the network in clear. For trusted networks (and RDMA fabrics,
+    /// which have no TLS) only.
+    /// </summary>
+    public bool AllowUnencrypted { get; set; }
+
     /// <summary>How failed authentications are limited per remote address (default: 5 failures within a minute lock the
     /// address out for 5 minutes; at most 10,000 addresses tracked). The same in both isolation modes.</summary>
     public Authentication.AuthFailureLimits AuthFailureLimits { get; set; } = new();
@@ -71,6 +83,14 @@ public sealed class OrionServerOptions
     /// <summary>Most sessions at once in context-isolation mode, counting connections that have not said hello yet;
     /// further clients are refused as unavailable.</summary>
     public int MaxSessions { get; set; } = 256;
+
+    /// <summary>Most connections the server holds open at once, whatever their state (saying hello, in a session, being
+    /// redirected to a worker or refused); a connection past it is refused as unavailable at once and closed. Default 1,024.</summary>
+    public int MaxConnections { get; set; } = 1024;
+
+    /// <summary>Most connections one remote address (an IPv4 address, an IPv6 /64 prefix) holds open at once; a connection
+    /// past it is refused as unavailable at once and closed, and other addresses are unaffected. Default 64.</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 64;
 
     /// <summary>How long a session's send may wait for its client to read before the session ends (a client that
     /// stops reading would otherwise hold the session and its device memory); <see cref="Timeout.InfiniteTimeSpan"/>

@@ -31,6 +31,22 @@ public sealed record SessionLimits
     /// <summary>Modules loaded and not unloaded.</summary>
     public int MaxModules { get; init; } = 1 << 16;
 
+    /// <summary>Bytes of one module image (fatbin, cubin, PTX) a session may load: the image is buffered on the server
+    /// before the driver reads it, so this bounds the host memory one load takes. Checked before anything is buffered
+    /// (a larger load is refused with <c>CUDA_ERROR_OUT_OF_MEMORY</c>, its data dropped). At most the protocol's
+    /// limit, 512 MiB (the default).</summary>
+    public long MaxModuleImageBytes { get; init; } = Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxModuleImageBytes;
+
+    /// <summary>The largest message a connection may send before it has authenticated (its hello; in process isolation
+    /// also the hello with a worker ticket). Lower than the transport's <c>MaxMessageSize</c> (16 MiB), so a peer that
+    /// has not authenticated cannot make the server reserve a large buffer: a frame announcing more ends the connection
+    /// when its header is read, before anything is allocated for it. Default 64 KiB (a hello is at most a few KiB);
+    /// at least 4 KiB.</summary>
+    public int MaxUnauthenticatedMessageBytes { get; init; } = DefaultMaxUnauthenticatedMessageBytes;
+
+    /// <summary>The default of <see cref="MaxUnauthenticatedMessageBytes"/>: 64 KiB.</summary>
+    public const int DefaultMaxUnauthenticatedMessageBytes = 64 * 1024;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for limits no session could work under.</summary>
     public void Validate()
     {
@@ -42,5 +58,8 @@ public sealed record SessionLimits
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxStreams, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxEvents, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxModules, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxModuleImageBytes, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxModuleImageBytes, Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxModuleImageBytes);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxUnauthenticatedMessageBytes, 4096);
     }
 }

@@ -129,9 +129,9 @@ internal sealed partial class RdmaConnection
                 Enqueue(new IncomingItem(IncomingKind.Bulk, index, header.Length));
                 break;
             case RdmaFrameKind.MessageStart when payloadLength == 0 && _chunkBytesExpected == 0 && header.Length > 0:
-                if (header.Length > Options.MaxMessageSize)
+                if (header.Length > MaxIncomingMessageSize)
                 {
-                    Fail(TransportError.FrameTooLarge, $"The peer announced a {header.Length}-byte message; the limit is {Options.MaxMessageSize}.");
+                    Fail(TransportError.FrameTooLarge, $"The peer announced a {header.Length}-byte message; the limit is {MaxIncomingMessageSize}.");
                     return;
                 }
                 _chunkBytesExpected = header.Length;
@@ -206,7 +206,10 @@ internal sealed partial class RdmaConnection
     /// its start frame to the receiver, whose reading frees the slots.</summary>
     private void StageOrEnqueue(IncomingKind direct, IncomingKind staged, int index, long length)
     {
+        // While the incoming limit is lowered (before the peer authenticated) nothing larger than it is staged: a bulk
+        // transfer then waits in the slots, where a receiver expecting a message refuses it.
         var fits = length > 0
+            && (length <= MaxIncomingMessageSize || MaxIncomingMessageSize == Options.MaxMessageSize)
             && Volatile.Read(ref _slotsHeldByReceiver) == 0
             && Volatile.Read(ref _stagedBytes) + length <= Options.MaxPendingSendBytes
             && Volatile.Read(ref _stagedTransfers) < _receiveSlab.Count;

@@ -54,7 +54,7 @@ internal sealed class TcpConnection : StreamTransportConnection
         // socket engine (whose event thread would then have to wake it: the hand-off it avoids).
         socket.Blocking = false;
         var input = new SocketInputReader(socket, ReadBufferSize);
-        return new TcpConnection(socket, input, options, ToEndpoint(socket.LocalEndPoint), ToEndpoint(socket.RemoteEndPoint));
+        return new TcpConnection(socket, input, options, ToEndpoint(socket.LocalEndPoint, TcpTransport.Scheme), ToEndpoint(socket.RemoteEndPoint, TcpTransport.Scheme));
     }
 
     public static void Configure(Socket socket, TransportOptions options)
@@ -196,13 +196,13 @@ internal sealed class TcpConnection : StreamTransportConnection
 
     protected override TransportException TranslateException(Exception exception) => SocketErrors.Translate(exception);
 
-    private static TransportEndpoint ToEndpoint(EndPoint? endPoint)
+    internal static TransportEndpoint ToEndpoint(EndPoint? endPoint, string scheme)
     {
         if (endPoint is not IPEndPoint ip)
         {
-            return new TransportEndpoint(TcpTransport.Scheme, endPoint?.ToString() ?? "unknown", 0);
+            return new TransportEndpoint(scheme, endPoint?.ToString() ?? "unknown", 0);
         }
         var address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;
-        return new TransportEndpoint(TcpTransport.Scheme, address.ToString(), ip.Port);
+        return new TransportEndpoint(scheme, address.ToString(), ip.Port);
     }
 }

@@ -8,15 +8,20 @@ namespace Orion.Transport.Tcp;
 /// TCP_NODELAY, sized socket buffers (<see cref="TransportOptions.SocketBufferSize"/>), kernel-level
 /// backpressure, keepalive frames and an idle timeout. Bulk payloads go from the caller's buffer to
 /// the socket and from the socket into the caller's buffer without an intermediate copy.
+/// It also serves <c>tls://host:port</c>: the same framing inside TLS (<see cref="TransportOptions.Tls"/>: the server's
+/// certificate to listen; what to trust to connect, the server being verified by default).
 /// </summary>
 public sealed class TcpTransport : ITransport
 {
     public const string Scheme = "tcp";
 
+    /// <summary>TLS over TCP.</summary>
+    public const string TlsScheme = "tls";
+
     /// <summary>Pending connections the kernel queues for <see cref="TransportListener.AcceptAsync"/>.</summary>
     private const int ListenBacklog = 512;
 
-    public IReadOnlyList<string> Schemes { get; } = [Scheme];
+    public IReadOnlyList<string> Schemes { get; } = [Scheme, TlsScheme];
 
     public bool IsAvailable(out string reason)
     {
@@ -27,6 +32,10 @@ public sealed class TcpTransport : ITransport
     public async ValueTask<TransportListener> ListenAsync(TransportEndpoint endpoint, TransportOptions options, CancellationToken cancellationToken = default)
     {
         CheckArguments(endpoint, options);
+        if (IsTls(endpoint) && options.Tls?.ServerCertificate is null)
+        {
+            throw new TransportException(TransportError.Unavailable, $"Cannot listen on {endpoint}: TLS needs a server certificate (TransportOptions.Tls.ServerCertificate).");
+        }
         var address = await ResolveListenAddressAsync(endpoint.Host, cancellationToken).ConfigureAwait(false);
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -65,6 +74,10 @@ public sealed class TcpTransport : ITransport
                 ? new IPEndPoint(address, endpoint.Port)
                 : new DnsEndPoint(endpoint.Host, endpoint.Port);
             await socket.ConnectAsync(target, timeout.Token).ConfigureAwait(false);
+            if (IsTls(endpoint))
+            {
+                return await TlsConnection.ConnectAsync(socket, endpoint, options, cancellationToken).ConfigureAwait(false);
+            }
             return TcpConnection.Create(socket, options);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -82,7 +95,14 @@ public sealed class TcpTransport : ITransport
             socket.Dispose();
             throw new TransportException(TransportError.ConnectFailed, $"Cannot connect to {endpoint}: {exception.Message}", exception);
         }
+        catch (TransportException)
+        {
+            socket.Dispose();
+            throw;
+        }
     }
+
+    private static bool IsTls(TransportEndpoint endpoint) => string.Equals(endpoint.Scheme, TlsScheme, StringComparison.OrdinalIgnoreCase);
 
     private static async ValueTask<IPAddress> ResolveListenAddressAsync(string host, CancellationToken cancellationToken)
     {
@@ -108,9 +128,9 @@ public sealed class TcpTransport : ITransport
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        if (!string.Equals(endpoint.Scheme, Scheme, StringComparison.OrdinalIgnoreCase))
+        if (!string.Equals(endpoint.Scheme, Scheme, StringComparison.OrdinalIgnoreCase) && !IsTls(endpoint))
         {
-            throw new TransportException(TransportError.Unavailable, $"The TCP transport serves tcp:// endpoints, not {endpoint}.");
+            throw new TransportException(TransportError.Unavailable, $"The TCP transport serves tcp:// and tls:// endpoints, not {endpoint}.");
         }
     }
 }

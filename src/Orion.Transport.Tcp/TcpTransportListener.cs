@@ -14,7 +14,11 @@ internal sealed class TcpTransportListener : TransportListener
         _socket = socket;
         Endpoint = endpoint;
         _options = options;
+        _tls = string.Equals(endpoint.Scheme, TcpTransport.TlsScheme, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>A <c>tls://</c> listener: each accepted socket becomes a <see cref="TlsConnection"/>.</summary>
+    private readonly bool _tls;
 
     public override TransportEndpoint Endpoint { get; }
 
@@ -40,7 +44,7 @@ internal sealed class TcpTransportListener : TransportListener
             try
             {
                 TcpConnection.Configure(accepted, _options);
-                return TcpConnection.Create(accepted, _options);
+                return _tls ? TlsConnection.Accept(accepted, _options) : TcpConnection.Create(accepted, _options);
             }
             catch (SocketException)
             {

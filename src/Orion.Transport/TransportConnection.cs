@@ -28,6 +28,31 @@ public abstract class TransportConnection : IAsyncDisposable
 
     public abstract TransportOptions Options { get; }
 
+    /// <summary>-1: <see cref="TransportOptions.MaxMessageSize"/>; else the lowered limit.</summary>
+    private int _maxIncomingMessageSize = -1;
+
+    /// <summary>
+    /// The largest message this side accepts now: <see cref="TransportOptions.MaxMessageSize"/> unless lowered. A server
+    /// lowers it until its peer has authenticated, so that a peer that has said nothing yet cannot make it reserve a
+    /// buffer for a large message: a frame announcing more fails the connection with <see cref="TransportError.FrameTooLarge"/>
+    /// when its header is read, before anything is allocated for it. Set between receives (the receiving thread's own
+    /// business); at most <see cref="TransportOptions.MaxMessageSize"/>.
+    /// </summary>
+    public int MaxIncomingMessageSize
+    {
+        get
+        {
+            var lowered = Volatile.Read(ref _maxIncomingMessageSize);
+            return lowered < 0 ? Options.MaxMessageSize : lowered;
+        }
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Options.MaxMessageSize);
+            Volatile.Write(ref _maxIncomingMessageSize, value);
+        }
+    }
+
     /// <summary>Sends one message of at most <see cref="TransportOptions.MaxMessageSize"/> bytes.
     /// Completes once the bytes are handed to the transport; waits while too much is unsent (backpressure).</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default);

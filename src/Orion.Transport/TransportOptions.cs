@@ -34,6 +34,10 @@ public sealed record TransportOptions
     /// </summary>
     public TimeSpan ReceiveSpinTime { get; init; } = TimeSpan.FromMicroseconds(50);
 
+    /// <summary>TLS settings for <c>tls://</c> endpoints: the server's certificate when listening, what to trust when
+    /// connecting. Null: a listener on <c>tls://</c> is refused; a client trusts the system's store and checks the host name.</summary>
+    public TransportTlsOptions? Tls { get; init; }
+
     public static TransportOptions Default { get; } = new();
 
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for values no transport can honour.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Orion.Cuda.Protocol.Wire;
 using Orion.Cuda.Remote.Client;
+using Orion.Server.Core;
 using Orion.Transport;
 using Orion.Transport.Tcp;
 
@@ -75,5 +76,115 @@ public sealed class ConnectionLimitTests : RemoteCudaTestBase
 
         await WaitUntilAsync(() => server.Sessions.Count == 0, "the session of the client that stopped reading ended");
         await WaitUntilAsync(() => backend.LiveContextCount == 0, "its context and memory were freed");
+    }
+
+    [Fact]
+    public async Task Connections_past_the_per_address_limit_are_refused_at_once_and_other_addresses_are_served()
+    {
+        var (server, _) = await StartServerAsync(options =>
+        {
+            options.MaxConnectionsPerAddress = 3;
+            options.Endpoints.Add(new TransportEndpoint(TcpTransport.Scheme, "::1", 0)); // a second address: IPv6 loopback
+        });
+        var working = await ConnectAsync(server);
+        await using var silent1 = await Transports.ConnectAsync(server.Endpoints[0]);
+        await using var silent2 = await Transports.ConnectAsync(server.Endpoints[0]);
+        await WaitUntilAsync(() => server.Sessions.Count == 3, "three connections from 127.0.0.1 are held");
+
+        // Refused at once, not at the hello timeout (30 s), with the reason.
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() => RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[0]));
+        Assert.Equal(HandshakeStatus.Unavailable, refused.Status);
+        Assert.Contains("too many connections from 127.0.0.1 (at most 3 at once)", refused.Message, StringComparison.Ordinal);
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"took {stopwatch.Elapsed}");
+        Assert.Equal(3, server.Sessions.Count); // the refused one never held a session
+
+        // The server stays responsive: the working client carries on, and another address is served.
+        Assert.Equal(CudaStatus.Success, working.Synchronize());
+        await using (var other = await RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[1]))
+        {
+            Assert.Equal(CudaStatus.Success, other.Synchronize());
+        }
+
+        // A place comes back when its connection goes.
+        await silent1.DisposeAsync();
+        await WaitUntilAsync(() => server.Sessions.Count == 2, "the silent connection's session ended");
+        await using var later = await RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[0]);
+        Assert.Equal(CudaStatus.Success, later.Synchronize());
+    }
+
+    [Fact]
+    public async Task Connections_past_the_server_limit_are_refused_at_once_in_both_isolation_modes()
+    {
+        foreach (var isolation in new[] { SessionIsolation.Context, SessionIsolation.Process })
+        {
+            var workerBackend = new Orion.Server.Core.Backend.Emulated.EmulatedGpuBackend(new() { Kernels = TestKernels.Create() });
+            var (server, _) = await StartServerAsync(options =>
+            {
+                options.MaxConnections = 2;
+                options.Isolation = isolation;
+                options.WorkerLauncher = new Orion.Server.Core.Isolation.InProcessWorkerLauncher(workerBackend, Transports);
+            });
+            await using var silent1 = await Transports.ConnectAsync(server.Endpoints[0]);
+            await using var silent2 = await Transports.ConnectAsync(server.Endpoints[0]);
+            await Task.Delay(200); // both accepted (a silent connection shows as a session only in context isolation)
+
+            var refused = await Assert.ThrowsAsync<RemoteSessionRefusedException>(() => RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[0]));
+            Assert.Equal(HandshakeStatus.Unavailable, refused.Status);
+            Assert.Contains("the server already holds its maximum of 2 connections", refused.Message, StringComparison.Ordinal);
+
+            await silent2.DisposeAsync();
+            await Task.Delay(200);
+            await using var served = await RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[0]);
+            Assert.Equal(CudaStatus.Success, served.Synchronize());
+            await served.DisposeAsync();
+            await silent1.DisposeAsync();
+            await server.DisposeAsync();
+            workerBackend.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task Before_its_hello_a_peer_cannot_announce_a_large_message_in_either_isolation_mode()
+    {
+        foreach (var isolation in new[] { SessionIsolation.Context, SessionIsolation.Process })
+        {
+            var workerBackend = new Orion.Server.Core.Backend.Emulated.EmulatedGpuBackend(new() { Kernels = TestKernels.Create() });
+            var (server, _) = await StartServerAsync(options =>
+            {
+                options.Isolation = isolation;
+                options.WorkerLauncher = new Orion.Server.Core.Isolation.InProcessWorkerLauncher(workerBackend, Transports);
+                options.SessionLimits = new SessionLimits { MaxUnauthenticatedMessageBytes = 8 * 1024 };
+            });
+            // A raw socket announces a 1 MiB message (within the 16 MiB limit after authentication) and sends none of it.
+            using var raw = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await raw.ConnectAsync(System.Net.IPAddress.Loopback, server.Endpoints[0].Port);
+            var header = new byte[8];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(header, 1 << 20);
+            header[4] = 1;
+            await raw.SendAsync(header);
+
+            // The server drops it at the header (not at the hello timeout, 30 s, as it would while waiting for the payload).
+            var buffer = new byte[64];
+            using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            try
+            {
+                while (await raw.ReceiveAsync(buffer, deadline.Token) > 0)
+                {
+                }
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // reset: dropped as well
+            }
+            Assert.False(deadline.IsCancellationRequested, $"{isolation}: the connection was still open after 10 s");
+
+            // A client's hello is far below the limit.
+            await using var client = await RemoteCudaClient.ConnectAsync(Transports, server.Endpoints[0]);
+            Assert.Equal(CudaStatus.Success, client.Synchronize());
+            await client.DisposeAsync();
+            await server.DisposeAsync();
+            workerBackend.Dispose();
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using System.Net;
 using System.Net.Sockets;
 using Orion.Cuda.Protocol.Wire;
@@ -69,6 +70,42 @@ public sealed class OrionServerCommandLineTests : IDisposable
     }
 
     [Fact]
+    public async Task A_non_loopback_listen_address_without_tls_is_refused_naming_both_ways_out()
+    {
+        var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://0.0.0.0:7000", "--token-file", TokenFile(Secret)], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "Refusing to listen on tcp://0.0.0.0:7000 without TLS", "tls://0.0.0.0:7000", "--tls-certificate", "--allow-unencrypted");
+
+        (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tls://0.0.0.0:7000", "--token-file", TokenFile(Secret)], Patience);
+        Assert.Equal(2, exitCode);
+        AssertOneErrorLine(output, "Cannot listen on tls://0.0.0.0:7000: TLS needs a certificate (--tls-certificate FILE");
+    }
+
+    [Fact]
+    public async Task With_a_certificate_it_serves_tls_beyond_loopback_and_the_client_verifies_it()
+    {
+        using var certificate = Orion.Transport.Tests.Tls.TestCertificates.CreateSelfSigned();
+        var certificateFile = TokenFile(certificate.ExportCertificatePem());
+        var keyFile = TokenFile(certificate.GetECDsaPrivateKey()!.ExportPkcs8PrivateKeyPem());
+        var port = FreePort();
+        using var server = OrionServerProgram.Start(["--emulated", "--listen", $"tls://0.0.0.0:{port}", "--token-file", TokenFile(Secret),
+            "--tls-certificate", certificateFile, "--tls-key", keyFile]);
+        await server.WaitForOutputAsync("auth token required", Patience);
+
+        var transports = new TransportFactory().Add(new TcpTransport());
+        var endpoint = new TransportEndpoint(TcpTransport.TlsScheme, "127.0.0.1", port);
+        var untrusted = await Assert.ThrowsAsync<ServerUnreachableException>(() =>
+            RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions { AuthToken = Secret }));
+        Assert.Contains("not trusted", untrusted.Message, StringComparison.Ordinal);
+        await using var client = await RemoteCudaClient.ConnectAsync(transports, endpoint, new RemoteCudaClientOptions
+        {
+            AuthToken = Secret,
+            TransportOptions = new TransportOptions { Tls = new TransportTlsOptions { TrustedCertificates = [certificate] } },
+        });
+        Assert.Equal(CudaStatus.Success, client.Synchronize());
+    }
+
+    [Fact]
     public async Task An_out_of_range_listen_port_is_refused_as_such_in_one_line()
     {
         var (exitCode, output) = await OrionServerProgram.RunAsync(["--emulated", "--listen", "tcp://127.0.0.1:99999"], Patience);
@@ -123,7 +160,7 @@ public sealed class OrionServerCommandLineTests : IDisposable
     public async Task A_token_from_a_file_or_the_environment_lets_it_listen_beyond_loopback_and_is_required(string source)
     {
         var port = FreePort();
-        List<string> arguments = ["--emulated", "--listen", $"tcp://0.0.0.0:{port}"];
+        List<string> arguments = ["--emulated", "--listen", $"tcp://0.0.0.0:{port}", "--allow-unencrypted"];
         var environment = new Dictionary<string, string>();
         switch (source)
         {
@@ -156,7 +193,7 @@ public sealed class OrionServerCommandLineTests : IDisposable
     public async Task Allow_unauthenticated_lets_it_listen_beyond_loopback_without_a_token()
     {
         var port = FreePort();
-        using var server = OrionServerProgram.Start(["--emulated", "--listen", $"tcp://0.0.0.0:{port}", "--allow-unauthenticated"]);
+        using var server = OrionServerProgram.Start(["--emulated", "--listen", $"tcp://0.0.0.0:{port}", "--allow-unauthenticated", "--allow-unencrypted"]);
         await server.WaitForOutputAsync("no auth token", Patience);
         Assert.Contains("without authentication (AllowUnauthenticated)", server.Output, StringComparison.Ordinal);
         var transports = new TransportFactory().Add(new TcpTransport());

@@ -250,8 +250,15 @@ public sealed class OrionWorkerProcessTests : IDisposable
     {
         var request = new WorkerLaunchRequest(ulong.MaxValue, new TransportEndpoint("tcp", "::1", 0), WorkerTicket.Create(), [3, 1], 256 * 1024, TimeSpan.FromSeconds(42),
             SendTimeout: TimeSpan.FromMilliseconds(1500),
-            Limits: new Orion.Server.Core.SessionLimits { MemoryQuotaBytes = 3UL << 30, MaxStreams = 7, MaxEvents = 9, MaxModules = 11, MaxAllocations = 13 },
-            VGpu: new Orion.Cuda.Protocol.Wire.VGpuAssignment(5, 2, 3UL << 30, 30));
+            Limits: new Orion.Server.Core.SessionLimits
+            {
+                MemoryQuotaBytes = 3UL << 30, MaxStreams = 7, MaxEvents = 9, MaxModules = 11, MaxAllocations = 13,
+                MaxModuleImageBytes = 1L << 20, MaxUnauthenticatedMessageBytes = 16 * 1024,
+            },
+            VGpu: new Orion.Cuda.Protocol.Wire.VGpuAssignment(5, 2, 3UL << 30, 30))
+        {
+            Tls = new Orion.Server.Core.Tls.TlsCertificateOptions("/etc/orion/server.crt", "/etc/orion/server.key"),
+        };
         string[] backendArguments = ["--log-level", "Trace", "--", "worker"];
         var args = WorkerCommandLine.Arguments(request, backendArguments, LogLevel.Error);
         Assert.DoesNotContain(request.Ticket, args); // the ticket goes on stdin only
@@ -265,6 +272,7 @@ public sealed class OrionWorkerProcessTests : IDisposable
         Assert.Equal(request.SendTimeout, parsed.SendTimeout);
         Assert.Equal(request.Limits, parsed.Limits); // a worker's session is held to the supervisor's limits
         Assert.Equal(request.VGpu, parsed.VGpu); // and reports the vGPU the supervisor placed it on
+        Assert.Equal(request.Tls, parsed.Tls); // a tls:// worker presents the server's certificate (paths only: files it reads itself)
         Assert.Equal(LogLevel.Error, parsed.LogLevel);
         Assert.Equal(backendArguments, parsed.BackendArguments);
     }

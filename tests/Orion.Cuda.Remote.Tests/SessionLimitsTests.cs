@@ -101,6 +101,22 @@ public sealed class SessionLimitsTests : RemoteCudaTestBase
     }
 
     [Fact]
+    public async Task A_module_image_over_the_limit_is_refused_before_it_is_buffered_and_the_session_carries_on()
+    {
+        var (first, second) = await TwoSessionsAsync(new SessionLimits { MaxModuleImageBytes = 64 * 1024 });
+
+        var large = new byte[64 * 1024 + 1];
+        "// emulated module\n"u8.CopyTo(large);
+        Assert.Equal(CudaStatus.OutOfMemory, first.LoadModule(large, out _));
+        // Its data was dropped in order: the session reads its next records as records and works on.
+        Assert.Equal(CudaStatus.Success, first.LoadModule(large.AsSpan(0, 64 * 1024), out var module));
+        Assert.Equal(CudaStatus.Success, first.UnloadModule(module));
+        Assert.Equal(CudaStatus.Success, first.Synchronize());
+        Assert.Equal(CudaStatus.Success, second.LoadModule(TestKernels.ModuleImage, out _));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SessionLimits { MaxModuleImageBytes = (512L << 20) + 1 }.Validate());
+    }
+
+    [Fact]
     public async Task A_quota_of_nothing_is_refused_when_the_server_starts()
     {
         await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() =>

@@ -12,6 +12,37 @@ public sealed class ClientSettingsTests
     }
 
     [Fact]
+    public void TlsTrustsTheCertificatesOfOrionTlsCaAndChecksTheNameOfOrionTlsServerName()
+    {
+        var directory = Directory.CreateTempSubdirectory("orion-tls-ca-").FullName;
+        try
+        {
+            using var key = System.Security.Cryptography.ECDsa.Create();
+            using var certificate = new System.Security.Cryptography.X509Certificates.CertificateRequest("CN=orion-ca", key, System.Security.Cryptography.HashAlgorithmName.SHA256)
+                .CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(1));
+            var caFile = Path.Combine(directory, "ca.crt");
+            File.WriteAllText(caFile, certificate.ExportCertificatePem());
+
+            var settings = Parse(("ORION_SERVER", "tls://gpu1:7000"), ("ORION_TLS_CA", caFile), ("ORION_TLS_SERVER_NAME", "gpu-pool.example"));
+            Assert.Null(settings.Error);
+            Assert.Equal("tls", Assert.Single(settings.Servers).Scheme);
+            Assert.Equal(certificate.Thumbprint, Assert.Single(settings.Tls!.TrustedCertificates!).Thumbprint);
+            Assert.Equal("gpu-pool.example", settings.Tls.ServerName);
+
+            Assert.Null(Parse(("ORION_SERVER", "tls://gpu1:7000")).Tls); // the system's trust store, the host's name
+
+            var notPem = Path.Combine(directory, "token");
+            File.WriteAllText(notPem, "not a certificate");
+            Assert.Equal($"ORION_TLS_CA='{notPem}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)", Parse(("ORION_SERVER", "tls://gpu1:7000"), ("ORION_TLS_CA", notPem)).Error);
+            Assert.StartsWith("ORION_TLS_CA='/nonexistent/ca.crt' cannot be read as PEM certificates", Parse(("ORION_SERVER", "h:1"), ("ORION_TLS_CA", "/nonexistent/ca.crt")).Error, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void BareHostPortMeansTcp()
     {
         var settings = Parse(("ORION_SERVER", "gpu7.example:7000"));

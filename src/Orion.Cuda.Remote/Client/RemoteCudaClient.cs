@@ -150,7 +150,7 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
         }
         // Redirect: the supervisor has started a worker for this session and closes its side.
         await connection.DisposeAsync().ConfigureAwait(false);
-        var (worker, workerEndpoint) = await ConnectToWorkerAsync(transports, welcome, transportOptions, cancellationToken).ConfigureAwait(false);
+        var (worker, workerEndpoint) = await ConnectToWorkerAsync(transports, endpoint, welcome, WorkerTransportOptions(endpoint, transportOptions), cancellationToken).ConfigureAwait(false);
         var workerWelcome = await HandshakeAsync(worker, workerEndpoint, welcome.RedirectTicket, options, cancellationToken).ConfigureAwait(false);
         if (workerWelcome.Status != HandshakeStatus.Accepted)
         {
@@ -208,11 +208,32 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
     private static string Seconds(TimeSpan span) =>
         span.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture) + " s";
 
-    private static async Task<(TransportConnection Connection, TransportEndpoint Endpoint)> ConnectToWorkerAsync(TransportFactory transports, ServerWelcome redirect, TransportOptions transportOptions, CancellationToken cancellationToken)
+    /// <summary>
+    /// The options to reach a worker over TLS: its certificate is the server's, so it is verified against the name the client
+    /// verified the server by (the worker's endpoint is an address the server chose, which the certificate need not name).
+    /// </summary>
+    private static TransportOptions WorkerTransportOptions(TransportEndpoint server, TransportOptions options)
+    {
+        if (!IsTls(server) || !string.IsNullOrEmpty(options.Tls?.ServerName))
+        {
+            return options;
+        }
+        return options with { Tls = (options.Tls ?? new TransportTlsOptions()) with { ServerName = server.Host.Trim('[', ']') } };
+    }
+
+    private static bool IsTls(TransportEndpoint endpoint) => string.Equals(endpoint.Scheme, "tls", StringComparison.OrdinalIgnoreCase);
+
+    private static async Task<(TransportConnection Connection, TransportEndpoint Endpoint)> ConnectToWorkerAsync(TransportFactory transports, TransportEndpoint server,
+        ServerWelcome redirect, TransportOptions transportOptions, CancellationToken cancellationToken)
     {
         if (!TransportEndpoint.TryParse(redirect.RedirectEndpoint, out var workerEndpoint, out var error))
         {
             throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the server redirected to an invalid endpoint '{redirect.RedirectEndpoint}': {error}");
+        }
+        if (IsTls(server) && !IsTls(workerEndpoint))
+        {
+            // The ticket and the session would leave TLS: never follow a redirect that drops it.
+            throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, $"the server at {server} redirected to {workerEndpoint}, which is not TLS; refused");
         }
         try
         {
@@ -258,7 +279,9 @@ public sealed partial class RemoteCudaClient : IAsyncDisposable, IDisposable
             }
             catch (TransportException ex) when (ex.Error is TransportError.ConnectionClosed or TransportError.ConnectionReset)
             {
-                throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, "the server closed the connection during the handshake");
+                throw new RemoteSessionRefusedException(HandshakeStatus.Unavailable, endpoint is { Scheme: "tcp" }
+                    ? "the server closed the connection during the handshake (a server that listens with TLS does so to plain connections: connect with tls://)"
+                    : "the server closed the connection during the handshake");
             }
             catch (TransportException ex) when (ex.Error is TransportError.ProtocolViolation or TransportError.FrameTooLarge or TransportError.UnexpectedFrame)
             {

@@ -66,4 +66,7 @@ internal static partial class AuthenticationLog
 
     [LoggerMessage(41, LogLevel.Warning, "Listening on {Endpoint} without authentication (AllowUnauthenticated): any client that reaches it may use the GPUs")]
     public static partial void ListeningOpen(ILogger logger, string endpoint);
+
+    [LoggerMessage(47, LogLevel.Warning, "Listening on {Endpoint} without TLS (AllowUnencrypted): the token and every session's data cross the network in clear")]
+    public static partial void ListeningUnencrypted(ILogger logger, string endpoint);
 }

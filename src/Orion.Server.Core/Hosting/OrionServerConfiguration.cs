@@ -37,11 +37,13 @@ public static class OrionServerConfiguration
     [
         nameof(OrionServerOptions.Endpoints), nameof(OrionServerOptions.Devices), nameof(OrionServerOptions.AuthToken),
         nameof(OrionServerOptions.AuthTokenFile), nameof(OrionServerOptions.AllowUnauthenticated),
+        nameof(OrionServerOptions.Tls), nameof(OrionServerOptions.AllowUnencrypted),
         nameof(OrionServerOptions.AuthFailureLimits), nameof(OrionServerOptions.ChunkBytes), nameof(OrionServerOptions.TransportOptions),
         nameof(OrionServerOptions.Isolation), nameof(OrionServerOptions.WorkerConnectTimeout), nameof(OrionServerOptions.MaxWorkers),
-        nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
+        nameof(OrionServerOptions.MaxSessions), nameof(OrionServerOptions.MaxConnections), nameof(OrionServerOptions.MaxConnectionsPerAddress),
+        nameof(OrionServerOptions.SendTimeout), nameof(OrionServerOptions.SessionLimits),
         nameof(OrionServerOptions.VGpus), nameof(OrionServerOptions.HelloTimeout), nameof(OrionServerOptions.ModuleCache),
-        nameof(OrionServerOptions.ComputeQuantum), nameof(OrionServerOptions.AllowCompression), nameof(OrionServerOptions.ShowAllSessions),
+        nameof(OrionServerOptions.ComputeQuantum), nameof(OrionServerOptions.AdmissionWait), nameof(OrionServerOptions.AllowCompression), nameof(OrionServerOptions.ShowAllSessions),
     ];
 
     /// <summary>Binds <paramref name="section"/> onto <paramref name="options"/>.</summary>
@@ -100,6 +102,12 @@ public static class OrionServerConfiguration
                 case "ALLOWUNAUTHENTICATED":
                     options.AllowUnauthenticated = reader.Boolean(child, options.AllowUnauthenticated);
                     break;
+                case "TLS":
+                    options.Tls = BindTls(reader, child, options.Tls);
+                    break;
+                case "ALLOWUNENCRYPTED":
+                    options.AllowUnencrypted = reader.Boolean(child, options.AllowUnencrypted);
+                    break;
                 case "AUTHFAILURELIMITS":
                     options.AuthFailureLimits = BindAuthFailureLimits(reader, child, options.AuthFailureLimits ?? new AuthFailureLimits());
                     break;
@@ -127,8 +135,17 @@ public static class OrionServerConfiguration
                 case "MAXSESSIONS":
                     options.MaxSessions = reader.Int32(child, options.MaxSessions);
                     break;
+                case "ADMISSIONWAIT":
+                    options.AdmissionWait = reader.Duration(child, options.AdmissionWait, allowInfinite: false);
+                    break;
                 case "COMPUTEQUANTUM":
                     options.ComputeQuantum = reader.Duration(child, options.ComputeQuantum, allowInfinite: false);
+                    break;
+                case "MAXCONNECTIONS":
+                    options.MaxConnections = reader.Int32(child, options.MaxConnections);
+                    break;
+                case "MAXCONNECTIONSPERADDRESS":
+                    options.MaxConnectionsPerAddress = reader.Int32(child, options.MaxConnectionsPerAddress);
                     break;
                 case "SENDTIMEOUT":
                     options.SendTimeout = reader.Duration(child, options.SendTimeout, allowInfinite: true);
@@ -189,7 +206,9 @@ public static class OrionServerConfiguration
                 "MAXSTREAMS" => result with { MaxStreams = reader.Int32(child, result.MaxStreams) },
                 "MAXEVENTS" => result with { MaxEvents = reader.Int32(child, result.MaxEvents) },
                 "MAXMODULES" => result with { MaxModules = reader.Int32(child, result.MaxModules) },
-                _ => reader.Unknown(child, ["MemoryQuotaBytes", "MaxAllocations", "MaxStreams", "MaxEvents", "MaxModules"], result),
+                "MAXMODULEIMAGEBYTES" => result with { MaxModuleImageBytes = reader.Int64Size(child, result.MaxModuleImageBytes) },
+                "MAXUNAUTHENTICATEDMESSAGEBYTES" => result with { MaxUnauthenticatedMessageBytes = reader.Int32Size(child, result.MaxUnauthenticatedMessageBytes) },
+                _ => reader.Unknown(child, ["MemoryQuotaBytes", "MaxAllocations", "MaxStreams", "MaxEvents", "MaxModules", "MaxModuleImageBytes", "MaxUnauthenticatedMessageBytes"], result),
             };
         }
         return result;
@@ -367,6 +386,36 @@ public static class OrionServerConfiguration
             return current;
         }
         return new ModuleCacheOptions(directory, maxBytes);
+    }
+
+    private static Tls.TlsCertificateOptions? BindTls(Reader reader, IConfigurationSection section, Tls.TlsCertificateOptions? current)
+    {
+        var certificate = current?.CertificateFile;
+        var key = current?.KeyFile;
+        foreach (var child in section.GetChildren())
+        {
+            switch (child.Key.ToUpperInvariant())
+            {
+                case "CERTIFICATEFILE":
+                    certificate = reader.Text(child);
+                    break;
+                case "KEYFILE":
+                    key = reader.Text(child);
+                    break;
+                default:
+                    reader.Unknown(child, ["CertificateFile", "KeyFile"]);
+                    break;
+            }
+        }
+        if (string.IsNullOrWhiteSpace(certificate))
+        {
+            if (section.GetChildren().Any())
+            {
+                reader.Problem(section.Path + ":CertificateFile", "is required when Tls is configured (a PEM certificate, or a PKCS#12 file)");
+            }
+            return current;
+        }
+        return new Tls.TlsCertificateOptions(certificate, string.IsNullOrWhiteSpace(key) ? null : key);
     }
 
     /// <summary>Parses a byte size: a number of bytes, or one with a K, M, G or T suffix (powers of 1024).</summary>

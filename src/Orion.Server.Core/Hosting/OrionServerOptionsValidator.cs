@@ -60,6 +60,10 @@ public sealed class OrionServerOptionsValidator(string sectionPath = "") : IVali
         Positive(nameof(options.HelloTimeout), options.HelloTimeout, allowInfinite: false);
         Positive(nameof(options.WorkerConnectTimeout), options.WorkerConnectTimeout, allowInfinite: false);
         Positive(nameof(options.SendTimeout), options.SendTimeout, allowInfinite: true);
+        if (options.AdmissionWait < TimeSpan.Zero || options.AdmissionWait > TimeSpan.FromMinutes(1))
+        {
+            Problem(nameof(options.AdmissionWait), $"{options.AdmissionWait} is outside 0 (refuse at once) .. 1 minute");
+        }
         if (options.ComputeQuantum < TimeSpan.Zero || options.ComputeQuantum > TimeSpan.FromSeconds(10))
         {
             Problem(nameof(options.ComputeQuantum), $"{options.ComputeQuantum} is outside 0 (shares not enforced) .. 10 s");
@@ -67,6 +71,14 @@ public sealed class OrionServerOptionsValidator(string sectionPath = "") : IVali
         if (options.MaxSessions < 1)
         {
             Problem(nameof(options.MaxSessions), $"{options.MaxSessions} is less than 1");
+        }
+        if (options.MaxConnections < 1)
+        {
+            Problem(nameof(options.MaxConnections), $"{options.MaxConnections} is less than 1");
+        }
+        if (options.MaxConnectionsPerAddress < 1)
+        {
+            Problem(nameof(options.MaxConnectionsPerAddress), $"{options.MaxConnectionsPerAddress} is less than 1");
         }
         if (options.MaxWorkers < 1)
         {

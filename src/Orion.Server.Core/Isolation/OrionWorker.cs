@@ -33,6 +33,7 @@ public sealed class OrionWorker : IAsyncDisposable
     private ServerSession? _admitted;
     private int _listenerClosed;
     private int _exitCode = NotStopped;
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
 
     public OrionWorker(IGpuBackend backend, TransportFactory transports, WorkerLaunchRequest request, TransportOptions? transportOptions = null, ILoggerFactory? loggerFactory = null)
     {
@@ -79,7 +80,14 @@ public sealed class OrionWorker : IAsyncDisposable
             ComputeShares = _request.GpuTimeSocket is { } socket ? new ComputeShares.SocketComputeShareJoiner(socket, _request.Ticket, _logger) : null,
         };
         _config = _config.WithQuotaApplied();
-        _listener = await _transports.ListenAsync(_request.ListenEndpoint, _transportOptions, cancellationToken).ConfigureAwait(false);
+        var listenOptions = _transportOptions;
+        if (OrionServer.IsTls(_request.ListenEndpoint))
+        {
+            var tls = _request.Tls ?? throw new InvalidOperationException($"Cannot listen on {_request.ListenEndpoint}: TLS needs the server's certificate (WorkerLaunchRequest.Tls).");
+            _certificate = Tls.ServerCertificate.Load(tls);
+            listenOptions = _transportOptions with { Tls = new TransportTlsOptions { ServerCertificate = _certificate } };
+        }
+        _listener = await _transports.ListenAsync(_request.ListenEndpoint, listenOptions, cancellationToken).ConfigureAwait(false);
         Log.WorkerListening(_logger, _request.SessionId, _listener.Endpoint.ToString());
         _acceptLoop = AcceptLoopAsync(_listener);
         _connectTimeout = ExpireAsync();
@@ -183,6 +191,7 @@ public sealed class OrionWorker : IAsyncDisposable
     {
         await StopAsync(WorkerExitCodes.SupervisorGone).ConfigureAwait(false);
         await _connectTimeout.ConfigureAwait(false);
+        _certificate?.Dispose();
         _stopping.Dispose();
     }
 }

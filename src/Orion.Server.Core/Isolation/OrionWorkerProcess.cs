@@ -114,7 +114,7 @@ public static class OrionWorkerProcess
         using (backend)
         {
             var request = new WorkerLaunchRequest(parsed.SessionId, parsed.ListenEndpoint, ticket!, parsed.Devices, parsed.ChunkBytes, parsed.ConnectTimeout,
-                parsed.ModuleCache, parsed.SendTimeout, parsed.Limits, parsed.VGpu, parsed.GpuTimeSocket, parsed.AllowCompression);
+                parsed.ModuleCache, parsed.SendTimeout, parsed.Limits, parsed.VGpu, parsed.GpuTimeSocket, parsed.AllowCompression) { Tls = parsed.Tls };
             return await ServeAsync(backend, transports, request, loggerFactory, logger, console, cancellationToken).ConfigureAwait(false);
         }
     }

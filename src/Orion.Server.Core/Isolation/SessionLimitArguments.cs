@@ -31,6 +31,14 @@ internal static class SessionLimitArguments
         {
             yield return Pair("modules", (ulong)limits.MaxModules);
         }
+        if (limits.MaxModuleImageBytes != defaults.MaxModuleImageBytes)
+        {
+            yield return Pair("module-image-bytes", (ulong)limits.MaxModuleImageBytes);
+        }
+        if (limits.MaxUnauthenticatedMessageBytes != defaults.MaxUnauthenticatedMessageBytes)
+        {
+            yield return Pair("unauthenticated-message-bytes", (ulong)limits.MaxUnauthenticatedMessageBytes);
+        }
     }
 
     /// <summary><paramref name="limits"/> with the one <c>name=value</c> applied; false for an unknown name or a bad value.</summary>
@@ -50,6 +58,8 @@ internal static class SessionLimitArguments
             "streams" => limits with { MaxStreams = count },
             "events" => limits with { MaxEvents = count },
             "modules" => limits with { MaxModules = count },
+            "module-image-bytes" => limits with { MaxModuleImageBytes = (long)Math.Min(value, long.MaxValue) },
+            "unauthenticated-message-bytes" => limits with { MaxUnauthenticatedMessageBytes = count },
             _ => limits,
         };
         return !ReferenceEquals(applied, limits);

@@ -45,10 +45,12 @@ public static class WorkerCommandLine
     private const string VGpuOption = "--vgpu"; // the session's vGPU, for its welcome (VGpuArgument)
     private const string GpuTimeSocketOption = "--gpu-time-socket"; // the supervisor's GPU time socket (compute shares)
     private const string Compression = "--compression"; // "refuse" where the operator refuses compressed chunks; absent: allow
+    private const string TlsCertificate = "--tls-certificate"; // a tls:// worker's certificate file (a path, not a secret)
+    private const string TlsKey = "--tls-key";
 
     private static readonly HashSet<string> KnownOptions =
         [ListenScheme, ListenHost, ListenPort, SessionId, ChunkBytes, ConnectTimeoutMs, Device, LogLevelOption, ModuleCacheDirectory, ModuleCacheMaxBytes,
-            SendTimeoutMs, Limit, VGpuOption, GpuTimeSocketOption, Compression];
+            SendTimeoutMs, Limit, VGpuOption, GpuTimeSocketOption, Compression, TlsCertificate, TlsKey];
 
     /// <summary>Bounds a worker puts on its connect timeout, so that a typo can neither make it give up at
     /// once nor keep a GPU process waiting for a client that never comes.</summary>
@@ -113,6 +115,14 @@ public static class WorkerCommandLine
         {
             arguments.AddRange([ModuleCacheDirectory, cache.Directory, ModuleCacheMaxBytes, cache.MaxBytes.ToString(CultureInfo.InvariantCulture)]);
         }
+        if (request.Tls is { } tls)
+        {
+            arguments.AddRange([TlsCertificate, tls.CertificateFile]);
+            if (tls.KeyFile is { } key)
+            {
+                arguments.AddRange([TlsKey, key]);
+            }
+        }
         arguments.Add(BackendArgumentsSeparator);
         arguments.AddRange(backendArguments);
         return arguments;
@@ -140,6 +150,8 @@ public static class WorkerCommandLine
         LogLevel? logLevel = null;
         string? cacheDirectory = null;
         long? cacheMaxBytes = null;
+        string? tlsCertificate = null;
+        string? tlsKey = null;
         var devices = new List<int>();
         var limits = SessionLimits.Default;
         VGpuAssignment? vgpu = null;
@@ -224,6 +236,14 @@ public static class WorkerCommandLine
                     valid = value is "allow" or "refuse";
                     allowCompression = value == "allow";
                     break;
+                case TlsCertificate:
+                    tlsCertificate = value;
+                    valid = Path.IsPathFullyQualified(value);
+                    break;
+                case TlsKey:
+                    tlsKey = value;
+                    valid = Path.IsPathFullyQualified(value);
+                    break;
                 default: // Device, which may repeat too
                     var device = ParseInt(value);
                     valid = device is not null && devices.Count < ProtocolLimits.MaxDevices;
@@ -241,6 +261,11 @@ public static class WorkerCommandLine
             error = $"{ListenScheme}, {ListenHost} and {SessionId} are required";
             return false;
         }
+        if (tlsKey is not null && tlsCertificate is null)
+        {
+            error = $"{TlsKey} needs {TlsCertificate}";
+            return false;
+        }
         var backendArguments = index < args.Count ? args.Skip(index + 1).ToArray() : [];
         parsed = new ParsedWorkerArguments(
             new TransportEndpoint(scheme, host, port ?? 0),
@@ -255,7 +280,10 @@ public static class WorkerCommandLine
             limits,
             vgpu,
             gpuTimeSocket,
-            allowCompression);
+            allowCompression)
+        {
+            Tls = tlsCertificate is null ? null : new Tls.TlsCertificateOptions(tlsCertificate, tlsKey),
+        };
         error = "";
         return true;
     }
@@ -296,4 +324,8 @@ internal sealed record ParsedWorkerArguments(
     SessionLimits? Limits = null,
     VGpuAssignment? VGpu = null,
     string? GpuTimeSocket = null,
-    bool AllowCompression = true);
+    bool AllowCompression = true)
+{
+    /// <summary>The certificate of a <c>tls://</c> worker, or null.</summary>
+    public Tls.TlsCertificateOptions? Tls { get; init; }
+}

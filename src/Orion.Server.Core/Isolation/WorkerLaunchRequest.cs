@@ -30,6 +30,10 @@ public sealed record WorkerLaunchRequest(
     string? GpuTimeSocket = null,
     bool AllowCompression = true)
 {
+    /// <summary>The server's certificate, for a worker that listens on <c>tls://</c> (the scheme the client reached the
+    /// supervisor with); its files are read by the worker. Null: none.</summary>
+    public Tls.TlsCertificateOptions? Tls { get; init; }
+
     /// <summary>What the record's <c>ToString</c> shows: everything but the ticket, a credential that is never printed
     /// (a launcher may log its request).</summary>
     private bool PrintMembers(System.Text.StringBuilder builder)
@@ -45,7 +49,8 @@ public sealed record WorkerLaunchRequest(
             .Append(", Limits = ").Append(Limits)
             .Append(", VGpu = ").Append(VGpu)
             .Append(", GpuTimeSocket = ").Append(GpuTimeSocket)
-            .Append(", AllowCompression = ").Append(AllowCompression);
+            .Append(", AllowCompression = ").Append(AllowCompression)
+            .Append(", Tls = ").Append(Tls);
         return true;
     }
 }

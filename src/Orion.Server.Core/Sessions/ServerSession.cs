@@ -140,6 +140,8 @@ internal sealed partial class ServerSession : IDisposable
     private bool Handshake()
     {
         int length;
+        // Until the peer has authenticated it may send only a small message (its hello): nothing larger is buffered for it.
+        _connection.MaxIncomingMessageSize = Math.Min(_config.SessionLimits.MaxUnauthenticatedMessageBytes, _connection.Options.MaxMessageSize);
         using (var helloTimeout = new CancellationTokenSource(_config.HelloTimeout ?? Timeout.InfiniteTimeSpan))
         {
             length = ReceiveMessage(helloTimeout.Token);
@@ -178,6 +180,7 @@ internal sealed partial class ServerSession : IDisposable
             Refuse(HandshakeStatus.AuthenticationFailed, "authentication failed: this worker ticket was already used");
             return false;
         }
+        _connection.MaxIncomingMessageSize = _connection.Options.MaxMessageSize;
         if (_place is not null)
         {
             if (_place(Id, hello.VGpu, out var refusal) is not { } placed)

@@ -19,6 +19,10 @@ internal readonly record struct StreamFrameHeader(StreamFrameKind Kind, uint Len
 {
     public const int Size = 8;
 
+    /// <summary>The first two bytes of a TLS handshake record: content type 22, major version 3.</summary>
+    private const byte TlsHandshakeRecord = 0x16;
+    private const byte TlsMajorVersion = 0x03;
+
     public void Write(Span<byte> destination)
     {
         BinaryPrimitives.WriteUInt32LittleEndian(destination, Length);
@@ -32,6 +36,13 @@ internal readonly record struct StreamFrameHeader(StreamFrameKind Kind, uint Len
     /// <returns>False when fewer than <see cref="Size"/> bytes are available.</returns>
     /// <exception cref="TransportException">The bytes are not a valid header, or the length is over the limit.</exception>
     public static bool TryRead(in ReadOnlySequence<byte> buffer, TransportOptions options, out StreamFrameHeader header)
+        => TryRead(buffer, options, options.MaxMessageSize, out header);
+
+    /// <summary>Parses and validates a header against <paramref name="options"/>, a message against <paramref name="maxMessageSize"/>
+    /// (<see cref="TransportConnection.MaxIncomingMessageSize"/>).</summary>
+    /// <returns>False when fewer than <see cref="Size"/> bytes are available.</returns>
+    /// <exception cref="TransportException">The bytes are not a valid header, or the length is over the limit.</exception>
+    public static bool TryRead(in ReadOnlySequence<byte> buffer, TransportOptions options, int maxMessageSize, out StreamFrameHeader header)
     {
         if (buffer.Length < Size)
         {
@@ -40,26 +51,36 @@ internal readonly record struct StreamFrameHeader(StreamFrameKind Kind, uint Len
         }
         Span<byte> bytes = stackalloc byte[Size];
         buffer.Slice(0, Size).CopyTo(bytes);
-        header = Parse(bytes, options);
+        header = Parse(bytes, options, maxMessageSize);
         return true;
     }
 
-    public static StreamFrameHeader Parse(ReadOnlySpan<byte> bytes, TransportOptions options)
+    public static StreamFrameHeader Parse(ReadOnlySpan<byte> bytes, TransportOptions options) => Parse(bytes, options, options.MaxMessageSize);
+
+    /// <summary>Parses a header, a message's length checked against <paramref name="maxMessageSize"/>.</summary>
+    public static StreamFrameHeader Parse(ReadOnlySpan<byte> bytes, TransportOptions options, int maxMessageSize)
     {
         var length = BinaryPrimitives.ReadUInt32LittleEndian(bytes);
         var kind = (StreamFrameKind)bytes[4];
         if ((bytes[5] | bytes[6] | bytes[7]) != 0)
         {
+            if (bytes[0] == TlsHandshakeRecord && bytes[1] == TlsMajorVersion)
+            {
+                // A TLS record (content type 22, version 3.x; its handshake type makes byte 5 non-zero) where a frame was due.
+                throw new TransportException(TransportError.ProtocolViolation,
+                    "Invalid frame header: the peer began a TLS handshake; this endpoint does not use TLS (the peer should connect with tcp://, or the server listen with tls://).");
+            }
             throw new TransportException(TransportError.ProtocolViolation,
                 "Invalid frame header: reserved bytes are not zero (the peer does not speak the Orion framing).");
         }
         switch (kind)
         {
             case StreamFrameKind.Message:
-                if (length > (uint)options.MaxMessageSize)
+                if (length > (uint)maxMessageSize)
                 {
-                    throw new TransportException(TransportError.FrameTooLarge,
-                        $"Incoming message of {length} bytes exceeds the limit of {options.MaxMessageSize} bytes.");
+                    throw new TransportException(TransportError.FrameTooLarge, maxMessageSize < options.MaxMessageSize
+                        ? $"Incoming message of {length} bytes exceeds the limit of {maxMessageSize} bytes before authentication."
+                        : $"Incoming message of {length} bytes exceeds the limit of {maxMessageSize} bytes.");
                 }
                 break;
             case StreamFrameKind.Bulk:

@@ -219,7 +219,7 @@ public abstract partial class StreamTransportConnection
         {
             var connection = _connection;
             var buffer = connection.SkipOutstandingMessage(result.Buffer);
-            if (StreamFrameHeader.TryRead(buffer, connection.Options, out var header))
+            if (StreamFrameHeader.TryRead(buffer, connection.Options, connection.MaxIncomingMessageSize, out var header))
             {
                 if (connection.ConsumedControlFrame(header, buffer))
                 {

@@ -54,6 +54,9 @@ public sealed class OrionServerConfigurationTests
             ("Devices:0", "2"),
             ("AuthTokenFile", "/etc/orion/token"),
             ("AllowUnauthenticated", "true"),
+            ("Tls:CertificateFile", "/etc/orion/server.crt"),
+            ("Tls:KeyFile", "/etc/orion/server.key"),
+            ("AllowUnencrypted", "true"),
             ("AuthFailureLimits:MaxFailures", "3"),
             ("AuthFailureLimits:Window", "30s"),
             ("AuthFailureLimits:Lockout", "00:10:00"),
@@ -71,12 +74,16 @@ public sealed class OrionServerConfigurationTests
             ("WorkerConnectTimeout", "20s"),
             ("MaxWorkers", "8"),
             ("MaxSessions", "9"),
+            ("MaxConnections", "100"),
+            ("MaxConnectionsPerAddress", "7"),
             ("SendTimeout", "2m"),
             ("SessionLimits:MemoryQuotaBytes", "16G"),
             ("SessionLimits:MaxAllocations", "10"),
             ("SessionLimits:MaxStreams", "11"),
             ("SessionLimits:MaxEvents", "12"),
             ("SessionLimits:MaxModules", "13"),
+            ("SessionLimits:MaxModuleImageBytes", "64M"),
+            ("SessionLimits:MaxUnauthenticatedMessageBytes", "8K"),
             ("VGpus:MemoryOversubscription", "1.5"),
             ("VGpus:Devices:0:Count", "4"),
             ("VGpus:Devices:1:Slices:0:Memory", "24G"),
@@ -92,6 +99,8 @@ public sealed class OrionServerConfigurationTests
         Assert.Equal([2], options.Devices);
         Assert.Equal("/etc/orion/token", options.AuthTokenFile);
         Assert.True(options.AllowUnauthenticated);
+        Assert.Equal(new Orion.Server.Core.Tls.TlsCertificateOptions("/etc/orion/server.crt", "/etc/orion/server.key"), options.Tls);
+        Assert.True(options.AllowUnencrypted);
         Assert.Equal(3, options.AuthFailureLimits.MaxFailures);
         Assert.Equal(TimeSpan.FromSeconds(30), options.AuthFailureLimits.Window);
         Assert.Equal(TimeSpan.FromMinutes(10), options.AuthFailureLimits.Lockout);
@@ -113,8 +122,14 @@ public sealed class OrionServerConfigurationTests
         Assert.Equal(TimeSpan.FromSeconds(20), options.WorkerConnectTimeout);
         Assert.Equal(8, options.MaxWorkers);
         Assert.Equal(9, options.MaxSessions);
+        Assert.Equal(100, options.MaxConnections);
+        Assert.Equal(7, options.MaxConnectionsPerAddress);
         Assert.Equal(TimeSpan.FromMinutes(2), options.SendTimeout);
-        Assert.Equal(new SessionLimits { MemoryQuotaBytes = 16UL << 30, MaxAllocations = 10, MaxStreams = 11, MaxEvents = 12, MaxModules = 13 }, options.SessionLimits);
+        Assert.Equal(new SessionLimits
+        {
+            MemoryQuotaBytes = 16UL << 30, MaxAllocations = 10, MaxStreams = 11, MaxEvents = 12, MaxModules = 13,
+            MaxModuleImageBytes = 64L << 20, MaxUnauthenticatedMessageBytes = 8 << 10,
+        }, options.SessionLimits);
         Assert.Equal(1.5, options.VGpus.MemoryOversubscription);
         Assert.Equal([0, 1], options.VGpus.Devices.Keys);
         Assert.Equal(4, options.VGpus.Devices[0].Count);
@@ -190,8 +205,11 @@ public sealed class OrionServerConfigurationTests
     [InlineData("AllowUnauthenticated", "yes", "Orion:AllowUnauthenticated: 'yes' is not true or false")]
     [InlineData("Isolation", "vm", "Orion:Isolation: 'vm' is not an isolation mode (Context or Process)")]
     [InlineData("Isolation", "1", "Orion:Isolation: '1' is not an isolation mode (Context or Process)")]
-    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache, ComputeQuantum, AllowCompression, ShowAllSessions)")]
-    [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules)")]
+    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, Tls, AllowUnencrypted, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, MaxConnections, MaxConnectionsPerAddress, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache)")]
+    [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules, MaxModuleImageBytes, MaxUnauthenticatedMessageBytes)")]
+    [InlineData("Tls:KeyFile", "/k", "Orion:Tls:CertificateFile: is required when Tls is configured (a PEM certificate, or a PKCS#12 file)")]
+    [InlineData("MaxConnectionsPerAddress", "few", "Orion:MaxConnectionsPerAddress: 'few' is not a whole number")]
+    [InlineData("SessionLimits:MaxUnauthenticatedMessageBytes", "lots", "Orion:SessionLimits:MaxUnauthenticatedMessageBytes: 'lots' is not a size (bytes, or with a K, M, G or T suffix: 64K, 16G)")]
     [InlineData("ModuleCache:MaxBytes", "1G", "Orion:ModuleCache:Directory: is required when ModuleCache is configured (the directory where images are kept)")]
     public void A_bad_value_is_one_line_naming_the_key(string key, string value, string expected)
     {
@@ -253,7 +271,7 @@ public sealed class OrionServerConfigurationTests
     public void The_validator_says_what_is_missing_or_out_of_range_in_one_line_each()
     {
         var validator = new OrionServerOptionsValidator("Orion");
-        var options = new OrionServerOptions { ChunkBytes = 1, Isolation = SessionIsolation.Process, SessionLimits = new SessionLimits { MaxStreams = 0 } };
+        var options = new OrionServerOptions { ChunkBytes = 1, Isolation = SessionIsolation.Process, MaxConnectionsPerAddress = 0, SessionLimits = new SessionLimits { MaxStreams = 0 } };
         var result = validator.Validate(null, options);
         Assert.True(result.Failed);
         Assert.Equal(
@@ -261,6 +279,7 @@ public sealed class OrionServerConfigurationTests
             "Orion:Endpoints: at least one endpoint to listen on is required (e.g. tcp://127.0.0.1:7000)",
             $"Orion:ChunkBytes: 1 is outside {Orion.Cuda.Protocol.Wire.ProtocolLimits.MinChunkBytes}..{Orion.Cuda.Protocol.Wire.ProtocolLimits.MaxChunkBytes} bytes",
             "Orion:Isolation: Process isolation needs a worker launcher (OrionServerOptions.WorkerLauncher, or an IWorkerLauncher service), e.g. ProcessWorkerLauncher.ForThisProgram(...)",
+            "Orion:MaxConnectionsPerAddress: 0 is less than 1",
             "Orion:SessionLimits:MaxStreams: MaxStreams ('0') must be greater than or equal to '1'.",
         ], result.Failures);
         Assert.All(result.Failures!, failure => Assert.DoesNotContain('\n', failure));

@@ -14,7 +14,8 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
     {
         // Checked before the image is buffered: a refused load costs no host memory (its data is dropped).
         var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(moduleHandle)
-            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Modules, objects.Config.SessionLimits.MaxModules);
+            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Modules, objects.Config.SessionLimits.MaxModules)
+            ?? RefuseLargerImage(imageBytes);
         if (status is not null)
         {
             return status.Value;
@@ -44,6 +45,10 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
         }
     }
 
+    /// <summary>An image over the session's <see cref="SessionLimits.MaxModuleImageBytes"/> is refused before it is buffered.</summary>
+    private CudaStatus? RefuseLargerImage(ulong imageBytes) =>
+        imageBytes > (ulong)objects.Config.SessionLimits.MaxModuleImageBytes ? CudaStatus.OutOfMemory : null;
+
     public CudaStatus LoadCachedModule(ulong moduleHandle, ulong imageBytes, ulong sha256Word0, ulong sha256Word1, ulong sha256Word2, ulong sha256Word3)
     {
         if (objects.Config.ModuleCache is not { } cache)
@@ -51,7 +56,8 @@ internal sealed class ModuleCallHandler(SessionObjects objects) : IModuleCalls
             return CudaStatus.NotSupported;
         }
         var status = objects.WithContext(out var context) ?? objects.CheckNewHandle(moduleHandle)
-            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Modules, objects.Config.SessionLimits.MaxModules);
+            ?? SessionObjects.RefuseBeyondCount(objects.Tables.Counts().Modules, objects.Config.SessionLimits.MaxModules)
+            ?? RefuseLargerImage(imageBytes);
         if (status is not null)
         {
             return status.Value;
