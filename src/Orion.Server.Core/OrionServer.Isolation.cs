@@ -215,11 +215,25 @@ public sealed partial class OrionServer
     }
 
     /// <summary>The worker listens where the client reached the supervisor (same scheme and interface), on an ephemeral port.</summary>
-    private static TransportEndpoint WorkerListenEndpoint(TransportEndpoint local, ulong id) =>
-        local.Scheme == "inproc"
-            // In-memory endpoints are named, not numbered: give each worker its own name.
-            ? local with { Host = string.Create(CultureInfo.InvariantCulture, $"{local.Host}-worker-{id}-{Guid.NewGuid():N}"), Port = 0 }
-            : local with { Host = Unmapped(local.Host), Port = 0 };
+    private static TransportEndpoint WorkerListenEndpoint(TransportEndpoint local, ulong id) => local.Scheme switch
+    {
+        // In-memory endpoints are named, not numbered: give each worker its own name.
+        "inproc" => local with { Host = string.Create(CultureInfo.InvariantCulture, $"{local.Host}-worker-{id}-{Guid.NewGuid():N}"), Port = 0 },
+        // Shared memory: a socket of the worker's own beside the supervisor's, so that a client that reached the
+        // supervisor there (a container given that directory included) reaches its worker too.
+        "shm" => local with { Host = Path.Combine(SharedMemorySocketDirectory(local), string.Create(CultureInfo.InvariantCulture, $"orion-worker-{id}-{Guid.NewGuid():N}.sock")), Port = 0 },
+        _ => local with { Host = Unmapped(local.Host), Port = 0 },
+    };
+
+    /// <summary>
+    /// The directory of a <c>shm://</c> endpoint's socket: a <c>shm:///path</c> endpoint's own; for <c>shm://host:port</c>, the
+    /// directory the shared-memory transport keeps such sockets in (<c>ORION_SHM_DIR</c>, else <c>/tmp/orion</c>, as
+    /// Orion.Transport.SharedMemory's settings say; this layer does not reference that transport).
+    /// </summary>
+    private static string SharedMemorySocketDirectory(TransportEndpoint local) =>
+        local.Host.StartsWith('/')
+            ? Path.GetDirectoryName(local.Host) ?? "/"
+            : Environment.GetEnvironmentVariable("ORION_SHM_DIR") is { Length: > 0 } directory ? directory : "/tmp/orion";
 
     /// <summary>A dual-stack socket reports IPv4 clients as <c>::ffff:a.b.c.d</c>; the worker binds (and the client dials) the plain IPv4 address.</summary>
     private static string Unmapped(string host) =>

@@ -205,7 +205,7 @@ public sealed class OrionServerConfigurationTests
     [InlineData("AllowUnauthenticated", "yes", "Orion:AllowUnauthenticated: 'yes' is not true or false")]
     [InlineData("Isolation", "vm", "Orion:Isolation: 'vm' is not an isolation mode (Context or Process)")]
     [InlineData("Isolation", "1", "Orion:Isolation: '1' is not an isolation mode (Context or Process)")]
-    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, Tls, AllowUnencrypted, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, MaxConnections, MaxConnectionsPerAddress, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache)")]
+    [InlineData("Endpoint", "tcp://127.0.0.1:7000", "Orion:Endpoint: unknown option (known here: Endpoints, Devices, AuthToken, AuthTokenFile, AllowUnauthenticated, Tls, AllowUnencrypted, AuthFailureLimits, ChunkBytes, TransportOptions, Isolation, WorkerConnectTimeout, MaxWorkers, MaxSessions, MaxConnections, MaxConnectionsPerAddress, SendTimeout, SessionLimits, VGpus, HelloTimeout, ModuleCache, ComputeQuantum, AdmissionWait, AllowCompression, ShowAllSessions)")]
     [InlineData("SessionLimits:MemoryQuota", "1G", "Orion:SessionLimits:MemoryQuota: unknown option (known here: MemoryQuotaBytes, MaxAllocations, MaxStreams, MaxEvents, MaxModules, MaxModuleImageBytes, MaxUnauthenticatedMessageBytes)")]
     [InlineData("Tls:KeyFile", "/k", "Orion:Tls:CertificateFile: is required when Tls is configured (a PEM certificate, or a PKCS#12 file)")]
     [InlineData("MaxConnectionsPerAddress", "few", "Orion:MaxConnectionsPerAddress: 'few' is not a whole number")]
