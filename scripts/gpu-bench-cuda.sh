@@ -24,6 +24,8 @@
 #   ORION_SERVER_CMD     command that starts a server on 127.0.0.1:$ORION_PORT
 #                        (default: ROOT/bin/orion-server --listen tcp://127.0.0.1:$ORION_PORT)
 #   ORION_PORT           server port (default 7001; gpu-cudart-test.sh uses 7000)
+#   ORION_BENCH_SERVER   where the Orion run connects (default 127.0.0.1:$ORION_PORT; e.g. shm://localhost:$ORION_PORT
+#                        with a server command that also listens there)
 #   ORION_CLIENT_LIB     liborion_client.so (default ROOT/lib/liborion_client.so when present)
 #   STUB_DIR             folder with Orion's libcudart.so.13 already built (skips make)
 #   ORION_BENCH_BIN      prebuilt benchmark binary (skips nvcc; the tests use a fake one)
@@ -124,7 +126,7 @@ else
     done
     if [ "$ready" = 1 ]; then
         say "server up: $ORION_SERVER_CMD"
-        env LD_LIBRARY_PATH="$STUB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ORION_SERVER="127.0.0.1:$PORT" \
+        env LD_LIBRARY_PATH="$STUB_DIR${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ORION_SERVER="${ORION_BENCH_SERVER:-127.0.0.1:$PORT}" \
             timeout -k 10 "$RUN_TIMEOUT" "$BENCH" "${BENCH_ARGS[@]}" > "$OUT/orion.out" 2> "$OUT/orion.err"
         orion_rc=$?
         say "Orion exit status: $orion_rc$([ "$orion_rc" = 124 ] && echo ' (timed out)')"
