@@ -24,7 +24,7 @@ internal sealed class RunEnvironment
     public const string TritonLibcudaPath = "TRITON_LIBCUDA_PATH";
 
     /// <summary>The transports a program's client library connects with (docs/configuration.md).</summary>
-    private static readonly HashSet<string> s_clientSchemes = new(StringComparer.Ordinal) { "tcp", "rdma", "shm", "auto" };
+    private static readonly HashSet<string> s_clientSchemes = new(StringComparer.Ordinal) { "tcp", "tls", "rdma", "shm", "auto" };
 
     private RunEnvironment(IReadOnlyList<KeyValuePair<string, string>> settings) => Settings = settings;
 
@@ -84,7 +84,7 @@ internal sealed class RunEnvironment
             if (!s_clientSchemes.Contains(endpoint.Scheme))
             {
                 throw new CliException(
-                    $"{source} '{part}' is not a server address: a CUDA program's client speaks tcp://, rdma://, shm:// and auto://, not {endpoint.Scheme}://",
+                    $"{source} '{part}' is not a server address: a CUDA program's client speaks tcp://, tls://, rdma://, shm:// and auto://, not {endpoint.Scheme}://",
                     ExitCodes.Usage);
             }
             servers.Add(endpoint);

@@ -29,9 +29,15 @@ internal sealed class ServerQuery
     public async Task<ServerReport> QueryAsync(TransportEndpoint endpoint, CancellationToken cancellationToken, Orion.Cuda.Protocol.Wire.VGpuRequest? vgpu = null)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        if (endpoint.Scheme != TcpTransport.Scheme)
+        if (endpoint.Scheme is not (TcpTransport.Scheme or "tls"))
         {
-            throw new CliException($"cannot reach {endpoint}: orion smi speaks TCP only (tcp://host:port)", ExitCodes.Usage);
+            throw new CliException($"cannot reach {endpoint}: orion smi speaks TCP and TLS (tcp://host:port, tls://host:port)", ExitCodes.Usage);
+        }
+        // tls://: the server is verified as a program's client library would verify it (ORION_TLS_CA, ORION_TLS_SERVER_NAME).
+        var tls = TransportTlsOptions.ForClient(Environment.GetEnvironmentVariable("ORION_TLS_CA"), Environment.GetEnvironmentVariable("ORION_TLS_SERVER_NAME"), out var tlsError);
+        if (tlsError is not null)
+        {
+            throw new CliException(tlsError, ExitCodes.Usage);
         }
         var transports = new TransportFactory().Add(new TcpTransport());
         var options = new RemoteCudaClientOptions
@@ -41,6 +47,7 @@ internal sealed class ServerQuery
             ConnectTimeout = _timeout,
             HandshakeTimeout = _timeout,
             VGpu = vgpu ?? Orion.Cuda.Protocol.Wire.VGpuRequest.None,
+            TransportOptions = new TransportOptions { Tls = tls },
         };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(_timeout);

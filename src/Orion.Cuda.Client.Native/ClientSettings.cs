@@ -161,33 +161,12 @@ internal sealed record ClientSettings(
     /// <summary>The TLS verification settings; null when neither variable is set.</summary>
     private static TransportTlsOptions? ParseTls(string? caFile, string? serverName, List<string> errors)
     {
-        if (string.IsNullOrWhiteSpace(caFile) && string.IsNullOrWhiteSpace(serverName))
+        var tls = TransportTlsOptions.ForClient(caFile, serverName, out var error);
+        if (error is not null)
         {
-            return null;
+            errors.Add(error);
         }
-        var trusted = new System.Security.Cryptography.X509Certificates.X509Certificate2Collection();
-        if (!string.IsNullOrWhiteSpace(caFile))
-        {
-            try
-            {
-                trusted.ImportFromPemFile(caFile);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
-            {
-                errors.Add($"ORION_TLS_CA='{caFile}' cannot be read as PEM certificates: {ex.Message}");
-                return null;
-            }
-            if (trusted.Count == 0)
-            {
-                errors.Add($"ORION_TLS_CA='{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)");
-                return null;
-            }
-        }
-        return new TransportTlsOptions
-        {
-            TrustedCertificates = trusted.Count > 0 ? trusted : null,
-            ServerName = string.IsNullOrWhiteSpace(serverName) ? null : serverName.Trim(),
-        };
+        return tls;
     }
 
     /// <summary>The vGPU request; each variable unset or empty asks for nothing of its kind.</summary>

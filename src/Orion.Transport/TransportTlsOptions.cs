@@ -22,4 +22,41 @@ public sealed record TransportTlsOptions
 
     /// <summary>How long the TLS handshake may take, on either side, before the connection fails.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// A client's verification settings as a user gives them (<c>ORION_TLS_CA</c>: a PEM file of the certificates to trust;
+    /// <c>ORION_TLS_SERVER_NAME</c>: the name the server's certificate must carry): null when neither is given, or when the
+    /// file cannot be used, with <paramref name="error"/> saying why in one line (naming <paramref name="caFileSource"/>).
+    /// </summary>
+    public static TransportTlsOptions? ForClient(string? caFile, string? serverName, out string? error, string caFileSource = "ORION_TLS_CA")
+    {
+        error = null;
+        if (string.IsNullOrWhiteSpace(caFile) && string.IsNullOrWhiteSpace(serverName))
+        {
+            return null;
+        }
+        var trusted = new X509Certificate2Collection();
+        if (!string.IsNullOrWhiteSpace(caFile))
+        {
+            try
+            {
+                trusted.ImportFromPemFile(caFile);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                error = $"{caFileSource}='{caFile}' cannot be read as PEM certificates: {ex.Message}";
+                return null;
+            }
+            if (trusted.Count == 0)
+            {
+                error = $"{caFileSource}='{caFile}' holds no PEM certificate (-----BEGIN CERTIFICATE-----)";
+                return null;
+            }
+        }
+        return new TransportTlsOptions
+        {
+            TrustedCertificates = trusted.Count > 0 ? trusted : null,
+            ServerName = string.IsNullOrWhiteSpace(serverName) ? null : serverName.Trim(),
+        };
+    }
 }

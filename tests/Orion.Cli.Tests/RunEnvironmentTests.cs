@@ -85,8 +85,8 @@ public sealed class RunEnvironmentTests
 
     [Theory]
     [InlineData("gpu", "--server 'gpu' is not a server address: a port is required (expected tcp://host:port)")]
-    [InlineData("tcp://a:1,inproc://x", "--server 'inproc://x' is not a server address: a CUDA program's client speaks tcp://, rdma://, shm:// and auto://, not inproc://")]
-    [InlineData("http://a:1", "--server 'http://a:1' is not a server address: a CUDA program's client speaks tcp://, rdma://, shm:// and auto://, not http://")]
+    [InlineData("tcp://a:1,inproc://x", "--server 'inproc://x' is not a server address: a CUDA program's client speaks tcp://, tls://, rdma://, shm:// and auto://, not inproc://")]
+    [InlineData("http://a:1", "--server 'http://a:1' is not a server address: a CUDA program's client speaks tcp://, tls://, rdma://, shm:// and auto://, not http://")]
     [InlineData(",", "--server names no server (expected tcp://host:port)")]
     public void A_malformed_server_is_named(string server, string message)
     {
@@ -104,6 +104,7 @@ public sealed class RunEnvironmentTests
 
     [Theory]
     [InlineData("rdma://gpu:7000")]
+    [InlineData("tls://gpu:7000")]
     [InlineData("auto://gpu:7000")]
     [InlineData("gpu:7000")]
     public void Every_transport_a_program_can_use_is_accepted(string server)

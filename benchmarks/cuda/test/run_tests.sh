@@ -42,8 +42,8 @@ expect "mock run exits 0" [ $? = 0 ]
 expect "mock run: every case line has unit, better, value and n" \
     awk '/^case=/ && !(/ unit=[^ ]+/ && / better=(lower|higher)/ && / value=[0-9.]+/ && / n=[0-9]+/) {bad=1} END {exit bad}' "$WORK/mock.out"
 expect "mock run: only case= and # lines on stdout" awk '!/^(case=|# )/ {bad=1} END {exit bad}' "$WORK/mock.out"
-expect "mock run: 14 cases (startup, 2 launch, 2 small copies, 8 throughput up to 16 MiB, vector add)" \
-    [ "$(grep -c '^case=' "$WORK/mock.out")" = 14 ]
+expect "mock run: 17 cases (startup, 2 launch, 2 small copies, 8 throughput up to 16 MiB, vector add, decode, compute, async overlap)" \
+    [ "$(grep -c '^case=' "$WORK/mock.out")" = 17 ]
 expect "mock run: latency cases have p50 <= p99" \
     awk '/ p99=/ {for (i = 1; i <= NF; i++) {split($i, kv, "="); v[kv[1]] = kv[2]} if (v["p50"] + 0 > v["p99"] + 0) bad=1} END {exit bad}' "$WORK/mock.out"
 expect "mock run: vector add verified" has_text "$WORK/mock.out" "check=PASS"

@@ -8,7 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 
-enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorMemoryAllocation = 2 };
+enum cudaError_t { cudaSuccess = 0, cudaErrorInvalidValue = 1, cudaErrorMemoryAllocation = 2, cudaErrorNotReady = 600 };
 enum cudaMemcpyKind { cudaMemcpyHostToHost = 0, cudaMemcpyHostToDevice = 1, cudaMemcpyDeviceToHost = 2 };
 struct OrionMockStream { int unused; };
 typedef OrionMockStream* cudaStream_t;
@@ -50,6 +50,16 @@ inline cudaError_t cudaMemcpy(void* dst, const void* src, size_t bytes, cudaMemc
         static_cast<unsigned char*>(dst)[bytes - 1] ^= 0x40;
     return cudaSuccess;
 }
+inline cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind, cudaStream_t = nullptr) {
+    return cudaMemcpy(dst, src, bytes, kind);  // the mock's work is done when a call returns
+}
+inline cudaError_t cudaMemset(void* ptr, int value, size_t bytes) { std::memset(ptr, value, bytes); return cudaSuccess; }
+struct OrionMockEvent { int unused; };
+typedef OrionMockEvent* cudaEvent_t;
+inline cudaError_t cudaEventCreate(cudaEvent_t* e) { *e = new OrionMockEvent(); return cudaSuccess; }
+inline cudaError_t cudaEventDestroy(cudaEvent_t e) { delete e; return cudaSuccess; }
+inline cudaError_t cudaEventRecord(cudaEvent_t, cudaStream_t = nullptr) { return cudaSuccess; }
+inline cudaError_t cudaEventQuery(cudaEvent_t) { return cudaSuccess; }  // everything before it has run already
 inline cudaError_t cudaSetDevice(int device) { return orion_mock_result(device == 0 ? cudaSuccess : cudaErrorInvalidValue); }
 inline cudaError_t cudaGetDeviceProperties(cudaDeviceProp* p, int device) {
     if (device != 0) return orion_mock_result(cudaErrorInvalidValue);
@@ -63,7 +73,8 @@ inline cudaError_t cudaStreamSynchronize(cudaStream_t) { return cudaSuccess; }
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline cudaError_t cudaGetLastError() { cudaError_t e = orion_mock_last_error; orion_mock_last_error = cudaSuccess; return e; }
 inline const char* cudaGetErrorName(cudaError_t e) {
-    return e == cudaSuccess ? "cudaSuccess" : e == cudaErrorInvalidValue ? "cudaErrorInvalidValue" : "cudaErrorMemoryAllocation";
+    return e == cudaSuccess ? "cudaSuccess" : e == cudaErrorInvalidValue ? "cudaErrorInvalidValue"
+         : e == cudaErrorNotReady ? "cudaErrorNotReady" : "cudaErrorMemoryAllocation";
 }
 inline const char* cudaGetErrorString(cudaError_t e) { return e == cudaSuccess ? "no error" : "mock failure"; }
 
