@@ -7,10 +7,11 @@
 #                                          benchmarks/cuda/share_probe.cu (plain nvcc: NVIDIA's runtime over
 #                                          Orion's libcuda.so.1), then measures, all in this one run:
 #   1. native: one probe alone, then two at once (the GPU's own time-slicing);
-#   2. through Orion, a server with two vGPUs of 70% and 30% of GPU 0 (process isolation, compute shares
-#      enforced): one tenant alone, two at once (70/30), a tenant that faults beside a working one, and a
-#      tenant killed with SIGKILL while it holds memory (how long until the GPU's memory is back);
-#   3. the same server with enforcement off (--compute-quantum 0s): one tenant alone, two at once.
+#   2. through Orion, two servers with two vGPUs of 70% and 30% of GPU 0 (process isolation), one enforcing
+#      compute shares and one not (--compute-quantum 0s): one tenant alone on each, alternately, twice (what
+#      enforcement costs a lone tenant), two at once on each (70/30), then on the enforcing one a tenant that
+#      faults beside a working one, and a tenant killed with SIGKILL while it holds memory (how long until
+#      the GPU's memory is back).
 # Writes OUTDIR/share.md (the table) and the raw logs.
 # Environment: ORION_SHARE_SECONDS (default 30) for the two-tenant windows; ORION_SHARE_LONE_SECONDS (default 10).
 set -u
@@ -22,7 +23,7 @@ PAIR=${ORION_SHARE_SECONDS:-30}
 LONE=${ORION_SHARE_LONE_SECONDS:-10}
 CUDA_HOME=${CUDA_HOME:-/usr/local/cuda}
 WORK=$(mktemp -d)
-trap 'rm -rf "$WORK"; [ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null' EXIT
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
 REPORT=$OUT/share.md
 say() { echo "$*" | tee -a "$REPORT"; }
@@ -38,42 +39,51 @@ used_mib() { nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i
 say "# Compute shares on $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader | head -1), $(nproc) cores, $(date -u +%FT%TZ)"
 say ""
 
-start_server() { # NAME ARGS...
-    local name=$1; shift
-    "$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$PORT" --log-level Information "$@" > "$OUT/server.$name.log" 2>&1 &
-    SERVER_PID=$!
-    for _ in $(seq 1 150); do grep -q "ready on" "$OUT/server.$name.log" 2>/dev/null && break; sleep 0.1; done
-}
-stop_server() { kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; SERVER_PID=; PORT=$((PORT + 1)); }
-orion_env() { # SHARE NAME: the environment of a tenant asking for a vGPU with that share; its maps go to OUT/NAME.maps
-    echo LD_LIBRARY_PATH="$WORK/front" ORION_CLIENT_LIB="$BUNDLE/lib/liborion_client.so" ORION_SERVER="tcp://127.0.0.1:$PORT" \
-        ORION_VGPU_SHARE="$1" LD_PRELOAD="$WORK/maps_probe.so" ORION_MAPS_OUT="$OUT/$2.maps"
-}
-
 # --- 1. native ---
 "$PROBE" "$LONE" > "$OUT/native-lone.txt" 2>&1
 "$PROBE" "$PAIR" > "$OUT/native-a.txt" 2>&1 & A=$!
 "$PROBE" "$PAIR" > "$OUT/native-b.txt" 2>&1 & B=$!
 wait $A $B
 
-# --- 2. Orion, shares enforced ---
-start_server enforced --vgpu-slice 0=60G:70 --vgpu-slice 0=60G:30
-env $(orion_env 30 orion-lone) "$PROBE" "$LONE" > "$OUT/orion-lone.txt" 2>&1
-env $(orion_env 70 orion-70) "$PROBE" "$PAIR" > "$OUT/orion-70.txt" 2>&1 & A=$!
-env $(orion_env 30 orion-30) "$PROBE" "$PAIR" > "$OUT/orion-30.txt" 2>&1 & B=$!
-wait $A $B
+# --- 2. Orion: two servers on the GPU, one enforcing shares (E), one not (U, --compute-quantum 0s) ---
+start_server() { # NAME PORT ARGS...: sets SERVER_PID_<NAME>
+    local name=$1 port=$2; shift 2
+    "$BUNDLE/bin/orion-server" --listen "tcp://127.0.0.1:$port" --log-level Information "$@" > "$OUT/server.$name.log" 2>&1 &
+    eval "SERVER_PID_$name=$!"
+    for _ in $(seq 1 150); do grep -q "ready on" "$OUT/server.$name.log" 2>/dev/null && break; sleep 0.1; done
+}
+E=$PORT; U=$((PORT + 1))
+start_server enforced $E --vgpu-slice 0=60G:70 --vgpu-slice 0=60G:30
+start_server unenforced $U --vgpu-slice 0=60G:70 --vgpu-slice 0=60G:30 --compute-quantum 0s
+trap 'rm -rf "$WORK"; kill $SERVER_PID_enforced $SERVER_PID_unenforced 2>/dev/null' EXIT
+tenant() { # PORT SHARE NAME ARGS...: one probe through Orion on a vGPU with that share; its maps go to OUT/NAME.maps
+    local port=$1 share=$2 name=$3; shift 3
+    env LD_LIBRARY_PATH="$WORK/front" ORION_CLIENT_LIB="$BUNDLE/lib/liborion_client.so" ORION_SERVER="tcp://127.0.0.1:$port" \
+        ORION_VGPU_SHARE="$share" LD_PRELOAD="$WORK/maps_probe.so" ORION_MAPS_OUT="$OUT/$name.maps" "$PROBE" "$@" > "$OUT/$name.txt" 2>&1
+}
+settle() { sleep 2; } # the last tenant's worker exits and its vGPU comes back before the next placement
+# A lone tenant, alternately on each server: what enforcement costs one tenant alone.
+for round in 1 2; do
+    tenant $E 30 orion-lone-$round "$LONE"; settle
+    tenant $U 30 unenforced-lone-$round "$LONE"; settle
+done
+tenant $E 70 orion-70 "$PAIR" & A=$!
+tenant $E 30 orion-30 "$PAIR" & B=$!
+wait $A $B; settle
+tenant $U 70 unenforced-70 "$PAIR" & A=$!
+tenant $U 30 unenforced-30 "$PAIR" & B=$!
+wait $A $B; settle
 # A tenant that faults beside one that works.
-env $(orion_env 70 orion-beside-fault) "$PROBE" "$LONE" > "$OUT/orion-beside-fault.txt" 2>&1 & A=$!
+tenant $E 70 orion-beside-fault "$LONE" & A=$!
 sleep 2
-env $(orion_env 30 orion-fault) "$PROBE" 1 --fault > "$OUT/orion-fault.txt" 2>&1
-wait $A
+tenant $E 30 orion-fault 1 --fault
+wait $A; settle
 # A tenant killed with SIGKILL while it holds 20 GiB: how long until the GPU's memory is what it was.
-sleep 1
 baseline=$(used_mib)
-env $(orion_env 30 orion-killed) "$PROBE" 60 --hold-mib 20480 > "$OUT/orion-killed.txt" 2>&1 & K=$!
+tenant $E 30 orion-killed 60 --hold-mib 20480 & K=$!
 for _ in $(seq 1 100); do grep -q "^t=" "$OUT/orion-killed.txt" 2>/dev/null && break; sleep 0.2; done
 holding=$(used_mib)
-kill -9 $K; killed_at=$(date +%s.%N)
+pkill -9 -f "share_probe 60 --hold-mib" ; killed_at=$(date +%s.%N)
 back=""
 for _ in $(seq 1 200); do
     now=$(used_mib)
@@ -82,15 +92,7 @@ for _ in $(seq 1 200); do
 done
 wait $K 2>/dev/null
 echo "baseline_mib=$baseline holding_mib=$holding back_after_s=${back:-never}" > "$OUT/orion-kill.txt"
-stop_server
-
-# --- 3. Orion, shares not enforced ---
-start_server unenforced --vgpu-slice 0=60G:70 --vgpu-slice 0=60G:30 --compute-quantum 0s
-env $(orion_env 30 unenforced-lone) "$PROBE" "$LONE" > "$OUT/unenforced-lone.txt" 2>&1
-env $(orion_env 70 unenforced-70) "$PROBE" "$PAIR" > "$OUT/unenforced-70.txt" 2>&1 & A=$!
-env $(orion_env 30 unenforced-30) "$PROBE" "$PAIR" > "$OUT/unenforced-30.txt" 2>&1 & B=$!
-wait $A $B
-stop_server
+kill $SERVER_PID_enforced $SERVER_PID_unenforced 2>/dev/null; wait 2>/dev/null
 
 python3 - "$OUT" >> "$REPORT" <<'PY'
 import sys, os
@@ -124,7 +126,12 @@ def window(a, b):
     ra, rb = inside(pa), inside(pb)
     return ra, rb, hi - lo
 rows = []
-nl, nc = rate("native-lone.txt"); ol, oc = rate("orion-lone.txt"); ul, uc = rate("unenforced-lone.txt")
+nl, nc = rate("native-lone.txt")
+def mean_rate(prefix):
+    rates = [rate(f"{prefix}-{r}.txt") for r in (1, 2)]
+    good = [v for v, _ in rates if v]
+    return (sum(good) / len(good) if good else None), ",".join(str(c) for _, c in rates)
+ol, oc = mean_rate("orion-lone"); ul, uc = mean_rate("unenforced-lone")
 print("| case | kernels/s | share of the pair | over | check |")
 print("| --- | --- | --- | --- | --- |")
 def line(case, value, share, seconds, check):
@@ -142,8 +149,11 @@ for label, a, b in (("native, two at once", "native-a.txt", "native-b.txt"),
     ca, cb = rate(a)[1], rate(b)[1]
     line(label + " (first)", ra, f"{100*ra/total:.1f}%" if total else "", f"{span:.1f} s", ca)
     line(label + " (second)", rb, f"{100*rb/total:.1f}%" if total else "", f"{span:.1f} s", cb)
-line("Orion, alone on the 30% vGPU, enforced", ol or 0.0, f"{(ol or 0)/(nl or 1):.3f} of native", "", oc)
-line("Orion, alone on the 30% vGPU, not enforced", ul or 0.0, f"{(ul or 0)/(nl or 1):.3f} of native", "", uc)
+line("Orion, alone on the 30% vGPU, enforced (mean of 2, alternating)", ol or 0.0, f"{(ol or 0)/(nl or 1):.3f} of native", "", oc)
+line("Orion, alone on the 30% vGPU, not enforced (mean of 2, alternating)", ul or 0.0, f"{(ul or 0)/(nl or 1):.3f} of native", "", uc)
+for r in (1, 2):
+    a, _ = rate(f"orion-lone-{r}.txt"); b, _ = rate(f"unenforced-lone-{r}.txt")
+    if a and b: print(f"| round {r}: enforced / not enforced | {a:.1f} / {b:.1f} | {a/b:.3f} | | |")
 if ol and ul: print(f"\nEnforcement costs a lone tenant {100*(1-ol/ul):.2f}% of its kernel rate (enforced {ol:.1f}/s vs not enforced {ul:.1f}/s).")
 _, _, done, _ = read("orion-beside-fault.txt"); _, _, _, fault = read("orion-fault.txt")
 print(f"\nFault beside a working tenant: the faulting tenant got {fault}; the working one finished with check={done.get('check')} ({done.get('kernels')} kernels).")

@@ -115,9 +115,11 @@ public sealed class OrionServerOptions
     /// <summary>
     /// How long a hello that finds every vGPU that would fit it in use waits for one to be given back before it is refused
     /// (a job that starts just as another ends is placed once the other's session has been cleaned up, which in process
-    /// isolation takes until its worker has exited). <see cref="TimeSpan.Zero"/> refuses at once. Default 5 s.
+    /// isolation takes until its worker has exited). <see cref="TimeSpan.Zero"/> refuses at once. Keep it shorter than the
+    /// clients' handshake timeout (the client library's <c>ORION_CONNECT_TIMEOUT_MS</c>, 5 s by default), or a client gives up
+    /// before it hears why. Default 3 s.
     /// </summary>
-    public TimeSpan AdmissionWait { get; set; } = TimeSpan.FromSeconds(5);
+    public TimeSpan AdmissionWait { get; set; } = TimeSpan.FromSeconds(3);
 
     /// <summary>How long the server waits for a client's hello before it drops the connection.</summary>
     public TimeSpan HelloTimeout { get; set; } = TimeSpan.FromSeconds(30);
