@@ -206,9 +206,9 @@ IGpuBackend? CreateBackend(bool useEmulated, int emulatedDeviceCount, ILogger lo
 // In process isolation the supervisor starts this program again as each session's worker, and the
 // package serves that side. The backend arguments are those the supervisor gave ProcessWorkerLauncher
 // below, so a worker serves the same backend as its supervisor. A worker listens with the scheme the
-// client reached the supervisor with; these workers offer TCP only, so a session that came over RDMA
-// is refused as unavailable.
-if (await OrionWorkerProcess.TryRunAsync(args, new TransportFactory().Add(new TcpTransport()), request =>
+// client reached the supervisor with; these workers offer TCP (and TLS) and shared memory (a socket of their own
+// beside the supervisor's), so a session that came over RDMA is refused as unavailable.
+if (await OrionWorkerProcess.TryRunAsync(args, new TransportFactory().Add(new TcpTransport()).Add(new SharedMemoryTransport()), request =>
     {
         var logger = request.LoggerFactory.CreateLogger("orion-server");
         var backendOptions = root.Parse(request.BackendArguments.ToArray());
