@@ -49,7 +49,7 @@ internal static class SmiTable
             {
                 // The server divides its GPUs: this session held one vGPU, and the table shows that vGPU's device only.
                 text.Append(CultureInfo.InvariantCulture,
-                    $"  on vGPU {vgpu.Slice} of the server's device {vgpu.Device}: {Mebibytes(vgpu.MemoryBytes)}, {vgpu.SharePercent} % compute share (not yet enforced)\n");
+                    $"  on vGPU {vgpu.Slice} of the server's device {vgpu.Device}: {Mebibytes(vgpu.MemoryBytes)}, {vgpu.SharePercent} % compute share\n");
             }
             AppendVGpus(text, server);
             AppendSessions(text, server);

@@ -40,7 +40,7 @@ public sealed class SmiTableTests
         var text = SmiTable.Format([new ServerReport(new TransportEndpoint("tcp", "h", 1), "desc", 13000, "x",
             [new DeviceReport("NVIDIA H200", "GPU-0123", 24576 * MiB, 0, 3)], new Orion.Cuda.Protocol.Wire.VGpuAssignment(2, 1, 24576 * MiB, 30))]);
         Assert.EndsWith("server tcp://h:1: desc; driver x, CUDA 13.0\n"
-            + "  on vGPU 1 of the server's device 2: 24576 MiB, 30 % compute share (not yet enforced)\n"
+            + "  on vGPU 1 of the server's device 2: 24576 MiB, 30 % compute share\n"
             + "  vGPUs and sessions: not reported (each session runs in a worker process of its own, which sees no other)\n", text, StringComparison.Ordinal);
     }
 
