@@ -56,42 +56,6 @@ public sealed class ComputeShareProcessTests : IAsyncLifetime
             new RemoteCudaClientOptions { ClientName = $"tenant-{share}", VGpu = new VGpuRequest(SharePercent: share) }, timeout.Token);
     }
 
-    /// <summary>Keeps the GPU busy with 2 ms kernels (the sample server's <c>busy</c>), five per synchronize, until <paramref name="until"/>.</summary>
-    private static int KeepBusy(RemoteCudaClient client, DateTime until)
-    {
-        var gpu = new RemoteGpu(client);
-        using var module = gpu.LoadModule("// emulated: kernels resolve by name\n"u8);
-        var busy = module.GetKernel("busy");
-        var kernels = 0;
-        while (DateTime.UtcNow < until)
-        {
-            for (var i = 0; i < 5; i++)
-            {
-                busy.Launch(1, 1, 2000);
-            }
-            gpu.Synchronize();
-            kernels += 5;
-        }
-        return kernels;
-    }
-
-    private static Task<int> OnOwnThread(Func<int> loop)
-    {
-        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                done.SetResult(loop());
-            }
-            catch (Exception ex)
-            {
-                done.SetException(ex);
-            }
-        }) { IsBackground = true }.Start();
-        return done.Task;
-    }
-
     [Fact]
     public async Task Workers_of_two_busy_tenants_get_GPU_time_by_share_and_a_killed_one_gives_its_turn_up()
     {
@@ -100,8 +64,8 @@ public sealed class ComputeShareProcessTests : IAsyncLifetime
         Assert.Equal(2, _server.Workers.Count);
 
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        var busyHigh = OnOwnThread(() => KeepBusy(high, until));
-        var busyLow = OnOwnThread(() => KeepBusy(low, until));
+        var busyHigh = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(high, until));
+        var busyLow = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(low, until));
         var (h, l) = (await busyHigh, await busyLow);
         var share = (double)h / (h + l);
         Assert.True(share is > 0.62 and < 0.78, $"the 70% tenant ran {h} kernels, the 30% one {l}: {share:P1}");
@@ -109,8 +73,8 @@ public sealed class ComputeShareProcessTests : IAsyncLifetime
         // The 70% tenant's worker dies while both work: the other is not left waiting for a turn that never comes back.
         var highPid = Assert.Single(_server.Workers, w => w.SessionId == high.SessionId).ProcessId!.Value;
         until = DateTime.UtcNow + TimeSpan.FromSeconds(3);
-        var survivor = OnOwnThread(() => KeepBusy(low, until));
-        var doomed = OnOwnThread(() => KeepBusy(high, until));
+        var survivor = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(low, until));
+        var doomed = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(high, until));
         await Task.Delay(500);
         using (var process = System.Diagnostics.Process.GetProcessById(highPid))
         {

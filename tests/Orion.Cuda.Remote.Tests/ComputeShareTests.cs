@@ -30,50 +30,12 @@ public sealed class ComputeShareTests : RemoteCudaTestBase
     private Task<RemoteCudaClient> ConnectAsync(OrionServer server, int share) =>
         ConnectAsync(server, new RemoteCudaClientOptions { ClientName = $"tenant-{share}", VGpu = new VGpuRequest(SharePercent: share) });
 
-    /// <summary>Keeps the GPU busy with 2 ms kernels, five per synchronize, until <paramref name="until"/>; returns how many ran.</summary>
-    private static int KeepBusy(RemoteCudaClient client, DateTime until)
-    {
-        var gpu = new RemoteGpu(client);
-        using var module = gpu.LoadModule(TestKernels.ModuleImage);
-        var busy = module.GetKernel("busy");
-        var kernels = 0;
-        while (DateTime.UtcNow < until)
-        {
-            for (var i = 0; i < 5; i++)
-            {
-                busy.Launch(1, 1, 2000);
-            }
-            gpu.Synchronize();
-            kernels += 5;
-        }
-        return kernels;
-    }
-
     private static async Task<(int High, int Low)> RunTogetherAsync(RemoteCudaClient high, RemoteCudaClient low, TimeSpan duration)
     {
         var until = DateTime.UtcNow + duration;
-        var first = OnOwnThread(() => KeepBusy(high, until));
-        var second = OnOwnThread(() => KeepBusy(low, until));
+        var first = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(high, until));
+        var second = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(low, until));
         return (await first, await second);
-    }
-
-    /// <summary>Runs a blocking client loop on a thread of its own: on the thread pool, two of them would starve the timers and
-    /// continuations the server needs (a 2-core machine starts with two pool threads).</summary>
-    private static Task<int> OnOwnThread(Func<int> loop)
-    {
-        var done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        new Thread(() =>
-        {
-            try
-            {
-                done.SetResult(loop());
-            }
-            catch (Exception ex)
-            {
-                done.SetException(ex);
-            }
-        }) { IsBackground = true }.Start();
-        return done.Task;
     }
 
     [Fact]
@@ -112,8 +74,8 @@ public sealed class ComputeShareTests : RemoteCudaTestBase
         var low = await ConnectAsync(server, 30);
         var high = await ConnectAsync(server, 70);
         var until = DateTime.UtcNow + TimeSpan.FromSeconds(2);
-        var busyLow = OnOwnThread(() => KeepBusy(low, until));
-        var busyHigh = OnOwnThread(() => KeepBusy(high, until));
+        var busyLow = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(low, until));
+        var busyHigh = BusyTenant.OnOwnThread(() => BusyTenant.KeepBusy(high, until));
         await Task.Delay(300);
         // The 30% tenant goes away mid-work (its turn or its wait with it): the survivor is never stuck waiting for a turn.
         await low.DisposeAsync();
