@@ -102,6 +102,10 @@ internal sealed class GpuTimeScheduler : IDisposable
                 if (requeue && participant.Joined && !participant.Waiting)
                 {
                     participant.Waiting = true; // it lost the turn meanwhile (revoked) but has work
+                    if (_holder is null)
+                    {
+                        GrantNextLocked(); // nobody else wanted it: the turn comes straight back
+                    }
                     AdvanceLocked();
                 }
                 return;

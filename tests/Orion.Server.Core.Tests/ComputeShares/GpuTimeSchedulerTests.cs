@@ -183,6 +183,23 @@ public sealed class GpuTimeSchedulerTests : IDisposable
     }
 
     [Fact]
+    public void A_revoked_tenant_that_gives_back_late_with_more_work_gets_the_free_turn_again()
+    {
+        var stubborn = Join(50);
+        var passing = Join(50);
+        _scheduler.Request(stubborn.Participant);
+        _scheduler.Request(passing.Participant);
+        _clock.Advance(Quantum); // asked to yield
+        _clock.Advance(Quantum); // then revoked: the other tenant holds the turn
+        Assert.Equal(1, stubborn.Revocations);
+        Assert.True(passing.Holding);
+        _scheduler.Release(passing.Participant); // the other one is done and leaves the turn free
+        // The revoked tenant's late give-back says it still has work: with nobody holding, it must get the turn.
+        _scheduler.Release(stubborn.Participant, requeue: true);
+        Assert.True(stubborn.Holding);
+    }
+
+    [Fact]
     public void Leaving_passes_the_turn_to_a_waiting_tenant()
     {
         var leaving = Join(50);
