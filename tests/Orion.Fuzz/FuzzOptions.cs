@@ -24,6 +24,13 @@ public sealed record FuzzOptions
     /// <summary>How long a fuzz connection may go without an answer or its end before the case is a hang.</summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How many more threads the process may have at the end than at the start before the run counts them as leaked. 8
+    /// for a process of its own (orion-fuzz); a test process that runs other suites beside the fuzz run grows its
+    /// thread pool for them, so it allows more.
+    /// </summary>
+    public int ThreadGrowthAllowed { get; init; } = 8;
+
     /// <summary>Progress lines (null: none).</summary>
     public Action<string>? Progress { get; init; }
 }

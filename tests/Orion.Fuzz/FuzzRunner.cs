@@ -152,7 +152,7 @@ public static class FuzzRunner
         }
         var end = Measure(server, backend, workerBackend, options);
         report.End = end.ToString();
-        report.Problems.AddRange(end.LeaksAgainst(baseline));
+        report.Problems.AddRange(end.LeaksAgainst(baseline, options.ThreadGrowthAllowed));
         if (report.Answered == 0 || report.EndedByServer == 0)
         {
             report.Problems.Add($"the generator should make both answered and fatal messages ({report.Answered} answered, {report.EndedByServer} ended)");
@@ -320,7 +320,7 @@ public static class FuzzRunner
 
     private sealed record Measurement(int Sessions, int Contexts, int Threads, int FileDescriptors, long ManagedBytes, long ResidentBytes)
     {
-        public IEnumerable<string> LeaksAgainst(Measurement baseline)
+        public IEnumerable<string> LeaksAgainst(Measurement baseline, int threadGrowthAllowed)
         {
             if (Sessions != baseline.Sessions)
             {
@@ -330,7 +330,7 @@ public static class FuzzRunner
             {
                 yield return $"device contexts {baseline.Contexts} -> {Contexts}";
             }
-            if (Threads > baseline.Threads + 8)
+            if (Threads > baseline.Threads + threadGrowthAllowed)
             {
                 yield return $"threads {baseline.Threads} -> {Threads}";
             }
