@@ -165,26 +165,7 @@ internal sealed class TcpConnection : StreamTransportConnection
     internal static bool SpinUntilReadable(Socket socket, long spinTicks)
         => BoundedSpin.Until(static s => s.Poll(0, SelectMode.SelectRead), socket, spinTicks);
 
-    protected override void OnFailed(TransportError reason)
-    {
-        try
-        {
-            if (reason == TransportError.ConnectionClosed)
-            {
-                // The peer closed gracefully and is waiting for our end of stream.
-                _socket.Shutdown(SocketShutdown.Both);
-                return;
-            }
-            // Anything else is an abort: a reset tells the peer at once, and disposing the socket
-            // ends every operation pending on it.
-            _socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // Already gone: nothing left to tell the peer.
-        }
-        _socket.Dispose();
-    }
+    protected override void OnFailed(TransportError reason) => SocketEnding.End(_socket, reason);
 
     protected override void ShutdownOutput() => _socket.Shutdown(SocketShutdown.Send);
 

@@ -147,23 +147,7 @@ internal sealed class TlsConnection : StreamTransportConnection
         }
     }
 
-    protected override void OnFailed(TransportError reason)
-    {
-        try
-        {
-            if (reason == TransportError.ConnectionClosed)
-            {
-                _socket.Shutdown(SocketShutdown.Both);
-                return;
-            }
-            _socket.LingerState = new LingerOption(true, 0);
-        }
-        catch (Exception exception) when (exception is SocketException or ObjectDisposedException)
-        {
-            // Already gone.
-        }
-        _socket.Dispose();
-    }
+    protected override void OnFailed(TransportError reason) => SocketEnding.End(_socket, reason);
 
     protected override void ShutdownOutput() => _socket.Shutdown(SocketShutdown.Send);
 

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using Orion.Cuda.Protocol.Wire;
 
 namespace Orion.Cuda.Remote.Tests;
@@ -13,24 +12,10 @@ internal static class RawRecords
     public static byte[] Header(Opcode opcode, ushort reserved, uint requestId, int bodyLength) =>
         [.. U16((ushort)opcode), .. U16(reserved), .. U32(requestId), .. U32((uint)bodyLength)];
 
-    public static byte[] U16(ushort value)
-    {
-        var bytes = new byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(bytes, value);
-        return bytes;
-    }
+    // The little-endian field writers are the fuzz generator's (tests/Orion.Fuzz), which writes the same wire.
+    public static byte[] U16(ushort value) => Orion.Fuzz.FuzzMessages.U16(value);
 
-    public static byte[] U32(uint value)
-    {
-        var bytes = new byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, value);
-        return bytes;
-    }
+    public static byte[] U32(uint value) => Orion.Fuzz.FuzzMessages.U32(value);
 
-    public static byte[] U64(ulong value)
-    {
-        var bytes = new byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
-        return bytes;
-    }
+    public static byte[] U64(ulong value) => Orion.Fuzz.FuzzMessages.U64(value);
 }
